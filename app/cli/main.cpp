@@ -1,0 +1,158 @@
+// ntk-cli — the scripting and testing surface of NTK Studio (CONVENTIONS §5).
+// Every figure the GUI shows can be reproduced from here. Bad input: one line on stderr, exit 2.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include "core/kernels/NtkGram.h"
+#include "core/nets/FiniteNetwork.h"
+#include "core/network/NetworkJson.h"
+#include "core/util/Errors.h"
+#include "core/util/MatrixIO.h"
+#include "core/util/SeededNormal.h"
+
+namespace {
+
+struct KernelOptions {
+  std::string net, x, x2, kind = "ntk", out;
+  bool empirical = false;
+  int width = 1024, samples = 1;
+  std::uint64_t seed = 0;
+};
+
+struct BenchOptions {
+  std::string net;
+  long m = 4096;
+  int dim = 0, repeats = 5;
+  std::string kind = "ntk";
+};
+
+int runKernel(const KernelOptions& o)
+{
+  const ntk::Network net = ntk::loadNetwork(o.net);
+  const Eigen::MatrixXd X1 = ntk::readMatrix(o.x);
+  std::optional<Eigen::MatrixXd> X2;
+  if (!o.x2.empty()) X2 = ntk::readMatrix(o.x2);
+  for (const Eigen::MatrixXd* X : std::initializer_list<const Eigen::MatrixXd*>{&X1, X2 ? &*X2 : nullptr})
+    if (X && X->cols() != net.inputDim)
+      throw ntk::InputError((X == &X1 ? o.x : o.x2) + " has " + std::to_string(X->cols()) +
+                            " columns but the network's input_dim is " + std::to_string(net.inputDim));
+  const bool ntkKind = o.kind == "ntk";
+  Eigen::MatrixXd K;
+  if (o.empirical)
+    K = ntk::monteCarloKernel(net, X1, X2 ? &*X2 : nullptr, ntkKind, o.width, o.samples, o.seed);
+  else
+    K = ntk::kernelMatrix(net, X1, X2 ? &*X2 : nullptr, ntkKind ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp);
+  ntk::writeMatrix(o.out, K);
+  return 0;
+}
+
+int runBenchGram(const BenchOptions& o, int threads)
+{
+  const ntk::Network net = ntk::loadNetwork(o.net);
+  const int d = o.dim > 0 ? o.dim : net.inputDim;
+  if (d != net.inputDim)
+    throw ntk::InputError("--dim " + std::to_string(d) + " differs from the network's input_dim " + std::to_string(net.inputDim));
+  if (o.m < 1) throw ntk::InputError("--m must be >= 1");
+  if (o.repeats < 5) throw ntk::InputError("--repeats must be >= 5 (the figure is a median)");
+  // A fixed seeded sample: uniform in [0,1)^d, so runs are comparable across machines and commits.
+  Eigen::MatrixXd X(o.m, d);
+  std::mt19937_64 rng(12345);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = double(rng() >> 11) * 0x1.0p-53;
+  const ntk::KernelKind kind = o.kind == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
+  std::vector<double> seconds;
+  double checksum = 0.0;
+  for (int r = 0; r < o.repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Eigen::MatrixXd K = ntk::kernelMatrix(net, X, nullptr, kind);
+    const auto t1 = std::chrono::steady_clock::now();
+    seconds.push_back(std::chrono::duration<double>(t1 - t0).count());
+    checksum = K.sum();
+  }
+  std::sort(seconds.begin(), seconds.end());
+  const double median = seconds[seconds.size() / 2];
+  const double entries = double(o.m) * double(o.m);
+  std::printf("{\"bench\": \"gram\", \"kind\": \"%s\", \"m\": %ld, \"dim\": %d, \"threads\": %d, \"repeats\": %d, "
+              "\"seconds\": %.6f, \"min_seconds\": %.6f, \"entries\": %.0f, \"entries_per_second\": %.6g, "
+              "\"checksum\": %.17g}\n",
+              o.kind.c_str(), o.m, d, threads, o.repeats, median, seconds.front(), entries, entries / median, checksum);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  CLI::App app{"ntk-cli — exact NNGP/NTK kernels of fully-connected networks, from the command line.\n"
+               "Matrices are CSV (no header, 17 significant digits) or .npy by extension."};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+
+  KernelOptions ko;
+  auto* kernel = app.add_subcommand("kernel", "Gram matrix K(X, X2) of the network's NNGP or NTK");
+  kernel->add_option("--net", ko.net, "Network JSON (format ntk-studio.network/1)")->required()->check(CLI::ExistingFile);
+  kernel->add_option("--x", ko.x, "Inputs X, one row per point (raw, before the encoding): CSV or .npy")
+      ->required()
+      ->check(CLI::ExistingFile);
+  kernel->add_option("--x2", ko.x2, "Second input set (default: X)")->check(CLI::ExistingFile);
+  kernel->add_option("--kind", ko.kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
+  kernel->add_option("--out", ko.out, "Output matrix: .npy if the name ends in .npy, CSV otherwise")->required();
+  kernel->add_flag("--empirical", ko.empirical, "Monte-Carlo kernel of finite networks instead of the exact one");
+  kernel->add_option("--width", ko.width, "Hidden width of the finite networks (with --empirical)")->check(CLI::PositiveNumber);
+  kernel->add_option("--samples", ko.samples, "Number of random networks averaged (with --empirical)")->check(CLI::PositiveNumber);
+  kernel->add_option("--seed", ko.seed, "Seed of the first network (with --empirical)");
+  kernel->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+
+  BenchOptions bo;
+  auto* bench = app.add_subcommand("bench", "Benchmarks that print one JSON line each");
+  bench->require_subcommand(1);
+  auto* gram = bench->add_subcommand("gram", "Time the exact Gram K(X,X) of m seeded uniform points (median of >= 5 runs)");
+  gram->add_option("--net", bo.net, "Network JSON")->required()->check(CLI::ExistingFile);
+  gram->add_option("--m", bo.m, "Number of points")->check(CLI::PositiveNumber);
+  gram->add_option("--dim", bo.dim, "Input dimension (must equal the network's input_dim)");
+  gram->add_option("--kind", bo.kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
+  gram->add_option("--repeats", bo.repeats, "Timed runs (>= 5)");
+  gram->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    std::cerr << "ntk-cli: " << msg << " (see --help)\n";
+    return 2;
+  }
+
+  std::unique_ptr<tbb::global_control> limit;
+  const int used = threads > 0 ? threads : tbb::info::default_concurrency();
+  if (threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+
+  try {
+    if (*kernel) return runKernel(ko);
+    if (*gram) return runBenchGram(bo, used);
+  } catch (const ntk::NtkError& e) {
+    std::cerr << "ntk-cli: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "ntk-cli: out of memory\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ntk-cli: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

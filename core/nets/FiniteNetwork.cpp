@@ -1,0 +1,180 @@
+#include "core/nets/FiniteNetwork.h"
+
+#include <cmath>
+
+#include "core/util/Errors.h"
+#include "core/util/MemoryEstimate.h"
+#include "core/util/SeededNormal.h"
+
+namespace ntk {
+
+FiniteNetwork::FiniteNetwork(const Network& net, std::uint64_t seed) : m_net(net)
+{
+  m_net.validate();
+  requireMemory(parameterBytes(m_net), "the finite network's parameters");
+  SeededNormal normal(seed);
+  int nIn = m_net.encodedDim();
+  for (const Layer& layer : m_net.layers) {
+    if (const auto* d = std::get_if<DenseLayer>(&layer)) {
+      m_denseOfLayer.push_back(int(m_W.size()));
+      // Standard parameterisation keeps the scale in the parameters; NTK keeps it in the forward pass.
+      const bool standard = m_net.parameterization == Parameterization::Standard;
+      const double wScale = standard ? d->wStd / std::sqrt(double(nIn)) : 1.0;
+      const double bScale = standard && d->bStd ? *d->bStd : 1.0;
+      Eigen::MatrixXd W(d->width, nIn);
+      for (Eigen::Index r = 0; r < W.rows(); ++r)
+        for (Eigen::Index c = 0; c < W.cols(); ++c) W(r, c) = wScale * normal();
+      Eigen::VectorXd b(d->bStd ? d->width : 0);
+      for (Eigen::Index r = 0; r < b.size(); ++r) b(r) = bScale * normal();
+      m_W.push_back(std::move(W));
+      m_b.push_back(std::move(b));
+      nIn = d->width;
+    } else {
+      m_denseOfLayer.push_back(-1);
+    }
+  }
+}
+
+double FiniteNetwork::parameterBytes(const Network& net)
+{
+  double p = 0.0;
+  double nIn = net.encodedDim();
+  for (const Layer& l : net.layers)
+    if (const auto* d = std::get_if<DenseLayer>(&l)) {
+      p += double(d->width) * (nIn + 1.0);
+      nIn = d->width;
+    }
+  return 8.0 * p;
+}
+
+Eigen::Index FiniteNetwork::parameterCount() const
+{
+  Eigen::Index p = 0;
+  for (size_t i = 0; i < m_W.size(); ++i) p += m_W[i].size() + m_b[i].size();
+  return p;
+}
+
+FiniteNetwork::Trace FiniteNetwork::run(const Eigen::MatrixXd& X) const
+{
+  if (X.cols() != m_net.inputDim)
+    throw InputError("inputs have " + std::to_string(X.cols()) + " columns but input_dim is " + std::to_string(m_net.inputDim));
+  Trace t;
+  t.preActivations.resize(m_net.layers.size());
+  Eigen::MatrixXd h = m_net.encoding.apply(X);
+  for (size_t l = 0; l < m_net.layers.size(); ++l) {
+    if (const auto* d = std::get_if<DenseLayer>(&m_net.layers[l])) {
+      const int k = m_denseOfLayer[l];
+      t.denseInputs.push_back(h);
+      h = d->forward(h, m_W[size_t(k)], m_b[size_t(k)], m_net.parameterization);
+    } else {
+      t.preActivations[l] = h;
+      h = std::get<ActivationLayer>(m_net.layers[l]).forward(h);
+    }
+  }
+  t.output = std::move(h);
+  return t;
+}
+
+std::vector<Eigen::MatrixXd> FiniteNetwork::backward(const Trace& trace, int output) const
+{
+  std::vector<Eigen::MatrixXd> deltas(m_W.size());
+  const Eigen::Index m = trace.output.rows();
+  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(m, trace.output.cols()); // ∂f_output/∂(current activations)
+  g.col(output).setOnes();
+  for (size_t l = m_net.layers.size(); l-- > 0;) {
+    if (const auto* d = std::get_if<DenseLayer>(&m_net.layers[l])) {
+      const int k = m_denseOfLayer[l];
+      deltas[size_t(k)] = g;
+      const int nIn = int(m_W[size_t(k)].cols());
+      if (l > 0) g = d->weightScale(nIn, m_net.parameterization) * (g * m_W[size_t(k)]);
+    } else {
+      g = g.cwiseProduct(std::get<ActivationLayer>(m_net.layers[l]).derivative(trace.preActivations[l]));
+    }
+  }
+  return deltas;
+}
+
+Eigen::MatrixXd FiniteNetwork::forward(const Eigen::MatrixXd& X) const { return run(X).output; }
+
+Eigen::MatrixXd FiniteNetwork::jacobian(const Eigen::MatrixXd& X, int output) const
+{
+  const Trace t = run(X);
+  const auto deltas = backward(t, output);
+  Eigen::MatrixXd J(X.rows(), parameterCount());
+  Eigen::Index off = 0;
+  int k = 0;
+  for (const Layer& layer : m_net.layers) {
+    const auto* d = std::get_if<DenseLayer>(&layer);
+    if (!d) continue;
+    const Eigen::MatrixXd& H = t.denseInputs[size_t(k)];
+    const Eigen::MatrixXd& D = deltas[size_t(k)];
+    const double gw = d->weightScale(int(H.cols()), m_net.parameterization);
+    const double gb = d->biasScale(m_net.parameterization);
+    for (Eigen::Index s = 0; s < X.rows(); ++s) {
+      for (Eigen::Index r = 0; r < D.cols(); ++r)
+        J.row(s).segment(off + r * H.cols(), H.cols()) = gw * D(s, r) * H.row(s);
+      if (m_b[size_t(k)].size()) J.row(s).segment(off + D.cols() * H.cols(), D.cols()) = gb * D.row(s);
+    }
+    off += m_W[size_t(k)].size() + m_b[size_t(k)].size();
+    ++k;
+  }
+  return J;
+}
+
+Eigen::MatrixXd FiniteNetwork::empiricalNtk(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2) const
+{
+  const Trace t1 = run(X1);
+  const Trace t2 = X2 ? run(*X2) : Trace{};
+  const Trace& u2 = X2 ? t2 : t1;
+  const int outputs = int(t1.output.cols());
+  Eigen::MatrixXd theta = Eigen::MatrixXd::Zero(X1.rows(), X2 ? X2->rows() : X1.rows());
+  // The H Hᵀ factor does not depend on the output: compute it once per layer.
+  std::vector<Eigen::MatrixXd> inputGram;
+  int k = 0;
+  for (const Layer& layer : m_net.layers) {
+    const auto* d = std::get_if<DenseLayer>(&layer);
+    if (!d) continue;
+    const Eigen::MatrixXd& H1 = t1.denseInputs[size_t(k)];
+    const double gw = d->weightScale(int(H1.cols()), m_net.parameterization);
+    const double gb = d->biasScale(m_net.parameterization);
+    Eigen::MatrixXd G = (gw * gw) * (H1 * u2.denseInputs[size_t(k)].transpose());
+    if (m_b[size_t(k)].size()) G.array() += gb * gb;
+    inputGram.push_back(std::move(G));
+    ++k;
+  }
+  for (int j = 0; j < outputs; ++j) {
+    const auto d1 = backward(t1, j);
+    const auto d2 = X2 ? backward(t2, j) : d1;
+    for (size_t l = 0; l < d1.size(); ++l) theta.array() += (d1[l] * d2[l].transpose()).array() * inputGram[l].array();
+  }
+  return theta / double(outputs);
+}
+
+Eigen::MatrixXd FiniteNetwork::empiricalNngp(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2) const
+{
+  const Eigen::MatrixXd f1 = forward(X1);
+  const Eigen::MatrixXd f2 = X2 ? forward(*X2) : f1;
+  return f1 * f2.transpose() / double(f1.cols());
+}
+
+Eigen::MatrixXd monteCarloKernel(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2, bool ntk,
+                                 int width, int samples, std::uint64_t seed, const JobControl& job)
+{
+  if (width < 1) throw InputError("--width must be >= 1");
+  if (samples < 1) throw InputError("--samples must be >= 1");
+  const Network wide = net.withHiddenWidth(width);
+  wide.validate();
+  requireMemory(FiniteNetwork::parameterBytes(wide) * 2.0 +
+                    8.0 * double(X1.rows() + (X2 ? X2->rows() : 0)) * double(width) * double(wide.layers.size()),
+                "a width-" + std::to_string(width) + " network");
+  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(X1.rows(), X2 ? X2->rows() : X1.rows());
+  for (int s = 0; s < samples; ++s) {
+    job.checkCancelled();
+    const FiniteNetwork f(wide, seed + std::uint64_t(s));
+    sum += ntk ? f.empiricalNtk(X1, X2) : f.empiricalNngp(X1, X2);
+    job.report(double(s + 1) / samples);
+  }
+  return sum / double(samples);
+}
+
+} // namespace ntk
