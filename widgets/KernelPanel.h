@@ -1,0 +1,104 @@
+// KernelPanel — the "kernel" panel: NTK/NNGP heatmap on a grid of inputs, and one kernel row as a
+// line plot (with an optional Monte-Carlo finite-network overlay).
+// In: the NetworkDocument (recomputes on every change), grid size, kind, selected row.
+// Out: the views; `exportView(path)` writes PNG/SVG (figure), CSV/NPY (matrix or row data).
+// Work runs off the GUI thread (QtConcurrent); a newer request cancels the older one, whose result
+// is dropped. Domain: v ∈ [0,1) on a grid (input_dim 1, or the first coordinate with an encoding),
+// or the unit circle (cos 2πt, sin 2πt) when the encoding is none and input_dim ≥ 2.
+#pragma once
+#include <atomic>
+#include <memory>
+
+#include <Eigen/Dense>
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QWidget>
+
+#include "core/network/Network.h"
+
+class QComboBox;
+class QSpinBox;
+class QSlider;
+class QCheckBox;
+class QLabel;
+class QTimer;
+
+namespace ntk::gui {
+
+class NetworkDocument;
+class HeatmapView;
+class LinePlotView;
+
+struct KernelResult {
+  int generation = 0;
+  Eigen::VectorXd t;        ///< grid coordinate of each point
+  Eigen::MatrixXd nngp, ntk;
+  Eigen::MatrixXd empirical; ///< Monte-Carlo kernel of the chosen kind (empty unless asked)
+  QString domain;            ///< "v ∈ [0,1)" or "circle"
+  QString error;             ///< non-empty: the job failed with this message
+  bool cancelled = false;
+  double seconds = 0.0;
+};
+
+class KernelPanel : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit KernelPanel(NetworkDocument* doc, QWidget* parent = nullptr);
+  ~KernelPanel() override;
+
+  bool isBusy() const;
+  /// The matrix shown (NTK or NNGP); empty before the first result.
+  const Eigen::MatrixXd& shownMatrix() const;
+  bool showsNtk() const;
+  HeatmapView* heatmap() const { return m_heatmap; }
+  LinePlotView* linePlot() const { return m_plot; }
+
+  /// .png/.svg: the two views as one figure; .csv/.npy: the shown matrix.
+  bool exportView(const QString& path, QString* error);
+  /// The heatmap + row figure painted without OpenGL (for export and the headless demo).
+  void paintFigure(class QPainter& p, const QRectF& rect) const;
+
+public slots:
+  void scheduleRecompute();
+  void cancel();
+  void setShowNtk(bool ntk);
+  void setGridSize(int m);
+  void setSelectedRow(int row);
+
+signals:
+  void busyChanged(bool busy);
+  void progressChanged(int percent);
+  void statusMessage(const QString& text);
+  /// Emitted when a result has been shown and nothing else is pending.
+  void idle();
+
+private:
+  void startJob();
+  void onJobFinished();
+  void showResult();
+  void updateRowPlot();
+
+  NetworkDocument* m_doc;
+  HeatmapView* m_heatmap;
+  LinePlotView* m_plot;
+  QComboBox* m_kind;
+  QSpinBox* m_grid;
+  QSlider* m_row;
+  QLabel* m_rowLabel;
+  QCheckBox* m_empirical;
+  QSpinBox* m_empiricalWidth;
+  QSpinBox* m_empiricalSamples;
+  QTimer* m_coalesce;
+
+  QFutureWatcher<KernelResult>* m_watcher;
+  std::shared_ptr<std::atomic<bool>> m_stop;
+  std::shared_ptr<std::atomic<int>> m_progress;
+  QTimer* m_progressTimer;
+  int m_generation = 0;
+  bool m_pending = false;
+  KernelResult m_result;
+  int m_selectedRow = -1;
+};
+
+} // namespace ntk::gui

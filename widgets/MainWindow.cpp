@@ -1,0 +1,273 @@
+#include "MainWindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDeadlineTimer>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QThread>
+#include <QUndoStack>
+
+#include "KernelPanel.h"
+#include "NetworkDocument.h"
+#include "NetworkEditor.h"
+
+namespace ntk::gui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+}
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new NetworkDocument(this))
+{
+  setObjectName(QStringLiteral("MainWindow"));
+  m_tabs = new QTabWidget;
+  m_kernel = new KernelPanel(m_doc);
+  m_kernel->setObjectName(QStringLiteral("kernel"));
+  m_tabs->addTab(m_kernel, tr("Kernel"));
+  m_tabs->setTabToolTip(0, tr("Exact NNGP/NTK on a grid of inputs, one row as a curve"));
+  setCentralWidget(m_tabs);
+
+  auto* dock = new QDockWidget(tr("Network"), this);
+  dock->setObjectName(QStringLiteral("NetworkDock"));
+  m_editor = new NetworkEditor(m_doc);
+  dock->setWidget(m_editor);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+  m_status = new QLabel;
+  m_progress = new QProgressBar;
+  m_progress->setRange(0, 100);
+  m_progress->setMaximumWidth(160);
+  m_progress->setVisible(false);
+  m_cancel = new QPushButton(tr("Cancel"));
+  m_cancel->setToolTip(tr("Cancel the running computation (Esc)"));
+  m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+  m_cancel->setVisible(false);
+  statusBar()->addWidget(m_status, 1);
+  statusBar()->addPermanentWidget(m_progress);
+  statusBar()->addPermanentWidget(m_cancel);
+
+  connect(m_kernel, &KernelPanel::statusMessage, m_status, &QLabel::setText);
+  connect(m_kernel, &KernelPanel::progressChanged, m_progress, &QProgressBar::setValue);
+  connect(m_kernel, &KernelPanel::busyChanged, this, [this](bool busy) {
+    // Only show the bar for work that takes a moment; quick updates while dragging stay quiet.
+    m_progress->setVisible(busy);
+    m_cancel->setVisible(busy);
+  });
+  connect(m_cancel, &QPushButton::clicked, m_kernel, &KernelPanel::cancel);
+  connect(m_doc, &NetworkDocument::editRejected, this,
+          [this](const QString& msg) { m_status->setText(tr("Edit refused: %1").arg(msg)); });
+  connect(m_doc, &NetworkDocument::filePathChanged, this, &MainWindow::updateTitle);
+  connect(m_doc->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+
+  createActions();
+  updateTitle();
+  resize(1400, 820);
+  QSettings settings;
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* newAct = file->addAction(tr("&New network"), this, [this] {
+    if (maybeSave()) m_doc->reset(Network::defaultNetwork(1));
+  });
+  newAct->setShortcut(QKeySequence::New);
+  QAction* open = file->addAction(tr("&Open network…"), this, [this] {
+    if (!maybeSave()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open network"), QString(), tr("Network JSON (*.json);;All files (*)"));
+    if (!path.isEmpty()) openNetwork(path);
+  });
+  open->setShortcut(QKeySequence::Open);
+  m_recentMenu = file->addMenu(tr("Open &recent"));
+  updateRecentMenu();
+  file->addSeparator();
+  file->addAction(tr("&Save"), this, [this] { save(); })->setShortcut(QKeySequence::Save);
+  file->addAction(tr("Save &as…"), this, [this] { saveAs(); })->setShortcut(QKeySequence::SaveAs);
+  file->addSeparator();
+  QAction* exportAct = file->addAction(tr("&Export view…"), this, [this] { exportView(); });
+  exportAct->setShortcut(QKeySequence(tr("Ctrl+E")));
+  exportAct->setToolTip(tr("PNG or SVG figure, or the matrix as CSV / NPY"));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = m_doc->undoStack()->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = m_doc->undoStack()->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
+  edit->addSeparator();
+  edit->addAction(tr("Add &layer"), m_editor, &NetworkEditor::addHiddenLayer);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  QAction* ntkAct = view->addAction(tr("Show &NTK"), this, [this] { m_kernel->setShowNtk(true); });
+  ntkAct->setShortcut(QKeySequence(tr("Ctrl+1")));
+  QAction* nngpAct = view->addAction(tr("Show NN&GP"), this, [this] { m_kernel->setShowNtk(false); });
+  nngpAct->setShortcut(QKeySequence(tr("Ctrl+2")));
+  view->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+  view->addAction(tr("&Recompute"), m_kernel, &KernelPanel::scheduleRecompute)->setShortcut(QKeySequence::Refresh);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About NTK Studio"), this, [this] {
+    QMessageBox::about(this, tr("About NTK Studio"),
+                       tr("<b>NTK Studio</b> %1<br>Exact infinite-width NNGP and NTK of the network you build, "
+                          "with the finite-network Monte-Carlo kernel beside it.<br>"
+                          "Conventions follow Neural Tangents; mathematics from Golikov, Pokonechnyy &amp; Korviakov (2022).")
+                           .arg(QApplication::applicationVersion()));
+  });
+}
+
+QStringList MainWindow::panelNames() const
+{
+  QStringList names;
+  for (int i = 0; i < m_tabs->count(); ++i) names << m_tabs->widget(i)->objectName();
+  return names;
+}
+
+bool MainWindow::showPanel(const QString& name)
+{
+  for (int i = 0; i < m_tabs->count(); ++i)
+    if (m_tabs->widget(i)->objectName() == name) {
+      m_tabs->setCurrentIndex(i);
+      return true;
+    }
+  return false;
+}
+
+bool MainWindow::openNetwork(const QString& path, QString* error, bool quiet)
+{
+  QString err;
+  if (!m_doc->load(path, &err)) {
+    if (error) *error = err;
+    m_status->setText(tr("Could not open %1").arg(QFileInfo(path).fileName()));
+    if (!quiet) QMessageBox::warning(this, tr("Open network"), err);
+    return false;
+  }
+  addRecentFile(path);
+  m_status->setText(tr("Opened %1").arg(path));
+  return true;
+}
+
+bool MainWindow::waitUntilIdle(int timeoutMs)
+{
+  QDeadlineTimer deadline(timeoutMs);
+  while (!deadline.hasExpired()) {
+    QApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!m_kernel->isBusy()) {
+      QApplication::processEvents();
+      if (!m_kernel->isBusy()) return true;
+    }
+    QThread::msleep(5);
+  }
+  return false;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+  if (!maybeSave()) {
+    event->ignore();
+    return;
+  }
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+  event->accept();
+}
+
+void MainWindow::updateTitle()
+{
+  const QString name = m_doc->filePath().isEmpty() ? tr("untitled") : QFileInfo(m_doc->filePath()).fileName();
+  setWindowTitle(tr("%1[*] — NTK Studio").arg(name));
+  setWindowModified(m_doc->isModified());
+}
+
+void MainWindow::updateRecentMenu()
+{
+  m_recentMenu->clear();
+  const QStringList files = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+  for (const QString& f : files)
+    m_recentMenu->addAction(QFileInfo(f).fileName(), this, [this, f] {
+      if (maybeSave()) openNetwork(f);
+    })->setToolTip(f);
+  m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::addRecentFile(const QString& path)
+{
+  QSettings settings;
+  QStringList files = settings.value(QStringLiteral("recentFiles")).toStringList();
+  const QString abs = QFileInfo(path).absoluteFilePath();
+  files.removeAll(abs);
+  files.prepend(abs);
+  while (files.size() > kMaxRecent) files.removeLast();
+  settings.setValue(QStringLiteral("recentFiles"), files);
+  updateRecentMenu();
+}
+
+bool MainWindow::maybeSave()
+{
+  if (!m_doc->isModified() || !isVisible()) return true;
+  const auto answer = QMessageBox::question(this, tr("Unsaved network"), tr("The network has unsaved changes. Save them?"),
+                                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+  if (answer == QMessageBox::Save) return save();
+  return answer == QMessageBox::Discard;
+}
+
+bool MainWindow::save()
+{
+  if (m_doc->filePath().isEmpty()) return saveAs();
+  QString err;
+  if (!m_doc->save(m_doc->filePath(), &err)) {
+    QMessageBox::warning(this, tr("Save network"), err);
+    return false;
+  }
+  m_status->setText(tr("Saved %1").arg(m_doc->filePath()));
+  return true;
+}
+
+bool MainWindow::saveAs()
+{
+  QString path = QFileDialog::getSaveFileName(this, tr("Save network"), m_doc->filePath(), tr("Network JSON (*.json)"));
+  if (path.isEmpty()) return false;
+  if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".json");
+  QString err;
+  if (!m_doc->save(path, &err)) {
+    QMessageBox::warning(this, tr("Save network"), err);
+    return false;
+  }
+  addRecentFile(path);
+  return true;
+}
+
+void MainWindow::exportView()
+{
+  QString selected;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("kernel.png"),
+                                                    tr("PNG figure (*.png);;SVG figure (*.svg);;Matrix CSV (*.csv);;Matrix NumPy (*.npy)"),
+                                                    &selected);
+  if (path.isEmpty()) return;
+  QString err;
+  if (!m_kernel->exportView(path, &err))
+    QMessageBox::warning(this, tr("Export view"), err);
+  else
+    m_status->setText(tr("Exported %1").arg(path));
+}
+
+} // namespace ntk::gui

@@ -1,0 +1,62 @@
+// MainWindow — NTK Studio's window: network editor dock, panels (tabs), menus, status bar with
+// progress and Cancel, recent files, remembered layout (QSettings).
+// In: nothing (creates its NetworkDocument). Out: a window; `panelNames()`/`showPanel()` for
+// `--panel NAME`; `waitUntilIdle()` for screenshots and tests.
+#pragma once
+#include <QMainWindow>
+#include <QStringList>
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+
+namespace ntk::gui {
+
+class NetworkDocument;
+class NetworkEditor;
+class KernelPanel;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  NetworkDocument* document() const { return m_doc; }
+  NetworkEditor* editor() const { return m_editor; }
+  KernelPanel* kernelPanel() const { return m_kernel; }
+
+  QStringList panelNames() const;
+  bool showPanel(const QString& name);
+  /// Opens a network file; on failure shows nothing modal when `quiet`, returns false with the reason.
+  bool openNetwork(const QString& path, QString* error = nullptr, bool quiet = false);
+  /// Spins the event loop until no computation is pending (or the timeout in ms passes).
+  bool waitUntilIdle(int timeoutMs = 30000);
+
+protected:
+  void closeEvent(class QCloseEvent* event) override;
+
+private:
+  void createActions();
+  void updateTitle();
+  void updateRecentMenu();
+  void addRecentFile(const QString& path);
+  bool maybeSave();
+  bool saveAs();
+  bool save();
+  void exportView();
+
+  NetworkDocument* m_doc;
+  NetworkEditor* m_editor;
+  QTabWidget* m_tabs;
+  KernelPanel* m_kernel;
+  QMenu* m_recentMenu = nullptr;
+  QProgressBar* m_progress;
+  QPushButton* m_cancel;
+  QLabel* m_status;
+};
+
+} // namespace ntk::gui

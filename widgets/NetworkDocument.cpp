@@ -1,0 +1,112 @@
+#include "NetworkDocument.h"
+
+#include <QUndoCommand>
+#include <QUndoStack>
+
+#include "core/network/NetworkJson.h"
+#include "core/util/Errors.h"
+
+namespace ntk::gui {
+
+namespace {
+
+/// One user action: the network before and after. Merges with the next command of the same key
+/// so dragging a spin box from 1.0 to 2.0 is one undo step, not a hundred.
+class SetNetworkCommand : public QUndoCommand {
+public:
+  SetNetworkCommand(NetworkDocument* doc, Network before, Network after, const QString& text, const QString& key)
+      : QUndoCommand(text), m_doc(doc), m_before(std::move(before)), m_after(std::move(after)), m_key(key)
+  {
+  }
+  void undo() override { m_doc->setNetworkDirect(m_before); }
+  void redo() override { m_doc->setNetworkDirect(m_after); }
+  int id() const override { return m_key.isEmpty() ? -1 : 1; }
+  bool mergeWith(const QUndoCommand* other) override
+  {
+    const auto* o = static_cast<const SetNetworkCommand*>(other);
+    if (o->m_key != m_key) return false;
+    m_after = o->m_after;
+    return true;
+  }
+
+private:
+  NetworkDocument* m_doc;
+  Network m_before, m_after;
+  QString m_key;
+};
+
+} // namespace
+
+NetworkDocument::NetworkDocument(QObject* parent)
+    : QObject(parent), m_network(Network::defaultNetwork(1)), m_undo(new QUndoStack(this))
+{
+}
+
+bool NetworkDocument::edit(const QString& description, const std::function<void(Network&)>& fn, const QString& mergeKey)
+{
+  Network next = m_network;
+  fn(next);
+  try {
+    next.validate();
+  } catch (const NtkError& e) {
+    emit editRejected(QString::fromStdString(e.what()));
+    return false;
+  }
+  m_undo->push(new SetNetworkCommand(this, m_network, next, description, mergeKey));
+  return true;
+}
+
+bool NetworkDocument::replace(const Network& net, const QString& description)
+{
+  return edit(description, [&net](Network& n) { n = net; });
+}
+
+void NetworkDocument::setNetworkDirect(const Network& net)
+{
+  m_network = net;
+  emit changed();
+}
+
+bool NetworkDocument::load(const QString& path, QString* error)
+{
+  try {
+    Network net = loadNetwork(path.toStdString());
+    m_undo->clear();
+    m_network = std::move(net);
+    m_path = path;
+    m_undo->setClean();
+    emit filePathChanged(m_path);
+    emit changed();
+    return true;
+  } catch (const NtkError& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+bool NetworkDocument::save(const QString& path, QString* error)
+{
+  try {
+    saveNetwork(m_network, path.toStdString());
+    m_path = path;
+    m_undo->setClean();
+    emit filePathChanged(m_path);
+    return true;
+  } catch (const NtkError& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+void NetworkDocument::reset(const Network& net)
+{
+  m_undo->clear();
+  m_network = net;
+  m_path.clear();
+  emit filePathChanged(m_path);
+  emit changed();
+}
+
+bool NetworkDocument::isModified() const { return !m_undo->isClean(); }
+
+} // namespace ntk::gui
