@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <vector>
+
+#include "core/kernels/ReluBlock.h"
 
 namespace ntk {
 
@@ -223,7 +226,27 @@ void Activation::applyToBlock(Eigen::Ref<Eigen::ArrayXXd> nngp, Eigen::ArrayXXd*
     }
   };
   switch (m_kind) {
-  case ActivationKind::Relu: run([](double a, double c, double b) { return reluDual(a, c, b); }); break;
+  case ActivationKind::Relu:
+  case ActivationKind::LeakyRelu: {
+    // Hot path: the vectorised block kernel with per-point √q and 1/√q computed once per block.
+    thread_local std::vector<double> buf;
+    buf.resize(size_t(2 * (rows + cols)));
+    double* s1 = buf.data();
+    double* i1 = s1 + rows;
+    double* s2 = i1 + rows;
+    double* i2 = s2 + cols;
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      s1[i] = std::sqrt(std::max(var1[i], 0.0));
+      i1[i] = s1[i] > 0 ? 1.0 / s1[i] : 0.0;
+    }
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      s2[j] = std::sqrt(std::max(var2[j], 0.0));
+      i2[j] = s2[j] > 0 ? 1.0 / s2[j] : 0.0;
+    }
+    reluDualBlock(nngp.data(), ntk ? ntk->data() : nullptr, rows, cols, nngp.outerStride(), s1, i1, s2, i2,
+                  m_kind == ActivationKind::LeakyRelu ? m_parameter : 0.0);
+    break;
+  }
   case ActivationKind::Erf: run([](double a, double c, double b) { return erfDual(a, c, b); }); break;
   case ActivationKind::Sin: {
     const double w = m_parameter;

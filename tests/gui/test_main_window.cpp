@@ -1,0 +1,215 @@
+// GUI tests of the first window: it opens, computes, redraws on edits, undoes, exports, refuses bad
+// edits and cancels. Runs under xvfb-run (real GLX context for the VTK views).
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+#include "HeatmapView.h"
+#include "KernelPanel.h"
+#include "MainWindow.h"
+#include "NetworkDocument.h"
+#include "NetworkEditor.h"
+#include "VtkOpenGLWidget.h"
+#include "core/util/MatrixIO.h"
+
+using namespace ntk;
+using namespace ntk::gui;
+
+namespace {
+
+/// Number of distinct colours in an image: a blank view has one or two.
+int distinctColours(const QImage& img)
+{
+  QSet<QRgb> colours;
+  const QImage rgb = img.convertToFormat(QImage::Format_RGB32);
+  for (int y = 0; y < rgb.height(); y += 3)
+    for (int x = 0; x < rgb.width(); x += 3) colours.insert(rgb.pixel(x, y));
+  return int(colours.size());
+}
+
+double pixelDifference(const QImage& a, const QImage& b)
+{
+  if (a.size() != b.size()) return 1e9;
+  const QImage x = a.convertToFormat(QImage::Format_RGB32), y = b.convertToFormat(QImage::Format_RGB32);
+  double diff = 0;
+  for (int r = 0; r < x.height(); ++r)
+    for (int c = 0; c < x.width(); ++c) diff += std::abs(qGray(x.pixel(c, r)) - qGray(y.pixel(c, r)));
+  return diff / (x.width() * x.height());
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+
+private slots:
+  void init()
+  {
+    m_window = std::make_unique<MainWindow>();
+    m_window->resize(1400, 850);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+  void cleanup() { m_window.reset(); }
+
+  void opensAndShowsAKernel()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    QCOMPARE(panel->shownMatrix().rows(), 128);
+    QVERIFY(panel->shownMatrix().allFinite());
+    const QImage heat = panel->heatmap()->renderImage();
+    QVERIFY(!heat.isNull());
+    QVERIFY2(distinctColours(heat) > 50, "heatmap looks blank");
+    const QImage window = m_window->grab().toImage();
+    QVERIFY2(distinctColours(window) > 100, "window screenshot looks blank");
+    QCOMPARE(m_window->panelNames(), QStringList{QStringLiteral("kernel")});
+  }
+
+  void editingWStdUpdatesTheHeatmap()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    const Eigen::MatrixXd before = panel->shownMatrix();
+    const QImage imgBefore = panel->heatmap()->renderImage();
+    auto* w = qobject_cast<QDoubleSpinBox*>(m_window->editor()->layerTable()->cellWidget(0, 2));
+    QVERIFY(w);
+    w->setValue(0.7); // as a user typing in the W_std spin box of the first Dense layer
+    QVERIFY(m_window->waitUntilIdle(60000));
+    const Eigen::MatrixXd after = panel->shownMatrix();
+    QVERIFY((after - before).norm() > 1e-3 * before.norm());
+    QTest::qWait(100);
+    const QImage imgAfter = panel->heatmap()->renderImage();
+    QVERIFY2(pixelDifference(imgBefore, imgAfter) > 0.5, "heatmap pixels did not change");
+
+    // Undo brings the exact previous kernel back.
+    m_window->document()->undoStack()->undo();
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE((panel->shownMatrix() - before).norm(), 0.0);
+  }
+
+  void changingTheActivationUpdatesTheKernel()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    const Eigen::MatrixXd before = panel->shownMatrix();
+    const QImage imgBefore = panel->heatmap()->renderImage();
+    auto* combo = qobject_cast<QComboBox*>(m_window->editor()->layerTable()->cellWidget(1, 0));
+    QVERIFY(combo);
+    const int erf = combo->findText(QStringLiteral("erf"));
+    QVERIFY(erf >= 0);
+    combo->setCurrentIndex(erf);
+    emit combo->activated(erf);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    const auto& a = std::get<ActivationLayer>(m_window->document()->network().layers[1]).activation;
+    QCOMPARE(a.kind(), ActivationKind::Erf);
+    QVERIFY((panel->shownMatrix() - before).norm() > 1e-3 * before.norm());
+    QTest::qWait(100);
+    QVERIFY(pixelDifference(imgBefore, panel->heatmap()->renderImage()) > 0.5);
+  }
+
+  void dragMergesIntoOneUndoStep()
+  {
+    auto* w = qobject_cast<QDoubleSpinBox*>(m_window->editor()->layerTable()->cellWidget(2, 2));
+    QVERIFY(w);
+    const int before = m_window->document()->undoStack()->count();
+    for (double v = 1.0; v <= 2.0; v += 0.1) w->setValue(v);
+    QCOMPARE(m_window->document()->undoStack()->count(), before + 1);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void invalidEditIsRefusedAndLosesNothing()
+  {
+    NetworkDocument* doc = m_window->document();
+    const Network before = doc->network();
+    QSignalSpy rejected(doc, &NetworkDocument::editRejected);
+    QVERIFY(!doc->edit(QStringLiteral("bad"), [](Network& n) { std::get<DenseLayer>(n.layers[0]).wStd = std::nan(""); }));
+    QCOMPARE(rejected.count(), 1);
+    QVERIFY(rejected.first().first().toString().contains(QStringLiteral("W_std")));
+    QCOMPARE(std::get<DenseLayer>(doc->network().layers[0]).wStd, std::get<DenseLayer>(before.layers[0]).wStd);
+  }
+
+  void addAndRemoveLayers()
+  {
+    NetworkDocument* doc = m_window->document();
+    const size_t n = doc->network().layers.size();
+    m_window->editor()->addHiddenLayer();
+    QCOMPARE(doc->network().layers.size(), n + 2);
+    m_window->editor()->layerTable()->selectRow(0);
+    m_window->editor()->removeSelectedLayer();
+    QCOMPARE(doc->network().layers.size(), n);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void exportsEveryFormat()
+  {
+    QTemporaryDir dir;
+    KernelPanel* panel = m_window->kernelPanel();
+    for (const char* ext : {"png", "svg", "csv", "npy"}) {
+      const QString path = dir.filePath(QStringLiteral("view.%1").arg(QLatin1String(ext)));
+      QString err;
+      QVERIFY2(panel->exportView(path, &err), qPrintable(err));
+      QVERIFY(QFileInfo(path).size() > 1000);
+    }
+    const Eigen::MatrixXd csv = ntk::readMatrix(dir.filePath(QStringLiteral("view.csv")).toStdString());
+    QCOMPARE((csv - panel->shownMatrix()).cwiseAbs().maxCoeff(), 0.0);
+    const Eigen::MatrixXd npy = ntk::readMatrix(dir.filePath(QStringLiteral("view.npy")).toStdString());
+    QCOMPARE((npy - panel->shownMatrix()).cwiseAbs().maxCoeff(), 0.0);
+    QImage png(dir.filePath(QStringLiteral("view.png")));
+    QVERIFY(distinctColours(png) > 50);
+    QString err;
+    QVERIFY(!panel->exportView(dir.filePath(QStringLiteral("view.xyz")), &err));
+    QVERIFY(err.contains(QStringLiteral("xyz")));
+  }
+
+  void openingABadFileKeepsTheNetwork()
+  {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("bad.json"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("{\"input_dim\": 1, \"layers\": [{\"type\": \"dense\", \"width\": -3}]}");
+    f.close();
+    const Network before = m_window->document()->network();
+    QString err;
+    QVERIFY(!m_window->openNetwork(path, &err, true));
+    QVERIFY(err.contains(QStringLiteral("width")));
+    QCOMPARE(m_window->document()->network().layers.size(), before.layers.size());
+  }
+
+  void cancelStopsALongJob()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    // tanh needs quadrature: a 1024-point Gram takes long enough to cancel.
+    m_window->document()->edit(QStringLiteral("tanh"), [](Network& n) {
+      for (Layer& l : n.layers)
+        if (auto* a = std::get_if<ActivationLayer>(&l)) a->activation = Activation(ActivationKind::Tanh);
+    });
+    panel->setGridSize(1024);
+    QSignalSpy status(panel, &KernelPanel::statusMessage);
+    QTest::qWait(200);
+    QVERIFY(panel->isBusy());
+    panel->cancel();
+    QVERIFY(m_window->waitUntilIdle(20000));
+    bool sawCancel = false;
+    for (const auto& args : status) sawCancel |= args.first().toString().contains(QStringLiteral("cancelled"));
+    QVERIFY(sawCancel);
+  }
+
+private:
+  std::unique_ptr<MainWindow> m_window;
+};
+
+int main(int argc, char** argv)
+{
+  VtkOpenGLWidget::setDefaultSurfaceFormat();
+  QApplication app(argc, argv);
+  QCoreApplication::setOrganizationName(QStringLiteral("NTK Studio tests"));
+  TestMainWindow t;
+  return QTest::qExec(&t, argc, argv);
+}
+
+#include "test_main_window.moc"
