@@ -1,3 +1,4 @@
+#include "VtkFonts.h"
 #include "widgets/HeatmapView.h"
 
 #include "widgets/Colormap.h"
@@ -18,6 +19,7 @@
 #include <vtkImageSlice.h>
 #include <vtkImageSliceMapper.h>
 #include <vtkLookupTable.h>
+#include <vtkNew.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
@@ -29,6 +31,7 @@
 #include <vtkScalarBarActor.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
+#include <vtkTextRenderer.h>
 #include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
@@ -41,28 +44,20 @@ namespace {
 
 // Margins around the image in logical pixels (scaled by the device pixel ratio): room for the
 // title above, tick labels and axis titles left and below, the colour bar on the right.
-constexpr double kMarginLeft = 72.0;
-constexpr double kMarginRight = 118.0;
+constexpr double kMarginLeft = 80.0;
+constexpr double kMarginRight = 124.0;
 constexpr double kMarginTop = 40.0;
 constexpr double kMarginBottom = 58.0;
 constexpr double kTickLength = 5.0;
 // Cells stay at most this far from square, so a 1000 × 10 matrix is still readable.
 constexpr double kMaxAspect = 4.0;
 // Font sizes in points; the render window's DPI carries the HiDPI scale.
-constexpr int kTitleFontSize = 13;
-constexpr int kLabelFontSize = 10;
-constexpr int kAxisTitleFontSize = 11;
+constexpr int kTitleFontSize = 15;
+constexpr int kLabelFontSize = 12;
+constexpr int kAxisTitleFontSize = 13;
 constexpr std::uint8_t kNonFiniteGrey = 128;
 
-void styleText(vtkTextProperty* text, int fontSize)
-{
-  text->SetFontFamilyToArial();
-  text->SetFontSize(fontSize);
-  text->SetColor(0.1, 0.1, 0.1);
-  text->ShadowOff();
-  text->BoldOff();
-  text->ItalicOff();
-}
+void styleText(vtkTextProperty* text, int fontSize, bool bold = false) { styleVtkText(text, fontSize, bold); }
 
 std::string tickText(double value)
 {
@@ -92,9 +87,6 @@ HeatmapView::HeatmapView(QWidget* parent)
   setVtkInputEnabled(false);
   interactor()->SetInteractorStyle(nullptr);
 
-  // Axis-aligned image, lines and text gain nothing from multisampling, and on software GL
-  // (llvmpipe) VTK's default 8× MSAA framebuffer costs most of the frame time.
-  renderWindow()->SetMultiSamples(0);
   m_renderer->SetBackground(1.0, 1.0, 1.0);
   m_renderer->GetActiveCamera()->ParallelProjectionOn();
   renderWindow()->AddRenderer(m_renderer);
@@ -114,7 +106,7 @@ HeatmapView::HeatmapView(QWidget* parent)
   fillViridisLookupTable(m_lookupTable);
   m_scalarBar->SetLookupTable(m_lookupTable);
   m_scalarBar->SetNumberOfLabels(5);
-  m_scalarBar->SetLabelFormat("%-#.3g");
+  m_scalarBar->SetLabelFormat("%-.3g"); // no "#": "611" not "611."
   m_scalarBar->UnconstrainedFontSizeOn();
   m_scalarBar->SetBarRatio(0.3);
   m_scalarBar->DrawFrameOff();
@@ -127,16 +119,15 @@ HeatmapView::HeatmapView(QWidget* parent)
   styleText(m_titleActor->GetTextProperty(), kTitleFontSize);
   m_titleActor->GetTextProperty()->BoldOn();
   m_titleActor->GetTextProperty()->SetJustificationToCentered();
-  m_titleActor->GetTextProperty()->SetVerticalJustificationToTop();
+  m_titleActor->GetTextProperty()->SetVerticalJustificationToBottom();
   m_renderer->AddViewProp(m_titleActor);
 
   styleText(m_columnTitleActor->GetTextProperty(), kAxisTitleFontSize);
   m_columnTitleActor->GetTextProperty()->SetJustificationToCentered();
-  m_columnTitleActor->GetTextProperty()->SetVerticalJustificationToBottom();
   m_renderer->AddViewProp(m_columnTitleActor);
   styleText(m_rowTitleActor->GetTextProperty(), kAxisTitleFontSize);
   m_rowTitleActor->GetTextProperty()->SetJustificationToCentered();
-  m_rowTitleActor->GetTextProperty()->SetVerticalJustificationToTop();
+  m_rowTitleActor->GetTextProperty()->SetVerticalJustificationToBottom();
   m_rowTitleActor->GetTextProperty()->SetOrientation(90.0);
   m_renderer->AddViewProp(m_rowTitleActor);
 
@@ -298,14 +289,14 @@ void HeatmapView::layoutChanged()
   const double height = std::max(1, size[1]);
   const double ratio = devicePixelRatioF();
 
-  m_titleActor->SetDisplayPosition(static_cast<int>(width / 2),
-    static_cast<int>(height - 10.0 * ratio));
 
   const Eigen::Index rows = m_matrix.rows();
   const Eigen::Index cols = m_matrix.cols();
   const double availableWidth = std::max(1.0, width - (kMarginLeft + kMarginRight) * ratio);
   const double availableHeight = std::max(1.0, height - (kMarginTop + kMarginBottom) * ratio);
   if (rows == 0 || cols == 0) {
+    m_titleActor->SetDisplayPosition(static_cast<int>(width / 2),
+      static_cast<int>(height - kMarginTop * ratio));
     m_imageWidth = m_imageHeight = 0.0;
     m_axisLines->Initialize();
     for (auto& label : m_tickLabels) {
@@ -322,6 +313,9 @@ void HeatmapView::layoutChanged()
   m_imageHeight = m_imageWidth / aspect;
   m_imageLeft = kMarginLeft * ratio + 0.5 * (availableWidth - m_imageWidth);
   m_imageBottom = kMarginBottom * ratio + 0.5 * (availableHeight - m_imageHeight);
+  // The title sits just above the image, which may be letterboxed well below the widget top.
+  m_titleActor->SetDisplayPosition(static_cast<int>(width / 2),
+    static_cast<int>(std::lround(m_imageBottom + m_imageHeight + 12.0 * ratio)));
 
   // Parallel camera placed so that the image (world [0, aspect·rows] × [0, rows]) lands exactly
   // on the rectangle computed above.
@@ -407,6 +401,9 @@ void HeatmapView::layoutAxes()
     label->SetDisplayPosition(static_cast<int>(std::lround(x)),
       static_cast<int>(std::lround(bottom - 1 - tick - 3 * ratio)));
   }
+  double widestRowLabel = 0.0;
+  vtkTextRenderer* textRenderer = vtkTextRenderer::GetInstance();
+  const int dpi = renderWindow()->GetDPI();
   const int rowTickCount = std::clamp(static_cast<int>(m_imageHeight / (45.0 * ratio)) + 1, 2, 10);
   for (double value : niceTicks(m_x0, m_x1, rowTickCount)) {
     // Row 0 (x0) is at the top.
@@ -418,6 +415,11 @@ void HeatmapView::layoutAxes()
     label->GetTextProperty()->SetVerticalJustificationToCentered();
     label->SetDisplayPosition(static_cast<int>(std::lround(left - 1 - tick - 4 * ratio)),
       static_cast<int>(std::lround(y)));
+    int box[4] = {0, 0, 0, 0};
+    if (textRenderer
+      && textRenderer->GetBoundingBox(label->GetTextProperty(), tickText(value), box, dpi)) {
+      widestRowLabel = std::max(widestRowLabel, static_cast<double>(box[1] - box[0]));
+    }
   }
   for (std::size_t k = labelIndex; k < m_tickLabels.size(); ++k) {
     m_tickLabels[k]->VisibilityOff();
@@ -427,11 +429,17 @@ void HeatmapView::layoutAxes()
   m_axisLines->SetLines(lines);
   m_axisLinesActor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, ratio)));
 
+  // Axis titles hug the tick labels (the image may be letterboxed far from the widget edges), but
+  // never leave the widget.
   m_columnTitleActor->VisibilityOn();
+  const double columnTitleY = bottom - 1 - tick - 20.0 * ratio;
+  m_columnTitleActor->GetTextProperty()->SetVerticalJustificationToTop();
   m_columnTitleActor->SetDisplayPosition(static_cast<int>(std::lround(0.5 * (left + right))),
-    static_cast<int>(std::lround(8.0 * ratio)));
+    static_cast<int>(std::lround(std::max(columnTitleY, 18.0 * ratio))));
   m_rowTitleActor->VisibilityOn();
-  m_rowTitleActor->SetDisplayPosition(static_cast<int>(std::lround(10.0 * ratio)),
+  // Rotated 90° counter-clockwise, the text's bottom edge faces the labels: anchor it there.
+  const double rowTitleX = left - 1 - tick - 4.0 * ratio - widestRowLabel - 8.0 * ratio;
+  m_rowTitleActor->SetDisplayPosition(static_cast<int>(std::lround(std::max(rowTitleX, 18.0 * ratio))),
     static_cast<int>(std::lround(0.5 * (bottom + top))));
 }
 

@@ -49,15 +49,13 @@ public:
   // The range the colours currently span.
   std::pair<double, double> colorRange() const { return {m_colorMin, m_colorMax}; }
 
-  // Axis titles; default "x" (columns) and "x′" (rows).
+  // Axis titles; default "x" (columns) and "x'" (rows; VTK's built-in fonts have no prime glyph).
   void setAxisTitles(const QString& columnTitle, const QString& rowTitle);
 
   // Outlines [in] row (−1 for none) without emitting rowSelected.
   void setSelectedRow(int row);
   int selectedRow() const { return m_selectedRow; }
 
-  // The rendered view, device pixels; null if OpenGL is unavailable for the widget.
-  QImage renderImage() { return VtkOpenGLWidget::renderImage(); }
   bool exportPng(const QString& path);
   // The current matrix as CSV without a header (CONVENTIONS.md §5).
   bool exportCsv(const QString& path) const;
@@ -88,7 +86,7 @@ private:
   double m_x1 = 1.0;
   QString m_title;
   QString m_columnTitle = QStringLiteral("x");
-  QString m_rowTitle = QStringLiteral("x\u2032");
+  QString m_rowTitle = QStringLiteral("x'");
   bool m_autoColorRange = true;
   double m_colorMin = 0.0;
   double m_colorMax = 1.0;

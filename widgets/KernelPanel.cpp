@@ -264,7 +264,7 @@ void KernelPanel::showResult()
   const Eigen::MatrixXd& K = shownMatrix();
   if (K.size() == 0) return;
   const int m = int(K.rows());
-  const QString name = showsNtk() ? tr("NTK Θ(x, x′)") : tr("NNGP K(x, x′)");
+  const QString name = showsNtk() ? tr("NTK Θ(t, t′)") : tr("NNGP K(t, t′)");
   m_heatmap->setMatrix(K, 0.0, 1.0, tr("%1 on %2").arg(name, m_result.domain));
   m_heatmap->setAxisTitles(QStringLiteral("t"), QStringLiteral("t′"));
   {

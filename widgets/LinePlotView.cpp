@@ -1,3 +1,4 @@
+#include "VtkFonts.h"
 #include "widgets/LinePlotView.h"
 
 #include "widgets/CsvExport.h"
@@ -13,6 +14,7 @@
 #include <vtkDoubleArray.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkGenericRenderWindowInteractor.h>
+#include <vtkNew.h>
 #include <vtkPen.h>
 #include <vtkPlot.h>
 #include <vtkRenderer.h>
@@ -42,22 +44,15 @@ constexpr std::array<std::array<unsigned char, 3>, 10> kSeriesColours{{{31, 119,
   {23, 190, 207}}};
 
 // Font sizes in points; the render window's DPI (72 × devicePixelRatio) scales them for HiDPI.
-constexpr int kTitleFontSize = 13;
-constexpr int kAxisTitleFontSize = 11;
-constexpr int kAxisLabelFontSize = 10;
-constexpr int kLegendFontSize = 10;
+constexpr int kTitleFontSize = 15;
+constexpr int kAxisTitleFontSize = 13;
+constexpr int kAxisLabelFontSize = 12;
+constexpr int kLegendFontSize = 12;
 // Line widths in logical pixels; these are not DPI-aware in VTK, so they are scaled here.
 constexpr double kLineWidth = 2.0;
 constexpr double kAxisPenWidth = 1.0;
 
-void styleText(vtkTextProperty* text, int fontSize, bool bold = false)
-{
-  text->SetFontFamilyToArial();
-  text->SetFontSize(fontSize);
-  text->SetColor(0.1, 0.1, 0.1);
-  text->SetBold(bold);
-  text->ShadowOff();
-}
+void styleText(vtkTextProperty* text, int fontSize, bool bold = false) { styleVtkText(text, fontSize, bold); }
 
 } // namespace
 
@@ -230,7 +225,6 @@ bool LinePlotView::exportSvg(const QString& path)
   }
   // The exporter repaints the scene through an SVG device at the window's current size; the
   // scene must have been laid out by at least one OpenGL render first.
-  makeCurrent();
   renderWindow()->Render();
   vtkNew<vtkSVGExporter> exporter;
   exporter->SetRenderWindow(renderWindow());
@@ -238,7 +232,6 @@ bool LinePlotView::exportSvg(const QString& path)
   exporter->SetTitle(m_title.toStdString().c_str());
   exporter->DrawBackgroundOn();
   exporter->Write();
-  doneCurrent();
   update();
   const QFileInfo written(path);
   return written.exists() && written.size() > 0;

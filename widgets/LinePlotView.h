@@ -43,8 +43,6 @@ public:
   // Fits the axes to the data again after zooming or panning.
   void resetZoom();
 
-  // The rendered view, device pixels; null if OpenGL is unavailable for the widget.
-  QImage renderImage() { return VtkOpenGLWidget::renderImage(); }
   bool exportPng(const QString& path);
   // Header "x,<series names…>" then one row per sample, 17 significant digits.
   bool exportCsv(const QString& path) const;

@@ -108,8 +108,18 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   auto* lv = new QVBoxLayout(layers);
   m_table = new QTableWidget(0, ColCount);
   m_table->setHorizontalHeaderLabels({tr("Layer"), tr("Width"), tr("W_std"), tr("b_std"), tr("Bias"), tr("α / ω")});
-  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  m_table->horizontalHeader()->setStretchLastSection(true);
+  // Every column visible without scrolling: fixed, font-relative widths (HiDPI-safe); the spin boxes
+  // shrink to their cells.
+  const int ch = fontMetrics().averageCharWidth();
+  const int widths[ColCount] = {15 * ch, 10 * ch, 10 * ch, 10 * ch, 5 * ch, 11 * ch};
+  int total = 0;
+  for (int c = 0; c < ColCount; ++c) {
+    m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Fixed);
+    m_table->setColumnWidth(c, widths[c]);
+    total += widths[c];
+  }
+  m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  m_table->setMinimumWidth(total + 2 * m_table->frameWidth() + 4);
   m_table->verticalHeader()->setVisible(false);
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -235,9 +245,9 @@ void NetworkEditor::rebuildTable()
       width->setToolTip(tr("Width n_l. The infinite-width kernels do not depend on it (NTK parameterisation);\n"
                            "the standard-parameterisation NTK scales with it; the finite network uses it."));
       m_table->setCellWidget(row, ColWidth, width);
-      auto* w = makeDouble(0.0, 100.0, 4, 0.05, tr("W_std: weight scale σ_w. q ← σ_w²·q + σ_b²"));
+      auto* w = makeDouble(0.0, 100.0, 3, 0.05, tr("W_std: weight scale σ_w. q ← σ_w²·q + σ_b²"));
       m_table->setCellWidget(row, ColW, w);
-      auto* b = makeDouble(0.0, 100.0, 4, 0.05, tr("b_std: bias scale σ_b. q ← σ_w²·q + σ_b²"));
+      auto* b = makeDouble(0.0, 100.0, 3, 0.05, tr("b_std: bias scale σ_b. q ← σ_w²·q + σ_b²"));
       m_table->setCellWidget(row, ColB, b);
       auto* bias = new QCheckBox;
       bias->setToolTip(tr("Has a bias parameter. Unchecked = b_std null: no bias at all\n(differs from b_std = 0 in the standard-parameterisation NTK: +1 per layer)."));
@@ -272,7 +282,7 @@ void NetworkEditor::rebuildTable()
       }
       combo->setToolTip(tr("Activation φ. Its dual T = E[φ(u)φ(v)], Ṫ = E[φ'(u)φ'(v)], (u,v) ~ N(0, Σ)"));
       m_table->setCellWidget(row, ColType, combo);
-      auto* param = makeDouble(-100.0, 1000.0, 4, 0.1, tr("α for LeakyReLU (slope for z < 0), ω for sin(ωz)"));
+      auto* param = makeDouble(-100.0, 1000.0, 3, 0.1, tr("α for LeakyReLU (slope for z < 0), ω for sin(ωz)"));
       m_table->setCellWidget(row, ColParam, param);
       for (int c = ColWidth; c <= ColBias; ++c) {
         auto* item = new QTableWidgetItem;

@@ -87,6 +87,8 @@ private:
   void onCreateTimer(vtkObject* caller, unsigned long eventId, void* callData);
   void onDestroyTimer(vtkObject* caller, unsigned long eventId, void* callData);
   void onCursorChanged(vtkObject* caller, unsigned long eventId, void* callData);
+  void onRenderStart(vtkObject* caller, unsigned long eventId, void* callData);
+  void onRenderEnd(vtkObject* caller, unsigned long eventId, void* callData);
   void releaseGraphics();
   void updateVtkSize();
   void blitToDefaultFramebuffer();
@@ -104,6 +106,8 @@ private:
   // Set when the scene changed since the last VTK render; paintGL then renders before blitting.
   bool m_vtkRenderPending = true;
   bool m_inPaint = false;
+  // A render outside paintGL pushed VTK's GL state and must pop it when it ends.
+  bool m_statePushedOutsidePaint = false;
   bool m_vtkInputEnabled = true;
 
   // VTK's platform timer ids → the QTimers standing in for them.

@@ -70,7 +70,9 @@ double gaussianExpectation2(const ScalarFn& f, const ScalarFn& g, double q11, do
 {
   const double s1 = std::sqrt(std::max(q11, 0.0));
   const double s2 = std::sqrt(std::max(q22, 0.0));
-  double rho = (s1 > 0 && s2 > 0) ? q12 / (s1 * s2) : 0.0;
+  // q12/√(q11 q22), not q12/(√q11 √q22): the former is exactly ±1 for parallel inputs.
+  const double s12 = std::sqrt(std::max(q11 * q22, 0.0));
+  double rho = s12 > 0 ? q12 / s12 : 0.0;
   rho = std::clamp(rho, -1.0, 1.0);
   const double c = std::sqrt(std::max(0.0, 1.0 - rho * rho));
   // u = s1 x1,  v = s2 (rho x1 + c x2),  (x1, x2) ~ N(0, I).

@@ -23,11 +23,24 @@ PointData preparePoints(const Network& net, const Eigen::MatrixXd& X)
   PointData p;
   p.encoded = net.encoding.apply(X);
   const double d0 = double(p.encoded.cols());
-  Eigen::ArrayXd v = p.encoded.rowwise().squaredNorm().array() / d0;
+  // Same arithmetic as the pairs ((x·x)·(1/d0), then each layer's block transform on a 1×1 block),
+  // so on the diagonal q12 == q11 == q22 bit for bit and ρ = 1 exactly: arccos turns a 1-ulp
+  // mismatch into a 1e-8 error.
+  Eigen::ArrayXd v = p.encoded.rowwise().squaredNorm().array() * (1.0 / d0);
   p.variances.reserve(net.layers.size());
+  Eigen::ArrayXXd one(1, 1);
+  int nIn = int(p.encoded.cols());
   for (const Layer& layer : net.layers) {
     p.variances.push_back(v);
-    std::visit([&v](const auto& l) { v = v.unaryExpr([&l](double q) { return l.varianceMap(q); }); }, layer);
+    for (Eigen::Index i = 0; i < v.size(); ++i) {
+      one(0, 0) = v(i);
+      if (const auto* d = std::get_if<DenseLayer>(&layer))
+        d->applyKernel(one, nullptr, nIn, net.parameterization);
+      else
+        std::get<ActivationLayer>(layer).applyKernel(one, nullptr, &v(i), &v(i));
+      v(i) = one(0, 0);
+    }
+    if (const auto* d = std::get_if<DenseLayer>(&layer)) nIn = d->width;
   }
   return p;
 }
@@ -85,6 +98,13 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
       }
       const Tile& tl = tiles[k];
       nngp = (p1.encoded.middleRows(tl.i0, tl.rows) * q2.encoded.middleRows(tl.j0, tl.cols).transpose()).array() * invD0;
+      const bool diagonalTile = symmetric && tl.i0 == tl.j0;
+      if (diagonalTile) {
+        // The GEMM may sum x·x in another order than squaredNorm: use the variances on the diagonal
+        // and one triangle for both halves, so K is exactly symmetric with ρ = 1 on its diagonal.
+        for (Eigen::Index k = 0; k < tl.rows; ++k) nngp(k, k) = p1.variances[0](tl.i0 + k);
+        nngp.matrix().triangularView<Eigen::StrictlyLower>() = nngp.matrix().transpose();
+      }
       if (request.ntk) ntk.setZero(tl.rows, tl.cols);
       Eigen::ArrayXXd* ntkPtr = request.ntk ? &ntk : nullptr;
       int nIn = int(p1.encoded.cols());
@@ -96,6 +116,10 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
           std::get<ActivationLayer>(net.layers[l])
               .applyKernel(nngp, ntkPtr, p1.variances[l].data() + tl.i0, q2.variances[l].data() + tl.j0);
         }
+      }
+      if (diagonalTile) {
+        nngp.matrix().triangularView<Eigen::StrictlyLower>() = nngp.matrix().transpose();
+        if (request.ntk) ntk.matrix().triangularView<Eigen::StrictlyLower>() = ntk.matrix().transpose();
       }
       if (request.nngp) {
         out.nngp.block(tl.i0, tl.j0, tl.rows, tl.cols) = nngp.matrix();

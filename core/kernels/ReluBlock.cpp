@@ -33,22 +33,24 @@ inline double acosInline(double x)
 double acosBranchFree(double x) { return acosInline(x); }
 
 __attribute__((target_clones("avx2", "default"))) void
-reluDualBlock(double* q, double* ntk, std::ptrdiff_t rows, std::ptrdiff_t cols, std::ptrdiff_t ld, const double* sqrt1,
-              const double* invSqrt1, const double* sqrt2, const double* invSqrt2, double alpha)
+reluDualBlock(double* q, double* ntk, std::ptrdiff_t rows, std::ptrdiff_t cols, std::ptrdiff_t ld, const double* var1,
+              const double* var2, double alpha)
 {
   constexpr double pi = 3.14159265358979323846, inv2pi = 1.0 / (2.0 * 3.14159265358979323846);
   const double a2 = (1.0 - alpha) * (1.0 - alpha);
   for (std::ptrdiff_t j = 0; j < cols; ++j) {
     double* qc = q + j * ld;
     double* tc = ntk ? ntk + j * ld : nullptr;
-    const double s2 = sqrt2[j], i2 = invSqrt2[j];
+    const double v2 = var2[j];
     if (tc) {
       for (std::ptrdiff_t i = 0; i < rows; ++i) {
         const double c = qc[i];
-        double rho = c * invSqrt1[i] * i2;
-        rho = std::min(1.0, std::max(-1.0, rho));
+        // ρ = q12/√(q11 q22): exactly 1 when q12 = q11 = q22 (the diagonal), where arccos is
+        // infinitely sensitive; √q11·√q22 would leave 1 − ε there and an error of √ε.
+        const double s = std::sqrt(var1[i] * v2);
+        const double rho = std::min(1.0, std::max(-1.0, s > 0.0 ? c / s : 0.0));
         const double t = acosInline(rho);
-        const double T = sqrt1[i] * s2 * (std::sqrt(1.0 - rho * rho) + (pi - t) * rho) * inv2pi;
+        const double T = s * (std::sqrt(1.0 - rho * rho) + (pi - t) * rho) * inv2pi;
         const double Td = (pi - t) * inv2pi;
         qc[i] = a2 * T + alpha * c;
         tc[i] *= a2 * Td + alpha;
@@ -56,10 +58,10 @@ reluDualBlock(double* q, double* ntk, std::ptrdiff_t rows, std::ptrdiff_t cols, 
     } else {
       for (std::ptrdiff_t i = 0; i < rows; ++i) {
         const double c = qc[i];
-        double rho = c * invSqrt1[i] * i2;
-        rho = std::min(1.0, std::max(-1.0, rho));
+        const double s = std::sqrt(var1[i] * v2);
+        const double rho = std::min(1.0, std::max(-1.0, s > 0.0 ? c / s : 0.0));
         const double t = acosInline(rho);
-        qc[i] = a2 * sqrt1[i] * s2 * (std::sqrt(1.0 - rho * rho) + (pi - t) * rho) * inv2pi + alpha * c;
+        qc[i] = a2 * s * (std::sqrt(1.0 - rho * rho) + (pi - t) * rho) * inv2pi + alpha * c;
       }
     }
   }

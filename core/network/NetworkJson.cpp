@@ -166,7 +166,20 @@ Network networkFromJson(const std::string& text)
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::out_of_range& e) {
+    // "number overflow parsing '1e999'": name the key whose value it is.
+    const std::string what = e.what();
+    const auto a = what.find('\''), b = what.rfind('\'');
+    std::string key;
+    if (a != std::string::npos && b > a) {
+      const auto at = text.find(what.substr(a + 1, b - a - 1));
+      const auto colon = at == std::string::npos ? std::string::npos : text.rfind(':', at);
+      const auto q2 = colon == std::string::npos ? std::string::npos : text.rfind('"', colon);
+      const auto q1 = q2 == std::string::npos || q2 == 0 ? std::string::npos : text.rfind('"', q2 - 1);
+      if (q1 != std::string::npos) key = text.substr(q1 + 1, q2 - q1 - 1);
+    }
+    throw NetworkError((key.empty() ? std::string("a number") : key) + ": value out of range (" + what + ")");
+  } catch (const json::exception& e) {
     throw NetworkError(std::string("not valid JSON: ") + e.what());
   }
   requireObject(doc, "network");

@@ -1,0 +1,25 @@
+# cmake -DDIR=<dir> -P check_no_qt.cmake
+# Fails (FATAL_ERROR) if any C/C++ source or header under DIR includes a Qt or VTK header
+# (#include <Q...>, <q...global>, <Qt...>, <vtk...>, or the quoted forms).
+if(NOT DEFINED DIR OR NOT IS_DIRECTORY "${DIR}")
+  message(FATAL_ERROR "check_no_qt: DIR='${DIR}' is not a directory")
+endif()
+file(GLOB_RECURSE files LIST_DIRECTORIES false
+     "${DIR}/*.h" "${DIR}/*.hpp" "${DIR}/*.hh" "${DIR}/*.hxx" "${DIR}/*.cpp" "${DIR}/*.cc" "${DIR}/*.cxx" "${DIR}/*.inl")
+list(LENGTH files n)
+if(n EQUAL 0)
+  message(FATAL_ERROR "check_no_qt: no source files under ${DIR}")
+endif()
+set(bad "")
+foreach(f IN LISTS files)
+  file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](Q[A-Za-z0-9_]*|Qt[A-Za-z0-9_]*/[^>\"]*|vtk[^>\"]*)[>\"]")
+  foreach(l IN LISTS lines)
+    string(STRIP "${l}" l)
+    list(APPEND bad "${f}: ${l}")
+  endforeach()
+endforeach()
+if(bad)
+  list(JOIN bad "\n  " msg)
+  message(FATAL_ERROR "core must not include Qt or VTK headers:\n  ${msg}")
+endif()
+message(STATUS "check_no_qt: ${n} files under ${DIR}, no Qt/VTK includes")

@@ -1,0 +1,180 @@
+// test_empirical_ntk — the finite network: (a) empiricalNtk == (1/k) Σ_j J_j J_jᵀ from jacobian() to 1e-12,
+// and jacobian() == central finite differences of forward() w.r.t. every stored parameter (weights()/biases()),
+// for erf/relu, NTK/standard parameterisation, with/without bias, 2-output readout;
+// (b) Monte Carlo: monteCarloKernel's relative Frobenius error to the analytic NTK falls ≈2× per 4× width.
+#include <QtTest>
+
+#include <chrono>
+#include <cmath>
+
+#include "TestUtil.h"
+#include "core/kernels/NtkGram.h"
+#include "core/nets/FiniteNetwork.h"
+#include "core/util/SeededNormal.h"
+
+using namespace ntk;
+
+namespace {
+
+Eigen::MatrixXd randomInputs(int m, int d, std::uint64_t seed)
+{
+  SeededNormal n(seed);
+  Eigen::MatrixXd X(m, d);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = n();
+  return X;
+}
+
+Network smallNet(const QString& act, bool standard, bool bias)
+{
+  Network n;
+  n.inputDim = 3;
+  n.parameterization = standard ? Parameterization::Standard : Parameterization::Ntk;
+  const Activation a(act == "relu" ? ActivationKind::Relu : ActivationKind::Erf);
+  const std::optional<double> b = bias ? std::optional<double>(0.3) : std::nullopt;
+  n.layers = {DenseLayer{4, 1.3, b}, ActivationLayer{a}, DenseLayer{6, 1.1, b}, ActivationLayer{a}, DenseLayer{5, 0.9, b},
+              ActivationLayer{a}, DenseLayer{2, 1.2, b}};
+  return n;
+}
+
+double relFro(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B) { return (A - B).norm() / B.norm(); }
+
+} // namespace
+
+class TestEmpiricalNtk : public QObject {
+  Q_OBJECT
+
+private slots:
+  void jacobian_data()
+  {
+    QTest::addColumn<QString>("act");
+    QTest::addColumn<bool>("standard");
+    QTest::addColumn<bool>("bias");
+    for (const char* a : {"erf", "relu"})
+      for (bool st : {false, true})
+        for (bool b : {true, false})
+          QTest::newRow(qPrintable(QString("%1/%2/%3").arg(a, st ? "standard" : "ntk", b ? "bias" : "nobias")))
+              << QString(a) << st << b;
+  }
+
+  void jacobian()
+  {
+    QFETCH(QString, act);
+    QFETCH(bool, standard);
+    QFETCH(bool, bias);
+    const Network net = smallNet(act, standard, bias);
+    FiniteNetwork f(net, 7);
+    const Eigen::Index P = 4 * 3 + 6 * 4 + 5 * 6 + 2 * 5 + (bias ? 4 + 6 + 5 + 2 : 0);
+    QCOMPARE(f.parameterCount(), P);
+    QCOMPARE(int(f.weights().size()), 4);
+    QCOMPARE(f.biases()[1].size(), Eigen::Index(bias ? 6 : 0));
+
+    const Eigen::MatrixXd X1 = randomInputs(5, 3, 11), X2 = randomInputs(4, 3, 12);
+    const Eigen::MatrixXd J0 = f.jacobian(X1, 0), J1 = f.jacobian(X1, 1);
+    const Eigen::MatrixXd K0 = f.jacobian(X2, 0), K1 = f.jacobian(X2, 1);
+    QCOMPARE(J0.cols(), P);
+    QCOMPARE(J0.rows(), Eigen::Index(5));
+    // Two outputs differ, so averaging matters (a test that used J0 only would fail).
+    QVERIFY((J0 - J1).norm() > 1e-3 * J0.norm());
+
+    const Eigen::MatrixXd ref11 = 0.5 * (J0 * J0.transpose() + J1 * J1.transpose());
+    const Eigen::MatrixXd ref12 = 0.5 * (J0 * K0.transpose() + J1 * K1.transpose());
+    const Eigen::MatrixXd e11 = f.empiricalNtk(X1);
+    const Eigen::MatrixXd e12 = f.empiricalNtk(X1, &X2);
+    const double err11 = ntktest::relErrToMax(e11, ref11), err12 = ntktest::relErrToMax(e12, ref12);
+    QVERIFY2(err11 <= 1e-12, qPrintable(QString("empiricalNtk(X1) vs JJ^T: %1").arg(err11)));
+    QVERIFY2(err12 <= 1e-12, qPrintable(QString("empiricalNtk(X1,X2) vs J1 J2^T: %1").arg(err12)));
+    // empirical NNGP = (1/k) f fᵀ
+    const Eigen::MatrixXd F = f.forward(X1);
+    QVERIFY(ntktest::relErrToMax(f.empiricalNngp(X1), 0.5 * F * F.transpose()) <= 1e-14);
+
+    // Central finite differences of forward() w.r.t. every stored parameter.
+    const double h = 1e-6;
+    double worst = 0.0;
+    const double scale = std::max(J0.cwiseAbs().maxCoeff(), J1.cwiseAbs().maxCoeff());
+    Eigen::Index p = 0;
+    auto check = [&](double& param) {
+      const double keep = param;
+      param = keep + h;
+      const Eigen::MatrixXd fp = f.forward(X1);
+      param = keep - h;
+      const Eigen::MatrixXd fm = f.forward(X1);
+      param = keep;
+      const Eigen::MatrixXd fd = (fp - fm) / (2 * h);
+      for (Eigen::Index s = 0; s < X1.rows(); ++s) {
+        worst = std::max(worst, std::abs(fd(s, 0) - J0(s, p)) / scale);
+        worst = std::max(worst, std::abs(fd(s, 1) - J1(s, p)) / scale);
+      }
+      ++p;
+    };
+    for (size_t l = 0; l < f.weights().size(); ++l) {
+      Eigen::MatrixXd& W = f.weights()[l];
+      for (Eigen::Index r = 0; r < W.rows(); ++r) // row-major order
+        for (Eigen::Index c = 0; c < W.cols(); ++c) check(W(r, c));
+      Eigen::VectorXd& b = f.biases()[l];
+      for (Eigen::Index r = 0; r < b.size(); ++r) check(b(r));
+    }
+    QCOMPARE(p, P);
+    QVERIFY2(worst <= 1e-7, qPrintable(QString("jacobian vs finite differences: %1").arg(worst)));
+  }
+
+  void monteCarloConvergence_data()
+  {
+    QTest::addColumn<bool>("standard");
+    QTest::newRow("ntk") << false;
+    QTest::newRow("standard") << true;
+  }
+
+  void monteCarloConvergence()
+  {
+    QFETCH(bool, standard);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto ref = ntktest::loadJson("kernels_public.json");
+    const Eigen::MatrixXd X = ntktest::toMatrix(ref.at("inputs"));
+    const Network net = ntktest::mlp(3, 3, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.1, 512, 1,
+                                     standard ? Parameterization::Standard : Parameterization::Ntk);
+    const std::vector<int> widths = {64, 256, 1024};
+    const int runs = 40, samples = 1; // error of each run ≈ 3/√(width·samples); averaged over runs for stability
+    std::vector<double> err;
+    for (int w : widths) {
+      const Eigen::MatrixXd exact = kernelMatrix(net.withHiddenWidth(w), X, nullptr, KernelKind::Ntk);
+      double sum = 0.0;
+      for (int r = 0; r < runs; ++r) {
+        const Eigen::MatrixXd mc = monteCarloKernel(net, X, nullptr, true, w, samples, 1000 + 100 * r);
+        QVERIFY(mc.allFinite());
+        sum += relFro(mc, exact);
+      }
+      err.push_back(sum / runs);
+    }
+    const double r1 = err[0] / err[1], r2 = err[1] / err[2];
+    qInfo("%s MC (samples=%d, mean of %d runs): rel Frobenius error %.4f (w=64) %.4f (w=256) %.4f (w=1024); "
+          "ratios %.2f %.2f; %.1f s", standard ? "standard" : "ntk", samples, runs, err[0], err[1], err[2], r1, r2,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    // Level: ≈ 3/√(width·samples) (CONVENTIONS §1, one network); allow a factor 1.6 either way.
+    for (size_t i = 0; i < widths.size(); ++i) {
+      const double expected = 3.0 / std::sqrt(double(widths[i]) * samples);
+      QVERIFY2(err[i] < 1.6 * expected && err[i] > expected / 1.6,
+               qPrintable(QString("width %1: error %2, expected about %3").arg(widths[i]).arg(err[i]).arg(expected)));
+    }
+    // Rate: ≈2 per 4× width (1/√width); a wrong kernel (bias floor) gives ratios → 1.
+    QVERIFY2(r1 > 1.6 && r1 < 2.5, qPrintable(QString("64→256 ratio %1").arg(r1)));
+    QVERIFY2(r2 > 1.6 && r2 < 2.5, qPrintable(QString("256→1024 ratio %1").arg(r2)));
+  }
+
+  void monteCarloArguments()
+  {
+    const Network net = ntktest::mlp(3, 2, Activation(ActivationKind::Relu), 1.0, 0.0, 8);
+    const Eigen::MatrixXd X = randomInputs(3, 3, 1);
+    QVERIFY_THROWS_EXCEPTION(InputError, monteCarloKernel(net, X, nullptr, true, 0, 1, 0));
+    QVERIFY_THROWS_EXCEPTION(InputError, monteCarloKernel(net, X, nullptr, true, 8, 0, 0));
+    // Reproducible from its seed; the mean of S samples equals the mean of the single-seed kernels.
+    const Eigen::MatrixXd a = monteCarloKernel(net, X, nullptr, true, 16, 3, 42);
+    QCOMPARE(a, monteCarloKernel(net, X, nullptr, true, 16, 3, 42));
+    Eigen::MatrixXd mean = Eigen::MatrixXd::Zero(3, 3);
+    for (int s = 0; s < 3; ++s) mean += FiniteNetwork(net.withHiddenWidth(16), 42 + s).empiricalNtk(X) / 3.0;
+    QVERIFY(ntktest::relErrToMax(a, mean) <= 1e-14);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestEmpiricalNtk)
+#include "test_empirical_ntk.moc"
