@@ -82,7 +82,7 @@ int runBenchGram(const BenchOptions& o, int threads)
   const double median = seconds[seconds.size() / 2];
   const double entries = double(o.m) * double(o.m);
   std::printf("{\"bench\": \"gram\", \"kind\": \"%s\", \"m\": %ld, \"dim\": %d, \"threads\": %d, \"repeats\": %d, "
-              "\"seconds\": %.9g, \"min_seconds\": %.9g, \"entries\": %.0f, \"entries_per_second\": %.6g, "
+              "\"seconds\": %.9g, \"min_seconds\": %.9g, \"entries\": %.0f, \"entries_per_second\": %.9g, "
               "\"checksum\": %.17g}\n",
               o.kind.c_str(), o.m, d, threads, o.repeats, median, seconds.front(), entries, entries / median, checksum);
   return 0;
