@@ -337,6 +337,7 @@ void NetworkEditor::updateTableValues()
       combo->setCurrentIndex(activationIndex(a.kind()));
       const bool hasParam = a.kind() == ActivationKind::LeakyRelu || a.kind() == ActivationKind::Sin;
       param->setEnabled(hasParam);
+      param->setVisible(hasParam);
       param->setValue(hasParam ? a.parameter() : 0.0);
     }
   }
