@@ -93,8 +93,15 @@ KernelPair naivePair(const Network& net, const Eigen::VectorXd& x, const Eigen::
         Td = (4 / kPi) / std::sqrt(A * B - 4 * q12 * q12);
         T11 = (2 / kPi) * std::asin(2 * q11 / A);
         T22 = (2 / kPi) * std::asin(2 * q22 / B);
+      } else if (a.kind() == ActivationKind::Tanh) {
+        // The independent 2-D rule (the Gram uses Mehler's series for tanh).
+        const Dual d = a.dualByQuadrature(q11, q12, q22);
+        T = d.T;
+        Td = d.Tdot;
+        T11 = a.dualByQuadrature(q11, q11, q11).T;
+        T22 = a.dualByQuadrature(q22, q22, q22).T;
       } else {
-        throw std::logic_error("naive kernel: relu/erf only");
+        throw std::logic_error("naive kernel: relu/erf/tanh only");
       }
       q12 = T;
       th *= Td;
@@ -107,7 +114,8 @@ KernelPair naivePair(const Network& net, const Eigen::VectorXd& x, const Eigen::
 
 Network encodedNet(EncodingKind kind, const char* act, Parameterization p)
 {
-  Network n = ntktest::mlp(2, 3, Activation(std::string(act) == "relu" ? ActivationKind::Relu : ActivationKind::Erf),
+  Network n = ntktest::mlp(2, 3, Activation(std::string(act) == "relu" ? ActivationKind::Relu
+                                                : std::string(act) == "tanh" ? ActivationKind::Tanh : ActivationKind::Erf),
                            1.3, 0.2, 7, 1, p);
   n.encoding.kind = kind;
   n.encoding.levels = 4;
@@ -245,7 +253,9 @@ private slots:
   }
 
   void naiveReimplementation_data() { symmetricEqualsExplicit_data(); QTest::newRow("positional/relu/ntk") << int(EncodingKind::Positional) << QString("relu") << false;
-    QTest::newRow("positional/erf/standard") << int(EncodingKind::Positional) << QString("erf") << true; }
+    QTest::newRow("positional/erf/standard") << int(EncodingKind::Positional) << QString("erf") << true;
+    QTest::newRow("basic/tanh/ntk") << int(EncodingKind::Basic) << QString("tanh") << false;
+    QTest::newRow("none/tanh/standard") << int(EncodingKind::None) << QString("tanh") << true; }
 
   void naiveReimplementation()
   {
@@ -275,8 +285,10 @@ private slots:
         dn.diagonal().setZero();
         dt.diagonal().setZero();
       }
-      QVERIFY2(dn.maxCoeff() <= 1e-13, qPrintable(QString("nngp off by %1 (sym=%2)").arg(dn.maxCoeff()).arg(sym)));
-      QVERIFY2(dt.maxCoeff() <= 1e-13, qPrintable(QString("ntk off by %1 (sym=%2)").arg(dt.maxCoeff()).arg(sym)));
+      // tanh: two different quadratures (Mehler series vs 2-D rule), each ~1e-12: CONVENTIONS' 1e-10.
+      const double tol = act == QLatin1String("tanh") ? 1e-10 : 1e-13;
+      QVERIFY2(dn.maxCoeff() <= tol, qPrintable(QString("nngp off by %1 (sym=%2)").arg(dn.maxCoeff()).arg(sym)));
+      QVERIFY2(dt.maxCoeff() <= tol, qPrintable(QString("ntk off by %1 (sym=%2)").arg(dt.maxCoeff()).arg(sym)));
       QVERIFY2(diag <= 1e-7, qPrintable(QString("diagonal off by %1").arg(diag)));
     }
   }

@@ -4,6 +4,11 @@
 #include <cmath>
 #include <sstream>
 
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/kernels/HermiteDual.h"
 #include "core/kernels/ReluBlock.h"
 
 namespace ntk {
@@ -70,7 +75,34 @@ struct Activation::CustomFns {
   bool kinkAtZero = false;
 };
 
-Activation::Activation(ActivationKind kind, double parameter) : m_kind(kind), m_parameter(parameter) {}
+struct Activation::HermiteCache {
+  std::mutex mutex;
+  std::unordered_map<std::uint64_t, std::shared_ptr<const HermiteCoefficients>> byVariance;
+};
+
+Activation::Activation(ActivationKind kind, double parameter) : m_kind(kind), m_parameter(parameter)
+{
+  if (kind == ActivationKind::Tanh) m_hermite = std::make_shared<HermiteCache>();
+}
+
+bool Activation::usesHermiteSeries() const { return m_hermite != nullptr; }
+
+std::shared_ptr<const HermiteCoefficients> Activation::hermiteFor(double q) const
+{
+  std::uint64_t key;
+  std::memcpy(&key, &q, sizeof key);
+  {
+    std::lock_guard<std::mutex> lock(m_hermite->mutex);
+    auto it = m_hermite->byVariance.find(key);
+    if (it != m_hermite->byVariance.end()) return it->second;
+  }
+  // Computed outside the lock: two threads may both compute the same q; both results are identical.
+  auto coeffs = std::make_shared<const HermiteCoefficients>(hermiteCoefficients(
+      [this](double z) { return value(z); }, [this](double z) { return derivative(z); }, q, quadratureRule(q).step));
+  std::lock_guard<std::mutex> lock(m_hermite->mutex);
+  if (m_hermite->byVariance.size() > 200000) m_hermite->byVariance.clear(); // bound the memory
+  return m_hermite->byVariance.emplace(key, std::move(coeffs)).first->second;
+}
 
 Activation Activation::custom(std::string name, ScalarFn phi, ScalarFn dphi, bool kinkAtZero)
 {
@@ -81,6 +113,7 @@ Activation Activation::custom(std::string name, ScalarFn phi, ScalarFn dphi, boo
   fns->dphi = std::move(dphi);
   fns->kinkAtZero = kinkAtZero;
   a.m_custom = std::move(fns);
+  if (!kinkAtZero) a.m_hermite = std::make_shared<HermiteCache>();
   return a;
 }
 
@@ -203,7 +236,15 @@ Dual Activation::dual(double q11, double q12, double q22) const
   case ActivationKind::Sin: return sinDual(m_parameter, q11, q12, q22);
   case ActivationKind::Identity: return {q12, 1.0};
   case ActivationKind::Tanh:
-  case ActivationKind::Custom: return dualByQuadrature(q11, q12, q22);
+  case ActivationKind::Custom:
+    if (m_hermite) {
+      Eigen::ArrayXXd q(1, 1), t(1, 1);
+      q(0, 0) = q12;
+      t(0, 0) = 1.0;
+      applyToBlock(q, &t, &q11, &q22);
+      return {q(0, 0), t(0, 0)};
+    }
+    return dualByQuadrature(q11, q12, q22);
   }
   return {};
 }
@@ -240,7 +281,25 @@ void Activation::applyToBlock(Eigen::Ref<Eigen::ArrayXXd> nngp, Eigen::ArrayXXd*
     break;
   }
   case ActivationKind::Gelu: run([](double a, double c, double b) { return geluDual(a, c, b); }); break;
-  default: run([this](double a, double c, double b) { return dual(a, c, b); }); break;
+  default:
+    if (m_hermite) {
+      // Mehler series: coefficients once per distinct variance, then O(N) per pair.
+      std::vector<std::shared_ptr<const HermiteCoefficients>> r(static_cast<size_t>(rows)), c(static_cast<size_t>(cols));
+      for (Eigen::Index i = 0; i < rows; ++i) r[size_t(i)] = hermiteFor(std::max(var1[i], 0.0));
+      for (Eigen::Index j = 0; j < cols; ++j) c[size_t(j)] = hermiteFor(std::max(var2[j], 0.0));
+      for (Eigen::Index j = 0; j < cols; ++j)
+        for (Eigen::Index i = 0; i < rows; ++i) {
+          const double s = std::sqrt(std::max(var1[i] * var2[j], 0.0));
+          const double rho = std::clamp(s > 0.0 ? nngp(i, j) / s : 0.0, -1.0, 1.0);
+          double T, Tdot;
+          mehlerDual(*r[size_t(i)], *c[size_t(j)], rho, T, Tdot);
+          nngp(i, j) = T;
+          if (ntk) (*ntk)(i, j) *= Tdot;
+        }
+    } else {
+      run([this](double a, double c, double b) { return dual(a, c, b); });
+    }
+    break;
   }
 }
 
