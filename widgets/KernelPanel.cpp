@@ -118,7 +118,7 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
                              "NTK J(x)J(x')ᵀ (or f(x)f(x')ᵀ for the NNGP) at hidden width n. Error ≈ 3/√n."));
   controls->addWidget(m_empirical);
   m_empiricalWidth = new QSpinBox;
-  m_empiricalWidth->setRange(1, 16384);
+  m_empiricalWidth->setRange(1, 4096); // wider nets take seconds per sample: use ntk-cli for those
   m_empiricalWidth->setValue(512);
   m_empiricalWidth->setKeyboardTracking(false);
   m_empiricalWidth->setPrefix(tr("n = "));

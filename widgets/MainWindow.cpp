@@ -16,6 +16,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QThread>
+#include <QTimer>
 #include <QUndoStack>
 
 #include "KernelPanel.h"
@@ -59,10 +60,24 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
 
   connect(m_kernel, &KernelPanel::statusMessage, m_status, &QLabel::setText);
   connect(m_kernel, &KernelPanel::progressChanged, m_progress, &QProgressBar::setValue);
-  connect(m_kernel, &KernelPanel::busyChanged, this, [this](bool busy) {
-    // Only show the bar for work that takes a moment; quick updates while dragging stay quiet.
-    m_progress->setVisible(busy);
-    m_cancel->setVisible(busy);
+  // Only show the bar for work that takes a moment: quick updates while dragging stay quiet.
+  auto* showProgress = new QTimer(this);
+  showProgress->setSingleShot(true);
+  showProgress->setInterval(250);
+  connect(showProgress, &QTimer::timeout, this, [this] {
+    if (m_kernel->isBusy()) {
+      m_progress->setVisible(true);
+      m_cancel->setVisible(true);
+    }
+  });
+  connect(m_kernel, &KernelPanel::busyChanged, this, [this, showProgress](bool busy) {
+    if (busy) {
+      if (!m_progress->isVisible()) showProgress->start();
+    } else {
+      showProgress->stop();
+      m_progress->setVisible(false);
+      m_cancel->setVisible(false);
+    }
   });
   connect(m_cancel, &QPushButton::clicked, m_kernel, &KernelPanel::cancel);
   connect(m_doc, &NetworkDocument::editRejected, this,

@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -60,6 +61,19 @@ QDoubleSpinBox* makeDouble(double lo, double hi, int decimals, double step, cons
   return s;
 }
 
+/// The hidden block [Dense, φ] that row `row` belongs to, or −1 (a file may hold Dense, Dense, …).
+int blockStart(const Network& n, int row)
+{
+  const int last = int(n.layers.size()) - 1;
+  if (row < 0 || row >= last) return -1;
+  const bool dense = std::holds_alternative<DenseLayer>(n.layers[size_t(row)]);
+  const int start = dense ? row : row - 1;
+  if (start < 0 || start + 1 >= last + 1) return -1;
+  if (!std::holds_alternative<DenseLayer>(n.layers[size_t(start)]) ||
+      !std::holds_alternative<ActivationLayer>(n.layers[size_t(start + 1)]))
+    return -1;
+  return start;
+}
 } // namespace
 
 NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
@@ -178,10 +192,11 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   });
   connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
     const int row = m_table->currentRow();
-    const int last = int(m_doc->network().layers.size()) - 1;
-    m_remove->setEnabled(row >= 0 && row < last);
-    m_up->setEnabled(row >= 2 && row < last);
-    m_down->setEnabled(row >= 0 && row < last - 2);
+    const Network& n = m_doc->network();
+    const int start = blockStart(n, row);
+    m_remove->setEnabled(row >= 0 && row < int(n.layers.size()) - 1);
+    m_up->setEnabled(start >= 0 && blockStart(n, start - 2) == start - 2);
+    m_down->setEnabled(start >= 0 && blockStart(n, start + 2) == start + 2);
   });
   connect(m_doc, &NetworkDocument::changed, this, &NetworkEditor::refresh);
   refresh();
@@ -283,7 +298,11 @@ void NetworkEditor::rebuildTable()
       combo->setToolTip(tr("Activation φ. Its dual T = E[φ(u)φ(v)], Ṫ = E[φ'(u)φ'(v)], (u,v) ~ N(0, Σ)"));
       m_table->setCellWidget(row, ColType, combo);
       auto* param = makeDouble(-100.0, 1000.0, 3, 0.1, tr("α for LeakyReLU (slope for z < 0), ω for sin(ωz)"));
-      m_table->setCellWidget(row, ColParam, param);
+      // An empty page for activations without a parameter, the spin box for those with one.
+      auto* paramStack = new QStackedWidget;
+      paramStack->addWidget(new QWidget);
+      paramStack->addWidget(param);
+      m_table->setCellWidget(row, ColParam, paramStack);
       for (int c = ColWidth; c <= ColBias; ++c) {
         auto* item = new QTableWidgetItem;
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
@@ -331,13 +350,13 @@ void NetworkEditor::updateTableValues()
     } else {
       const Activation& a = std::get<ActivationLayer>(l).activation;
       auto* combo = qobject_cast<QComboBox*>(m_table->cellWidget(row, ColType));
-      auto* param = qobject_cast<QDoubleSpinBox*>(m_table->cellWidget(row, ColParam));
+      auto* paramStack = qobject_cast<QStackedWidget*>(m_table->cellWidget(row, ColParam));
+      auto* param = paramStack ? qobject_cast<QDoubleSpinBox*>(paramStack->widget(1)) : nullptr;
       if (!combo || !param) continue;
       const QSignalBlocker s1(combo), s2(param);
       combo->setCurrentIndex(activationIndex(a.kind()));
       const bool hasParam = a.kind() == ActivationKind::LeakyRelu || a.kind() == ActivationKind::Sin;
-      param->setEnabled(hasParam);
-      param->setVisible(hasParam);
+      paramStack->setCurrentIndex(hasParam ? 1 : 0);
       param->setValue(hasParam ? a.parameter() : 0.0);
     }
   }
@@ -357,23 +376,27 @@ void NetworkEditor::addHiddenLayer()
   });
 }
 
+
 void NetworkEditor::removeSelectedLayer()
 {
   const int row = m_table->currentRow();
-  const int last = int(m_doc->network().layers.size()) - 1;
-  if (row < 0 || row >= last) return;
-  const int start = (row % 2 == 0) ? row : row - 1; // a hidden block is [Dense, φ] at even index
-  m_doc->edit(tr("Remove layer"), [start](Network& n) { n.layers.erase(n.layers.begin() + start, n.layers.begin() + start + 2); });
+  const Network& net = m_doc->network();
+  const int start = blockStart(net, row);
+  if (start >= 0) {
+    m_doc->edit(tr("Remove layer"), [start](Network& n) { n.layers.erase(n.layers.begin() + start, n.layers.begin() + start + 2); });
+  } else if (row >= 0 && row < int(net.layers.size()) - 1) {
+    // Not part of a [Dense, φ] block: remove the single layer if what remains is valid.
+    m_doc->edit(tr("Remove layer"), [row](Network& n) { n.layers.erase(n.layers.begin() + row); });
+  }
 }
 
 void NetworkEditor::moveSelectedLayer(int delta)
 {
   const int row = m_table->currentRow();
-  const int last = int(m_doc->network().layers.size()) - 1;
-  if (row < 0 || row >= last) return;
-  const int start = (row % 2 == 0) ? row : row - 1;
+  const Network& net = m_doc->network();
+  const int start = blockStart(net, row);
   const int target = start + 2 * delta;
-  if (target < 0 || target + 1 >= last) return;
+  if (start < 0 || blockStart(net, target) != target) return;
   if (m_doc->edit(tr("Move layer"), [start, target](Network& n) {
         std::swap(n.layers[size_t(start)], n.layers[size_t(target)]);
         std::swap(n.layers[size_t(start + 1)], n.layers[size_t(target + 1)]);

@@ -8,6 +8,7 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QGuiApplication>
+#include <QIcon>
 #include <QTimer>
 
 #include "HeadlessDemo.h"
@@ -58,6 +59,7 @@ int main(int argc, char** argv)
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "xcb");
   ntk::gui::VtkOpenGLWidget::setDefaultSurfaceFormat();
   QApplication app(argc, argv);
+  QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ntk-studio.svg")));
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral("NTK Studio — build networks, see their NNGP and NTK."));
   parser.addHelpOption();

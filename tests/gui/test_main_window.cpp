@@ -148,6 +148,28 @@ private slots:
     QVERIFY(m_window->waitUntilIdle(60000));
   }
 
+  void moveSwapsHiddenBlocks()
+  {
+    NetworkDocument* doc = m_window->document();
+    QVERIFY(doc->edit(QStringLiteral("w"), [](Network& n) {
+      std::get<DenseLayer>(n.layers[0]).width = 7;
+      std::get<ActivationLayer>(n.layers[1]).activation = Activation(ActivationKind::Erf);
+    }));
+    m_window->editor()->layerTable()->selectRow(1);
+    m_window->editor()->moveSelectedLayer(+1);
+    const Network& n = doc->network();
+    QCOMPARE(std::get<DenseLayer>(n.layers[2]).width, 7);
+    QCOMPARE(std::get<ActivationLayer>(n.layers[3]).activation.kind(), ActivationKind::Erf);
+    QCOMPARE(std::get<ActivationLayer>(n.layers[1]).activation.kind(), ActivationKind::Relu);
+    // The readout never moves: moving the last hidden block down is refused.
+    const size_t last = n.layers.size() - 1;
+    m_window->editor()->layerTable()->selectRow(int(last) - 2);
+    const Network before = doc->network();
+    m_window->editor()->moveSelectedLayer(+1);
+    QCOMPARE(std::get<DenseLayer>(doc->network().layers[last]).width, std::get<DenseLayer>(before.layers[last]).width);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
   void exportsEveryFormat()
   {
     QTemporaryDir dir;
