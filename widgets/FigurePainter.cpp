@@ -40,6 +40,25 @@ QImage matrixImage(const Eigen::MatrixXd& m, double lo, double hi)
   return img;
 }
 
+/// Common start of a figure: white background, a font scaled to the figure, the bold title on top.
+/// Returns the font size (px) that every other measure is a multiple of. Pair with p.restore().
+double beginFigure(QPainter& p, const QRectF& rect, const QString& title)
+{
+  p.save();
+  p.setRenderHint(QPainter::Antialiasing, true);
+  p.fillRect(rect, Qt::white);
+  const double em = std::max(10.0, rect.height() / 40.0);
+  QFont f = p.font();
+  f.setPixelSize(int(em));
+  QFont tf = f;
+  tf.setBold(true);
+  p.setFont(tf);
+  p.setPen(Qt::black);
+  p.drawText(QRectF(rect.left(), rect.top(), rect.width(), 2.0 * em), Qt::AlignCenter, title);
+  p.setFont(f);
+  return em;
+}
+
 } // namespace
 
 QColor seriesColor(int index)
@@ -53,24 +72,11 @@ QColor seriesColor(int index)
 void paintHeatmapFigure(QPainter& p, const QRectF& rect, const Eigen::MatrixXd& m, double x0, double x1,
                         const QString& title, const QString& axisLabel)
 {
-  p.save();
-  p.setRenderHint(QPainter::Antialiasing, true);
-  p.fillRect(rect, Qt::white);
-  const double em = std::max(10.0, rect.height() / 40.0);
-  QFont f = p.font();
-  f.setPixelSize(int(em));
-  p.setFont(f);
-  const QFontMetricsF fm(f);
+  const double em = beginFigure(p, rect, title);
   const double top = rect.top() + 2.2 * em, bottom = rect.bottom() - 3.2 * em;
   const double left = rect.left() + 4.5 * em, barW = 1.2 * em, barGap = 1.2 * em, barLabels = 4.5 * em;
   const double side = std::max(10.0, std::min(bottom - top, rect.right() - left - barGap - barW - barLabels));
   const QRectF plot(left, top, side, side);
-  p.setPen(Qt::black);
-  QFont tf = f;
-  tf.setBold(true);
-  p.setFont(tf);
-  p.drawText(QRectF(rect.left(), rect.top(), rect.width(), 2.0 * em), Qt::AlignCenter, title);
-  p.setFont(f);
   if (m.size() == 0) {
     p.drawText(plot, Qt::AlignCenter, QStringLiteral("no data"));
     p.restore();
@@ -114,20 +120,9 @@ void paintHeatmapFigure(QPainter& p, const QRectF& rect, const Eigen::MatrixXd& 
 void paintLinePlotFigure(QPainter& p, const QRectF& rect, const Eigen::VectorXd& x, const std::vector<PlotSeries>& series,
                          const QString& xTitle, const QString& yTitle, const QString& title, bool logY)
 {
-  p.save();
-  p.setRenderHint(QPainter::Antialiasing, true);
-  p.fillRect(rect, Qt::white);
-  const double em = std::max(10.0, rect.height() / 40.0);
-  QFont f = p.font();
-  f.setPixelSize(int(em));
-  p.setFont(f);
+  const double em = beginFigure(p, rect, title);
+  const QFont f = p.font();
   const QRectF plot(rect.left() + 5.5 * em, rect.top() + 2.4 * em, rect.width() - 7.0 * em, rect.height() - 6.0 * em);
-  QFont tf = f;
-  tf.setBold(true);
-  p.setFont(tf);
-  p.setPen(Qt::black);
-  p.drawText(QRectF(rect.left(), rect.top(), rect.width(), 2.0 * em), Qt::AlignCenter, title);
-  p.setFont(f);
   auto ty = [logY](double v) { return logY ? std::log10(std::max(v, 1e-300)) : v; };
   double xlo = x.size() ? x.minCoeff() : 0.0, xhi = x.size() ? x.maxCoeff() : 1.0;
   double ylo = INFINITY, yhi = -INFINITY;

@@ -446,12 +446,12 @@ void VtkOpenGLWidget::setEventInformation(const QPointF& position,
   m_interactor->SetAltKey((modifiers & Qt::AltModifier) ? 1 : 0);
 }
 
-void VtkOpenGLWidget::mousePressEvent(QMouseEvent* event)
+void VtkOpenGLWidget::forwardPress(QMouseEvent* event, int repeat)
 {
   if (!m_vtkInputEnabled) {
     return;
   }
-  setEventInformation(event->position(), event->modifiers(), 0);
+  setEventInformation(event->position(), event->modifiers(), repeat);
   switch (event->button()) {
   case Qt::LeftButton: m_interactor->InvokeEvent(vtkCommand::LeftButtonPressEvent, event); break;
   case Qt::MiddleButton: m_interactor->InvokeEvent(vtkCommand::MiddleButtonPressEvent, event); break;
@@ -460,20 +460,10 @@ void VtkOpenGLWidget::mousePressEvent(QMouseEvent* event)
   }
 }
 
-void VtkOpenGLWidget::mouseDoubleClickEvent(QMouseEvent* event)
-{
-  if (!m_vtkInputEnabled) {
-    return;
-  }
-  // VTK recognises a double click as a press with repeat count 1.
-  setEventInformation(event->position(), event->modifiers(), 1);
-  switch (event->button()) {
-  case Qt::LeftButton: m_interactor->InvokeEvent(vtkCommand::LeftButtonPressEvent, event); break;
-  case Qt::MiddleButton: m_interactor->InvokeEvent(vtkCommand::MiddleButtonPressEvent, event); break;
-  case Qt::RightButton: m_interactor->InvokeEvent(vtkCommand::RightButtonPressEvent, event); break;
-  default: break;
-  }
-}
+void VtkOpenGLWidget::mousePressEvent(QMouseEvent* event) { forwardPress(event, 0); }
+
+// VTK recognises a double click as a press with repeat count 1.
+void VtkOpenGLWidget::mouseDoubleClickEvent(QMouseEvent* event) { forwardPress(event, 1); }
 
 void VtkOpenGLWidget::mouseReleaseEvent(QMouseEvent* event)
 {

@@ -65,6 +65,7 @@ protected:
   void resizeGL(int width, int height) override;
   void paintGL() override;
 
+  void forwardPress(QMouseEvent* event, int repeat);
   void mousePressEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
   void mouseDoubleClickEvent(QMouseEvent* event) override;
