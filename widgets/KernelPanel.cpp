@@ -195,6 +195,13 @@ void KernelPanel::setSelectedRow(int row)
   updateRowPlot();
 }
 
+void KernelPanel::setFiniteNetworkOverlay(bool on, int width, int samples)
+{
+  m_empiricalWidth->setValue(width);
+  m_empiricalSamples->setValue(samples);
+  m_empirical->setChecked(on);
+}
+
 void KernelPanel::scheduleRecompute()
 {
   m_pending = true;

@@ -51,6 +51,8 @@ public:
   /// The matrix shown (NTK or NNGP); empty before the first result.
   const Eigen::MatrixXd& shownMatrix() const;
   bool showsNtk() const;
+  /// Monte-Carlo kernel of the shown kind (empty unless the overlay is on).
+  const Eigen::MatrixXd& empiricalMatrix() const { return m_result.empirical; }
   HeatmapView* heatmap() const { return m_heatmap; }
   LinePlotView* linePlot() const { return m_plot; }
 
@@ -65,6 +67,8 @@ public slots:
   void setShowNtk(bool ntk);
   void setGridSize(int m);
   void setSelectedRow(int row);
+  /// The "Finite net" overlay: S networks of hidden width n.
+  void setFiniteNetworkOverlay(bool on, int width, int samples);
 
 signals:
   void busyChanged(bool busy);

@@ -6,6 +6,7 @@
 #include <QDeadlineTimer>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
@@ -110,6 +111,27 @@ void MainWindow::createActions()
   open->setShortcut(QKeySequence::Open);
   m_recentMenu = file->addMenu(tr("Open &recent"));
   updateRecentMenu();
+  // Examples ship inside the executable (resources.qrc) when the app provides them.
+  QMenu* examples = file->addMenu(tr("E&xamples"));
+  const QList<QPair<QString, QString>> exampleFiles = {
+      {tr("Fourier features (Gaussian σ = 4)"), QStringLiteral(":/networks/fourier_features.json")},
+      {tr("ReLU on the circle"), QStringLiteral(":/networks/relu_circle.json")},
+      {tr("erf, standard parameterisation"), QStringLiteral(":/networks/erf_standard.json")},
+      {tr("SIREN-style sin(30z)"), QStringLiteral(":/networks/siren.json")}};
+  for (const auto& [label, path] : exampleFiles) {
+    if (!QFile::exists(path)) continue;
+    examples->addAction(label, this, [this, path = path] {
+      if (!maybeSave()) return;
+      QString err;
+      if (m_doc->load(path, &err)) {
+        m_doc->reset(m_doc->network()); // an example is a template: untitled, not the resource path
+        m_status->setText(tr("Example loaded: %1").arg(QFileInfo(path).fileName()));
+      } else {
+        QMessageBox::warning(this, tr("Open example"), err);
+      }
+    });
+  }
+  examples->setEnabled(!examples->isEmpty());
   file->addSeparator();
   file->addAction(tr("&Save"), this, [this] { save(); })->setShortcut(QKeySequence::Save);
   file->addAction(tr("Save &as…"), this, [this] { saveAs(); })->setShortcut(QKeySequence::SaveAs);

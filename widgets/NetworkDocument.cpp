@@ -1,5 +1,6 @@
 #include "NetworkDocument.h"
 
+#include <QFile>
 #include <QUndoCommand>
 #include <QUndoStack>
 
@@ -69,8 +70,15 @@ void NetworkDocument::setNetworkDirect(const Network& net)
 
 bool NetworkDocument::load(const QString& path, QString* error)
 {
+  // QFile, not std::ifstream: the path may be a Qt resource (":/networks/…") or hold non-ASCII names.
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) {
+    if (error) *error = tr("cannot open '%1': %2").arg(path, file.errorString());
+    return false;
+  }
+  const QByteArray text = file.readAll();
   try {
-    Network net = loadNetwork(path.toStdString());
+    Network net = networkFromJson(text.toStdString());
     m_undo->clear();
     m_network = std::move(net);
     m_path = path;
@@ -79,7 +87,7 @@ bool NetworkDocument::load(const QString& path, QString* error)
     emit changed();
     return true;
   } catch (const NtkError& e) {
-    if (error) *error = QString::fromStdString(e.what());
+    if (error) *error = path + QStringLiteral(": ") + QString::fromStdString(e.what());
     return false;
   }
 }

@@ -206,6 +206,27 @@ private slots:
     QCOMPARE(m_window->document()->network().layers.size(), before.layers.size());
   }
 
+  void finiteNetworkOverlayApproachesTheKernel()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    panel->setFiniteNetworkOverlay(true, 1024, 4);
+    QVERIFY(m_window->waitUntilIdle(120000));
+    const Eigen::MatrixXd& emp = panel->empiricalMatrix();
+    const Eigen::MatrixXd& exact = panel->shownMatrix();
+    QCOMPARE(emp.rows(), exact.rows());
+    const double rel = (emp - exact).norm() / exact.norm();
+    qInfo("finite nets (n = 1024, S = 4) vs infinite width: relative error %.3f", rel);
+    QVERIFY(rel > 1e-6 && rel < 0.15); // ≈ 3/√1024 per network, less for the mean of 4
+  }
+
+  void examplesAreBundled()
+  {
+    QString err;
+    QVERIFY2(m_window->document()->load(QStringLiteral(":/networks/fourier_features.json"), &err), qPrintable(err));
+    QCOMPARE(m_window->document()->network().encoding.kind, EncodingKind::Gaussian);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
   void cancelStopsALongJob()
   {
     KernelPanel* panel = m_window->kernelPanel();
