@@ -1,8 +1,8 @@
-#include "VtkFonts.h"
 #include "widgets/HeatmapView.h"
 
 #include "widgets/Colormap.h"
 #include "widgets/CsvExport.h"
+#include "widgets/VtkFonts.h"
 #include "widgets/NiceTicks.h"
 
 #include <QMouseEvent>
@@ -28,6 +28,7 @@
 #include <vtkProperty.h>
 #include <vtkProperty2D.h>
 #include <vtkRenderer.h>
+#include <vtkDoubleArray.h>
 #include <vtkScalarBarActor.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
@@ -272,12 +273,21 @@ void HeatmapView::recolor()
   m_image->Modified();
 
   // A constant matrix still gets a readable bar: widen the labelled range around the value.
-  if (range > 0.0) {
-    m_lookupTable->SetTableRange(m_colorMin, m_colorMax);
-  } else {
+  double barMin = m_colorMin, barMax = m_colorMax;
+  if (!(range > 0.0)) {
     const double pad = std::max(1e-12, std::abs(m_colorMin) * 1e-6);
-    m_lookupTable->SetTableRange(m_colorMin - pad, m_colorMax + pad);
+    barMin -= pad;
+    barMax += pad;
   }
+  m_lookupTable->SetTableRange(barMin, barMax);
+  // Label the bar at round numbers (1-2-5 steps) rather than at VTK's evenly spaced raw values.
+  vtkNew<vtkDoubleArray> labels;
+  for (double t : niceTicks(barMin, barMax, 6)) {
+    if (std::abs(t) < 1e-9 * std::max(std::abs(barMin), std::abs(barMax))) t = 0.0;
+    labels->InsertNextValue(t);
+  }
+  m_scalarBar->SetUseCustomLabels(true);
+  m_scalarBar->SetCustomLabels(labels);
   m_slice->VisibilityOn();
   m_scalarBar->VisibilityOn();
 }

@@ -1,6 +1,8 @@
 #include "KernelPanel.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -8,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
+#include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -45,7 +48,8 @@ Eigen::MatrixXd gridInputs(const Network& net, const Eigen::VectorXd& t, QString
   if (net.encoding.kind == EncodingKind::None && net.inputDim >= 2) {
     X.col(0) = (2.0 * M_PI * t).array().cos().matrix();
     X.col(1) = (2.0 * M_PI * t).array().sin().matrix();
-    *domain = QStringLiteral("unit circle x = (cos 2πt, sin 2πt)");
+    *domain = net.inputDim == 2 ? QStringLiteral("unit circle x = (cos 2πt, sin 2πt)")
+                                : QStringLiteral("unit circle x = (cos 2πt, sin 2πt, 0, …)");
   } else {
     X.col(0) = t;
     *domain = net.inputDim == 1 ? QStringLiteral("v ∈ [0, 1)") : QStringLiteral("v = (t, 0, …)");
@@ -110,12 +114,10 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   m_row->setToolTip(tr("Row of the kernel shown in the line plot: K(x_r, ·). Click the heatmap to pick a row."));
   m_rowLabel = new QLabel;
   m_rowLabel->setMinimumWidth(90);
-  controls->addWidget(new QLabel(tr("Row")));
-  controls->addWidget(m_row, 1);
-  controls->addWidget(m_rowLabel);
   m_empirical = new QCheckBox(tr("Finite net"));
-  m_empirical->setToolTip(tr("Overlay the Monte-Carlo kernel of finite networks: mean over S seeds of the empirical\n"
-                             "NTK J(x)J(x')ᵀ (or f(x)f(x')ᵀ for the NNGP) at hidden width n. Error ≈ 3/√n."));
+  m_empirical->setToolTip(tr("Overlay the Monte-Carlo kernel of finite networks, the mean over S random initialisations:\n"
+                             "NTK: the empirical NTK J(x)J(x')ᵀ;  NNGP: W²·h(x)·h(x')/n + b² of the readout's input h.\n"
+                             "Relative error ≈ 3/√n for one network, smaller for the mean of S."));
   controls->addWidget(m_empirical);
   m_empiricalWidth = new QSpinBox;
   m_empiricalWidth->setRange(1, 4096); // wider nets take seconds per sample: use ntk-cli for those
@@ -131,17 +133,26 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   m_empiricalSamples->setKeyboardTracking(false);
   m_empiricalSamples->setToolTip(tr("Number of random initialisations averaged"));
   controls->addWidget(m_empiricalSamples);
+  controls->addStretch(1);
   layout->addLayout(controls);
+  auto* rowControls = new QHBoxLayout;
+  rowControls->addWidget(new QLabel(tr("Row t₀")));
+  m_row->setMinimumWidth(160);
+  rowControls->addWidget(m_row, 1);
+  rowControls->addWidget(m_rowLabel);
+  layout->addLayout(rowControls);
 
   auto* split = new QSplitter(Qt::Horizontal);
   m_heatmap = new HeatmapView;
   m_plot = new LinePlotView;
-  m_heatmap->setMinimumSize(300, 300);
-  m_plot->setMinimumSize(300, 250);
+  m_heatmap->setMinimumSize(220, 220);
+  m_plot->setMinimumSize(220, 200);
   split->addWidget(m_heatmap);
   split->addWidget(m_plot);
   split->setStretchFactor(0, 1);
   split->setStretchFactor(1, 1);
+  split->setObjectName(QStringLiteral("kernelSplitter"));
+  m_splitter = split;
   layout->addWidget(split, 1);
 
   m_coalesce = new QTimer(this);
@@ -151,11 +162,18 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   m_progressTimer->setInterval(50);
   m_progress = std::make_shared<std::atomic<int>>(0);
 
+  restoreSettings();
   connect(m_coalesce, &QTimer::timeout, this, &KernelPanel::startJob);
+  for (auto* spin : {m_grid, m_empiricalWidth, m_empiricalSamples})
+    connect(spin, &QSpinBox::valueChanged, this, &KernelPanel::saveSettings);
+  connect(m_kind, &QComboBox::currentIndexChanged, this, &KernelPanel::saveSettings);
+  connect(m_empirical, &QCheckBox::toggled, this, &KernelPanel::saveSettings);
+  connect(m_splitter, &QSplitter::splitterMoved, this, &KernelPanel::saveSettings);
   connect(m_progressTimer, &QTimer::timeout, this, [this] { emit progressChanged(m_progress->load()); });
   connect(m_watcher, &QFutureWatcher<KernelResult>::finished, this, &KernelPanel::onJobFinished);
   connect(m_doc, &NetworkDocument::changed, this, &KernelPanel::scheduleRecompute);
   connect(m_kind, &QComboBox::currentIndexChanged, this, [this](int) {
+    emit kindChanged(showsNtk());
     if (m_empirical->isChecked())
       scheduleRecompute();
     else
@@ -168,6 +186,30 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   connect(m_row, &QSlider::valueChanged, this, &KernelPanel::setSelectedRow);
   connect(m_heatmap, &HeatmapView::rowSelected, this, [this](int row) { m_row->setValue(row); });
   scheduleRecompute();
+}
+
+void KernelPanel::restoreSettings()
+{
+  QSettings settings;
+  settings.beginGroup(QStringLiteral("kernelPanel"));
+  m_grid->setValue(settings.value(QStringLiteral("grid"), 128).toInt());
+  m_kind->setCurrentIndex(settings.value(QStringLiteral("showNtk"), true).toBool() ? 0 : 1);
+  m_empiricalWidth->setValue(settings.value(QStringLiteral("finiteWidth"), 512).toInt());
+  m_empiricalSamples->setValue(settings.value(QStringLiteral("finiteSamples"), 4).toInt());
+  m_empirical->setChecked(settings.value(QStringLiteral("finite"), false).toBool());
+  m_splitter->restoreState(settings.value(QStringLiteral("splitter")).toByteArray());
+}
+
+void KernelPanel::saveSettings()
+{
+  QSettings settings;
+  settings.beginGroup(QStringLiteral("kernelPanel"));
+  settings.setValue(QStringLiteral("grid"), m_grid->value());
+  settings.setValue(QStringLiteral("showNtk"), showsNtk());
+  settings.setValue(QStringLiteral("finiteWidth"), m_empiricalWidth->value());
+  settings.setValue(QStringLiteral("finiteSamples"), m_empiricalSamples->value());
+  settings.setValue(QStringLiteral("finite"), m_empirical->isChecked());
+  settings.setValue(QStringLiteral("splitter"), m_splitter->saveState());
 }
 
 KernelPanel::~KernelPanel()
@@ -187,9 +229,13 @@ void KernelPanel::setShowNtk(bool ntk) { m_kind->setCurrentIndex(ntk ? 0 : 1); }
 
 void KernelPanel::setGridSize(int m) { m_grid->setValue(m); }
 
+int KernelPanel::gridSize() const { return m_grid->value(); }
+
 void KernelPanel::setSelectedRow(int row)
 {
   m_selectedRow = row;
+  // Remember where t₀ is, not the index: changing m keeps the same point.
+  if (m_result.t.size() > 0 && row >= 0 && row < m_result.t.size()) m_rowPosition = m_result.t(row);
   if (m_row->value() != row) m_row->setValue(row);
   m_heatmap->setSelectedRow(row);
   updateRowPlot();
@@ -235,6 +281,7 @@ void KernelPanel::startJob()
   m_watcher->setFuture(QtConcurrent::run([in, stop, progress] { return runJob(in, stop, progress); }));
   m_progressTimer->start();
   emit busyChanged(true);
+  emit statusMessage(tr("Computing the %1×%1 NNGP and NTK%2…").arg(in.m).arg(in.empirical ? tr(" and finite nets") : QString()));
 }
 
 void KernelPanel::onJobFinished()
@@ -248,12 +295,12 @@ void KernelPanel::onJobFinished()
   emit progressChanged(100);
   emit busyChanged(false);
   if (r.cancelled) {
-    emit statusMessage(tr("Kernel computation cancelled"));
+    emit statusMessage(tr("Kernel computation cancelled — the views still show the previous network"));
     emit idle();
     return;
   }
   if (!r.error.isEmpty()) {
-    emit statusMessage(tr("Kernel not computed: %1").arg(r.error));
+    emit statusMessage(tr("Kernel not computed: %1 — the views still show the previous network").arg(r.error));
     emit idle();
     return;
   }
@@ -277,7 +324,7 @@ void KernelPanel::showResult()
   {
     const QSignalBlocker block(m_row);
     m_row->setRange(0, m - 1);
-    if (m_selectedRow < 0 || m_selectedRow >= m) m_selectedRow = m / 2;
+    m_selectedRow = std::clamp(int(std::lround(m_rowPosition * m)), 0, m - 1);
     m_row->setValue(m_selectedRow);
   }
   m_heatmap->setSelectedRow(m_selectedRow);
@@ -311,11 +358,12 @@ void KernelPanel::paintFigure(QPainter& p, const QRectF& rect) const
   if (K.size() && m_selectedRow >= 0 && m_selectedRow < K.rows()) {
     series.push_back({tr("infinite width"), K.row(m_selectedRow).transpose(), {}, false});
     if (m_result.empirical.rows() == K.rows())
-      series.push_back({tr("finite nets"), m_result.empirical.row(m_selectedRow).transpose(), {}, true});
+      series.push_back({tr("finite nets n = %1, S = %2").arg(m_empiricalWidth->value()).arg(m_empiricalSamples->value()),
+                        m_result.empirical.row(m_selectedRow).transpose(), {}, true});
   }
   const double t0 = (m_selectedRow >= 0 && m_selectedRow < m_result.t.size()) ? m_result.t(m_selectedRow) : 0.0;
-  paintLinePlotFigure(p, right, m_result.t, series, QStringLiteral("t"), name,
-                      tr("Kernel row at t₀ = %1").arg(t0, 0, 'f', 3));
+  paintLinePlotFigure(p, right, m_result.t, series, QStringLiteral("t"),
+                      showsNtk() ? tr("NTK Θ(t₀, t)") : tr("NNGP K(t₀, t)"), tr("Kernel row at t₀ = %1").arg(t0, 0, 'f', 3));
 }
 
 bool KernelPanel::exportView(const QString& path, QString* error)

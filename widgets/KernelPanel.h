@@ -22,6 +22,7 @@ class QSlider;
 class QCheckBox;
 class QLabel;
 class QTimer;
+class QSplitter;
 
 namespace ntk::gui {
 
@@ -69,6 +70,7 @@ public slots:
   void setSelectedRow(int row);
   /// The "Finite net" overlay: S networks of hidden width n.
   void setFiniteNetworkOverlay(bool on, int width, int samples);
+  int gridSize() const;
 
 signals:
   void busyChanged(bool busy);
@@ -76,10 +78,14 @@ signals:
   void statusMessage(const QString& text);
   /// Emitted when a result has been shown and nothing else is pending.
   void idle();
+  /// The shown kernel switched between NTK and NNGP.
+  void kindChanged(bool ntk);
 
 private:
   void startJob();
   void onJobFinished();
+  void restoreSettings();
+  void saveSettings();
   void showResult();
   void updateRowPlot();
 
@@ -94,6 +100,7 @@ private:
   QSpinBox* m_empiricalWidth;
   QSpinBox* m_empiricalSamples;
   QTimer* m_coalesce;
+  QSplitter* m_splitter = nullptr;
 
   QFutureWatcher<KernelResult>* m_watcher;
   std::shared_ptr<std::atomic<bool>> m_stop;
@@ -103,6 +110,7 @@ private:
   bool m_pending = false;
   KernelResult m_result;
   int m_selectedRow = -1;
+  double m_rowPosition = 0.5; ///< t₀ of the plotted row, kept when m changes
 };
 
 } // namespace ntk::gui

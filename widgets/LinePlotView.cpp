@@ -1,7 +1,7 @@
-#include "VtkFonts.h"
 #include "widgets/LinePlotView.h"
 
 #include "widgets/CsvExport.h"
+#include "widgets/VtkFonts.h"
 
 #include <QtDebug>
 
@@ -73,7 +73,9 @@ LinePlotView::LinePlotView(QWidget* parent)
   interactor()->SetInteractorStyle(m_contextStyle);
 
   m_chart->SetShowLegend(true);
-  m_chart->GetLegend()->SetHorizontalAlignment(vtkChartLegend::RIGHT);
+  // Legend above the plot area, not over the curves (an inline legend hid the peaks users look at).
+  m_chart->GetLegend()->SetInline(false);
+  m_chart->GetLegend()->SetHorizontalAlignment(vtkChartLegend::CENTER);
   m_chart->GetLegend()->SetVerticalAlignment(vtkChartLegend::TOP);
   m_chart->SetRenderEmpty(true);
   m_chart->SetAutoSize(true);

@@ -1,6 +1,9 @@
 #include "MainWindow.h"
 
+#include <QAbstractSpinBox>
 #include <QAction>
+#include <QActionGroup>
+#include <QKeyEvent>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDeadlineTimer>
@@ -13,6 +16,8 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -43,7 +48,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   auto* dock = new QDockWidget(tr("Network"), this);
   dock->setObjectName(QStringLiteral("NetworkDock"));
   m_editor = new NetworkEditor(m_doc);
-  dock->setWidget(m_editor);
+  // Scrollable, so a small or high-DPI screen can still reach every control.
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(m_editor);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(m_editor->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+  dock->setWidget(scroll);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
   m_status = new QLabel;
@@ -53,7 +65,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   m_progress->setVisible(false);
   m_cancel = new QPushButton(tr("Cancel"));
   m_cancel->setToolTip(tr("Cancel the running computation (Esc)"));
-  m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
   m_cancel->setVisible(false);
   statusBar()->addWidget(m_status, 1);
   statusBar()->addPermanentWidget(m_progress);
@@ -88,6 +99,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
 
   createActions();
   updateTitle();
+  qApp->installEventFilter(this);
   resize(1400, 820);
   QSettings settings;
   restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -134,7 +146,8 @@ void MainWindow::createActions()
   examples->setEnabled(!examples->isEmpty());
   file->addSeparator();
   file->addAction(tr("&Save"), this, [this] { save(); })->setShortcut(QKeySequence::Save);
-  file->addAction(tr("Save &as…"), this, [this] { saveAs(); })->setShortcut(QKeySequence::SaveAs);
+  // Explicit: QKeySequence::SaveAs is empty without a desktop theme.
+  file->addAction(tr("Save &as…"), this, [this] { saveAs(); })->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
   file->addSeparator();
   QAction* exportAct = file->addAction(tr("&Export view…"), this, [this] { exportView(); });
   exportAct->setShortcut(QKeySequence(tr("Ctrl+E")));
@@ -150,16 +163,31 @@ void MainWindow::createActions()
   edit->addAction(undo);
   edit->addAction(redo);
   edit->addSeparator();
-  edit->addAction(tr("Add &layer"), m_editor, &NetworkEditor::addHiddenLayer);
+  edit->addAction(tr("Add &layer"), m_editor, &NetworkEditor::addHiddenLayer)->setShortcut(QKeySequence(tr("Ctrl+L")));
+  edit->addAction(tr("&Remove layer"), m_editor, &NetworkEditor::removeSelectedLayer)
+      ->setShortcut(QKeySequence(tr("Ctrl+Del")));
+  edit->addAction(tr("Move layer &up"), this, [this] { m_editor->moveSelectedLayer(-1); })
+      ->setShortcut(QKeySequence(tr("Ctrl+Up")));
+  edit->addAction(tr("Move layer &down"), this, [this] { m_editor->moveSelectedLayer(+1); })
+      ->setShortcut(QKeySequence(tr("Ctrl+Down")));
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
+  auto* kinds = new QActionGroup(this);
   QAction* ntkAct = view->addAction(tr("Show &NTK"), this, [this] { m_kernel->setShowNtk(true); });
   ntkAct->setShortcut(QKeySequence(tr("Ctrl+1")));
   QAction* nngpAct = view->addAction(tr("Show NN&GP"), this, [this] { m_kernel->setShowNtk(false); });
   nngpAct->setShortcut(QKeySequence(tr("Ctrl+2")));
+  for (QAction* a : {ntkAct, nngpAct}) {
+    a->setCheckable(true);
+    kinds->addAction(a);
+  }
+  auto syncKind = [this, ntkAct, nngpAct] { (m_kernel->showsNtk() ? ntkAct : nngpAct)->setChecked(true); };
+  syncKind();
+  connect(m_kernel, &KernelPanel::kindChanged, this, syncKind);
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
-  view->addAction(tr("&Recompute"), m_kernel, &KernelPanel::scheduleRecompute)->setShortcut(QKeySequence::Refresh);
+  view->addAction(tr("&Recompute"), m_kernel, &KernelPanel::scheduleRecompute)->setShortcut(QKeySequence(tr("F5")));
+  view->addAction(tr("&Cancel computation"), m_kernel, &KernelPanel::cancel)->setShortcut(QKeySequence(Qt::Key_Escape));
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About NTK Studio"), this, [this] {
@@ -214,6 +242,32 @@ bool MainWindow::waitUntilIdle(int timeoutMs)
     QThread::msleep(5);
   }
   return false;
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+  // Ctrl+Z / Ctrl+Shift+Z typed in a spin box: a QLineEdit claims them (ShortcutOverride) for its own
+  // one-field undo, and after every edit a spin box has focus — so the document's undo would never
+  // run. Claim the key here and run the document's undo/redo on the key press instead.
+  if (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress) {
+    auto* key = static_cast<QKeyEvent*>(event);
+    const bool undo = key->matches(QKeySequence::Undo), redo = key->matches(QKeySequence::Redo);
+    const bool inSpinBox = qobject_cast<QAbstractSpinBox*>(watched) ||
+                           (watched->parent() && qobject_cast<QAbstractSpinBox*>(watched->parent()));
+    bool ours = false; // also inside a floating dock (isAncestorOf stops at window boundaries)
+    for (QObject* o = watched; o && !ours; o = o->parent()) ours = (o == this);
+    if ((undo || redo) && inSpinBox && ours) {
+      if (event->type() == QEvent::KeyPress) {
+        if (undo)
+          m_doc->undoStack()->undo();
+        else
+          m_doc->undoStack()->redo();
+      }
+      event->accept();
+      return true;
+    }
+  }
+  return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -300,11 +354,17 @@ void MainWindow::exportView()
                                                     tr("PNG figure (*.png);;SVG figure (*.svg);;Matrix CSV (*.csv);;Matrix NumPy (*.npy)"),
                                                     &selected);
   if (path.isEmpty()) return;
+  QString target = path;
+  if (QFileInfo(target).suffix().isEmpty()) {
+    // No extension typed: take it from the chosen filter, "PNG figure (*.png)" → ".png".
+    const int star = selected.indexOf(QStringLiteral("*."));
+    target += star >= 0 ? selected.mid(star + 1, selected.indexOf(QLatin1Char(')'), star) - star - 1) : QStringLiteral(".png");
+  }
   QString err;
-  if (!m_kernel->exportView(path, &err))
+  if (!m_kernel->exportView(target, &err))
     QMessageBox::warning(this, tr("Export view"), err);
   else
-    m_status->setText(tr("Exported %1").arg(path));
+    m_status->setText(tr("Exported %1").arg(target));
 }
 
 } // namespace ntk::gui

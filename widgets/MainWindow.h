@@ -38,6 +38,9 @@ public:
 
 protected:
   void closeEvent(class QCloseEvent* event) override;
+  /// Lets Ctrl+Z / Ctrl+Shift+Z reach the Edit menu while a spin box has focus (its line edit would
+  /// otherwise take them for its own one-field undo, and a spin box has focus after every edit).
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   void createActions();

@@ -1,5 +1,6 @@
 #include "NetworkDocument.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QUndoCommand>
 #include <QUndoStack>
@@ -16,7 +17,8 @@ namespace {
 class SetNetworkCommand : public QUndoCommand {
 public:
   SetNetworkCommand(NetworkDocument* doc, Network before, Network after, const QString& text, const QString& key)
-      : QUndoCommand(text), m_doc(doc), m_before(std::move(before)), m_after(std::move(after)), m_key(key)
+      : QUndoCommand(text), m_doc(doc), m_before(std::move(before)), m_after(std::move(after)), m_key(key),
+        m_lastEdit(QDateTime::currentMSecsSinceEpoch())
   {
   }
   void undo() override { m_doc->setNetworkDirect(m_before); }
@@ -24,9 +26,12 @@ public:
   int id() const override { return m_key.isEmpty() ? -1 : 1; }
   bool mergeWith(const QUndoCommand* other) override
   {
+    // One drag = one step: merge the same control's edits only while they keep coming (< 1 s apart),
+    // so two separate edits of W_std a few seconds apart stay two undo steps.
     const auto* o = static_cast<const SetNetworkCommand*>(other);
-    if (o->m_key != m_key) return false;
+    if (o->m_key != m_key || o->m_lastEdit - m_lastEdit > kMergeWindowMs) return false;
     m_after = o->m_after;
+    m_lastEdit = o->m_lastEdit;
     return true;
   }
 
@@ -34,6 +39,8 @@ private:
   NetworkDocument* m_doc;
   Network m_before, m_after;
   QString m_key;
+  qint64 m_lastEdit;
+  static constexpr qint64 kMergeWindowMs = 1000;
 };
 
 } // namespace

@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -89,7 +90,7 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   m_encoding = new QComboBox;
   m_encoding->addItem(tr("none — γ(v) = v"), int(EncodingKind::None));
   m_encoding->addItem(tr("basic — [cos 2πv, sin 2πv]"), int(EncodingKind::Basic));
-  m_encoding->addItem(tr("positional — σ^{j/M} frequencies"), int(EncodingKind::Positional));
+  m_encoding->addItem(tr("positional — frequencies σ^(j/M)"), int(EncodingKind::Positional));
   m_encoding->addItem(tr("gaussian — B ~ N(0, σ²)"), int(EncodingKind::Gaussian));
   m_encoding->addItem(tr("fourier — explicit B (from file)"), int(EncodingKind::Fourier));
   m_encoding->setToolTip(tr("Input encoding γ (Tancik et al. 2020): γ(v) = [cos 2πBv, sin 2πBv].\n"
@@ -100,6 +101,7 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   m_levels->setToolTip(tr("Positional encoding: M levels, frequencies f_j = σ^{j/M}, j = 0…M−1"));
   form->addRow(tr("Levels M"), m_levels);
   m_sigma = makeDouble(0.0, 1000.0, 3, 0.5, tr("σ: frequency scale. Gaussian: B_ij ~ N(0, σ²); positional: top frequency σ"));
+  m_sigma->setObjectName(QStringLiteral("encodingSigma"));
   form->addRow(tr("Scale σ"), m_sigma);
   m_features = new QSpinBox;
   m_features->setRange(1, 8192);
@@ -143,13 +145,12 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   auto* buttons = new QHBoxLayout;
   auto* add = new QPushButton(tr("Add layer"));
   add->setToolTip(tr("Insert a Dense + activation block before the readout (Ctrl+L)"));
-  add->setShortcut(QKeySequence(tr("Ctrl+L")));
   m_remove = new QPushButton(tr("Remove"));
-  m_remove->setToolTip(tr("Remove the selected hidden block (Dense and its activation)"));
+  m_remove->setToolTip(tr("Remove the selected hidden block (Dense and its activation) (Ctrl+Del)"));
   m_up = new QPushButton(tr("Up"));
   m_down = new QPushButton(tr("Down"));
-  m_up->setToolTip(tr("Move the selected hidden block towards the input"));
-  m_down->setToolTip(tr("Move the selected hidden block towards the output"));
+  m_up->setToolTip(tr("Move the selected hidden block towards the input (Ctrl+Up)"));
+  m_down->setToolTip(tr("Move the selected hidden block towards the output (Ctrl+Down)"));
   buttons->addWidget(add);
   buttons->addWidget(m_remove);
   buttons->addWidget(m_up);
@@ -199,6 +200,8 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
     m_down->setEnabled(start >= 0 && blockStart(n, start + 2) == start + 2);
   });
   connect(m_doc, &NetworkDocument::changed, this, &NetworkEditor::refresh);
+  // A refused edit must not leave the control showing a value the network does not have.
+  connect(m_doc, &NetworkDocument::editRejected, this, &NetworkEditor::refresh, Qt::QueuedConnection);
   refresh();
 }
 
@@ -224,6 +227,10 @@ void NetworkEditor::refresh()
     m_parameterization->setCurrentIndex(m_parameterization->findData(int(n.parameterization)));
   }
   updateEncodingControls();
+  // "fourier" needs a B matrix, which only a file provides: offer it only when the network has one.
+  if (auto* model = qobject_cast<QStandardItemModel*>(m_encoding->model()))
+    if (QStandardItem* item = model->item(m_encoding->findData(int(EncodingKind::Fourier))))
+      item->setEnabled(n.encoding.B.rows() > 0 && n.encoding.B.cols() == n.inputDim);
   if (structureSignature() != m_tableSignature)
     rebuildTable();
   else

@@ -5,6 +5,7 @@
 #include <QDoubleSpinBox>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
@@ -50,6 +51,7 @@ class TestMainWindow : public QObject {
 private slots:
   void init()
   {
+    QSettings().clear(); // every test starts from the defaults (the panel remembers its settings)
     m_window = std::make_unique<MainWindow>();
     m_window->resize(1400, 850);
     m_window->show();
@@ -123,6 +125,78 @@ private slots:
     for (double v = 1.0; v <= 2.0; v += 0.1) w->setValue(v);
     QCOMPARE(m_window->document()->undoStack()->count(), before + 1);
     QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void undoShortcutWorksInsideASpinBox()
+  {
+    auto* w = qobject_cast<QDoubleSpinBox*>(m_window->editor()->layerTable()->cellWidget(0, 2));
+    QVERIFY(w);
+    const double before = w->value();
+    const double exact = std::get<DenseLayer>(m_window->document()->network().layers[0]).wStd; // √2, shown as 1.414
+    w->setValue(before + 0.5);
+    m_window->activateWindow(); // window shortcuts need an active window (Xvfb has no window manager)
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    w->setFocus();
+    QTRY_VERIFY(w->hasFocus());
+    QTest::keyClick(w, Qt::Key_Z, Qt::ControlModifier); // as a user pressing Ctrl+Z with the cursor in the box
+    QCOMPARE(std::get<DenseLayer>(m_window->document()->network().layers[0]).wStd, exact);
+    QCOMPARE(w->value(), before);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void separateEditsAreSeparateUndoSteps()
+  {
+    auto* w = qobject_cast<QDoubleSpinBox*>(m_window->editor()->layerTable()->cellWidget(0, 2));
+    QVERIFY(w);
+    const int before = m_window->document()->undoStack()->count();
+    w->setValue(0.5);
+    QTest::qWait(1200); // longer than a drag's pause
+    w->setValue(0.9);
+    QCOMPARE(m_window->document()->undoStack()->count(), before + 2);
+    m_window->document()->undoStack()->undo();
+    QCOMPARE(std::get<DenseLayer>(m_window->document()->network().layers[0]).wStd, 0.5);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void refusedEditRestoresTheControl()
+  {
+    NetworkDocument* doc = m_window->document();
+    QVERIFY(doc->edit(QStringLiteral("pos"), [](Network& n) { n.encoding.kind = EncodingKind::Positional; }));
+    auto* sigma = m_window->editor()->findChild<QDoubleSpinBox*>(QStringLiteral("encodingSigma"));
+    QVERIFY(sigma);
+    const double before = sigma->value();
+    sigma->setValue(0.0); // σ must be positive for the positional encoding: refused
+    QTRY_COMPARE(sigma->value(), before);
+    QCOMPARE(doc->network().encoding.sigma, before);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void changingTheGridKeepsTheRowPosition()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    panel->setSelectedRow(32); // t₀ = 0.25 on the 128-point grid
+    panel->setGridSize(512);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(panel->heatmap()->selectedRow(), 128); // still t₀ = 0.25
+  }
+
+  void remembersPanelSettings()
+  {
+    m_window->kernelPanel()->setGridSize(200);
+    m_window->kernelPanel()->setShowNtk(false);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    m_window.reset();
+    m_window = std::make_unique<MainWindow>();
+    QCOMPARE(m_window->kernelPanel()->gridSize(), 200);
+    QVERIFY(!m_window->kernelPanel()->showsNtk());
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void fitsASmallScreen()
+  {
+    m_window->resize(900, 560);
+    QTest::qWait(50);
+    QVERIFY2(m_window->width() <= 960, qPrintable(QString::number(m_window->width())));
   }
 
   void invalidEditIsRefusedAndLosesNothing()
