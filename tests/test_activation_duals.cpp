@@ -1,13 +1,16 @@
 // test_activation_duals — the Gaussian duals T = E[φ(u)φ(v)], Ṫ = E[φ'(u)φ'(v)] of every activation:
 // quadrature (Activation::dualByQuadrature) vs closed form (Activation::dual) to 1e-10 relative to
 // √(T(q11,q11,q11)·T(q22,q22,q22)) (resp. Ṫ); tanh against an independent fine trapezoid rule written
-// here, exact identities and Monte Carlo; φ' vs finite differences of φ; Activation::custom(relu).
+// here, exact identities and Monte Carlo, its Mehler-series term counts, the fallback past the series'
+// reach (q = 200) and the cache's byte bound; sin(30z) at ρ = ±1 (closed form, no overflow, Monte Carlo);
+// φ' vs finite differences of φ; Activation::custom(relu).
 #include <QtTest>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
 
+#include "core/kernels/HermiteDual.h"
 #include "core/network/Activation.h"
 
 using namespace ntk;
@@ -253,6 +256,101 @@ private slots:
       const Dual got = a.dual(q11, rho * s1 * s2, q22);
       QVERIFY2(std::abs(got.T - mT) <= 5 * seT, qPrintable(QString("MC T %1 ± %2, got %3").arg(mT).arg(seT).arg(got.T)));
       QVERIFY2(std::abs(got.Tdot - mD) <= 5 * seD, qPrintable(QString("MC Tdot %1 ± %2, got %3").arg(mD).arg(seD).arg(got.Tdot)));
+    }
+  }
+
+  // The header's numbers (HermiteDual.h): N ≈ 330 terms at q = 1, ≈ 3000 at q = 10; q = 200 does not converge.
+  void tanhSeriesLength()
+  {
+    const Activation a(ActivationKind::Tanh);
+    const ScalarFn phi = [&](double z) { return a.value(z); }, dphi = [&](double z) { return a.derivative(z); };
+    const HermiteCoefficients c1 = hermiteCoefficients(phi, dphi, 1.0, a.quadratureRule(1.0).step);
+    const HermiteCoefficients c10 = hermiteCoefficients(phi, dphi, 10.0, a.quadratureRule(10.0).step);
+    const HermiteCoefficients c200 = hermiteCoefficients(phi, dphi, 200.0, a.quadratureRule(200.0).step);
+    qInfo("tanh Mehler terms: %zu at q = 1, %zu at q = 10, %zu at q = 200 (converged: %d)", c1.value.size(),
+          c10.value.size(), c200.value.size(), int(c200.converged));
+    QVERIFY(c1.converged && c10.converged);
+    QVERIFY(!c200.converged);
+    QVERIFY2(c1.value.size() > 250 && c1.value.size() < 450, qPrintable(QString::number(c1.value.size())));
+    QVERIFY2(c10.value.size() > 2200 && c10.value.size() < 3800, qPrintable(QString::number(c10.value.size())));
+    // The tails bound the rest of the series: tail(0)² = Σ c_n² = E[tanh²(√q z)] (Parseval).
+    const double t2 = fineExpectation1([](double z) { return std::tanh(z) * std::tanh(z); }, 10.0);
+    QVERIFY(std::abs(c10.valueTail[0] * c10.valueTail[0] - t2) <= 1e-12 * t2);
+    QCOMPARE(c10.valueTail.back(), 0.0);
+  }
+
+  // Past the series' reach (q ≳ 100) the pairs fall back to the 2-D rule instead of a truncated series
+  // (off by 1e-9 in T, 1e-6 relative in Ṫ at ρ = 0.999); checked against the independent fine rule.
+  void tanhLargeVarianceFallsBackToQuadrature()
+  {
+    const Activation a(ActivationKind::Tanh);
+    const auto th = [](double z) { return std::tanh(z); };
+    double worst = 0.0;
+    const auto tanh2 = [](double z) { return std::tanh(z) * std::tanh(z); };
+    const auto sech4 = [](double z) { return sech2(z) * sech2(z); };
+    for (const auto& [q11, q22, rho] : std::vector<std::tuple<double, double, double>>{
+             {200.0, 200.0, 0.7}, {200.0, 1.0, -0.4}, {150.0, 300.0, 0.999}, {200.0, 200.0, 1.0}}) {
+      const double q12 = rho * std::sqrt(q11 * q22);
+      const Dual got = a.dual(q11, q12, q22);
+      const double T = fineExpectation(th, th, q11, q12, q22, 0.01), Td = fineExpectation(sech2, sech2, q11, q12, q22, 0.01);
+      const double sT = std::sqrt(fineExpectation1(tanh2, q11, 0.002) * fineExpectation1(tanh2, q22, 0.002));
+      const double sTd = std::sqrt(fineExpectation1(sech4, q11, 0.002) * fineExpectation1(sech4, q22, 0.002));
+      worst = std::max({worst, std::abs(got.T - T) / sT, std::abs(got.Tdot - Td) / sTd});
+    }
+    qInfo("tanh at q = 150..300 vs fine rule: worst rel %.3e", worst);
+    QVERIFY2(worst <= 1e-10, qPrintable(QString::number(worst)));
+  }
+
+  // The coefficient cache is bounded by bytes (a q = 10 set is ~100 KB; a count bound let it grow to GBs).
+  void tanhCacheIsBoundedByBytes()
+  {
+    Activation a(ActivationKind::Tanh);
+    a.setHermiteCacheLimit(2e6);
+    double most = 0.0;
+    for (int i = 0; i < 60; ++i) {
+      const double q = 8.0 + 0.01 * i; // distinct variances, N ≈ 3000 each
+      a.dual(q, 0.5 * q, q);
+      most = std::max(most, a.hermiteCacheBytes());
+    }
+    qInfo("tanh cache: at most %.0f bytes held (limit 2e6)", most);
+    QVERIFY(most > 5e5);  // it does cache
+    QVERIFY(most <= 2e6); // and never beyond the bound
+    QCOMPARE(Activation(ActivationKind::Relu).hermiteCacheBytes(), 0.0);
+  }
+
+  // sin(ωz) at ω = 30 and ρ = ±1: the two-exponential form stays finite (sinh/cosh would overflow) and is
+  // E[sin(ωu) sin(ωv)] — checked against the formula written out here and Monte Carlo within 5σ.
+  void sinOmega30AtRhoPlusMinusOne()
+  {
+    const double w = 30.0, q = 0.7;
+    const Activation a(ActivationKind::Sin, w);
+    std::mt19937_64 gen(2024);
+    std::normal_distribution<double> n01;
+    for (const double rho : {1.0, -1.0}) {
+      const double q12 = rho * q;
+      const Dual d = a.dual(q, q12, q);
+      QVERIFY(std::isfinite(d.T) && std::isfinite(d.Tdot));
+      const double em = std::exp(-0.5 * w * w * (q + q - 2 * q12)), ep = std::exp(-0.5 * w * w * (q + q + 2 * q12));
+      QCOMPARE(d.T, 0.5 * (em - ep));
+      QCOMPARE(d.Tdot, 0.5 * w * w * (em + ep));
+      // The block path (used by the Gram) gives the same numbers.
+      Eigen::ArrayXXd blockQ(1, 1), blockT(1, 1);
+      blockQ(0, 0) = q12;
+      blockT(0, 0) = 1.0;
+      a.applyToBlock(blockQ, &blockT, &q, &q);
+      QCOMPARE(blockQ(0, 0), d.T);
+      QCOMPARE(blockT(0, 0), d.Tdot);
+      const int N = 200000;
+      double sT = 0, sT2 = 0, sD = 0, sD2 = 0;
+      for (int i = 0; i < N; ++i) {
+        const double u = std::sqrt(q) * n01(gen), v = rho * u;
+        const double t = std::sin(w * u) * std::sin(w * v), dd = w * w * std::cos(w * u) * std::cos(w * v);
+        sT += t; sT2 += t * t; sD += dd; sD2 += dd * dd;
+      }
+      const double mT = sT / N, mD = sD / N;
+      const double seT = std::sqrt((sT2 / N - mT * mT) / N), seD = std::sqrt((sD2 / N - mD * mD) / N);
+      QVERIFY2(std::abs(d.T - mT) <= 5 * seT, qPrintable(QString("rho %1: MC T %2 ± %3, got %4").arg(rho).arg(mT).arg(seT).arg(d.T)));
+      QVERIFY2(std::abs(d.Tdot - mD) <= 5 * seD, qPrintable(QString("rho %1: MC Tdot %2 ± %3, got %4").arg(rho).arg(mD).arg(seD).arg(d.Tdot)));
     }
   }
 

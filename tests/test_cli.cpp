@@ -136,6 +136,45 @@ private slots:
     QTest::newRow("unwritable out") << QStringList{"kernel", "--net", net, "--x", x, "--out", "/nonexistent/dir/k.csv"} << "nonexistent";
     QTest::newRow("bench too few repeats") << QStringList{"bench", "gram", "--net", net, "--m", "10", "--repeats", "2"} << "repeats";
     QTest::newRow("bench wrong dim") << QStringList{"bench", "gram", "--net", net, "--m", "10", "--dim", "2"} << "dim";
+    // Short validators (CLI::PositiveNumber printed a 300-character range), no silent wrap or ignore.
+    QTest::newRow("samples 0") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--empirical", "--samples", "0"}
+                               << "--samples must be >= 1";
+    QTest::newRow("threads -1") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--threads", "-1"}
+                                << "--threads must be >= 0";
+    QTest::newRow("bench threads -1") << QStringList{"bench", "--threads", "-1", "gram", "--net", net} << "--threads must be >= 0";
+    QTest::newRow("width not a number") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--empirical", "--width", "wide"}
+                                        << "--width must be an integer";
+    QTest::newRow("seed -1") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--empirical", "--seed", "-1"} << "--seed";
+    QTest::newRow("seed 2^64") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--empirical", "--seed", "18446744073709551616"}
+                               << "--seed";
+    QTest::newRow("dim -5") << QStringList{"bench", "gram", "--net", net, "--m", "10", "--dim", "-5"} << "--dim must be >= 1";
+    QTest::newRow("width without --empirical") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--width", "64"}
+                                               << "--empirical";
+    QTest::newRow("samples without --empirical") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--samples", "2"}
+                                                 << "--empirical";
+    QTest::newRow("seed without --empirical") << QStringList{"kernel", "--net", net, "--x", x, "--out", out, "--seed", "2"}
+                                              << "--empirical";
+    // Sizes and numbers that cannot be computed: refused before any allocation, never written as inf.
+    QFile overflow(qpath("overflow.json"));
+    overflow.open(QIODevice::WriteOnly);
+    overflow.write(R"({"input_dim": 3, "layers": [{"type": "dense", "width": 4, "W_std": 1e200}, {"type": "relu"},
+                      {"type": "dense", "width": 1, "W_std": 1e200}]})");
+    overflow.close();
+    QTest::newRow("overflowing kernel") << QStringList{"kernel", "--net", qpath("overflow.json"), "--x", x, "--out", out}
+                                        << "layers[0]: the variance overflows";
+    QFile levels(qpath("levels.json"));
+    levels.open(QIODevice::WriteOnly);
+    levels.write(R"({"input_dim": 3, "encoding": {"type": "positional", "levels": 1073741824},
+                     "layers": [{"type": "dense", "width": 1}]})");
+    levels.close();
+    QTest::newRow("levels 2^30") << QStringList{"kernel", "--net", qpath("levels.json"), "--x", x, "--out", out} << "encoding.levels";
+    QTest::newRow("bench m too large") << QStringList{"bench", "gram", "--net", net, "--m", "100000000"} << "needs";
+    QFile trailing(qpath("trailing.csv"));
+    trailing.open(QIODevice::WriteOnly);
+    trailing.write("0.1,0.2,0.3,\n");
+    trailing.close();
+    QTest::newRow("trailing comma csv") << QStringList{"kernel", "--net", net, "--x", qpath("trailing.csv"), "--out", out}
+                                        << "trailing.csv:1: column 4 is empty";
   }
 
   void badInputGivesOneLineAndExitTwo()
@@ -146,7 +185,20 @@ private slots:
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.trimmed().count(QLatin1Char('\n')) == 0, qPrintable(r.err));
     QVERIFY2(r.err.contains(mustContain), qPrintable(r.err));
+    // One readable line: beyond the temporary directory's path, no message needs 150 characters.
+    QVERIFY2(QString(r.err).remove(m_dir.path()).size() < 150, qPrintable(r.err));
     QVERIFY(r.out.isEmpty());
+  }
+
+  // Every command accepts --threads, `bench` included; a seed takes the full uint64 range.
+  void threadsOnEveryCommand()
+  {
+    const Run r = runCli({"bench", "--threads", "1", "gram", "--net", qpath("net.json"), "--m", "50"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(nlohmann::json::parse(r.out.toStdString()).at("threads").get<int>(), 1);
+    const Run k = runCli({"kernel", "--threads", "1", "--net", qpath("net.json"), "--x", qpath("x.csv"), "--out",
+                          qpath("kt.csv"), "--empirical", "--width", "8", "--seed", "18446744073709551615"});
+    QVERIFY2(k.code == 0, qPrintable(k.err));
   }
 
   void helpOnEveryCommand()

@@ -1,15 +1,20 @@
 // test_empirical_ntk — the finite network: (a) empiricalNtk == (1/k) Σ_j J_j J_jᵀ from jacobian() to 1e-12,
 // and jacobian() == central finite differences of forward() w.r.t. every stored parameter (weights()/biases()),
 // for erf/relu, NTK/standard parameterisation, with/without bias, 2-output readout;
-// (b) Monte Carlo: monteCarloKernel's relative Frobenius error to the analytic NTK falls ≈2× per 4× width.
+// empiricalNngp == the Rao–Blackwellised W_std²·H Hᵀ/n_in + b_std² of the readout's input H, recomputed here;
+// (b) Monte Carlo: monteCarloKernel's relative Frobenius error to the analytic NTK (relu; erf with a bias-free
+// layer and a 2-output readout) and NNGP falls ≈2× per 4× width; bad inputs, overflow and impossible sizes
+// raise InputError / NumericalError / MemoryLimitError.
 #include <QtTest>
 
 #include <chrono>
 #include <cmath>
+#include <vector>
 
 #include "TestUtil.h"
 #include "core/kernels/NtkGram.h"
 #include "core/nets/FiniteNetwork.h"
+#include "core/util/Errors.h"
 #include "core/util/SeededNormal.h"
 
 using namespace ntk;
@@ -38,6 +43,24 @@ Network smallNet(const QString& act, bool standard, bool bias)
 }
 
 double relFro(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B) { return (A - B).norm() / B.norm(); }
+
+/// Mean (over `runs` seeds) relative Frobenius error of the one-sample Monte-Carlo kernel at each width.
+std::vector<double> monteCarloErrors(const Network& net, const Eigen::MatrixXd& X, bool ntk, const std::vector<int>& widths,
+                                     int runs)
+{
+  std::vector<double> err;
+  for (int w : widths) {
+    const Eigen::MatrixXd exact = kernelMatrix(net.withHiddenWidth(w), X, nullptr, ntk ? KernelKind::Ntk : KernelKind::Nngp);
+    double sum = 0.0;
+    for (int r = 0; r < runs; ++r) {
+      const Eigen::MatrixXd mc = monteCarloKernel(net, X, nullptr, ntk, w, 1, 1000 + 100 * r);
+      if (!mc.allFinite()) return {};
+      sum += relFro(mc, exact);
+    }
+    err.push_back(sum / runs);
+  }
+  return err;
+}
 
 } // namespace
 
@@ -84,9 +107,24 @@ private slots:
     const double err11 = ntktest::relErrToMax(e11, ref11), err12 = ntktest::relErrToMax(e12, ref12);
     QVERIFY2(err11 <= 1e-12, qPrintable(QString("empiricalNtk(X1) vs JJ^T: %1").arg(err11)));
     QVERIFY2(err12 <= 1e-12, qPrintable(QString("empiricalNtk(X1,X2) vs J1 J2^T: %1").arg(err12)));
-    // empirical NNGP = (1/k) f fᵀ
-    const Eigen::MatrixXd F = f.forward(X1);
-    QVERIFY(ntktest::relErrToMax(f.empiricalNngp(X1), 0.5 * F * F.transpose()) <= 1e-14);
+    // empirical NNGP = E[f fᵀ | hidden layers] = W_std²·H Hᵀ/n_in + b_std², H = φ(last hidden pre-activation).
+    // H is recomputed from a network without the readout: the same seed draws the same earlier parameters.
+    {
+      Network body = net;
+      body.layers.resize(body.layers.size() - 2); // drop φ and the readout Dense
+      const FiniteNetwork g(body, 7);
+      const ActivationLayer& phi = std::get<ActivationLayer>(net.layers[net.layers.size() - 2]);
+      const DenseLayer& readout = std::get<DenseLayer>(net.layers.back());
+      const Eigen::MatrixXd H1 = phi.forward(g.forward(X1)), H2 = phi.forward(g.forward(X2));
+      const double w2 = readout.wStd * readout.wStd / double(H1.cols()), b2 = readout.bias2();
+      const Eigen::MatrixXd ref = (w2 * H1 * H2.transpose()).array() + b2;
+      QVERIFY2(ntktest::relErrToMax(f.empiricalNngp(X1, &X2), ref) <= 1e-14, "empiricalNngp(X1,X2)");
+      const Eigen::MatrixXd ref11 = (w2 * H1 * H1.transpose()).array() + b2;
+      QVERIFY2(ntktest::relErrToMax(f.empiricalNngp(X1), ref11) <= 1e-14, "empiricalNngp(X1)");
+      // Not the single-draw (1/k) f fᵀ, whose noise does not fall with width.
+      const Eigen::MatrixXd F = f.forward(X1);
+      QVERIFY(ntktest::relErrToMax(0.5 * F * F.transpose(), ref11) > 1e-3);
+    }
 
     // Central finite differences of forward() w.r.t. every stored parameter.
     const double h = 1e-6;
@@ -159,6 +197,62 @@ private slots:
     // Rate: ≈2 per 4× width (1/√width); a wrong kernel (bias floor) gives ratios → 1.
     QVERIFY2(r1 > 1.6 && r1 < 2.5, qPrintable(QString("64→256 ratio %1").arg(r1)));
     QVERIFY2(r2 > 1.6 && r2 < 2.5, qPrintable(QString("256→1024 ratio %1").arg(r2)));
+  }
+
+  // The NNGP estimate converges like the NTK's: ≈2 per 4× width. The old (1/k) f fᵀ stayed at O(1) error.
+  // Also the NTK of an erf network with a bias-free hidden layer (b_std null) and a 2-output readout.
+  void monteCarloConvergenceOtherKernels_data()
+  {
+    QTest::addColumn<QString>("which");
+    QTest::newRow("relu nngp") << "relu nngp";
+    QTest::newRow("relu nngp standard") << "relu nngp standard";
+    QTest::newRow("erf ntk, no bias in layer 2, 2 outputs") << "erf ntk";
+  }
+
+  void monteCarloConvergenceOtherKernels()
+  {
+    QFETCH(QString, which);
+    const auto ref = ntktest::loadJson("kernels_public.json");
+    const Eigen::MatrixXd X = ntktest::toMatrix(ref.at("inputs"));
+    Network net;
+    bool ntk = false;
+    if (which.startsWith("relu")) {
+      net = ntktest::mlp(3, 3, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.1, 512, 1,
+                         which.endsWith("standard") ? Parameterization::Standard : Parameterization::Ntk);
+    } else {
+      ntk = true;
+      net.inputDim = 3;
+      const Activation erf(ActivationKind::Erf);
+      net.layers = {DenseLayer{512, 1.5, 0.2}, ActivationLayer{erf}, DenseLayer{512, 1.5, std::nullopt},
+                    ActivationLayer{erf}, DenseLayer{2, 1.2, 0.1}};
+    }
+    const std::vector<int> widths = {64, 256, 1024};
+    const std::vector<double> err = monteCarloErrors(net, X, ntk, widths, 40);
+    QCOMPARE(err.size(), widths.size());
+    const double r1 = err[0] / err[1], r2 = err[1] / err[2];
+    qInfo("%s MC: rel Frobenius error %.4f (w=64) %.4f (w=256) %.4f (w=1024); ratios %.2f %.2f", qPrintable(which),
+          err[0], err[1], err[2], r1, r2);
+    QVERIFY2(r1 > 1.6 && r1 < 2.5, qPrintable(QString("64→256 ratio %1").arg(r1)));
+    QVERIFY2(r2 > 1.6 && r2 < 2.5, qPrintable(QString("256→1024 ratio %1").arg(r2)));
+    QVERIFY2(err[2] < 0.15, qPrintable(QString("width 1024: error %1").arg(err[2]))); // ≈ 3/√1024 at most
+  }
+
+  void monteCarloRefusals()
+  {
+    const Network net = ntktest::mlp(3, 2, Activation(ActivationKind::Relu), 1.0, 0.0, 8);
+    Eigen::MatrixXd X = randomInputs(3, 3, 1);
+    X(1, 2) = std::nan("");
+    QVERIFY_THROWS_EXCEPTION(InputError, monteCarloKernel(net, X, nullptr, true, 8, 1, 0));
+    X(1, 2) = INFINITY;
+    const Eigen::MatrixXd good = randomInputs(3, 3, 1);
+    QVERIFY_THROWS_EXCEPTION(InputError, monteCarloKernel(net, good, &X, false, 8, 1, 0));
+    // Overflow: W_std = 1e200 twice makes the kernel inf; refused, not written.
+    const Network huge = ntktest::mlp(3, 2, Activation(ActivationKind::Relu), 1e200, 0.0, 8);
+    QVERIFY_THROWS_EXCEPTION(NumericalError, monteCarloKernel(huge, good, nullptr, true, 8, 1, 0));
+    QVERIFY_THROWS_EXCEPTION(NumericalError, monteCarloKernel(huge, good, nullptr, false, 8, 1, 0));
+    // The m1 by m2 matrices count: 3,000,000² doubles are refused up front, however narrow the network.
+    const Eigen::MatrixXd many = Eigen::MatrixXd::Constant(3000000, 3, 0.5);
+    QVERIFY_THROWS_EXCEPTION(MemoryLimitError, monteCarloKernel(net, many, nullptr, true, 1, 1, 0));
   }
 
   void monteCarloArguments()

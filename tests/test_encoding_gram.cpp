@@ -1,11 +1,15 @@
 // test_encoding_gram — input encodings (CONVENTIONS §3) and ntk::computeGram: the symmetric path equals the
 // explicit X2 = X1 path bit for bit; the Gram of encoded networks equals a naive scalar re-implementation of
-// CONVENTIONS §1 written here (relu/erf closed forms, both parameterisations) to 1e-13; cancellation,
-// memory refusal and bad input raise the documented errors.
+// CONVENTIONS §1 written here (relu/erf closed forms, both parameterisations) to 1e-13; cancellation (also
+// while a 4096-point tanh Gram prepares its points, within ~100 ms), memory refusal, overflow (NumericalError
+// naming the layer) and bad input raise the documented errors.
 #include <QtTest>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <future>
+#include <thread>
 
 #include "TestUtil.h"
 #include "core/kernels/NtkGram.h"
@@ -322,6 +326,60 @@ private slots:
     // Flag already raised: throws too.
     stop = true;
     QVERIFY_THROWS_EXCEPTION(CancelledError, computeGram(net, X, nullptr, req, job));
+  }
+
+  // Cancellation must be prompt in every phase: a tanh Gram spends its first seconds computing per-point
+  // Hermite coefficients (preparePoints), which once ran to the end before the first check.
+  void cancellationWhilePreparingPoints()
+  {
+    // A fresh Activation: its coefficient cache is empty, so the preparation is the slow part.
+    const Network net = ntktest::mlp(2, 3, Activation(ActivationKind::Tanh), 1.5, 0.1, 512);
+    const Eigen::MatrixXd X = uniformInputs(4096, 2, 21);
+    std::atomic<bool> stop{false};
+    JobControl job;
+    job.stop = &stop;
+    auto run = std::async(std::launch::async, [&] { computeGram(net, X, nullptr, {}, job); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    QVERIFY2(run.wait_for(std::chrono::seconds(0)) == std::future_status::timeout, "finished before the cancel");
+    const auto t0 = std::chrono::steady_clock::now();
+    stop = true;
+    QVERIFY_THROWS_EXCEPTION(CancelledError, run.get());
+    const double latency = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    qInfo("tanh m = 4096: cancelled after %.1f ms", 1e3 * latency);
+    QVERIFY2(latency < 0.2, qPrintable(QString("cancellation took %1 s").arg(latency))); // ≈ 10 ms; margin for load
+  }
+
+  // Non-finite numbers are never written: an overflowing variance names its layer, an overflowing NTK entry
+  // (variances finite, Θ = Σ of L terms past DBL_MAX) is caught in the tile.
+  void overflowIsANumericalError()
+  {
+    const Eigen::MatrixXd X = uniformInputs(20, 3, 4);
+    const Network huge = ntktest::mlp(3, 2, Activation(ActivationKind::Relu), 1e200, 0.1, 4);
+    try {
+      computeGram(huge, X, nullptr);
+      QFAIL("W_std = 1e200 gave no error");
+    } catch (const NumericalError& e) {
+      QCOMPARE(QString(e.what()), QString("layers[0]: the variance overflows (q = inf); reduce W_std or b_std"));
+    }
+    // The first layer that overflows is named: W_std = 1e80 gives q ≈ 1e160 after layers[0], inf after layers[2].
+    const Network later = ntktest::mlp(3, 2, Activation(ActivationKind::Identity), 1e80, 0.1, 4);
+    try {
+      computeGram(later, X, nullptr);
+      QFAIL("no error");
+    } catch (const NumericalError& e) {
+      QVERIFY2(QString(e.what()).startsWith("layers[2]: the variance overflows"), e.what());
+    }
+    // Identity φ, 5 Dense layers, x = (1,1,1): q_5 = W^10 = 5e307 (finite), Θ = 5·q_5 = inf.
+    const Network deep = ntktest::mlp(3, 5, Activation(ActivationKind::Identity), std::pow(5e307, 0.1), std::nullopt, 4);
+    const Eigen::MatrixXd ones = Eigen::MatrixXd::Ones(4, 3);
+    const Eigen::MatrixXd nngp = kernelMatrix(deep, ones, nullptr, KernelKind::Nngp);
+    QVERIFY(nngp.allFinite());
+    try {
+      kernelMatrix(deep, ones, nullptr, KernelKind::Ntk);
+      QFAIL("an infinite NTK was written");
+    } catch (const NumericalError& e) {
+      QVERIFY2(QString(e.what()).contains("NTK overflows"), e.what());
+    }
   }
 
   void memoryLimit()

@@ -115,6 +115,11 @@ private slots:
     QTest::newRow("trailing junk") << "1,2\n3,4\n5,6x\n" << ":3";
     QTest::newRow("empty cell") << "1,2\n3,,4\n" << ":2";
     QTest::newRow("ragged after comment") << "# header\n1,2\n1,2,3\n" << ":3";
+    // getline(',') drops a trailing empty cell: "0.1,0.2," must not read as two columns.
+    QTest::newRow("trailing comma") << "0.1,0.2,\n0.3,0.4,\n" << ":1: column 3 is empty";
+    QTest::newRow("trailing comma on one line") << "0.1,0.2\n0.3,0.4,\n" << ":2: column 3 is empty";
+    QTest::newRow("leading comma") << ",0.1,0.2\n" << ":1: column 1 is empty";
+    QTest::newRow("blank cell") << "1, ,2\n" << ":1: column 2 is empty";
   }
 
   void malformedCsv()
@@ -128,6 +133,44 @@ private slots:
     } catch (const InputError& e) {
       const QString msg = e.what();
       QVERIFY2(msg.contains("bad.csv" + lineTag), qPrintable(msg));
+    }
+  }
+
+  // The .npy header is untrusted: its shape is checked (positive, no larger than the data present)
+  // before anything of that size is allocated.
+  void malformedNpyShape_data()
+  {
+    QTest::addColumn<QString>("shape");
+    QTest::addColumn<QString>("mustContain");
+    QTest::newRow("huge rows") << "(4000000000000, 2)" << "needs";
+    QTest::newRow("more data than present") << "(3, 3)" << "needs";
+    QTest::newRow("negative") << "(-3, 2)" << "not a positive size";
+    QTest::newRow("zero") << "(0, 2)" << "not a positive size";
+    QTest::newRow("overflowing entry") << "(99999999999999999999999, 1)" << "not a positive size";
+  }
+
+  void malformedNpyShape()
+  {
+    QFETCH(QString, shape);
+    QFETCH(QString, mustContain);
+    // A valid 2 x 2 file whose header then claims another shape.
+    std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape.toStdString() + ", }";
+    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+    header.push_back('\n');
+    {
+      std::ofstream out(path("shape.npy"), std::ios::binary);
+      out.write("\x93NUMPY\x01\x00", 8);
+      const unsigned char len[2] = {static_cast<unsigned char>(header.size() & 0xff), static_cast<unsigned char>(header.size() >> 8)};
+      out.write(reinterpret_cast<const char*>(len), 2);
+      out << header;
+      const double data[4] = {1, 2, 3, 4};
+      out.write(reinterpret_cast<const char*>(data), sizeof data);
+    }
+    try {
+      readNpyMatrix(path("shape.npy"));
+      QFAIL("bad shape accepted");
+    } catch (const InputError& e) {
+      QVERIFY2(QString(e.what()).contains(mustContain) && QString(e.what()).contains("shape.npy"), e.what());
     }
   }
 

@@ -167,6 +167,32 @@ private slots:
     QTest::newRow("bad parameterization") << sub("\"parameterization\": \"ntk\"", "\"parameterization\": \"mup\"") << "parameterization";
     QTest::newRow("layers not an array") << QString(R"({"input_dim": 2, "layers": {"type": "dense"}})") << "layers";
     QTest::newRow("no layers") << QString(R"({"input_dim": 2, "layers": []})") << "layers";
+    // Integers are range-checked, never wrapped through a cast to int.
+    QTest::newRow("width 2^32+1") << sub("\"width\": 16", "\"width\": 4294967297")
+                                  << "layers[0].width: 4294967297 is out of range [1, 16777216]";
+    QTest::newRow("width 1e10") << sub("\"width\": 16", "\"width\": 1e10") << "layers[0].width";
+    QTest::newRow("width 1e300") << sub("\"width\": 16", "\"width\": 1e300") << "out of range";
+    QTest::newRow("width 2^24+1") << sub("\"width\": 16", "\"width\": 16777217") << "layers[0].width";
+    QTest::newRow("width 2.5") << sub("\"width\": 16", "\"width\": 2.5") << "layers[0].width";
+    QTest::newRow("input_dim 2^32+2") << sub("\"input_dim\": 2", "\"input_dim\": 4294967298") << "input_dim: 4294967298";
+    QTest::newRow("features 2^31") << sub("\"features\": 8", "\"features\": 2147483648") << "encoding.features";
+    QTest::newRow("features 2^24 (d0 = 2^25)") << sub("\"features\": 8", "\"features\": 16777216") << "encoding.features";
+    QTest::newRow("levels 2^30") << sub("{\"type\": \"gaussian\", \"features\": 8, \"sigma\": 10.0, \"seed\": 1}",
+                                        "{\"type\": \"positional\", \"levels\": 1073741824}")
+                                 << "encoding.levels";
+    QTest::newRow("levels 2^23 (d0 = 2^25)") << sub("{\"type\": \"gaussian\", \"features\": 8, \"sigma\": 10.0, \"seed\": 1}",
+                                                   "{\"type\": \"positional\", \"levels\": 8388608}")
+                                            << "encoding.levels";
+    QTest::newRow("negative seed") << sub("\"seed\": 1", "\"seed\": -1") << "encoding.seed";
+    QTest::newRow("seed 2^64") << sub("\"seed\": 1", "\"seed\": 18446744073709551616") << "encoding.seed";
+    // A repeated key would silently keep the last value.
+    QTest::newRow("duplicate layer key") << sub("\"width\": 16", "\"width\": 3, \"width\": 5") << "layers[0]: duplicate key \"width\"";
+    QTest::newRow("duplicate top-level key") << sub("\"input_dim\": 2,", "\"input_dim\": 2, \"input_dim\": 3,") << "duplicate key \"input_dim\"";
+    QTest::newRow("duplicate encoding key") << sub("\"seed\": 1", "\"seed\": 1, \"seed\": 2") << "encoding: duplicate key \"seed\"";
+    QTest::newRow("duplicate in the last layer")
+        << sub("{\"type\": \"dense\", \"width\": 1, \"W_std\": 1.0, \"b_std\": 0.0}",
+               "{\"type\": \"dense\", \"width\": 1, \"W_std\": 1.0, \"b_std\": 0.0, \"b_std\": 0.1}")
+        << "layers[2]: duplicate key \"b_std\"";
   }
 
   void malformed()
@@ -189,6 +215,54 @@ private slots:
     QVERIFY2(!wrongType, qPrintable(QString("threw a non-NetworkError: %1").arg(message)));
     QVERIFY2(message.contains(mustContain, Qt::CaseInsensitive),
              qPrintable(QString("message \"%1\" does not name \"%2\"").arg(message, mustContain)));
+  }
+
+  // The full uint64 seed range is valid and round-trips; the same key in different objects is not a duplicate.
+  void integerRanges()
+  {
+    QString text = kValid;
+    text.replace("\"seed\": 1", "\"seed\": 18446744073709551615");
+    const Network n = networkFromJson(text.toStdString());
+    QCOMPARE(n.encoding.seed, std::uint64_t(18446744073709551615ull));
+    QCOMPARE(networkFromJson(networkToJson(n)).encoding.seed, n.encoding.seed);
+    QCOMPARE(std::get<DenseLayer>(networkFromJson(QString(kValid).replace("\"width\": 16", "\"width\": 16777216").toStdString())
+                                      .layers[0]).width, 16777216);
+    QCOMPARE(std::get<DenseLayer>(networkFromJson(QString(kValid).replace("\"width\": 16", "\"width\": 32.0").toStdString())
+                                      .layers[0]).width, 32);
+  }
+
+  // Parse errors read as a position and a reason, without nlohmann's internal tag.
+  void parseErrorMessage()
+  {
+    try {
+      networkFromJson(R"({"input_dim": 2, "layers": [{"type": })");
+      QFAIL("accepted");
+    } catch (const NetworkError& e) {
+      const QString msg = e.what();
+      QVERIFY2(msg.startsWith("not valid JSON: parse error at line 1, column "), e.what());
+      QVERIFY2(!msg.contains("json.exception"), e.what());
+      QVERIFY2(!msg.contains('\n'), e.what());
+    }
+  }
+
+  // Encoded widths beyond kMaxWidth are refused by validate() (no int overflow, no allocation).
+  void encodedWidthLimit()
+  {
+    Network n = baseNet();
+    n.encoding.kind = EncodingKind::Positional;
+    n.encoding.levels = 1073741824; // 2·levels·input_dim wraps a 32-bit int to 0
+    try { n.validate(); QFAIL("levels 2^30 accepted"); } catch (const NetworkError& e) { QVERIFY2(QString(e.what()).contains("encoding.levels"), e.what()); }
+    QCOMPARE(n.encodedDim(), Eigen::Index(2) * 1073741824 * 2);
+    n.encoding.kind = EncodingKind::Gaussian;
+    n.encoding.features = 1 << 30;
+    try { n.validate(); QFAIL("features 2^30 accepted"); } catch (const NetworkError& e) { QVERIFY2(QString(e.what()).contains("encoding.features"), e.what()); }
+    n = baseNet();
+    std::get<DenseLayer>(n.layers[2]).width = kMaxWidth + 1;
+    try { n.validate(); QFAIL("width 2^24+1 accepted"); } catch (const NetworkError& e) { QVERIFY2(QString(e.what()).contains("layers[2].width"), e.what()); }
+    n = baseNet();
+    n.inputDim = kMaxWidth;
+    n.encoding.kind = EncodingKind::Basic;
+    try { n.validate(); QFAIL("basic 2^25 accepted"); } catch (const NetworkError& e) { QVERIFY2(QString(e.what()).contains("input_dim"), e.what()); }
   }
 
   // NaN / negative values that reach a Network in code (not via JSON) are refused by validate().

@@ -1,7 +1,9 @@
 // ntk-cli — the scripting and testing surface of NTK Studio (CONVENTIONS §5).
 // Every figure the GUI shows can be reproduced from here. Bad input: one line on stderr, exit 2.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -18,9 +20,40 @@
 #include "core/network/NetworkJson.h"
 #include "core/util/Errors.h"
 #include "core/util/MatrixIO.h"
+#include "core/util/MemoryEstimate.h"
 #include "core/util/SeededNormal.h"
 
 namespace {
+
+/// "--samples must be >= 1": one short line, where CLI::PositiveNumber prints a 300-character range.
+CLI::Validator atLeast(const std::string& option, long long lo)
+{
+  return CLI::Validator(
+      [option, lo](std::string& text) -> std::string {
+        errno = 0;
+        char* end = nullptr;
+        const long long v = std::strtoll(text.c_str(), &end, 10);
+        if (end == text.c_str() || *end != '\0' || errno == ERANGE) return option + " must be an integer";
+        if (v < lo) return option + " must be >= " + std::to_string(lo);
+        return {};
+      },
+      ">= " + std::to_string(lo));
+}
+
+/// A seed is a full 64-bit unsigned value; "-1" must not wrap to 2^64 − 1.
+CLI::Validator seedValue()
+{
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        errno = 0;
+        char* end = nullptr;
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        std::strtoull(text.c_str(), &end, 10);
+        if (!digits || *end != '\0' || errno == ERANGE) return "--seed must be an integer in [0, 18446744073709551615]";
+        return {};
+      },
+      "0 .. 2^64-1");
+}
 
 struct KernelOptions {
   std::string net, x, x2, kind = "ntk", out;
@@ -64,6 +97,9 @@ int runBenchGram(const BenchOptions& o, int threads)
     throw ntk::InputError("--dim " + std::to_string(d) + " differs from the network's input_dim " + std::to_string(net.inputDim));
   if (o.m < 1) throw ntk::InputError("--m must be >= 1");
   if (o.repeats < 5) throw ntk::InputError("--repeats must be >= 5 (the figure is a median)");
+  // Refuse before X (m by d) exists: the Gram's estimate plus X itself.
+  ntk::requireMemory(ntk::estimateGramBytes(net, o.m, o.m, 1) + 8.0 * double(o.m) * double(d),
+                     "a " + std::to_string(o.m) + " x " + std::to_string(o.m) + " kernel matrix");
   // A fixed seeded sample: uniform in [0,1)^d, so runs are comparable across machines and commits.
   Eigen::MatrixXd X(o.m, d);
   std::mt19937_64 rng(12345);
@@ -96,7 +132,10 @@ int main(int argc, char** argv)
                "Matrices are CSV (no header, 17 significant digits) or .npy by extension."};
   app.require_subcommand(1);
   int threads = 0;
-  app.add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  const auto addThreads = [&](CLI::App* command) {
+    command->add_option("--threads", threads, "Worker threads (default: all cores)")->check(atLeast("--threads", 0));
+  };
+  addThreads(&app);
 
   KernelOptions ko;
   auto* kernel = app.add_subcommand("kernel", "Gram matrix K(X, X2) of the network's NNGP or NTK");
@@ -107,22 +146,29 @@ int main(int argc, char** argv)
   kernel->add_option("--x2", ko.x2, "Second input set (default: X)")->check(CLI::ExistingFile);
   kernel->add_option("--kind", ko.kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
   kernel->add_option("--out", ko.out, "Output matrix: .npy if the name ends in .npy, CSV otherwise")->required();
-  kernel->add_flag("--empirical", ko.empirical, "Monte-Carlo kernel of finite networks instead of the exact one");
-  kernel->add_option("--width", ko.width, "Hidden width of the finite networks (with --empirical)")->check(CLI::PositiveNumber);
-  kernel->add_option("--samples", ko.samples, "Number of random networks averaged (with --empirical)")->check(CLI::PositiveNumber);
-  kernel->add_option("--seed", ko.seed, "Seed of the first network (with --empirical)");
-  kernel->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  auto* empirical =
+      kernel->add_flag("--empirical", ko.empirical, "Monte-Carlo kernel of finite networks instead of the exact one");
+  // Without --empirical these would be silently ignored: make that an error.
+  kernel->add_option("--width", ko.width, "Hidden width of the finite networks (with --empirical)")
+      ->check(atLeast("--width", 1))
+      ->needs(empirical);
+  kernel->add_option("--samples", ko.samples, "Number of random networks averaged (with --empirical)")
+      ->check(atLeast("--samples", 1))
+      ->needs(empirical);
+  kernel->add_option("--seed", ko.seed, "Seed of the first network (with --empirical)")->check(seedValue())->needs(empirical);
+  addThreads(kernel);
 
   BenchOptions bo;
   auto* bench = app.add_subcommand("bench", "Benchmarks that print one JSON line each");
   bench->require_subcommand(1);
+  addThreads(bench);
   auto* gram = bench->add_subcommand("gram", "Time the exact Gram K(X,X) of m seeded uniform points (median of >= 5 runs)");
   gram->add_option("--net", bo.net, "Network JSON")->required()->check(CLI::ExistingFile);
-  gram->add_option("--m", bo.m, "Number of points")->check(CLI::PositiveNumber);
-  gram->add_option("--dim", bo.dim, "Input dimension (must equal the network's input_dim)");
+  gram->add_option("--m", bo.m, "Number of points")->check(atLeast("--m", 1));
+  gram->add_option("--dim", bo.dim, "Input dimension (must equal the network's input_dim)")->check(atLeast("--dim", 1));
   gram->add_option("--kind", bo.kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
   gram->add_option("--repeats", bo.repeats, "Timed runs (>= 5)");
-  gram->add_option("--threads", threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  addThreads(gram);
 
   try {
     app.parse(argc, argv);
@@ -133,6 +179,11 @@ int main(int argc, char** argv)
   } catch (const CLI::ParseError& e) {
     std::string msg = e.what();
     std::replace(msg.begin(), msg.end(), '\n', ' ');
+    // CLI11 prefixes a validator's message with the option ("--samples: --samples must be >= 1"):
+    // our validators already name it, so keep one.
+    const auto colon = msg.find(": ");
+    if (colon != std::string::npos && msg.compare(colon + 2, colon + 1, msg.substr(0, colon) + " ") == 0)
+      msg.erase(0, colon + 2);
     std::cerr << "ntk-cli: " << msg << " (see --help)\n";
     return 2;
   }

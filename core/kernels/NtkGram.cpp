@@ -1,6 +1,8 @@
 #include "core/kernels/NtkGram.h"
 
 #include <atomic>
+#include <cmath>
+#include <string>
 #include <vector>
 
 #include <tbb/blocked_range.h>
@@ -18,30 +20,60 @@ struct PointData {
   std::vector<Eigen::ArrayXd> variances; ///< variances[l]: per-point q entering layer l
 };
 
-PointData preparePoints(const Network& net, const Eigen::MatrixXd& X)
+/// "layers[2]: the variance overflows (q = inf); reduce W_std or b_std" for the first non-finite entry.
+void requireFiniteVariances(const Eigen::ArrayXd& v, size_t layer)
+{
+  if (v.allFinite()) return;
+  Eigen::Index i = 0;
+  while (i < v.size() && std::isfinite(v(i))) ++i;
+  const std::string q = std::isnan(v(i)) ? "nan" : "inf";
+  throw NumericalError("layers[" + std::to_string(layer) + "]: the variance overflows (q = " + q +
+                       "); reduce W_std or b_std");
+}
+
+PointData preparePoints(const Network& net, const Eigen::MatrixXd& X, const JobControl& job)
 {
   PointData p;
   p.encoded = net.encoding.apply(X);
+  const Eigen::Index m = p.encoded.rows();
   const double d0 = double(p.encoded.cols());
   // Same arithmetic as the pairs ((x·x)·(1/d0), then each layer's block transform on a 1×1 block),
   // so on the diagonal q12 == q11 == q22 bit for bit and ρ = 1 exactly: arccos turns a 1-ulp
   // mismatch into a 1e-8 error.
-  Eigen::ArrayXd v = p.encoded.rowwise().squaredNorm().array() * (1.0 / d0);
-  p.variances.reserve(net.layers.size());
-  Eigen::ArrayXXd one(1, 1);
-  int nIn = int(p.encoded.cols());
-  for (const Layer& layer : net.layers) {
-    p.variances.push_back(v);
-    for (Eigen::Index i = 0; i < v.size(); ++i) {
-      one(0, 0) = v(i);
-      if (const auto* d = std::get_if<DenseLayer>(&layer))
-        d->applyKernel(one, nullptr, nIn, net.parameterization);
-      else
-        std::get<ActivationLayer>(layer).applyKernel(one, nullptr, &v(i), &v(i));
-      v(i) = one(0, 0);
+  // variances[l] is the q entering layer l; one more array holds the q leaving the last layer.
+  p.variances.assign(net.layers.size() + 1, Eigen::ArrayXd(m));
+  p.variances[0] = p.encoded.rowwise().squaredNorm().array() * (1.0 / d0);
+  // Points are independent, so they run in parallel chunks. A smooth φ without a closed form (tanh)
+  // computes its Hermite coefficients here, ~1 ms per point: small chunks keep cancellation prompt.
+  std::atomic<bool> cancelled{false};
+  tbb::parallel_for(tbb::blocked_range<Eigen::Index>(0, m, 8), [&](const tbb::blocked_range<Eigen::Index>& range) {
+    if (cancelled.load(std::memory_order_relaxed) || job.cancelled()) {
+      cancelled = true;
+      return;
     }
-    if (const auto* d = std::get_if<DenseLayer>(&layer)) nIn = d->width;
-  }
+    Eigen::ArrayXXd one(1, 1);
+    for (Eigen::Index i = range.begin(); i != range.end(); ++i) {
+      int nIn = int(p.encoded.cols());
+      for (size_t l = 0; l < net.layers.size(); ++l) {
+        double v = p.variances[l](i);
+        // Past an overflow every later layer would only turn inf into nan: the check names the first.
+        if (std::isfinite(v)) {
+          one(0, 0) = v;
+          if (const auto* d = std::get_if<DenseLayer>(&net.layers[l])) {
+            d->applyKernel(one, nullptr, nIn, net.parameterization);
+            nIn = d->width;
+          } else {
+            std::get<ActivationLayer>(net.layers[l]).applyKernel(one, nullptr, &v, &v);
+          }
+          v = one(0, 0);
+        }
+        p.variances[l + 1](i) = v;
+      }
+    }
+  }, tbb::simple_partitioner());
+  if (cancelled || job.cancelled()) throw CancelledError();
+  for (size_t l = 0; l < net.layers.size(); ++l) requireFiniteVariances(p.variances[l + 1], l);
+  p.variances.pop_back();
   return p;
 }
 
@@ -53,8 +85,12 @@ struct Tile {
 
 double estimateGramBytes(const Network& net, Eigen::Index m1, Eigen::Index m2, int matrices)
 {
-  const double d0 = net.encodedDim();
-  return 8.0 * (double(m1) * double(m2) * matrices + double(m1 + m2) * (d0 + double(net.layers.size()) + 2.0));
+  // In double throughout: m1·m2 and m·d0 can exceed any int. The encoding holds γ(X) (m by d0) and, while
+  // it runs, the phases (m by d0/2) and B (d0/2 by input_dim).
+  const double d0 = double(net.encodedDim());
+  const double perPoint = 1.5 * d0 + double(net.layers.size()) + 3.0;
+  return 8.0 * (double(m1) * double(m2) * matrices + (double(m1) + double(m2)) * perPoint +
+                0.5 * d0 * double(net.inputDim));
 }
 
 GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,
@@ -71,8 +107,8 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
   requireMemory(estimateGramBytes(net, m1, m2, matrices),
                 "a " + std::to_string(m1) + " x " + std::to_string(m2) + " kernel matrix");
 
-  const PointData p1 = preparePoints(net, X1);
-  const PointData p2 = symmetric ? PointData{} : preparePoints(net, *X2);
+  const PointData p1 = preparePoints(net, X1, job);
+  const PointData p2 = symmetric ? PointData{} : preparePoints(net, *X2, job);
   const PointData& q2 = symmetric ? p1 : p2;
   const double invD0 = 1.0 / double(p1.encoded.cols());
 
@@ -87,11 +123,12 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
       tiles.push_back({i0, j0, std::min(t, m1 - i0), std::min(t, m2 - j0)});
 
   std::atomic<size_t> done{0};
-  std::atomic<bool> cancelled{false};
+  std::atomic<bool> cancelled{false}, nonFinite{false};
   const size_t total = tiles.size();
   tbb::parallel_for(tbb::blocked_range<size_t>(0, tiles.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
     Eigen::ArrayXXd nngp, ntk;
     for (size_t k = range.begin(); k != range.end(); ++k) {
+      if (nonFinite.load(std::memory_order_relaxed)) return;
       if (cancelled.load(std::memory_order_relaxed) || job.cancelled()) {
         cancelled = true;
         return;
@@ -121,6 +158,12 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
         nngp.matrix().triangularView<Eigen::StrictlyLower>() = nngp.matrix().transpose();
         if (request.ntk) ntk.matrix().triangularView<Eigen::StrictlyLower>() = ntk.matrix().transpose();
       }
+      // Finite variances bound |q12|, but Θ accumulates over layers and can still overflow: never write
+      // inf/nan silently. Exceptions must not leave a TBB body, so flag it and throw after the loop.
+      if (!nngp.allFinite() || (request.ntk && !ntk.allFinite())) {
+        nonFinite = true;
+        return;
+      }
       if (request.nngp) {
         out.nngp.block(tl.i0, tl.j0, tl.rows, tl.cols) = nngp.matrix();
         if (symmetric && tl.i0 != tl.j0) out.nngp.block(tl.j0, tl.i0, tl.cols, tl.rows) = nngp.matrix().transpose();
@@ -134,6 +177,9 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
     }
   });
   if (cancelled || job.cancelled()) throw CancelledError();
+  if (nonFinite)
+    throw NumericalError(std::string("the ") + (request.ntk ? "NTK" : "NNGP") +
+                         " overflows (a kernel entry is not finite); reduce W_std or b_std, or the depth");
   return out;
 }
 

@@ -2,9 +2,11 @@
 // In: the network, raw inputs X1 (m1 by input_dim) and optionally X2 (m2 by input_dim); the encoding
 // is applied here. Out: K(X1, X2) (m1 by m2) for the NNGP and/or the NTK of one output; a k-output
 // readout has kernel K ⊗ I_k (CONVENTIONS §1).
-// How: per-point variances of every layer are computed once; the pair recursions run over tiles in
-// parallel with oneTBB (upper-triangle tiles only when X2 is absent, mirrored). Refuses (MemoryLimitError,
-// with the estimate) a request that exceeds the machine's memory; checks cancellation between tiles.
+// How: per-point variances of every layer are computed once, in parallel chunks of points; the pair
+// recursions run over tiles in parallel with oneTBB (upper-triangle tiles only when X2 is absent,
+// mirrored). Refuses (MemoryLimitError, with the estimate) a request that exceeds the machine's memory,
+// before allocating; checks cancellation between chunks of points and between tiles; throws
+// NumericalError (naming the layer) when a variance or a kernel entry is not finite, never writing one.
 // Thread-safety: re-entrant; the thread count is the caller's tbb::global_control / task_arena.
 #pragma once
 #include <Eigen/Dense>

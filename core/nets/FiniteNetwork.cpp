@@ -1,6 +1,8 @@
 #include "core/nets/FiniteNetwork.h"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
@@ -13,7 +15,7 @@ FiniteNetwork::FiniteNetwork(const Network& net, std::uint64_t seed) : m_net(net
   m_net.validate();
   requireMemory(parameterBytes(m_net), "the finite network's parameters");
   SeededNormal normal(seed);
-  int nIn = m_net.encodedDim();
+  int nIn = int(m_net.encodedDim()); // validate() capped it at kMaxWidth
   for (const Layer& layer : m_net.layers) {
     if (const auto* d = std::get_if<DenseLayer>(&layer)) {
       m_denseOfLayer.push_back(int(m_W.size()));
@@ -38,7 +40,7 @@ FiniteNetwork::FiniteNetwork(const Network& net, std::uint64_t seed) : m_net(net
 double FiniteNetwork::parameterBytes(const Network& net)
 {
   double p = 0.0;
-  double nIn = net.encodedDim();
+  double nIn = double(net.encodedDim());
   for (const Layer& l : net.layers)
     if (const auto* d = std::get_if<DenseLayer>(&l)) {
       p += double(d->width) * (nIn + 1.0);
@@ -152,9 +154,17 @@ Eigen::MatrixXd FiniteNetwork::empiricalNtk(const Eigen::MatrixXd& X1, const Eig
 
 Eigen::MatrixXd FiniteNetwork::empiricalNngp(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2) const
 {
-  const Eigen::MatrixXd f1 = forward(X1);
-  const Eigen::MatrixXd f2 = X2 ? forward(*X2) : f1;
-  return f1 * f2.transpose() / double(f1.cols());
+  const Trace t1 = run(X1);
+  const Trace t2 = X2 ? run(*X2) : Trace{};
+  const Eigen::MatrixXd& H1 = t1.denseInputs.back();
+  const Eigen::MatrixXd& H2 = X2 ? t2.denseInputs.back() : H1;
+  // The readout z = W h + b with W_ij ~ N(0, W_std²/n_in), b ~ N(0, b_std²) in both parameterisations:
+  // averaging f fᵀ over W, b exactly leaves W_std² h·h'/n_in + b_std².
+  const DenseLayer& readout = std::get<DenseLayer>(m_net.layers.back());
+  const double nIn = double(H1.cols());
+  Eigen::MatrixXd K = (readout.wStd * readout.wStd / nIn) * (H1 * H2.transpose());
+  K.array() += readout.bias2();
+  return K;
 }
 
 Eigen::MatrixXd monteCarloKernel(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2, bool ntk,
@@ -162,10 +172,15 @@ Eigen::MatrixXd monteCarloKernel(const Network& net, const Eigen::MatrixXd& X1, 
 {
   if (width < 1) throw InputError("--width must be >= 1");
   if (samples < 1) throw InputError("--samples must be >= 1");
+  if (!X1.allFinite() || (X2 && !X2->allFinite())) throw InputError("inputs hold NaN or infinite values");
   const Network wide = net.withHiddenWidth(width);
   wide.validate();
-  requireMemory(FiniteNetwork::parameterBytes(wide) * 2.0 +
-                    8.0 * double(X1.rows() + (X2 ? X2->rows() : 0)) * double(width) * double(wide.layers.size()),
+  // Parameters (twice: one network alive while the next is built), the per-layer activations of both
+  // input sets, and the m1 by m2 matrices: the sum, the result and one H Hᵀ (and Δ Δᵀ) per Dense layer.
+  const double m1 = double(X1.rows()), m2 = double(X2 ? X2->rows() : X1.rows());
+  const double activations = 8.0 * (m1 + (X2 ? m2 : 0.0)) * std::max(double(width), double(wide.encodedDim())) *
+                             double(wide.layers.size());
+  requireMemory(FiniteNetwork::parameterBytes(wide) * 2.0 + activations + 8.0 * m1 * m2 * (wide.denseCount() + 3),
                 "a width-" + std::to_string(width) + " network");
   Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(X1.rows(), X2 ? X2->rows() : X1.rows());
   for (int s = 0; s < samples; ++s) {
@@ -174,6 +189,9 @@ Eigen::MatrixXd monteCarloKernel(const Network& net, const Eigen::MatrixXd& X1, 
     sum += ntk ? f.empiricalNtk(X1, X2) : f.empiricalNngp(X1, X2);
     job.report(double(s + 1) / samples);
   }
+  if (!sum.allFinite())
+    throw NumericalError(std::string("the empirical ") + (ntk ? "NTK" : "NNGP") +
+                         " overflows (a kernel entry is not finite); reduce W_std or b_std, or the depth");
   return sum / double(samples);
 }
 

@@ -29,7 +29,11 @@ public:
   Eigen::MatrixXd jacobian(const Eigen::MatrixXd& X, int output = 0) const;
   /// Empirical NTK averaged over the k outputs: (1/k) Σ_j J_j(X1) J_j(X2)ᵀ. X2 == nullptr: X2 = X1.
   Eigen::MatrixXd empiricalNtk(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2 = nullptr) const;
-  /// Empirical NNGP of one network: (1/k) f(X1) f(X2)ᵀ.
+  /// Empirical NNGP, Rao–Blackwellised over the readout: K̂ = W_std²·H1 H2ᵀ/n_in + b_std², where H is the
+  /// input of the last Dense layer (m by n_in) and W_std, b_std are that layer's (b_std² = 0 without a
+  /// bias), in either parameterisation. This is E[f(x) f(x')ᵀ | hidden layers] (the same for each of
+  /// the k outputs): unlike (1/k) f fᵀ of one draw, whose noise is O(1) at any width, it converges to
+  /// the NNGP as the hidden widths grow, at the rate of the empirical NTK.
   Eigen::MatrixXd empiricalNngp(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2 = nullptr) const;
 
   /// Dense layer parameters, in layer order.
@@ -58,7 +62,9 @@ private:
 };
 
 /// Monte-Carlo kernel: the mean of `samples` finite networks' empirical kernels (seeds seed, seed+1, …),
-/// hidden widths set to `width`. Refuses widths whose parameters do not fit in memory.
+/// hidden widths set to `width`. Refuses (MemoryLimitError) widths whose parameters, activations and
+/// m1 by m2 work matrices do not fit in memory; InputError for NaN/inf inputs; NumericalError when the
+/// kernel overflows.
 Eigen::MatrixXd monteCarloKernel(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,
                                  bool ntk, int width, int samples, std::uint64_t seed, const JobControl& job = {});
 

@@ -76,8 +76,11 @@ struct Activation::CustomFns {
 };
 
 struct Activation::HermiteCache {
+  /// Bound by bytes, not entries: one set is 16 bytes at q ≈ 0 but ~100 KB at q = 10 (N ≈ 3000, four arrays).
   std::mutex mutex;
+  double maxBytes = 256.0 * 1024 * 1024;
   std::unordered_map<std::uint64_t, std::shared_ptr<const HermiteCoefficients>> byVariance;
+  double bytes = 0.0;
 };
 
 Activation::Activation(ActivationKind kind, double parameter) : m_kind(kind), m_parameter(parameter)
@@ -86,6 +89,20 @@ Activation::Activation(ActivationKind kind, double parameter) : m_kind(kind), m_
 }
 
 bool Activation::usesHermiteSeries() const { return m_hermite != nullptr; }
+
+double Activation::hermiteCacheBytes() const
+{
+  if (!m_hermite) return 0.0;
+  std::lock_guard<std::mutex> lock(m_hermite->mutex);
+  return m_hermite->bytes;
+}
+
+void Activation::setHermiteCacheLimit(double bytes)
+{
+  if (!m_hermite) return;
+  std::lock_guard<std::mutex> lock(m_hermite->mutex);
+  m_hermite->maxBytes = bytes;
+}
 
 std::shared_ptr<const HermiteCoefficients> Activation::hermiteFor(double q) const
 {
@@ -100,8 +117,15 @@ std::shared_ptr<const HermiteCoefficients> Activation::hermiteFor(double q) cons
   auto coeffs = std::make_shared<const HermiteCoefficients>(hermiteCoefficients(
       [this](double z) { return value(z); }, [this](double z) { return derivative(z); }, q, quadratureRule(q).step));
   std::lock_guard<std::mutex> lock(m_hermite->mutex);
-  if (m_hermite->byVariance.size() > 200000) m_hermite->byVariance.clear(); // bound the memory
-  return m_hermite->byVariance.emplace(key, std::move(coeffs)).first->second;
+  const double entryBytes = coeffs->bytes() + 64.0; // + the map node
+  if (m_hermite->bytes + entryBytes > m_hermite->maxBytes) {
+    // Callers hold shared_ptrs to what they use, so clearing never invalidates a running block.
+    m_hermite->byVariance.clear();
+    m_hermite->bytes = 0.0;
+  }
+  const auto [it, inserted] = m_hermite->byVariance.emplace(key, std::move(coeffs));
+  if (inserted) m_hermite->bytes += entryBytes;
+  return it->second;
 }
 
 Activation Activation::custom(std::string name, ScalarFn phi, ScalarFn dphi, bool kinkAtZero)
@@ -289,10 +313,18 @@ void Activation::applyToBlock(Eigen::Ref<Eigen::ArrayXXd> nngp, Eigen::ArrayXXd*
       for (Eigen::Index j = 0; j < cols; ++j) c[size_t(j)] = hermiteFor(std::max(var2[j], 0.0));
       for (Eigen::Index j = 0; j < cols; ++j)
         for (Eigen::Index i = 0; i < rows; ++i) {
-          const double s = std::sqrt(std::max(var1[i] * var2[j], 0.0));
-          const double rho = std::clamp(s > 0.0 ? nngp(i, j) / s : 0.0, -1.0, 1.0);
           double T, Tdot;
-          mehlerDual(*r[size_t(i)], *c[size_t(j)], rho, T, Tdot);
+          if (r[size_t(i)]->converged && c[size_t(j)]->converged) {
+            const double s = std::sqrt(std::max(var1[i] * var2[j], 0.0));
+            const double rho = std::clamp(s > 0.0 ? nngp(i, j) / s : 0.0, -1.0, 1.0);
+            mehlerDual(*r[size_t(i)], *c[size_t(j)], rho, T, Tdot);
+          } else {
+            // Variance too large for the series (q ≳ 100 for tanh): the 2-D rule is slow but correct,
+            // where a truncated series would be silently wrong.
+            const Dual d = dualByQuadrature(var1[i], nngp(i, j), var2[j]);
+            T = d.T;
+            Tdot = d.Tdot;
+          }
           nngp(i, j) = T;
           if (ntk) (*ntk)(i, j) *= Tdot;
         }

@@ -5,6 +5,8 @@
 // Closed forms (CONVENTIONS §1) for relu, leaky_relu, erf, gelu, sin, identity. tanh and custom
 // activations: `dualByQuadrature` integrates in 2-D (GaussianQuadrature, ~1e-10 relative for variances
 // up to ~10); Gram blocks use Mehler's series (HermiteDual), which agrees with it and is ~10³× faster.
+// Pairs involving a variance whose series does not converge (q ≳ 100 for tanh) fall back to the 2-D rule.
+// The coefficients are cached per distinct variance, at most 256 MB per activation (and its copies).
 // Thread-safety: immutable after construction; all methods are const and safe from any thread.
 #pragma once
 #include <memory>
@@ -61,6 +63,10 @@ public:
 
   /// Whether blocks use the Mehler series (smooth φ without a closed form) instead of 2-D quadrature.
   bool usesHermiteSeries() const;
+  /// Bytes the Hermite-coefficient cache holds now (0 without one); the cache is shared by copies.
+  double hermiteCacheBytes() const;
+  /// Bound of that cache in bytes (default 256 MB); past it the cache is emptied and refilled.
+  void setHermiteCacheLimit(double bytes);
 
 private:
   struct CustomFns;

@@ -19,16 +19,17 @@ std::string Encoding::kindName(EncodingKind kind)
   return "?";
 }
 
-int Encoding::outputDim(int inputDim) const
+Eigen::Index Encoding::outputDim(int inputDim) const
 {
+  const Eigen::Index d = inputDim;
   switch (kind) {
-  case EncodingKind::None: return inputDim;
-  case EncodingKind::Basic: return 2 * inputDim;
-  case EncodingKind::Positional: return 2 * levels * inputDim;
-  case EncodingKind::Gaussian: return 2 * features;
-  case EncodingKind::Fourier: return 2 * int(B.rows());
+  case EncodingKind::None: return d;
+  case EncodingKind::Basic: return 2 * d;
+  case EncodingKind::Positional: return 2 * Eigen::Index(levels) * d;
+  case EncodingKind::Gaussian: return 2 * Eigen::Index(features);
+  case EncodingKind::Fourier: return 2 * B.rows();
   }
-  return inputDim;
+  return d;
 }
 
 Eigen::MatrixXd Encoding::frequencies(int d) const
@@ -37,16 +38,16 @@ Eigen::MatrixXd Encoding::frequencies(int d) const
   case EncodingKind::None: return {};
   case EncodingKind::Basic: return Eigen::MatrixXd::Identity(d, d);
   case EncodingKind::Positional: {
-    Eigen::MatrixXd b = Eigen::MatrixXd::Zero(levels * d, d);
-    for (int i = 0; i < d; ++i)
+    Eigen::MatrixXd b = Eigen::MatrixXd::Zero(Eigen::Index(levels) * d, d);
+    for (Eigen::Index i = 0; i < d; ++i)
       for (int j = 0; j < levels; ++j) b(i * levels + j, i) = std::pow(sigma, double(j) / levels);
     return b;
   }
   case EncodingKind::Gaussian: {
     SeededNormal normal(seed);
     Eigen::MatrixXd b(features, d);
-    for (int r = 0; r < features; ++r)
-      for (int c = 0; c < d; ++c) b(r, c) = sigma * normal();
+    for (Eigen::Index r = 0; r < features; ++r)
+      for (Eigen::Index c = 0; c < d; ++c) b(r, c) = sigma * normal();
     return b;
   }
   case EncodingKind::Fourier:

@@ -23,8 +23,9 @@ struct Encoding {
   static std::string kindName(EncodingKind kind);
   std::string name() const { return kindName(kind); }
 
-  /// Width d0 of γ(v) for raw input dimension d.
-  int outputDim(int inputDim) const;
+  /// Width d0 of γ(v) for raw input dimension d, in 64-bit arithmetic (levels·d cannot wrap);
+  /// Network::validate() caps it at kMaxWidth before anything is allocated.
+  Eigen::Index outputDim(int inputDim) const;
   /// The frequency matrix B (M by d) for every kind except None (empty there).
   Eigen::MatrixXd frequencies(int inputDim) const;
   /// γ(V): m by d0.

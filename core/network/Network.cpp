@@ -27,18 +27,33 @@ int Network::denseCount() const
 
 void Network::validate() const
 {
+  const std::string maxWidth = std::to_string(kMaxWidth);
   if (inputDim < 1) throw NetworkError("input_dim must be >= 1 (got " + std::to_string(inputDim) + ")");
+  if (inputDim > kMaxWidth)
+    throw NetworkError("input_dim must be <= " + maxWidth + " (got " + std::to_string(inputDim) + ")");
+  // The encoded width d0 in double: 2·levels·input_dim must be judged before anything of that size exists.
+  const double d0 = double(encodedDim());
+  const auto tooWide = [&](const std::string& key, long long value) {
+    return NetworkError(key + " = " + std::to_string(value) + " makes the encoded input " +
+                        std::to_string((long long)d0) + " wide; the limit is " + maxWidth);
+  };
   switch (encoding.kind) {
+  case EncodingKind::Basic:
+    if (d0 > kMaxWidth) throw tooWide("input_dim", inputDim);
+    break;
   case EncodingKind::Positional:
     if (encoding.levels < 1) throw NetworkError("encoding.levels must be >= 1");
+    if (d0 > kMaxWidth) throw tooWide("encoding.levels", encoding.levels);
     if (!(std::isfinite(encoding.sigma) && encoding.sigma > 0)) throw NetworkError("encoding.sigma must be a positive number");
     break;
   case EncodingKind::Gaussian:
     if (encoding.features < 1) throw NetworkError("encoding.features must be >= 1");
+    if (d0 > kMaxWidth) throw tooWide("encoding.features", encoding.features);
     if (!finiteNonNegative(encoding.sigma)) throw NetworkError("encoding.sigma must be a finite number >= 0");
     break;
   case EncodingKind::Fourier:
     if (encoding.B.rows() < 1) throw NetworkError("encoding.B must have at least one row");
+    if (d0 > kMaxWidth) throw tooWide("encoding.B rows", (long long)encoding.B.rows());
     if (encoding.B.cols() != inputDim)
       throw NetworkError("encoding.B rows have " + std::to_string(encoding.B.cols()) + " entries but input_dim is " +
                          std::to_string(inputDim));
@@ -52,6 +67,8 @@ void Network::validate() const
     const std::string where = "layers[" + std::to_string(i) + "]";
     if (const auto* d = std::get_if<DenseLayer>(&layers[i])) {
       if (d->width < 1) throw NetworkError(where + ".width must be >= 1 (got " + std::to_string(d->width) + ")");
+      if (d->width > kMaxWidth)
+        throw NetworkError(where + ".width must be <= " + maxWidth + " (got " + std::to_string(d->width) + ")");
       if (!finiteNonNegative(d->wStd)) throw NetworkError(where + ".W_std must be a finite number >= 0");
       if (d->bStd && !finiteNonNegative(*d->bStd)) throw NetworkError(where + ".b_std must be a finite number >= 0 or null");
       previousWasActivation = false;

@@ -3,9 +3,12 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -58,18 +61,112 @@ double getNumber(const json& obj, const char* key, const std::string& where, std
   return d;
 }
 
-long getInteger(const json& obj, const char* key, const std::string& where, std::optional<long> fallback = {})
+/// The value of obj[key] as an integer in [lo, hi]. Accepts JSON integers and integral floats (1e3);
+/// anything outside the range (4294967297, 1e300, −1) is an error naming the key and the range, never a
+/// silent wrap. A missing key takes `fallback` or is an error.
+std::int64_t getInt(const json& obj, const char* key, const std::string& where, std::int64_t lo, std::int64_t hi,
+                    std::optional<std::int64_t> fallback = {})
 {
   if (!obj.contains(key)) {
     if (fallback) return *fallback;
     throw NetworkError(where + ": missing key \"" + key + "\"");
   }
   const json& v = obj.at(key);
-  if (!v.is_number_integer() && !v.is_number_unsigned()) {
-    if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return long(v.get<double>());
-    throw NetworkError(where + "." + key + ": expected an integer, got " + typeName(v));
+  const std::string name = where == "network" ? std::string(key) : where + "." + key; // top level: "input_dim"
+  const auto outOfRange = [&] {
+    return NetworkError(name + ": " + v.dump() + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  };
+  if (v.is_number_unsigned()) {
+    if (v.get<std::uint64_t>() > std::uint64_t(hi)) throw outOfRange();
+    return std::int64_t(v.get<std::uint64_t>());
   }
-  return v.get<long>();
+  if (v.is_number_integer()) {
+    const std::int64_t i = v.get<std::int64_t>();
+    if (i < lo || i > hi) throw outOfRange();
+    return i;
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || std::floor(d) != d) throw NetworkError(name + ": expected an integer, got " + v.dump());
+    // Compare as doubles before converting: a cast of 1e300 to an integer is undefined behaviour.
+    if (d < double(lo) || d > double(hi)) throw outOfRange();
+    return std::int64_t(d);
+  }
+  throw NetworkError(name + ": expected an integer, got " + typeName(v));
+}
+
+/// The value of obj[key] as a 64-bit unsigned integer (the full range, e.g. a generator seed).
+std::uint64_t getUint64(const json& obj, const char* key, const std::string& where, std::uint64_t fallback)
+{
+  if (!obj.contains(key)) return fallback;
+  const json& v = obj.at(key);
+  const std::string name = where == "network" ? std::string(key) : where + "." + key; // top level: "input_dim"
+  const auto outOfRange = [&] {
+    return NetworkError(name + ": " + v.dump() + " is out of range [0, " +
+                        std::to_string(std::numeric_limits<std::uint64_t>::max()) + "]");
+  };
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer()) throw outOfRange(); // signed means negative here: non-negatives parse as unsigned
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || std::floor(d) != d) throw NetworkError(name + ": expected an integer, got " + v.dump());
+    if (d < 0.0 || d >= 0x1.0p64) throw outOfRange();
+    return std::uint64_t(d);
+  }
+  throw NetworkError(name + ": expected an integer, got " + typeName(v));
+}
+
+/// nlohmann's messages start with an internal tag ("[json.exception.parse_error.101] "): users see the rest.
+std::string withoutTag(const std::string& what)
+{
+  if (what.rfind("[json.exception.", 0) == 0) {
+    const auto close = what.find("] ");
+    if (close != std::string::npos) return what.substr(close + 2);
+  }
+  return what;
+}
+
+/// Parses `text`, refusing an object that repeats a key ({"width":3,"width":5} would silently keep 5).
+/// The parser callback keeps one frame per open object/array, so the error names where the object is.
+json parseRejectingDuplicateKeys(const std::string& text)
+{
+  struct Frame {
+    bool object = false;
+    std::set<std::string> keys;
+    std::string key;  ///< object: the key being read
+    long index = -1;  ///< array: the element being read
+  };
+  std::vector<Frame> frames;
+  const auto pathOfTop = [&] {
+    std::string path;
+    for (size_t i = 0; i + 1 < frames.size(); ++i)
+      path += frames[i].object ? (path.empty() ? "" : ".") + frames[i].key : "[" + std::to_string(frames[i].index) + "]";
+    return path.empty() ? std::string("network") : path;
+  };
+  const auto enterElement = [&] {
+    if (!frames.empty() && !frames.back().object) ++frames.back().index;
+  };
+  const json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+    case json::parse_event_t::object_start:
+    case json::parse_event_t::array_start:
+      enterElement();
+      frames.push_back(Frame{event == json::parse_event_t::object_start, {}, {}, -1});
+      break;
+    case json::parse_event_t::key: {
+      const std::string key = parsed.get<std::string>();
+      if (!frames.back().keys.insert(key).second)
+        throw NetworkError(pathOfTop() + ": duplicate key \"" + key + "\"");
+      frames.back().key = key;
+      break;
+    }
+    case json::parse_event_t::value: enterElement(); break;
+    case json::parse_event_t::object_end:
+    case json::parse_event_t::array_end: frames.pop_back(); break;
+    }
+    return true;
+  };
+  return json::parse(text, callback);
 }
 
 Encoding parseEncoding(const json& e, int inputDim)
@@ -88,28 +185,30 @@ Encoding parseEncoding(const json& e, int inputDim)
   } else if (type == "positional") {
     rejectUnknownKeys(e, where, {"type", "levels", "sigma"});
     enc.kind = EncodingKind::Positional;
-    enc.levels = int(getInteger(e, "levels", where, 8));
+    enc.levels = int(getInt(e, "levels", where, 1, kMaxWidth, 8));
     enc.sigma = getNumber(e, "sigma", where, 10.0);
   } else if (type == "gaussian") {
     rejectUnknownKeys(e, where, {"type", "features", "sigma", "seed"});
     enc.kind = EncodingKind::Gaussian;
-    enc.features = int(getInteger(e, "features", where, 256));
+    enc.features = int(getInt(e, "features", where, 1, kMaxWidth, 256));
     enc.sigma = getNumber(e, "sigma", where, 10.0);
-    const long seed = getInteger(e, "seed", where, 0);
-    if (seed < 0) throw NetworkError(where + ".seed: must be >= 0");
-    enc.seed = std::uint64_t(seed);
+    enc.seed = getUint64(e, "seed", where, 0);
   } else if (type == "fourier") {
     rejectUnknownKeys(e, where, {"type", "B"});
     enc.kind = EncodingKind::Fourier;
     if (!e.contains("B")) throw NetworkError(where + ": missing key \"B\"");
     const json& b = e["B"];
     if (!b.is_array() || b.empty()) throw NetworkError(where + ".B: expected a non-empty array of rows");
-    enc.B.resize(Eigen::Index(b.size()), inputDim);
+    // Shapes first: B is sized from input_dim, so a short row must not cost an input_dim-wide allocation.
     for (size_t r = 0; r < b.size(); ++r) {
       const std::string rw = where + ".B[" + std::to_string(r) + "]";
       if (!b[r].is_array()) throw NetworkError(rw + ": expected an array, got " + typeName(b[r]));
-      if (int(b[r].size()) != inputDim)
+      if (b[r].size() != size_t(inputDim))
         throw NetworkError(rw + ": has " + std::to_string(b[r].size()) + " entries, input_dim is " + std::to_string(inputDim));
+    }
+    enc.B.resize(Eigen::Index(b.size()), inputDim);
+    for (size_t r = 0; r < b.size(); ++r) {
+      const std::string rw = where + ".B[" + std::to_string(r) + "]";
       for (size_t c = 0; c < b[r].size(); ++c) {
         if (!b[r][c].is_number()) throw NetworkError(rw + "[" + std::to_string(c) + "]: expected a number, got " + typeName(b[r][c]));
         enc.B(Eigen::Index(r), Eigen::Index(c)) = b[r][c].get<double>();
@@ -130,7 +229,7 @@ Layer parseLayer(const json& l, size_t index)
   if (type == "dense") {
     rejectUnknownKeys(l, where, {"type", "width", "W_std", "b_std"});
     DenseLayer d;
-    d.width = int(getInteger(l, "width", where));
+    d.width = int(getInt(l, "width", where, 1, kMaxWidth));
     d.wStd = getNumber(l, "W_std", where, 1.0);
     if (l.contains("b_std") && l["b_std"].is_null())
       d.bStd.reset();
@@ -165,10 +264,10 @@ Network networkFromJson(const std::string& text)
 {
   json doc;
   try {
-    doc = json::parse(text);
+    doc = parseRejectingDuplicateKeys(text);
   } catch (const json::out_of_range& e) {
     // "number overflow parsing '1e999'": name the key whose value it is.
-    const std::string what = e.what();
+    const std::string what = withoutTag(e.what());
     const auto a = what.find('\''), b = what.rfind('\'');
     std::string key;
     if (a != std::string::npos && b > a) {
@@ -180,7 +279,7 @@ Network networkFromJson(const std::string& text)
     }
     throw NetworkError((key.empty() ? std::string("a number") : key) + ": value out of range (" + what + ")");
   } catch (const json::exception& e) {
-    throw NetworkError(std::string("not valid JSON: ") + e.what());
+    throw NetworkError("not valid JSON: " + withoutTag(e.what()));
   }
   requireObject(doc, "network");
   rejectUnknownKeys(doc, "network", {"format", "input_dim", "encoding", "parameterization", "layers"});
@@ -189,8 +288,7 @@ Network networkFromJson(const std::string& text)
       throw NetworkError(std::string("format: expected \"") + kFormat + "\", got " + typeName(doc["format"]));
   }
   Network net;
-  net.inputDim = int(getInteger(doc, "input_dim", "network"));
-  if (net.inputDim < 1) throw NetworkError("input_dim: must be >= 1");
+  net.inputDim = int(getInt(doc, "input_dim", "network", 1, kMaxWidth));
   if (doc.contains("encoding")) net.encoding = parseEncoding(doc["encoding"], net.inputDim);
   if (doc.contains("parameterization")) {
     const json& p = doc["parameterization"];

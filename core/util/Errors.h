@@ -31,6 +31,13 @@ public:
   using NtkError::NtkError;
 };
 
+/// A computation whose result would be NaN or infinite (a variance or kernel that overflows double):
+/// the message names the layer and what to change, instead of writing non-finite numbers silently.
+class NumericalError : public NtkError {
+public:
+  using NtkError::NtkError;
+};
+
 /// Thrown from inside long work when its cancellation flag was raised.
 class CancelledError : public NtkError {
 public:

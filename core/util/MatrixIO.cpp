@@ -35,11 +35,16 @@ Eigen::MatrixXd readCsvMatrix(const std::string& path)
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     if (line[line.find_first_not_of(" \t")] == '#') continue;
     std::vector<double> row;
-    std::stringstream ss(line);
-    std::string cell;
     int col = 0;
-    while (std::getline(ss, cell, ',')) {
+    // Split on every comma ourselves: getline(',') drops a trailing empty cell, so "0.1,0.2," would
+    // silently read as two columns.
+    for (size_t start = 0;;) {
+      const size_t comma = line.find(',', start);
+      const std::string cell = line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       ++col;
+      if (cell.find_first_not_of(" \t") == std::string::npos)
+        throw InputError(path + ":" + std::to_string(lineNo) + ": column " + std::to_string(col) +
+                         " is empty" + (comma == std::string::npos ? " (a trailing comma?)" : ""));
       const char* b = cell.c_str();
       char* e = nullptr;
       const double v = std::strtod(b, &e);
@@ -51,6 +56,8 @@ Eigen::MatrixXd readCsvMatrix(const std::string& path)
         throw InputError(path + ":" + std::to_string(lineNo) + ": column " + std::to_string(col) +
                          " is not finite");
       row.push_back(v);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
     }
     if (!rows.empty() && row.size() != rows.front().size())
       throw InputError(path + ":" + std::to_string(lineNo) + ": has " + std::to_string(row.size()) +
@@ -91,19 +98,36 @@ Eigen::MatrixXd readNpyMatrix(const std::string& path)
   const auto lp = header.find('(', header.find("'shape'"));
   const auto rp = header.find(')', lp);
   if (lp == std::string::npos || rp == std::string::npos) throw InputError("'" + path + "': no shape in .npy header");
-  std::vector<long> dims;
+  std::vector<long long> dims;
   std::stringstream ss(header.substr(lp + 1, rp - lp - 1));
   std::string tok;
   while (std::getline(ss, tok, ','))
-    if (tok.find_first_of("0123456789") != std::string::npos) dims.push_back(std::stol(tok));
+    if (tok.find_first_of("0123456789") != std::string::npos) {
+      errno = 0;
+      char* end = nullptr;
+      const long long v = std::strtoll(tok.c_str(), &end, 10);
+      if (errno == ERANGE || v <= 0)
+        throw InputError("'" + path + "': .npy shape entry '" + tok + "' is not a positive size");
+      dims.push_back(v);
+    }
   if (dims.empty() || dims.size() > 2) throw InputError("'" + path + "': expected a 1-D or 2-D array");
-  const long r = dims[0], c = dims.size() == 2 ? dims[1] : 1;
+  const long long r = dims[0], c = dims.size() == 2 ? dims[1] : 1;
+  // The header is untrusted: check the shape against the bytes actually present before allocating it.
+  const std::streamoff dataStart = in.tellg();
+  in.seekg(0, std::ios::end);
+  const double remaining = double(in.tellg() - dataStart);
+  in.seekg(dataStart);
+  const double needed = 8.0 * double(r) * double(c);
+  if (!in || needed > remaining)
+    throw InputError("'" + path + "': the header's shape (" + std::to_string(r) + ", " + std::to_string(c) + ") needs " +
+                     std::to_string((long long)needed) + " bytes of data but the file has " +
+                     std::to_string((long long)remaining));
   std::vector<double> data(size_t(r) * size_t(c));
   in.read(reinterpret_cast<char*>(data.data()), std::streamsize(data.size() * sizeof(double)));
   if (!in) throw InputError("'" + path + "': truncated .npy data");
   Eigen::MatrixXd m(r, c);
-  for (long i = 0; i < r; ++i)
-    for (long j = 0; j < c; ++j) m(i, j) = fortran ? data[size_t(j * r + i)] : data[size_t(i * c + j)];
+  for (long long i = 0; i < r; ++i)
+    for (long long j = 0; j < c; ++j) m(i, j) = fortran ? data[size_t(j * r + i)] : data[size_t(i * c + j)];
   return m;
 }
 
