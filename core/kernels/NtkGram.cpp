@@ -18,6 +18,7 @@ namespace {
 struct PointData {
   Eigen::MatrixXd encoded;               ///< m by d0
   std::vector<Eigen::ArrayXd> variances; ///< variances[l]: per-point q entering layer l
+  Eigen::ArrayXd ntkDiagonal;            ///< Θ(x, x) of the whole network
 };
 
 /// "layers[2]: the variance overflows (q = inf); reduce W_std or b_std" for the first non-finite entry.
@@ -43,6 +44,7 @@ PointData preparePoints(const Network& net, const Eigen::MatrixXd& X, const JobC
   // variances[l] is the q entering layer l; one more array holds the q leaving the last layer.
   p.variances.assign(net.layers.size() + 1, Eigen::ArrayXd(m));
   p.variances[0] = p.encoded.rowwise().squaredNorm().array() * (1.0 / d0);
+  p.ntkDiagonal.resize(m);
   // Points are independent, so they run in parallel chunks. A smooth φ without a closed form (tanh)
   // computes its Hermite coefficients here, ~1 ms per point: small chunks keep cancellation prompt.
   std::atomic<bool> cancelled{false};
@@ -51,24 +53,26 @@ PointData preparePoints(const Network& net, const Eigen::MatrixXd& X, const JobC
       cancelled = true;
       return;
     }
-    Eigen::ArrayXXd one(1, 1);
+    Eigen::ArrayXXd one(1, 1), theta(1, 1);
     for (Eigen::Index i = range.begin(); i != range.end(); ++i) {
       int nIn = int(p.encoded.cols());
+      theta(0, 0) = 0.0;
       for (size_t l = 0; l < net.layers.size(); ++l) {
         double v = p.variances[l](i);
         // Past an overflow every later layer would only turn inf into nan: the check names the first.
         if (std::isfinite(v)) {
           one(0, 0) = v;
           if (const auto* d = std::get_if<DenseLayer>(&net.layers[l])) {
-            d->applyKernel(one, nullptr, nIn, net.parameterization);
+            d->applyKernel(one, &theta, nIn, net.parameterization);
             nIn = d->width;
           } else {
-            std::get<ActivationLayer>(net.layers[l]).applyKernel(one, nullptr, &v, &v);
+            std::get<ActivationLayer>(net.layers[l]).applyKernel(one, &theta, &v, &v);
           }
           v = one(0, 0);
         }
         p.variances[l + 1](i) = v;
       }
+      p.ntkDiagonal(i) = theta(0, 0);
     }
   }, tbb::simple_partitioner());
   if (cancelled || job.cancelled()) throw CancelledError();
@@ -110,6 +114,10 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
   const PointData p1 = preparePoints(net, X1, job);
   const PointData p2 = symmetric ? PointData{} : preparePoints(net, *X2, job);
   const PointData& q2 = symmetric ? p1 : p2;
+  // NNGP and NTK are positive semi-definite kernels, so |K(x, x')| ≤ √(K(x,x) K(x',x')): finite per-point
+  // variances and a finite NTK diagonal guarantee a finite Gram, and no tile needs checking.
+  if (request.ntk && (!p1.ntkDiagonal.allFinite() || !q2.ntkDiagonal.allFinite()))
+    throw NumericalError("the NTK overflows (Θ(x, x) is not finite); reduce W_std or b_std, or the depth");
   const double invD0 = 1.0 / double(p1.encoded.cols());
 
   GramResult out;
@@ -123,12 +131,11 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
       tiles.push_back({i0, j0, std::min(t, m1 - i0), std::min(t, m2 - j0)});
 
   std::atomic<size_t> done{0};
-  std::atomic<bool> cancelled{false}, nonFinite{false};
+  std::atomic<bool> cancelled{false};
   const size_t total = tiles.size();
   tbb::parallel_for(tbb::blocked_range<size_t>(0, tiles.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
     Eigen::ArrayXXd nngp, ntk;
     for (size_t k = range.begin(); k != range.end(); ++k) {
-      if (nonFinite.load(std::memory_order_relaxed)) return;
       if (cancelled.load(std::memory_order_relaxed) || job.cancelled()) {
         cancelled = true;
         return;
@@ -158,12 +165,6 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
         nngp.matrix().triangularView<Eigen::StrictlyLower>() = nngp.matrix().transpose();
         if (request.ntk) ntk.matrix().triangularView<Eigen::StrictlyLower>() = ntk.matrix().transpose();
       }
-      // Finite variances bound |q12|, but Θ accumulates over layers and can still overflow: never write
-      // inf/nan silently. Exceptions must not leave a TBB body, so flag it and throw after the loop.
-      if (!nngp.allFinite() || (request.ntk && !ntk.allFinite())) {
-        nonFinite = true;
-        return;
-      }
       if (request.nngp) {
         out.nngp.block(tl.i0, tl.j0, tl.rows, tl.cols) = nngp.matrix();
         if (symmetric && tl.i0 != tl.j0) out.nngp.block(tl.j0, tl.i0, tl.cols, tl.rows) = nngp.matrix().transpose();
@@ -177,9 +178,6 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
     }
   });
   if (cancelled || job.cancelled()) throw CancelledError();
-  if (nonFinite)
-    throw NumericalError(std::string("the ") + (request.ntk ? "NTK" : "NNGP") +
-                         " overflows (a kernel entry is not finite); reduce W_std or b_std, or the depth");
   return out;
 }
 
