@@ -35,6 +35,18 @@ Activation activationOf(const std::string& name)
 
 } // namespace
 
+/// Data-row name of a reference config: "relu/L=3/W=sqrt(2)/b=0.1/ntk".
+QString rowName(const char* prefix, const nlohmann::json& c, const char* key)
+{
+  return QString("%1%2/L=%3/W=%4/b=%5/%6")
+      .arg(QLatin1String(prefix))
+      .arg(QString::fromStdString(c.at("activation").get<std::string>()))
+      .arg(c.at("depth").get<int>())
+      .arg(QString::fromStdString(c.at("W_std_str").get<std::string>()))
+      .arg(QString::fromStdString(c.at("b_std_str").get<std::string>()))
+      .arg(QLatin1String(key));
+}
+
 class TestReferenceKernels : public QObject {
   Q_OBJECT
   nlohmann::json m_ref;
@@ -62,13 +74,7 @@ private slots:
       for (const char* key : {"nngp", "ntk", "ntk_standard_width1", "ntk_standard_width5", "ntk_standard_width1_nobias",
                               "ntk_standard_width5_nobias", "nngp_nobias", "ntk_nobias"}) {
         if (!c.contains(key)) continue;
-        const QString name = QString("%1/L=%2/W=%3/b=%4/%5")
-                                 .arg(QString::fromStdString(c.at("activation").get<std::string>()))
-                                 .arg(c.at("depth").get<int>())
-                                 .arg(QString::fromStdString(c.at("W_std_str").get<std::string>()))
-                                 .arg(QString::fromStdString(c.at("b_std_str").get<std::string>()))
-                                 .arg(key);
-        QTest::newRow(qPrintable(name)) << int(i) << QString(key);
+        QTest::newRow(qPrintable(rowName("", c, key))) << int(i) << QString(key);
       }
     }
   }
@@ -141,13 +147,7 @@ private slots:
       const auto& c = configs[i];
       for (const char* key : {"nngp", "ntk"}) {
         if (!c.contains(key)) continue;
-        const QString name = QString("edge/%1/L=%2/W=%3/b=%4/%5")
-                                 .arg(QString::fromStdString(c.at("activation").get<std::string>()))
-                                 .arg(c.at("depth").get<int>())
-                                 .arg(QString::fromStdString(c.at("W_std_str").get<std::string>()))
-                                 .arg(QString::fromStdString(c.at("b_std_str").get<std::string>()))
-                                 .arg(key);
-        QTest::newRow(qPrintable(name)) << int(i) << QString(key);
+        QTest::newRow(qPrintable(rowName("edge/", c, key))) << int(i) << QString(key);
       }
     }
   }

@@ -506,18 +506,24 @@ void VtkOpenGLWidget::wheelEvent(QWheelEvent* event)
   event->accept();
 }
 
+char VtkOpenGLWidget::setKeyEventInformation(QKeyEvent* event)
+{
+  const QByteArray text = event->text().toLatin1();
+  const char keyCode = text.isEmpty() ? 0 : text.at(0);
+  const char* keySym = keySymFor(event->key());
+  const QByteArray textSym = text.left(1);
+  setEventInformation(mapFromGlobal(QCursor::pos()), event->modifiers(), event->isAutoRepeat() ? 1 : 0, keyCode,
+    keySym ? keySym : textSym.constData());
+  return keyCode;
+}
+
 void VtkOpenGLWidget::keyPressEvent(QKeyEvent* event)
 {
   if (!m_vtkInputEnabled) {
     QOpenGLWidget::keyPressEvent(event);
     return;
   }
-  const QByteArray text = event->text().toLatin1();
-  const char keyCode = text.isEmpty() ? 0 : text.at(0);
-  const char* keySym = keySymFor(event->key());
-  const QByteArray textSym = text.left(1);
-  setEventInformation(mapFromGlobal(QCursor::pos()), event->modifiers(),
-    event->isAutoRepeat() ? 1 : 0, keyCode, keySym ? keySym : textSym.constData());
+  const char keyCode = setKeyEventInformation(event);
   m_interactor->InvokeEvent(vtkCommand::KeyPressEvent, event);
   if (keyCode != 0) {
     m_interactor->InvokeEvent(vtkCommand::CharEvent, event);
@@ -530,12 +536,7 @@ void VtkOpenGLWidget::keyReleaseEvent(QKeyEvent* event)
     QOpenGLWidget::keyReleaseEvent(event);
     return;
   }
-  const QByteArray text = event->text().toLatin1();
-  const char keyCode = text.isEmpty() ? 0 : text.at(0);
-  const char* keySym = keySymFor(event->key());
-  const QByteArray textSym = text.left(1);
-  setEventInformation(mapFromGlobal(QCursor::pos()), event->modifiers(),
-    event->isAutoRepeat() ? 1 : 0, keyCode, keySym ? keySym : textSym.constData());
+  setKeyEventInformation(event);
   m_interactor->InvokeEvent(vtkCommand::KeyReleaseEvent, event);
 }
 

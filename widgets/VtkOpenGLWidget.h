@@ -66,6 +66,8 @@ protected:
   void paintGL() override;
 
   void forwardPress(QMouseEvent* event, int repeat);
+  /// Key, key symbol and modifiers of a Qt key event into the interactor; returns the ASCII key code.
+  char setKeyEventInformation(QKeyEvent* event);
   void mousePressEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
   void mouseDoubleClickEvent(QMouseEvent* event) override;
