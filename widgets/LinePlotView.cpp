@@ -1,11 +1,14 @@
 #include "widgets/LinePlotView.h"
 
 #include "widgets/CsvExport.h"
+#include "widgets/NiceTicks.h"
 #include "widgets/VtkFonts.h"
 
 #include <QtDebug>
 
 #include <vtkAxis.h>
+#include <vtkCallbackCommand.h>
+#include <vtkCommand.h>
 #include <vtkChartLegend.h>
 #include <vtkChartXY.h>
 #include <vtkContextActor.h>
@@ -68,6 +71,10 @@ LinePlotView::LinePlotView(QWidget* parent)
   m_renderer->SetBackground(1.0, 1.0, 1.0);
   m_renderer->AddActor(m_contextActor);
   renderWindow()->AddRenderer(m_renderer);
+  vtkNew<vtkCallbackCommand> beforeRender;
+  beforeRender->SetClientData(this);
+  beforeRender->SetCallback([](vtkObject*, unsigned long, void* self, void*) { static_cast<LinePlotView*>(self)->updateTicks(); });
+  m_renderer->AddObserver(vtkCommand::StartEvent, beforeRender);
   m_contextActor->GetScene()->AddItem(m_chart);
   m_contextStyle->SetScene(m_contextActor->GetScene());
   interactor()->SetInteractorStyle(m_contextStyle);
@@ -194,6 +201,27 @@ void LinePlotView::applyFontsAndWidths()
   styleText(m_chart->GetLegend()->GetLabelProperties(), kLegendFontSize);
   for (vtkIdType p = 0; p < m_chart->GetNumberOfPlots(); ++p) {
     m_chart->GetPlot(p)->SetWidth(static_cast<float>(kLineWidth * ratio));
+  }
+}
+
+void LinePlotView::updateTicks()
+{
+  const double ratio = std::max(1.0, devicePixelRatioF());
+  for (int axisId : {vtkAxis::LEFT, vtkAxis::BOTTOM}) {
+    vtkAxis* axis = m_chart->GetAxis(axisId);
+    const float* p1 = axis->GetPoint1();
+    const float* p2 = axis->GetPoint2();
+    const double lengthLogical = std::hypot(p2[0] - p1[0], p2[1] - p1[1]) / ratio;
+    const double lo = axis->GetMinimum(), hi = axis->GetMaximum();
+    if (axis->GetLogScale() || lengthLogical < 10.0 || !(hi > lo)) {
+      axis->SetCustomTickPositions(nullptr); // VTK's own ticks (log axes, before the first layout)
+      continue;
+    }
+    const double spacing = axisId == vtkAxis::LEFT ? 45.0 : 50.0; // logical pixels between labels
+    const std::vector<double> ticks = niceTicks(lo, hi, std::max(2, int(lengthLogical / spacing)));
+    vtkNew<vtkDoubleArray> positions;
+    for (double t : ticks) positions->InsertNextValue(std::abs(t) < 1e-12 * std::max(std::abs(lo), std::abs(hi)) ? 0.0 : t);
+    axis->SetCustomTickPositions(positions);
   }
 }
 

@@ -55,6 +55,9 @@ protected:
 private:
   void rebuildPlots();
   void applyFontsAndWidths();
+  /// Ticks at round numbers, spaced in logical pixels: VTK spaces them in device pixels, which
+  /// doubles their number (and the clutter) on a 2× screen. Runs before every render.
+  void updateTicks();
 
   Eigen::VectorXd m_x;
   std::vector<Series> m_series;
