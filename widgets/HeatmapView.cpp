@@ -52,10 +52,6 @@ constexpr double kMarginBottom = 58.0;
 constexpr double kTickLength = 5.0;
 // Cells stay at most this far from square, so a 1000 × 10 matrix is still readable.
 constexpr double kMaxAspect = 4.0;
-// Font sizes in points; the render window's DPI carries the HiDPI scale.
-constexpr int kTitleFontSize = 15;
-constexpr int kLabelFontSize = 12;
-constexpr int kAxisTitleFontSize = 13;
 constexpr std::uint8_t kNonFiniteGrey = 128;
 
 void styleText(vtkTextProperty* text, int fontSize, bool bold = false) { styleVtkText(text, fontSize, bold); }

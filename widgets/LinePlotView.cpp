@@ -1,6 +1,7 @@
 #include "widgets/LinePlotView.h"
 
 #include "widgets/CsvExport.h"
+#include "widgets/FigurePainter.h"
 #include "widgets/NiceTicks.h"
 #include "widgets/VtkFonts.h"
 
@@ -34,23 +35,6 @@ namespace ntk::gui {
 
 namespace {
 
-// matplotlib's "tab10": distinct hues that stay distinguishable for most colour-vision types.
-constexpr std::array<std::array<unsigned char, 3>, 10> kSeriesColours{{{31, 119, 180},
-  {255, 127, 14},
-  {44, 160, 44},
-  {214, 39, 40},
-  {148, 103, 189},
-  {140, 86, 75},
-  {227, 119, 194},
-  {127, 127, 127},
-  {188, 189, 34},
-  {23, 190, 207}}};
-
-// Font sizes in points; the render window's DPI (72 × devicePixelRatio) scales them for HiDPI.
-constexpr int kTitleFontSize = 15;
-constexpr int kAxisTitleFontSize = 13;
-constexpr int kAxisLabelFontSize = 12;
-constexpr int kLegendFontSize = 12;
 // Line widths in logical pixels; these are not DPI-aware in VTK, so they are scaled here.
 constexpr double kLineWidth = 2.0;
 constexpr double kAxisPenWidth = 1.0;
@@ -173,8 +157,10 @@ void LinePlotView::rebuildPlots()
       vtkPlot* plot = m_chart->AddPlot(vtkChart::LINE);
       plot->SetInputData(table, 0, static_cast<vtkIdType>(s + 1));
       plot->SetLabel(m_series[s].first.toStdString());
-      const auto& colour = kSeriesColours[s % kSeriesColours.size()];
-      plot->SetColor(colour[0], colour[1], colour[2], 255);
+      // The same palette as the exported figures (FigurePainter), so screen and file match.
+      const QColor colour = seriesColor(int(s));
+      plot->SetColor(static_cast<unsigned char>(colour.red()), static_cast<unsigned char>(colour.green()),
+        static_cast<unsigned char>(colour.blue()), 255);
     }
   }
   m_styledForRatio = 0.0; // new plots need their line widths
@@ -193,12 +179,12 @@ void LinePlotView::applyFontsAndWidths()
   for (int axisId : {vtkAxis::LEFT, vtkAxis::BOTTOM}) {
     vtkAxis* axis = m_chart->GetAxis(axisId);
     styleText(axis->GetTitleProperties(), kAxisTitleFontSize, true);
-    styleText(axis->GetLabelProperties(), kAxisLabelFontSize);
+    styleText(axis->GetLabelProperties(), kLabelFontSize);
     axis->GetPen()->SetWidth(static_cast<float>(kAxisPenWidth * ratio));
     axis->GetGridPen()->SetWidth(static_cast<float>(kAxisPenWidth * ratio));
     axis->GetGridPen()->SetColor(220, 220, 220);
   }
-  styleText(m_chart->GetLegend()->GetLabelProperties(), kLegendFontSize);
+  styleText(m_chart->GetLegend()->GetLabelProperties(), kLabelFontSize);
   for (vtkIdType p = 0; p < m_chart->GetNumberOfPlots(); ++p) {
     m_chart->GetPlot(p)->SetWidth(static_cast<float>(kLineWidth * ratio));
   }

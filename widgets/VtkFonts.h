@@ -7,6 +7,12 @@ class vtkTextProperty;
 
 namespace ntk::gui {
 
+/// Font sizes of every VTK view, in points; the render window's DPI (72 × devicePixelRatio) scales
+/// them for HiDPI.
+constexpr int kTitleFontSize = 15;
+constexpr int kAxisTitleFontSize = 13;
+constexpr int kLabelFontSize = 12; ///< tick labels, colour-bar labels, legend
+
 /// Path of the Unicode font used by the VTK views, or empty if none was found.
 const char* unicodeFontFile();
 

@@ -30,8 +30,6 @@ inline double acosInline(double x)
 
 } // namespace
 
-double acosBranchFree(double x) { return acosInline(x); }
-
 __attribute__((target_clones("avx2", "default"))) void
 reluDualBlock(double* q, double* ntk, std::ptrdiff_t rows, std::ptrdiff_t cols, std::ptrdiff_t ld, const double* var1,
               const double* var2, double alpha)

@@ -14,7 +14,4 @@ namespace ntk {
 void reluDualBlock(double* q, double* ntk, std::ptrdiff_t rows, std::ptrdiff_t cols, std::ptrdiff_t ld,
                    const double* var1, const double* var2, double alpha);
 
-/// arccos with |error| ≤ 4.5e-16 on [−1, 1], branch-free (vectorisable).
-double acosBranchFree(double x);
-
 } // namespace ntk
