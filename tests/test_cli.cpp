@@ -1,12 +1,12 @@
 // ntk-cli as a user scripts it (CONVENTIONS §5): the kernel command reproduces the reference kernels
 // through files, writes .npy, runs the Monte-Carlo kernel, and bad input gives one line on stderr and
 // exit code 2; `bench gram` prints one JSON line with the agreed keys.
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
 
+#include "CliRun.h"
 #include "TestUtil.h"
 #include "core/kernels/NtkGram.h"
 #include "core/network/NetworkJson.h"
@@ -14,22 +14,8 @@
 
 using namespace ntk;
 
-namespace {
-
-struct Run {
-  int code = -1;
-  QString out, err;
-};
-
-Run runCli(const QStringList& args)
-{
-  QProcess p;
-  p.start(QStringLiteral(NTK_CLI_PATH), args);
-  if (!p.waitForFinished(120000)) return {};
-  return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
-
-} // namespace
+using ntktest::runCli;
+using Run = ntktest::CliRun;
 
 class TestCli : public QObject {
   Q_OBJECT

@@ -1,10 +1,14 @@
 // FigurePainter — publication figures drawn with QPainter: no OpenGL, so they work headless
-// (the demo, `--offscreen`) and in vector form (SVG export of the views).
-// In: the same data the VTK views show (a matrix with its coordinate range; x and named series).
-// Out: the figure painted into a rectangle of any QPaintDevice; saveFigure() writes PNG or SVG.
+// (the demo, `--offscreen`), in vector form (SVG export of the views) and on screen (PlotWidget
+// paints through paintPlot, so what is exported is exactly what is shown).
+// In: the same data the views show (a matrix with its coordinate range; named series, each with its
+// own x or a shared one; values on a lat-long grid of S²).
+// Out: the figure painted into a rectangle of any QPaintDevice; paintPlot also returns the data →
+// pixel map it used (for hit-testing clicks); saveFigure() writes PNG or SVG.
 // Thread-safety: pure painting; call from any thread with a QImage device, GUI thread for widgets.
 #pragma once
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -12,31 +16,91 @@
 #include <QRectF>
 #include <QSize>
 #include <QString>
+#include <QStringList>
 
 class QPainter;
 
 namespace ntk::gui {
+
+enum class SeriesStyle { Line, Markers, LineAndMarkers };
+enum class MarkerShape { Circle, Square, Diamond, TriangleUp };
 
 struct PlotSeries {
   QString name;
   Eigen::VectorXd y;
   QColor color; ///< invalid: taken from the default palette
   bool dashed = false;
+  Eigen::VectorXd x;                  ///< this series' own x (same length as y); empty: the shared x
+  SeriesStyle style = SeriesStyle::Line;
+  MarkerShape marker = MarkerShape::Circle;
+  /// y == 0 is an exact value (e.g. λ_k = 0 of bias-free ReLU), not missing data: on a log y axis
+  /// such points are drawn as open ▽ markers in a strip below the axis, labelled PlotOptions::zeroLabel,
+  /// and the line joins the positive points across them.
+  bool exactZeros = false;
+  bool inLegend = true;
+  bool pickable = true; ///< PlotWidget's click/hover considers its points
+  double lineWidth = 1.0; ///< relative to the default pen width
+};
+
+/// Visible range in axis units (log10 of the value on a log axis).
+struct AxisRange {
+  double xlo = 0, xhi = 1, ylo = 0, yhi = 1;
+};
+
+struct PlotOptions {
+  QString xTitle, yTitle, title;
+  bool logX = false, logY = false;
+  QString zeroLabel = QStringLiteral("λ = 0 (exact)");
+  QStringList notes;        ///< extra lines printed under the legend (e.g. "λ₀ = …")
+  int highlightSeries = -1; ///< a ring around this point (the selection)
+  int highlightPoint = -1;
+  double em = 0;            ///< font size in pixels; 0: from the rectangle's height (figures)
+  std::optional<AxisRange> range; ///< fixed view (zoom); empty: fitted to the data
+};
+
+/// Where a plot was painted: maps data to pixels (for hit-testing) and back.
+struct PlotFrame {
+  QRectF plot;             ///< the data area
+  QRectF zeroStrip;        ///< strip of the exact-zero markers (empty when none)
+  AxisRange range;         ///< in axis units
+  AxisRange dataRange;     ///< the range fitted to the data (what "reset zoom" returns to)
+  bool logX = false, logY = false;
+  bool valid = false;
+  /// Pixel of a data point; exact zeros on a log y axis land in the zero strip. NaN if not drawable.
+  QPointF toPixel(double x, double y) const;
+  /// Axis units (log10 on log axes) of a pixel.
+  QPointF toAxis(const QPointF& pixel) const;
 };
 
 /// Matrix as an image (row 0 on top, viridis), axes in input coordinates [x0, x1], a colour bar.
 void paintHeatmapFigure(QPainter& p, const QRectF& rect, const Eigen::MatrixXd& m, double x0, double x1,
                         const QString& title, const QString& axisLabel);
 
-/// Line plot of series over x, with ticks, legend and optional log y axis.
+/// Line plot of series over a shared x, with ticks, legend and optional log y axis.
 void paintLinePlotFigure(QPainter& p, const QRectF& rect, const Eigen::VectorXd& x,
                          const std::vector<PlotSeries>& series, const QString& xTitle, const QString& yTitle,
                          const QString& title, bool logY = false);
+
+/// The general x–y plot: per-series x, log x and/or log y (decade ticks 10ⁿ), markers, exact zeros,
+/// a legend placed in the emptiest corner. `sharedX` is used by series whose x is empty.
+PlotFrame paintPlot(QPainter& p, const QRectF& rect, const std::vector<PlotSeries>& series,
+                    const PlotOptions& options, const Eigen::VectorXd& sharedX = {});
+
+/// A function on S² as an orthographic view of the sphere (seen from azimuth 35°, elevation 25°)
+/// with a diverging colour bar symmetric about 0. `values` is nTheta by nPhi on the grid of
+/// ntk::sphereLatLongGrid (polar angle = cell centres, azimuth 2πj/nPhi).
+void paintSphereFigure(QPainter& p, const QRectF& rect, const Eigen::MatrixXd& values, const QString& title);
 
 /// Writes a figure of `size` pixels (PNG) or points (SVG), by the file's extension. False on failure.
 bool saveFigure(const QString& path, QSize size, const std::function<void(QPainter&, const QRectF&)>& paint);
 
 /// The default series colours (colour-blind safe, Okabe–Ito).
 QColor seriesColor(int index);
+
+/// Diverging blue–white–red (Moreland's cool–warm) for signed values; t ∈ [−1, 1], 0 is white-grey.
+QColor divergingColor(double t);
+
+/// "10⁻³"-style label of a power of ten.
+QString decadeLabel(int exponent);
 
 } // namespace ntk::gui

@@ -92,7 +92,7 @@ KernelResult runJob(const JobInput& in, std::shared_ptr<std::atomic<bool>> stop,
 } // namespace
 
 KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
-    : QWidget(parent), m_doc(doc), m_watcher(new QFutureWatcher<KernelResult>(this))
+    : AnalysisPanel(parent), m_doc(doc), m_watcher(new QFutureWatcher<KernelResult>(this))
 {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
@@ -356,10 +356,10 @@ void KernelPanel::paintFigure(QPainter& p, const QRectF& rect) const
   paintHeatmapFigure(p, left, K, 0.0, 1.0, tr("%1 on %2").arg(name, m_result.domain), QStringLiteral("t"));
   std::vector<PlotSeries> series;
   if (K.size() && m_selectedRow >= 0 && m_selectedRow < K.rows()) {
-    series.push_back({tr("infinite width"), K.row(m_selectedRow).transpose(), {}, false});
+    series.push_back({tr("infinite width"), K.row(m_selectedRow).transpose(), {}, false, {}});
     if (m_result.empirical.rows() == K.rows())
       series.push_back({tr("finite nets n = %1, S = %2").arg(m_empiricalWidth->value()).arg(m_empiricalSamples->value()),
-                        m_result.empirical.row(m_selectedRow).transpose(), {}, true});
+                        m_result.empirical.row(m_selectedRow).transpose(), {}, true, {}});
   }
   const double t0 = (m_selectedRow >= 0 && m_selectedRow < m_result.t.size()) ? m_result.t(m_selectedRow) : 0.0;
   paintLinePlotFigure(p, right, m_result.t, series, QStringLiteral("t"),

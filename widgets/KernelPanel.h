@@ -12,7 +12,8 @@
 #include <Eigen/Dense>
 #include <QElapsedTimer>
 #include <QFutureWatcher>
-#include <QWidget>
+
+#include "AnalysisPanel.h"
 
 #include "core/network/Network.h"
 
@@ -41,14 +42,14 @@ struct KernelResult {
   double seconds = 0.0;
 };
 
-class KernelPanel : public QWidget {
+class KernelPanel : public AnalysisPanel {
   Q_OBJECT
 
 public:
   explicit KernelPanel(NetworkDocument* doc, QWidget* parent = nullptr);
   ~KernelPanel() override;
 
-  bool isBusy() const;
+  bool isBusy() const override;
   /// The matrix shown (NTK or NNGP); empty before the first result.
   const Eigen::MatrixXd& shownMatrix() const;
   bool showsNtk() const;
@@ -58,13 +59,13 @@ public:
   LinePlotView* linePlot() const { return m_plot; }
 
   /// .png/.svg: the two views as one figure; .csv/.npy: the shown matrix.
-  bool exportView(const QString& path, QString* error);
+  bool exportView(const QString& path, QString* error) override;
   /// The heatmap + row figure painted without OpenGL (for export and the headless demo).
-  void paintFigure(class QPainter& p, const QRectF& rect) const;
+  void paintFigure(QPainter& p, const QRectF& rect) const override;
 
 public slots:
-  void scheduleRecompute();
-  void cancel();
+  void scheduleRecompute() override;
+  void cancel() override;
   void setShowNtk(bool ntk);
   void setGridSize(int m);
   void setSelectedRow(int row);
@@ -73,11 +74,6 @@ public slots:
   int gridSize() const;
 
 signals:
-  void busyChanged(bool busy);
-  void progressChanged(int percent);
-  void statusMessage(const QString& text);
-  /// Emitted when a result has been shown and nothing else is pending.
-  void idle();
   /// The shown kernel switched between NTK and NNGP.
   void kindChanged(bool ntk);
 

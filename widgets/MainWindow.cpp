@@ -25,7 +25,10 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include "DynamicsPanel.h"
+#include "EigenfunctionPanel.h"
 #include "KernelPanel.h"
+#include "SpectrumPanel.h"
 #include "NetworkDocument.h"
 #include "NetworkEditor.h"
 
@@ -40,9 +43,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   setObjectName(QStringLiteral("MainWindow"));
   m_tabs = new QTabWidget;
   m_kernel = new KernelPanel(m_doc);
-  m_kernel->setObjectName(QStringLiteral("kernel"));
-  m_tabs->addTab(m_kernel, tr("Kernel"));
-  m_tabs->setTabToolTip(0, tr("Exact NNGP/NTK on a grid of inputs, one row as a curve"));
+  addPanel(m_kernel, QStringLiteral("kernel"), tr("Kernel"), tr("Exact NNGP/NTK on a grid of inputs, one row as a curve"));
+  auto* spectrum = new SpectrumPanel(m_doc);
+  addPanel(spectrum, QStringLiteral("spectrum"), tr("Spectrum"), tr("Mercer eigenvalues of the NTK/NNGP (log–log), power-law fit, pins"));
+  addPanel(new EigenfunctionPanel(spectrum), QStringLiteral("eigenfunctions"), tr("Eigenfunctions"), tr("The eigenfunction of a chosen eigenvalue on the spectrum's domain"));
+  addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("1-D regression playground: f_t of gradient flow / GD with the NTK-GP band, per-mode residual decay"));
+  // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
   setCentralWidget(m_tabs);
 
   auto* dock = new QDockWidget(tr("Network"), this);
@@ -70,28 +76,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   statusBar()->addPermanentWidget(m_progress);
   statusBar()->addPermanentWidget(m_cancel);
 
-  connect(m_kernel, &KernelPanel::statusMessage, m_status, &QLabel::setText);
-  connect(m_kernel, &KernelPanel::progressChanged, m_progress, &QProgressBar::setValue);
   // Only show the bar for work that takes a moment: quick updates while dragging stay quiet.
-  auto* showProgress = new QTimer(this);
-  showProgress->setSingleShot(true);
-  showProgress->setInterval(250);
-  connect(showProgress, &QTimer::timeout, this, [this] {
-    if (m_kernel->isBusy()) {
+  m_showProgress = new QTimer(this);
+  m_showProgress->setSingleShot(true);
+  m_showProgress->setInterval(250);
+  connect(m_showProgress, &QTimer::timeout, this, [this] {
+    if (anyPanelBusy()) {
       m_progress->setVisible(true);
       m_cancel->setVisible(true);
     }
   });
-  connect(m_kernel, &KernelPanel::busyChanged, this, [this, showProgress](bool busy) {
-    if (busy) {
-      if (!m_progress->isVisible()) showProgress->start();
-    } else {
-      showProgress->stop();
-      m_progress->setVisible(false);
-      m_cancel->setVisible(false);
-    }
+  connect(m_cancel, &QPushButton::clicked, this, [this] {
+    for (AnalysisPanel* p : m_panels)
+      if (p->isBusy()) p->cancel();
   });
-  connect(m_cancel, &QPushButton::clicked, m_kernel, &KernelPanel::cancel);
+  for (AnalysisPanel* p : m_panels) registerPanel(p);
   connect(m_doc, &NetworkDocument::editRejected, this,
           [this](const QString& msg) { m_status->setText(tr("Edit refused: %1").arg(msg)); });
   connect(m_doc, &NetworkDocument::filePathChanged, this, &MainWindow::updateTitle);
@@ -107,6 +106,42 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::addPanel(AnalysisPanel* panel, const QString& name, const QString& title, const QString& tip)
+{
+  panel->setObjectName(name);
+  const int index = m_tabs->addTab(panel, title);
+  m_tabs->setTabToolTip(index, tip);
+  m_panels.push_back(panel);
+  if (m_status) registerPanel(panel);
+}
+
+void MainWindow::registerPanel(AnalysisPanel* panel)
+{
+  connect(panel, &AnalysisPanel::statusMessage, m_status, &QLabel::setText);
+  connect(panel, &AnalysisPanel::progressChanged, m_progress, &QProgressBar::setValue);
+  connect(panel, &AnalysisPanel::busyChanged, this, [this](bool busy) {
+    if (busy) {
+      if (!m_progress->isVisible()) m_showProgress->start();
+    } else if (!anyPanelBusy()) {
+      m_showProgress->stop();
+      m_progress->setVisible(false);
+      m_cancel->setVisible(false);
+    }
+  });
+}
+
+bool MainWindow::anyPanelBusy() const
+{
+  for (const AnalysisPanel* p : m_panels)
+    if (p->isBusy()) return true;
+  return false;
+}
+
+AnalysisPanel* MainWindow::currentPanel() const
+{
+  return qobject_cast<AnalysisPanel*>(m_tabs->currentWidget());
+}
 
 void MainWindow::createActions()
 {
@@ -129,7 +164,9 @@ void MainWindow::createActions()
       {tr("Fourier features (Gaussian σ = 4)"), QStringLiteral(":/networks/fourier_features.json")},
       {tr("ReLU on the circle"), QStringLiteral(":/networks/relu_circle.json")},
       {tr("erf, standard parameterisation"), QStringLiteral(":/networks/erf_standard.json")},
-      {tr("SIREN-style sin(30z)"), QStringLiteral(":/networks/siren.json")}};
+      {tr("SIREN-style sin(30z)"), QStringLiteral(":/networks/siren.json")},
+      {tr("Bias-free 2-layer ReLU on the circle (odd eigenvalues vanish)"), QStringLiteral(":/networks/relu2_circle_nobias.json")},
+      {tr("ReLU on the sphere S²"), QStringLiteral(":/networks/relu_sphere.json")}};
   for (const auto& [label, path] : exampleFiles) {
     if (!QFile::exists(path)) continue;
     examples->addAction(label, this, [this, path = path] {
@@ -186,8 +223,13 @@ void MainWindow::createActions()
   connect(m_kernel, &KernelPanel::kindChanged, this, syncKind);
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
-  view->addAction(tr("&Recompute"), m_kernel, &KernelPanel::scheduleRecompute)->setShortcut(QKeySequence(tr("F5")));
-  view->addAction(tr("&Cancel computation"), m_kernel, &KernelPanel::cancel)->setShortcut(QKeySequence(Qt::Key_Escape));
+  view->addAction(tr("&Recompute"), this, [this] {
+        if (AnalysisPanel* p = currentPanel()) p->scheduleRecompute();
+      })->setShortcut(QKeySequence(tr("F5")));
+  view->addAction(tr("&Cancel computation"), this, [this] {
+        for (AnalysisPanel* p : m_panels)
+          if (p->isBusy()) p->cancel();
+      })->setShortcut(QKeySequence(Qt::Key_Escape));
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About NTK Studio"), this, [this] {
@@ -235,9 +277,9 @@ bool MainWindow::waitUntilIdle(int timeoutMs)
   QDeadlineTimer deadline(timeoutMs);
   while (!deadline.hasExpired()) {
     QApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!m_kernel->isBusy()) {
+    if (!anyPanelBusy()) {
       QApplication::processEvents();
-      if (!m_kernel->isBusy()) return true;
+      if (!anyPanelBusy()) return true;
     }
     QThread::msleep(5);
   }
@@ -350,9 +392,10 @@ bool MainWindow::saveAs()
 void MainWindow::exportView()
 {
   QString selected;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("kernel.png"),
-                                                    tr("PNG figure (*.png);;SVG figure (*.svg);;Matrix CSV (*.csv);;Matrix NumPy (*.npy)"),
-                                                    &selected);
+  AnalysisPanel* panel = currentPanel();
+  if (!panel) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), panel->objectName() + QStringLiteral(".png"),
+                                                    panel->exportFilter(), &selected);
   if (path.isEmpty()) return;
   QString target = path;
   if (QFileInfo(target).suffix().isEmpty()) {
@@ -361,7 +404,7 @@ void MainWindow::exportView()
     target += star >= 0 ? selected.mid(star + 1, selected.indexOf(QLatin1Char(')'), star) - star - 1) : QStringLiteral(".png");
   }
   QString err;
-  if (!m_kernel->exportView(target, &err))
+  if (!panel->exportView(target, &err))
     QMessageBox::warning(this, tr("Export view"), err);
   else
     m_status->setText(tr("Exported %1").arg(target));

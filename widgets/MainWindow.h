@@ -5,18 +5,21 @@
 #pragma once
 #include <QMainWindow>
 #include <QStringList>
+#include <vector>
 
 class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
 class QTabWidget;
+class QTimer;
 
 namespace ntk::gui {
 
 class NetworkDocument;
 class NetworkEditor;
 class KernelPanel;
+class AnalysisPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -29,6 +32,9 @@ public:
   NetworkEditor* editor() const { return m_editor; }
   KernelPanel* kernelPanel() const { return m_kernel; }
 
+  /// Every tab, in order; `name` is what `--panel NAME` and panelNames() use.
+  const std::vector<AnalysisPanel*>& panels() const { return m_panels; }
+  AnalysisPanel* currentPanel() const;
   QStringList panelNames() const;
   bool showPanel(const QString& name);
   /// Opens a network file; on failure shows nothing modal when `quiet`, returns false with the reason.
@@ -43,6 +49,9 @@ protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+  void addPanel(AnalysisPanel* panel, const QString& name, const QString& title, const QString& tip);
+  void registerPanel(AnalysisPanel* panel);
+  bool anyPanelBusy() const;
   void createActions();
   void updateTitle();
   void updateRecentMenu();
@@ -56,10 +65,12 @@ private:
   NetworkEditor* m_editor;
   QTabWidget* m_tabs;
   KernelPanel* m_kernel;
+  std::vector<AnalysisPanel*> m_panels;
+  QTimer* m_showProgress = nullptr;
   QMenu* m_recentMenu = nullptr;
   QProgressBar* m_progress;
   QPushButton* m_cancel;
-  QLabel* m_status;
+  QLabel* m_status = nullptr;
 };
 
 } // namespace ntk::gui

@@ -22,38 +22,12 @@
 #include "core/util/MatrixIO.h"
 #include "core/util/MemoryEstimate.h"
 #include "core/util/SeededNormal.h"
+#include "app/cli/CliCommands.h"
 
 namespace {
 
-/// "--samples must be >= 1": one short line, where CLI::PositiveNumber prints a 300-character range.
-CLI::Validator atLeast(const std::string& option, long long lo)
-{
-  return CLI::Validator(
-      [option, lo](std::string& text) -> std::string {
-        errno = 0;
-        char* end = nullptr;
-        const long long v = std::strtoll(text.c_str(), &end, 10);
-        if (end == text.c_str() || *end != '\0' || errno == ERANGE) return option + " must be an integer";
-        if (v < lo) return option + " must be >= " + std::to_string(lo);
-        return {};
-      },
-      ">= " + std::to_string(lo));
-}
-
-/// A seed is a full 64-bit unsigned value; "-1" must not wrap to 2^64 − 1.
-CLI::Validator seedValue()
-{
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        errno = 0;
-        char* end = nullptr;
-        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-        std::strtoull(text.c_str(), &end, 10);
-        if (!digits || *end != '\0' || errno == ERANGE) return "--seed must be an integer in [0, 18446744073709551615]";
-        return {};
-      },
-      "0 .. 2^64-1");
-}
+using ntkcli::atLeast;
+using ntkcli::seedValue;
 
 struct KernelOptions {
   std::string net, x, x2, kind = "ntk", out;
@@ -170,6 +144,11 @@ int main(int argc, char** argv)
   gram->add_option("--repeats", bo.repeats, "Timed runs (>= 5)");
   addThreads(gram);
 
+  std::vector<ntkcli::Command> commands;
+  commands.push_back(ntkcli::addSpectrumCommand(app, addThreads));
+  commands.push_back(ntkcli::addDynamicsCommand(app, addThreads));
+  commands.push_back(ntkcli::addBenchSpectrumCommand(*bench, addThreads));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -195,6 +174,8 @@ int main(int argc, char** argv)
   try {
     if (*kernel) return runKernel(ko);
     if (*gram) return runBenchGram(bo, used);
+    for (const ntkcli::Command& c : commands)
+      if (*c.sub) return c.run();
   } catch (const ntk::NtkError& e) {
     std::cerr << "ntk-cli: " << e.what() << "\n";
     return 2;

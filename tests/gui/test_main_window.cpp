@@ -10,6 +10,7 @@
 #include <QUndoStack>
 #include <QtTest>
 
+#include "AnalysisPanel.h"
 #include "HeatmapView.h"
 #include "KernelPanel.h"
 #include "MainWindow.h"
@@ -70,7 +71,7 @@ private slots:
     QVERIFY2(distinctColours(heat) > 50, "heatmap looks blank");
     const QImage window = m_window->grab().toImage();
     QVERIFY2(distinctColours(window) > 100, "window screenshot looks blank");
-    QCOMPARE(m_window->panelNames(), QStringList{QStringLiteral("kernel")});
+    QCOMPARE(m_window->panelNames(), (QStringList{"kernel", "spectrum", "eigenfunctions", "dynamics"}));
   }
 
   void editingWStdUpdatesTheHeatmap()
@@ -196,7 +197,10 @@ private slots:
   {
     m_window->resize(900, 560);
     QTest::qWait(50);
-    QVERIFY2(m_window->width() <= 960, qPrintable(QString::number(m_window->width())));
+    QStringList widths; // which panel is too wide, when one is
+    for (AnalysisPanel* p : m_window->panels())
+      widths << QStringLiteral("%1 %2").arg(p->objectName()).arg(p->minimumSizeHint().width());
+    QVERIFY2(m_window->width() <= 960, qPrintable(QString::number(m_window->width()) + ": " + widths.join(", ")));
   }
 
   void invalidEditIsRefusedAndLosesNothing()

@@ -1,0 +1,61 @@
+// CliCommands.h — the pieces ntk-cli's subcommands share, and one registration function per command
+// that lives in its own file (SpectrumCommand.cpp, DynamicsCommand.cpp, …).
+// In: the CLI11 app and the shared --threads option adder. Out: a Command whose `run` is called when
+// its subcommand was parsed; it returns the exit status and throws ntk::NtkError on bad input
+// (main prints one line and exits 2).
+#pragma once
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace ntkcli {
+
+/// "--samples must be >= 1": one short line, where CLI::PositiveNumber prints a 300-character range.
+inline CLI::Validator atLeast(const std::string& option, long long lo)
+{
+  return CLI::Validator(
+      [option, lo](std::string& text) -> std::string {
+        errno = 0;
+        char* end = nullptr;
+        const long long v = std::strtoll(text.c_str(), &end, 10);
+        if (end == text.c_str() || *end != '\0' || errno == ERANGE) return option + " must be an integer";
+        if (v < lo) return option + " must be >= " + std::to_string(lo);
+        return {};
+      },
+      ">= " + std::to_string(lo));
+}
+
+/// A seed is a full 64-bit unsigned value; "-1" must not wrap to 2^64 − 1.
+inline CLI::Validator seedValue()
+{
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        errno = 0;
+        char* end = nullptr;
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        std::strtoull(text.c_str(), &end, 10);
+        if (!digits || *end != '\0' || errno == ERANGE) return "--seed must be an integer in [0, 18446744073709551615]";
+        return {};
+      },
+      "0 .. 2^64-1");
+}
+
+
+struct Command {
+  CLI::App* sub = nullptr;       ///< parsed when *sub is true
+  std::function<int()> run;      ///< the command's body; runs after --threads took effect
+};
+
+using AddThreads = std::function<void(CLI::App*)>;
+
+/// `ntk-cli spectrum` (SpectrumCommand.cpp), and `ntk-cli bench spectrum` under the given bench command.
+Command addSpectrumCommand(CLI::App& app, const AddThreads& addThreads);
+Command addBenchSpectrumCommand(CLI::App& bench, const AddThreads& addThreads);
+/// `ntk-cli dynamics` (DynamicsCommand.cpp).
+Command addDynamicsCommand(CLI::App& app, const AddThreads& addThreads);
+
+} // namespace ntkcli

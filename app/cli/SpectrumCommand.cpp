@@ -1,0 +1,296 @@
+// SpectrumCommand.cpp — `ntk-cli spectrum` (CONVENTIONS §5) and `ntk-cli bench spectrum`.
+// In: a network file, the kernel kind and a domain: the sphere S^{d−1} (Funk–Hecke, exact), the
+// periodic grid of [0,1)^d (FFT of one kernel row) or a point file (Gram eigenvalues of K/m).
+// Out: S.csv with rows `k,lambda,multiplicity`; with `--fit kmin:kmax` one JSON line per fitted
+// power law λ_k ≈ C k^{−p} on stdout; with `--eigenfunction k` the eigenfunction(s) instead of the
+// spectrum: one row per evaluation point, its coordinates then one column per basis function of the
+// eigenspace (sphere: N(d,k) columns in SphericalHarmonics.h order; grid: √2 cos, √2 sin; points:
+// the Nyström eigenfunction of the k-th largest eigenvalue).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <tbb/global_control.h>
+
+#include "app/cli/CliCommands.h"
+#include "core/network/NetworkJson.h"
+#include "core/spectra/GramSpectrum.h"
+#include "core/spectra/GridSpectrum.h"
+#include "core/spectra/PowerLawFit.h"
+#include "core/spectra/SphereSpectrum.h"
+#include "core/spectra/SphericalHarmonics.h"
+#include "core/util/Errors.h"
+#include "core/util/MatrixIO.h"
+
+namespace ntkcli {
+
+namespace {
+
+struct SpectrumOptions {
+  std::string net, kind = "ntk", domain = "sphere", x, out, fit;
+  int dim = 0, kmax = 128, grid = 0, top = 0, eigenfunction = -1;
+};
+
+ntk::KernelKind kernelKind(const std::string& kind) { return kind == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp; }
+
+/// "kmin:kmax" → the two integers (1 ≤ kmin < kmax).
+std::pair<int, int> parseFitRange(const std::string& text)
+{
+  const auto colon = text.find(':');
+  int lo = 0, hi = 0;
+  char tail = 0;
+  if (colon == std::string::npos || std::sscanf(text.c_str(), "%d:%d%c", &lo, &hi, &tail) != 2)
+    throw ntk::InputError("--fit must look like kmin:kmax, e.g. 8:128 (got '" + text + "')");
+  if (lo < 1 || hi <= lo) throw ntk::InputError("--fit needs 1 <= kmin < kmax (got " + text + ")");
+  return {lo, hi};
+}
+
+void writeRows(const std::string& path, const std::vector<ntk::SpectrumRow>& rows)
+{
+  Eigen::MatrixXd table(Eigen::Index(rows.size()), 3);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    table.row(Eigen::Index(i)) << double(rows[i].k), rows[i].lambda, rows[i].multiplicity;
+  ntk::writeMatrix(path, table);
+}
+
+void printFit(const char* which, const ntk::PowerLaw& f, int kmin, int kmax)
+{
+  if (!f.valid) {
+    std::printf("{\"fit\": \"%s\", \"kmin\": %d, \"kmax\": %d, \"valid\": false, \"points\": %d, \"zeros\": %d}\n", which,
+                kmin, kmax, f.points, f.zeros);
+    return;
+  }
+  std::printf("{\"fit\": \"%s\", \"kmin\": %d, \"kmax\": %d, \"valid\": true, \"exponent\": %.10g, \"stderr\": %.4g, "
+              "\"C\": %.10g, \"points\": %d, \"zeros\": %d}\n",
+              which, kmin, kmax, f.exponent, f.stderror, std::exp(f.logC), f.points, f.zeros);
+}
+
+/// Prints the fits: the single line, and the even/odd lines when they differ.
+void printFits(const Eigen::VectorXd& lambdaByK, const std::string& range)
+{
+  const auto [lo, hi] = parseFitRange(range);
+  const ntk::SpectrumFit fit = ntk::fitSpectrum(lambdaByK, lo, hi);
+  printFit("all", fit.all, fit.kmin, fit.kmax);
+  if (fit.parityDiffers) {
+    printFit("even", fit.even, fit.kmin, fit.kmax);
+    printFit("odd", fit.odd, fit.kmin, fit.kmax);
+  }
+}
+
+Eigen::MatrixXd withCoordinates(const Eigen::MatrixXd& points, const Eigen::MatrixXd& values)
+{
+  Eigen::MatrixXd out(points.rows(), points.cols() + values.cols());
+  out << points, values;
+  return out;
+}
+
+int runSphere(const SpectrumOptions& o, ntk::Network net)
+{
+  const int d = o.dim > 0 ? o.dim : net.inputDim;
+  if (d != net.inputDim)
+    throw ntk::InputError("--dim " + std::to_string(d) + " differs from the network's input_dim " +
+                          std::to_string(net.inputDim) + " (the sphere is S^{input_dim-1})");
+  if (o.eigenfunction >= 0) {
+    // Zonal kernels share their eigenfunctions: the real spherical harmonics of degree k.
+    if (d != 2 && d != 3) throw ntk::InputError("--eigenfunction on the sphere is available for d = 2 and 3 (got d = " + std::to_string(d) + ")");
+    const int n = o.grid > 0 ? o.grid : (d == 2 ? 256 : 64);
+    const Eigen::MatrixXd X = d == 2 ? ntk::circleGrid(n) : ntk::sphereLatLongGrid(n, 2 * n);
+    const int count = int(ntk::sphereMultiplicity(d, o.eigenfunction));
+    Eigen::MatrixXd values(X.rows(), count);
+    for (int j = 0; j < count; ++j) values.col(j) = ntk::realSphericalHarmonic(o.eigenfunction, j, X);
+    ntk::writeMatrix(o.out, withCoordinates(X, values));
+    return 0;
+  }
+  const ntk::SphereSpectrum s = ntk::funkHeckeSpectrum(net, kernelKind(o.kind), o.kmax);
+  std::vector<ntk::SpectrumRow> rows;
+  for (int k = 0; k <= o.kmax; ++k) rows.push_back({k, s.lambda(k), s.multiplicity(k)});
+  writeRows(o.out, rows);
+  if (!o.fit.empty()) printFits(s.lambda, o.fit);
+  return 0;
+}
+
+int runGrid(const SpectrumOptions& o, const ntk::Network& net)
+{
+  const int n = o.grid > 0 ? o.grid : (net.inputDim == 1 ? 1024 : 64);
+  const ntk::GridSpectrum s = ntk::periodicGridSpectrum(net, kernelKind(o.kind), n);
+  if (o.eigenfunction >= 0) {
+    // k counts frequencies by decreasing eigenvalue in 2-D, and is |ν| in 1-D (as in the table).
+    Eigen::VectorXi nu(s.dim);
+    if (s.dim == 1) {
+      if (o.eigenfunction > n / 2) throw ntk::InputError("--eigenfunction must be <= grid/2 = " + std::to_string(n / 2));
+      nu << o.eigenfunction;
+    } else {
+      const std::vector<int> order = ntk::gridOrderByEigenvalue(s);
+      if (o.eigenfunction >= int(order.size()))
+        throw ntk::InputError("--eigenfunction must be < " + std::to_string(order.size()));
+      nu = s.frequency.row(order[std::size_t(o.eigenfunction)]).transpose();
+    }
+    ntk::writeMatrix(o.out, withCoordinates(ntk::periodicGridPoints(s.dim, n), ntk::gridEigenfunctions(s, nu)));
+    return 0;
+  }
+  const std::vector<ntk::SpectrumRow> rows = ntk::gridSpectrumRows(s);
+  writeRows(o.out, rows);
+  if (!o.fit.empty()) {
+    Eigen::VectorXd byK(Eigen::Index(rows.size()));
+    for (std::size_t i = 0; i < rows.size(); ++i) byK(Eigen::Index(i)) = rows[i].lambda;
+    printFits(byK, o.fit);
+  }
+  return 0;
+}
+
+/// Evaluation points for Nyström eigenfunctions: an n-point interval (d = 1) or n×n box (d = 2)
+/// spanning the data, or the data points themselves in higher dimension.
+Eigen::MatrixXd nystromGrid(const Eigen::MatrixXd& X, int n)
+{
+  const Eigen::RowVectorXd lo = X.colwise().minCoeff(), hi = X.colwise().maxCoeff();
+  if (X.cols() == 1) {
+    Eigen::MatrixXd G(n, 1);
+    for (int i = 0; i < n; ++i) G(i, 0) = lo(0) + (hi(0) - lo(0)) * i / std::max(1, n - 1);
+    return G;
+  }
+  if (X.cols() == 2) {
+    Eigen::MatrixXd G(Eigen::Index(n) * n, 2);
+    for (int r = 0; r < n; ++r)
+      for (int c = 0; c < n; ++c)
+        G.row(Eigen::Index(r) * n + c) << lo(0) + (hi(0) - lo(0)) * c / std::max(1, n - 1),
+            lo(1) + (hi(1) - lo(1)) * r / std::max(1, n - 1);
+    return G;
+  }
+  return X;
+}
+
+int runPoints(const SpectrumOptions& o, const ntk::Network& net)
+{
+  if (o.x.empty()) throw ntk::InputError("--domain points needs --x X.csv");
+  const Eigen::MatrixXd X = ntk::readMatrix(o.x);
+  if (X.cols() != net.inputDim)
+    throw ntk::InputError(o.x + " has " + std::to_string(X.cols()) + " columns but the network's input_dim is " +
+                          std::to_string(net.inputDim));
+  if (X.rows() < 1) throw ntk::InputError(o.x + " has no points");
+  int top = o.top > 0 ? o.top : int(std::min<Eigen::Index>(X.rows(), X.rows() <= ntk::kDenseEigenLimit ? X.rows() : 100));
+  if (top > X.rows()) throw ntk::InputError("--top " + std::to_string(top) + " exceeds the " + std::to_string(X.rows()) + " points");
+  const bool vectors = o.eigenfunction >= 0;
+  if (vectors) top = std::max(top, o.eigenfunction + 1);
+  if (vectors && o.eigenfunction >= X.rows())
+    throw ntk::InputError("--eigenfunction must be < the number of points " + std::to_string(X.rows()));
+  const ntk::GramSpectrum s = ntk::gramSpectrum(net, kernelKind(o.kind), X, top, vectors);
+  if (vectors) {
+    const Eigen::MatrixXd G = nystromGrid(X, o.grid > 0 ? o.grid : (X.cols() == 1 ? 512 : 64));
+    const Eigen::MatrixXd f = ntk::nystromEigenfunctions(net, kernelKind(o.kind), X, s, G, {o.eigenfunction});
+    ntk::writeMatrix(o.out, withCoordinates(G, f));
+    return 0;
+  }
+  std::vector<ntk::SpectrumRow> rows;
+  for (Eigen::Index i = 0; i < s.eigenvalues.size(); ++i) rows.push_back({long(i), s.eigenvalues(i), 1.0});
+  writeRows(o.out, rows);
+  if (!o.fit.empty()) {
+    // Index i ↦ k = i + 1: the rank, so that k^{−p} is a Weyl-law fit of the ordered eigenvalues.
+    Eigen::VectorXd byK(s.eigenvalues.size() + 1);
+    byK << 0.0, s.eigenvalues;
+    printFits(byK, o.fit);
+  }
+  return 0;
+}
+
+int runSpectrum(const SpectrumOptions& o)
+{
+  const ntk::Network net = ntk::loadNetwork(o.net);
+  if (o.domain == "sphere") return runSphere(o, net);
+  if (o.domain == "grid") return runGrid(o, net);
+  return runPoints(o, net);
+}
+
+struct BenchSpectrumOptions {
+  std::string net, route = "sphere", kind = "ntk";
+  int kmax = 256, grid = 1024, m = 4000, repeats = 7;
+};
+
+int runBenchSpectrum(const BenchSpectrumOptions& o)
+{
+  if (o.repeats < 5) throw ntk::InputError("--repeats must be >= 5 (the figure is a median)");
+  const ntk::Network net = ntk::loadNetwork(o.net);
+  const ntk::KernelKind kind = kernelKind(o.kind);
+  Eigen::MatrixXd X;
+  if (o.route == "gram") X = ntk::uniformSpherePoints(o.m, net.inputDim, 12345);
+  std::vector<double> seconds;
+  double checksum = 0.0;
+  for (int r = 0; r < o.repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (o.route == "sphere") checksum = ntk::funkHeckeSpectrum(net, kind, o.kmax).lambda.sum();
+    else if (o.route == "grid") checksum = ntk::periodicGridSpectrum(net, kind, o.grid).eigenvalues.sum();
+    else checksum = ntk::gramSpectrum(net, kind, X, 0, false).eigenvalues.sum();
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  const std::string size = o.route == "sphere" ? "\"kmax\": " + std::to_string(o.kmax)
+                           : o.route == "grid" ? "\"grid\": " + std::to_string(o.grid)
+                                               : "\"m\": " + std::to_string(o.m);
+  std::printf("{\"bench\": \"spectrum\", \"route\": \"%s\", \"kind\": \"%s\", %s, \"dim\": %d, \"threads\": %d, "
+              "\"repeats\": %d, \"seconds\": %.9g, \"min_seconds\": %.9g, \"checksum\": %.17g}\n",
+              o.route.c_str(), o.kind.c_str(), size.c_str(), net.inputDim,
+              int(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)), o.repeats,
+              seconds[seconds.size() / 2], seconds.front(), checksum);
+  return 0;
+}
+
+} // namespace
+
+Command addSpectrumCommand(CLI::App& app, const AddThreads& addThreads)
+{
+  auto o = std::make_shared<SpectrumOptions>();
+  auto* sub = app.add_subcommand(
+      "spectrum",
+      "Mercer eigenvalues of the network's NNGP or NTK: rows k,lambda,multiplicity\n"
+      "  sphere: exact (Funk-Hecke) on S^{d-1}, encoding none, d = input_dim\n"
+      "  grid:   periodic grid of [0,1)^d (d = 1, 2), encodings with integer frequencies (FFT)\n"
+      "  points: eigenvalues of K(X,X)/m for the points in --x (top --top; k = index)\n"
+      "With --eigenfunction k, --out receives the eigenfunction(s) instead: one row per evaluation point,\n"
+      "its coordinates, then one column per basis function of the eigenspace.");
+  sub->add_option("--net", o->net, "Network JSON (format ntk-studio.network/1)")->required()->check(CLI::ExistingFile);
+  sub->add_option("--kind", o->kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
+  sub->add_option("--domain", o->domain, "sphere, grid or points")->check(CLI::IsMember({"sphere", "grid", "points"}));
+  sub->add_option("--dim", o->dim, "sphere: d of S^{d-1} (must equal input_dim; default input_dim)")->check(atLeast("--dim", 2));
+  sub->add_option("--kmax", o->kmax, "sphere: largest degree (default 128)")->check(atLeast("--kmax", 0));
+  sub->add_option("--grid", o->grid,
+                  "grid: points per axis of the periodic grid (default 1024 in 1-D, 64 in 2-D); with --eigenfunction: "
+                  "the evaluation grid (circle: N angles; S^2: N x 2N latitude-longitude; points: N or N x N box)")
+      ->check(atLeast("--grid", 2));
+  sub->add_option("--x", o->x, "points: the point set, one row per point (CSV or .npy)")->check(CLI::ExistingFile);
+  sub->add_option("--top", o->top, "points: how many leading eigenvalues (default all up to 3000 points, else 100)")
+      ->check(atLeast("--top", 1));
+  sub->add_option("--fit", o->fit, "Fit lambda_k = C k^-p over kmin:kmax and print it as JSON (even/odd apart when they differ)");
+  sub->add_option("--eigenfunction", o->eigenfunction,
+                  "Write the eigenfunction(s) of degree k (sphere), frequency |nu| = k (1-D grid) or rank k (2-D grid, points)")
+      ->check(atLeast("--eigenfunction", 0));
+  sub->add_option("--out", o->out, "Output: .npy if the name ends in .npy, CSV otherwise")->required();
+  addThreads(sub);
+  return {sub, [o] {
+            if (o->eigenfunction >= 0 && !o->fit.empty()) throw ntk::InputError("--fit and --eigenfunction do not go together");
+            if (o->domain != "points" && (!o->x.empty() || o->top > 0))
+              throw ntk::InputError("--x and --top belong to --domain points");
+            if (o->domain != "sphere" && o->dim > 0) throw ntk::InputError("--dim belongs to --domain sphere");
+            if (!o->fit.empty()) parseFitRange(o->fit); // a malformed range is refused before any work
+            return runSpectrum(*o);
+          }};
+}
+
+Command addBenchSpectrumCommand(CLI::App& bench, const AddThreads& addThreads)
+{
+  auto o = std::make_shared<BenchSpectrumOptions>();
+  auto* sub = bench.add_subcommand("spectrum", "Time a spectrum route (median of >= 5 runs), one JSON line");
+  sub->add_option("--net", o->net, "Network JSON")->required()->check(CLI::ExistingFile);
+  sub->add_option("--route", o->route, "sphere (Funk-Hecke), grid (FFT) or gram (dense eigenvalues of m sphere points)")
+      ->check(CLI::IsMember({"sphere", "grid", "gram"}));
+  sub->add_option("--kind", o->kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
+  sub->add_option("--kmax", o->kmax, "sphere: largest degree")->check(atLeast("--kmax", 0));
+  sub->add_option("--grid", o->grid, "grid: points per axis")->check(atLeast("--grid", 2));
+  sub->add_option("--m", o->m, "gram: number of points")->check(atLeast("--m", 1));
+  sub->add_option("--repeats", o->repeats, "Timed runs (>= 5)");
+  addThreads(sub);
+  return {sub, [o] { return runBenchSpectrum(*o); }};
+}
+
+} // namespace ntkcli

@@ -1,0 +1,449 @@
+// GUI tests of the dynamics panel (1-D regression playground): it computes for the default network,
+// the time slider moves the prediction, t = ∞ interpolates, mouse clicks add/move/remove points and
+// trigger a rebuild, presets switch (and the user-drawn target can be drawn), high-frequency modes
+// decay last, gradient descent works and reports divergence, exports write files, and a network
+// without a 1-D version shows a message instead of crashing. Runs under xvfb-run like the others.
+#include <QComboBox>
+#include <QLabel>
+#include <QPainter>
+#include <QSettings>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "DynamicsPanel.h"
+#include "MainWindow.h"
+#include "ModeResidualPlot.h"
+#include "NetworkDocument.h"
+#include "RegressionPlayground.h"
+#include "core/util/MatrixIO.h"
+
+using namespace ntk;
+using namespace ntk::gui;
+
+namespace {
+
+/// Number of distinct colours in an image: a blank view has one or two.
+int distinctColours(const QImage& img)
+{
+  QSet<QRgb> colours;
+  const QImage rgb = img.convertToFormat(QImage::Format_RGB32);
+  for (int y = 0; y < rgb.height(); y += 2)
+    for (int x = 0; x < rgb.width(); x += 2) colours.insert(rgb.pixel(x, y));
+  return int(colours.size());
+}
+
+double pixelDifference(const QImage& a, const QImage& b)
+{
+  if (a.size() != b.size()) return 1e9;
+  const QImage x = a.convertToFormat(QImage::Format_RGB32), y = b.convertToFormat(QImage::Format_RGB32);
+  double diff = 0;
+  for (int r = 0; r < x.height(); ++r)
+    for (int c = 0; c < x.width(); ++c) diff += std::abs(qGray(x.pixel(c, r)) - qGray(y.pixel(c, r)));
+  return diff / (x.width() * x.height());
+}
+
+bool waitIdle(const DynamicsPanel* panel, int timeoutMs = 60000)
+{
+  QDeadlineTimer deadline(timeoutMs);
+  while (!deadline.hasExpired()) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!panel->isBusy()) {
+      QCoreApplication::processEvents();
+      if (!panel->isBusy()) return true;
+    }
+    QThread::msleep(2);
+  }
+  return false;
+}
+
+/// With NTK_DYNAMICS_EXPORT_DIR set, keeps a PNG of the panel's figure for a person to look at.
+void keepFigure(DynamicsPanel* panel, const QString& name)
+{
+  const QString keep = qEnvironmentVariable("NTK_DYNAMICS_EXPORT_DIR");
+  if (keep.isEmpty()) return;
+  QString err;
+  QVERIFY2(panel->exportView(QDir(keep).filePath(name), &err), qPrintable(err));
+  QVERIFY(panel->grab().save(QDir(keep).filePath(QStringLiteral("widget_") + name)));
+}
+
+QPoint toPixel(const RegressionPlayground* pg, double x, double y) { return pg->dataToPixel(x, y).toPoint(); }
+
+/// First grid time at which |r(t)| falls below half its initial value (∞ if never).
+double halfLife(const Eigen::VectorXd& times, const Eigen::VectorXd& r)
+{
+  for (Eigen::Index i = 0; i < r.size(); ++i)
+    if (r(i) < 0.5 * r(0)) return times(i);
+  return INFINITY;
+}
+
+} // namespace
+
+class TestDynamicsPanel : public QObject {
+  Q_OBJECT
+
+private slots:
+  void init()
+  {
+    QSettings().clear(); // every test starts from the defaults (the panel remembers its settings)
+    m_doc = std::make_unique<NetworkDocument>();
+    m_panel = std::make_unique<DynamicsPanel>(m_doc.get());
+    m_panel->resize(1400, 760);
+    m_panel->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
+    QVERIFY(waitIdle(m_panel.get()));
+  }
+  void cleanup()
+  {
+    m_panel.reset();
+    m_doc.reset();
+  }
+
+  void computesForTheDefaultNetwork()
+  {
+    const DynamicsPanel* p = m_panel.get();
+    QVERIFY(p->unavailableReason().isEmpty());
+    QVERIFY(p->networkNote().isEmpty());
+    QCOMPARE(p->pointCount(), 32);
+    QVERIFY(p->buildCount() >= 1);
+    QVERIFY(p->dynamics());
+    QCOMPARE(p->prediction().mean.size(), Eigen::Index(kDynamicsTestPoints));
+    QVERIFY(p->prediction().mean.allFinite());
+    QVERIFY(p->prediction().variance.minCoeff() >= 0.0);
+    // Shown: the leading modes the target excites (sines of frequency 1, 3, 7, 15: at least four).
+    QVERIFY(p->residualData().residuals.size() >= 4 && p->residualData().residuals.size() <= size_t(kShownModes));
+    QVERIFY(p->build().lambdaMax > 0.0);
+    QVERIFY(std::abs(p->build().maxStableRate - 2.0 / p->build().lambdaMax) < 1e-12 * p->build().maxStableRate);
+    const QImage plot = p->playground()->grab().toImage();
+    QVERIFY2(distinctColours(plot) > 40, "regression plot looks blank");
+    QVERIFY2(distinctColours(p->residualPlot()->grab().toImage()) > 20, "residual plot looks blank");
+  }
+
+  void timeSliderChangesThePrediction()
+  {
+    QSlider* slider = m_panel->timeSlider();
+    slider->setValue(DynamicsPanel::sliderPositionForTime(1e-2));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(std::abs(m_panel->time() - 1e-2) < 1e-12);
+    const Eigen::VectorXd early = m_panel->prediction().mean;
+    const QImage imgEarly = m_panel->playground()->grab().toImage();
+    slider->setValue(DynamicsPanel::sliderPositionForTime(1e3));
+    QVERIFY(waitIdle(m_panel.get()));
+    const Eigen::VectorXd late = m_panel->prediction().mean;
+    QVERIFY((late - early).norm() > 0.1 * late.norm());
+    const double diff = pixelDifference(imgEarly, m_panel->playground()->grab().toImage());
+    qInfo("mean pixel difference t = 1e-2 → 1e3: %.3f", diff);
+    QVERIFY2(diff > 0.3, "the plot did not change with t");
+    // The variance shrinks with training (NTK-GP: towards the posterior).
+    QVERIFY(m_panel->prediction().variance.mean() < m_panel->dynamics()->test(1e-2).variance.mean());
+    // Slider end is t = ∞.
+    slider->setValue(slider->maximum());
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(std::isinf(m_panel->time()));
+  }
+
+  void infiniteTimeInterpolatesWithoutRidge()
+  {
+    m_panel->setRidge(0.0);
+    m_panel->setSampling(20, false, 1); // x_i = i/20: every 20th test-grid point is a training point
+    m_panel->setTime(kTimeInfinity);
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->pointCount(), 20);
+    const Eigen::VectorXd& mean = m_panel->prediction().mean;
+    const Eigen::VectorXd& var = m_panel->prediction().variance;
+    for (int i = 0; i < 20; ++i) {
+      const double y = m_panel->points()[size_t(i)].y;
+      const int j = i * kDynamicsTestPoints / 20;
+      QVERIFY2(std::abs(mean(j) - y) < 1e-6, qPrintable(QStringLiteral("μ_∞(x_%1) = %2, y = %3").arg(i).arg(mean(j)).arg(y)));
+      QVERIFY(var(j) < 1e-6);
+    }
+    // A ridge stops interpolating.
+    m_panel->setRidge(0.1);
+    QVERIFY(waitIdle(m_panel.get()));
+    double worst = 0;
+    for (int i = 0; i < 20; ++i)
+      worst = std::max(worst, std::abs(m_panel->prediction().mean(i * kDynamicsTestPoints / 20) - m_panel->points()[size_t(i)].y));
+    QVERIFY(worst > 1e-3);
+  }
+
+  void mouseAddsMovesAndRemovesPoints()
+  {
+    RegressionPlayground* pg = m_panel->playground();
+    const int before = m_panel->pointCount();
+    const int builds = m_panel->buildCount();
+    // Click on empty space between two points, low in the plot: a point is added on the target.
+    const double x = 2.5 / 32;
+    const QPoint empty = toPixel(pg, x, pg->data().yMin + 0.05 * (pg->data().yMax - pg->data().yMin));
+    QCOMPARE(pg->pointAt(empty), -1);
+    QTest::mouseClick(pg, Qt::LeftButton, Qt::NoModifier, empty);
+    QCOMPARE(m_panel->pointCount(), before + 1);
+    const TrainingPoint added = m_panel->points().back();
+    QVERIFY(std::abs(added.x - x) < 0.01);
+    QVERIFY(std::abs(added.y - presetTargetValue(TargetPreset::SumOfSines, added.x)) < 1e-12);
+    QVERIFY(m_panel->isBusy());
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->buildCount() > builds);
+    QCOMPARE(m_panel->dynamics()->trainSize(), Eigen::Index(before + 1));
+
+    // Shift+click: at the clicked height.
+    const double yClick = pg->data().yMin + 0.1 * (pg->data().yMax - pg->data().yMin);
+    QTest::mouseClick(pg, Qt::LeftButton, Qt::ShiftModifier, toPixel(pg, 4.5 / 32, yClick));
+    QCOMPARE(m_panel->pointCount(), before + 2);
+    QVERIFY(std::abs(m_panel->points().back().y - yClick) < 0.02 * (pg->data().yMax - pg->data().yMin));
+    QVERIFY(!m_panel->points().back().onTarget);
+    QVERIFY(waitIdle(m_panel.get()));
+
+    // Right click on a point removes it.
+    const TrainingPoint last = m_panel->points().back();
+    QTest::mouseClick(pg, Qt::RightButton, Qt::NoModifier, toPixel(pg, last.x, last.y));
+    QCOMPARE(m_panel->pointCount(), before + 1);
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->dynamics()->trainSize(), Eigen::Index(before + 1));
+
+    // Select with a click, remove with Delete.
+    const TrainingPoint first = m_panel->points().front();
+    QTest::mouseClick(pg, Qt::LeftButton, Qt::NoModifier, toPixel(pg, first.x, first.y));
+    QCOMPARE(pg->selectedPoint(), 0);
+    QCOMPARE(m_panel->pointCount(), before + 1); // a click on a point does not add one
+    QTest::keyClick(pg, Qt::Key_Delete);
+    QCOMPARE(m_panel->pointCount(), before);
+    QVERIFY(waitIdle(m_panel.get()));
+
+    // Drag a point along the target.
+    const TrainingPoint p3 = m_panel->points()[3];
+    const QPoint from = toPixel(pg, p3.x, p3.y);
+    const QPoint to = toPixel(pg, p3.x + 0.012, p3.y);
+    QTest::mousePress(pg, Qt::LeftButton, Qt::NoModifier, from);
+    QTest::mouseMove(pg, from + QPoint(3, 0));
+    QTest::mouseMove(pg, to);
+    QTest::mouseRelease(pg, Qt::LeftButton, Qt::NoModifier, to);
+    QVERIFY2(std::abs(m_panel->points()[3].x - (p3.x + 0.012)) < 0.004,
+             qPrintable(QStringLiteral("dragged point at x = %1").arg(m_panel->points()[3].x)));
+    QVERIFY(std::abs(m_panel->points()[3].y - presetTargetValue(TargetPreset::SumOfSines, m_panel->points()[3].x)) < 1e-12);
+    QVERIFY(waitIdle(m_panel.get()));
+  }
+
+  void presetsSwitch()
+  {
+    const Eigen::VectorXd sinesMean = m_panel->prediction().mean;
+    const int builds = m_panel->buildCount();
+    m_panel->targetCombo()->setCurrentIndex(int(TargetPreset::Step));
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->targetPreset(), TargetPreset::Step);
+    QVERIFY(m_panel->buildCount() > builds);
+    for (const TrainingPoint& p : m_panel->points()) QCOMPARE(std::abs(p.y), 1.0);
+    QCOMPARE(m_panel->targetValues()(0), -1.0);
+    QCOMPARE(m_panel->targetValues()(kDynamicsTestPoints - 1), 1.0);
+    QVERIFY((m_panel->prediction().mean - sinesMean).norm() > 0.1 * sinesMean.norm());
+
+    // User-drawn starts from the current curve; a drag on empty space redraws part of it.
+    m_panel->targetCombo()->setCurrentIndex(int(TargetPreset::UserDrawn));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->playground()->drawingEnabled());
+    QCOMPARE(m_panel->targetValues()(0), -1.0);
+    RegressionPlayground* pg = m_panel->playground();
+    const int buildsBefore = m_panel->buildCount();
+    // A horizontal stroke at y = 0 from x = 0.2 to 0.4, drawn between the points (y = ±1).
+    const QPoint a = toPixel(pg, 0.2, 0.0), b = toPixel(pg, 0.4, 0.0);
+    QTest::mousePress(pg, Qt::LeftButton, Qt::NoModifier, a);
+    for (int i = 1; i <= 10; ++i) QTest::mouseMove(pg, a + (b - a) * i / 10);
+    QTest::mouseRelease(pg, Qt::LeftButton, Qt::NoModifier, b);
+    QVERIFY(std::abs(m_panel->targetValues()(int(0.3 * kDynamicsTestPoints))) < 0.02);
+    QCOMPARE(m_panel->targetValues()(int(0.1 * kDynamicsTestPoints)), -1.0);
+    // Points on the target follow it.
+    for (const TrainingPoint& p : m_panel->points())
+      if (p.x > 0.22 && p.x < 0.38) QVERIFY(std::abs(p.y) < 0.02);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->buildCount() > buildsBefore);
+    keepFigure(m_panel.get(), QStringLiteral("dynamics_drawn.png"));
+
+    m_panel->targetCombo()->setCurrentIndex(int(TargetPreset::SumOfSines));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(!m_panel->playground()->drawingEnabled());
+    QVERIFY((m_panel->prediction().mean - sinesMean).norm() < 1e-9 * sinesMean.norm());
+  }
+
+  void highFrequencyModesDecayLast()
+  {
+    const ModeResidualData& d = m_panel->residualData();
+    const int shown = int(d.cycles.size());
+    QVERIFY(shown >= 2);
+    // Eigenvalues decrease and the frequency of the eigenvectors increases with the mode index.
+    for (int k = 1; k < shown; ++k) QVERIFY(d.eigenvalues[size_t(k)] <= d.eigenvalues[size_t(k - 1)]);
+    QVERIFY(d.cycles.front() < d.cycles.back());
+    // Among the modes the target excites, the highest-frequency one decays after the lowest.
+    int low = -1, high = -1;
+    for (int k = 0; k < shown; ++k) {
+      if (d.residuals[size_t(k)](0) < 1e-6) continue; // not in the target
+      if (low < 0 || d.cycles[size_t(k)] < d.cycles[size_t(low)]) low = k;
+      if (high < 0 || d.cycles[size_t(k)] > d.cycles[size_t(high)]) high = k;
+    }
+    QVERIFY(low >= 0 && high >= 0);
+    QVERIFY(d.cycles[size_t(high)] > d.cycles[size_t(low)]);
+    const double tLow = halfLife(d.times, d.residuals[size_t(low)]), tHigh = halfLife(d.times, d.residuals[size_t(high)]);
+    qInfo("mode %d (≈%g cycles) halves at t = %g; mode %d (≈%g cycles) at t = %g", low + 1, d.cycles[size_t(low)], tLow,
+          high + 1, d.cycles[size_t(high)], tHigh);
+    QVERIFY(tHigh > 2.0 * tLow);
+    // The bars follow the slider: everything left at t ≈ 0, nothing at t = ∞.
+    m_panel->setTime(1e-3);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->residualData().remaining[size_t(low)] > 0.9);
+    m_panel->setTime(kTimeInfinity);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->residualData().remaining[size_t(high)] < 1e-6);
+  }
+
+  void gradientDescent()
+  {
+    const double etaMax = m_panel->build().maxStableRate;
+    m_panel->setTime(kTimeInfinity);
+    QVERIFY(waitIdle(m_panel.get()));
+    const Eigen::VectorXd limit = m_panel->prediction().mean;
+    m_panel->setGradientDescent(true);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY((m_panel->prediction().mean - limit).norm() < 1e-9 * limit.norm()); // stable GD has the flow's limit
+    m_panel->setTime(10.0);
+    QVERIFY(waitIdle(m_panel.get()));
+    const double eta = 0.5 * etaMax; // the default step
+    const long long steps = std::llround(m_panel->time() / eta);
+    const Prediction gd = m_panel->dynamics()->testGd(eta, steps);
+    QVERIFY((m_panel->prediction().mean - gd.mean).norm() < 1e-6 * gd.mean.norm());
+    // Too large a step diverges: reported, no crash, nothing non-finite drawn.
+    m_panel->setGradientDescent(true, 3.0 * etaMax);
+    m_panel->setTime(1e6);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(!m_panel->playground()->data().warning.isEmpty());
+    keepFigure(m_panel.get(), QStringLiteral("dynamics_gd_diverges.png"));
+    QVERIFY(m_panel->playground()->grab().toImage().width() > 0);
+    m_panel->setGradientDescent(false);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->playground()->data().warning.isEmpty());
+    QVERIFY(m_panel->prediction().mean.allFinite());
+  }
+
+  void playSweepsTime()
+  {
+    m_panel->setTime(1e-3);
+    QVERIFY(waitIdle(m_panel.get()));
+    const int start = m_panel->timeSlider()->value();
+    m_panel->setPlaying(true);
+    QTest::qWait(400);
+    m_panel->setPlaying(false);
+    QVERIFY(m_panel->timeSlider()->value() > start + 20);
+    QVERIFY(waitIdle(m_panel.get()));
+  }
+
+  void largeTrainingSetsEvaluateOffThread()
+  {
+    m_panel->setSampling(256, true, 7);
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->dynamics()->trainSize(), Eigen::Index(256));
+    const Eigen::VectorXd before = m_panel->prediction().mean;
+    qInfo("one evaluation on 256 points × %d test points: %.2f ms (%s)", kDynamicsTestPoints, m_panel->lastEvaluationMs(),
+          m_panel->lastEvaluationMs() < 5.0 ? "GUI thread" : "off-thread");
+    m_panel->setSyncEvaluationLimitMs(0.0); // as if one evaluation were too slow for the GUI thread
+    for (double t : {1e-2, 1e-1, 1.0, 1e2}) m_panel->setTime(t); // a quick drag: coalesced to the newest t
+    QVERIFY(waitIdle(m_panel.get()));
+    const Eigen::VectorXd expected = m_panel->dynamics()->test(m_panel->time()).mean;
+    QVERIFY((m_panel->prediction().mean - expected).norm() <= 1e-12 * expected.norm());
+    QVERIFY((m_panel->prediction().mean - before).norm() > 1e-3 * before.norm());
+    QCOMPARE(m_panel->time(), DynamicsPanel::timeForSliderPosition(DynamicsPanel::sliderPositionForTime(1e2)));
+  }
+
+  void exportsFiguresAndData()
+  {
+    QTemporaryDir dir;
+    QString err;
+    const QString png = dir.filePath(QStringLiteral("dyn.png")), svg = dir.filePath(QStringLiteral("dyn.svg"));
+    const QString csv = dir.filePath(QStringLiteral("dyn.csv")), npy = dir.filePath(QStringLiteral("dyn.npy"));
+    QVERIFY2(m_panel->exportView(png, &err), qPrintable(err));
+    QVERIFY2(m_panel->exportView(svg, &err), qPrintable(err));
+    QVERIFY2(m_panel->exportView(csv, &err), qPrintable(err));
+    QVERIFY2(m_panel->exportView(npy, &err), qPrintable(err));
+    QImage img(png);
+    QVERIFY(!img.isNull());
+    QVERIFY2(distinctColours(img) > 60, "exported figure looks blank");
+    QFile svgFile(svg);
+    QVERIFY(svgFile.open(QIODevice::ReadOnly));
+    QVERIFY(svgFile.readAll().contains("<svg"));
+    const Eigen::MatrixXd data = readCsvMatrix(csv.toStdString());
+    QCOMPARE(data.rows(), Eigen::Index(kDynamicsTestPoints));
+    QCOMPARE(data.cols(), Eigen::Index(4));
+    QVERIFY((data.col(0) - dynamicsTestGrid()).norm() < 1e-12);
+    QVERIFY((data.col(2) - m_panel->prediction().mean).norm() < 1e-12 * (1 + data.col(2).norm()));
+    QVERIFY((data.col(3) - m_panel->prediction().variance).norm() < 1e-12 * (1 + data.col(3).norm()));
+    QVERIFY((readNpyMatrix(npy.toStdString()) - data).norm() < 1e-12 * data.norm());
+    // For a person to look at: NTK_DYNAMICS_EXPORT_DIR=/some/dir keeps a copy of the figure.
+    if (const QString keep = qEnvironmentVariable("NTK_DYNAMICS_EXPORT_DIR"); !keep.isEmpty()) {
+      QVERIFY(m_panel->exportView(QDir(keep).filePath(QStringLiteral("dynamics.png")), &err));
+      QVERIFY(m_panel->exportView(QDir(keep).filePath(QStringLiteral("dynamics.svg")), &err));
+    }
+    QVERIFY(!m_panel->exportView(dir.filePath(QStringLiteral("dyn.txt")), &err));
+    QVERIFY(err.contains(QStringLiteral("txt")));
+    // The synchronous path the headless demo uses paints the same figure.
+    QVERIFY(m_panel->computeNow(&err));
+    QImage fig(900, 400, QImage::Format_ARGB32);
+    {
+      QPainter p(&fig);
+      m_panel->paintFigure(p, QRectF(0, 0, 900, 400));
+    }
+    QVERIFY(distinctColours(fig) > 30);
+    DynamicsFigure headless;
+    QVERIFY(computeDynamicsFigure(m_doc->network(), DynamicsFigureOptions{}, &headless, &err));
+    QCOMPARE(headless.regression.mean.size(), Eigen::Index(kDynamicsTestPoints));
+  }
+
+  void networksWithoutA1dVersionShowAMessage()
+  {
+    Network net = Network::defaultNetwork(2);
+    net.encoding.kind = EncodingKind::Fourier;
+    net.encoding.B = Eigen::MatrixXd::Random(8, 2) * 3.0;
+    QVERIFY(m_doc->replace(net, QStringLiteral("fourier 2-D")));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(!m_panel->unavailableReason().isEmpty());
+    QVERIFY(m_panel->unavailableReason().contains(QStringLiteral("fourier")));
+    auto* message = m_panel->findChild<QLabel*>(QStringLiteral("dynamicsMessage"));
+    QVERIFY(message && message->isVisible());
+    QVERIFY(!m_panel->playground()->isVisible());
+    QTemporaryDir dir;
+    QString err;
+    QVERIFY(!m_panel->exportView(dir.filePath(QStringLiteral("x.csv")), &err));
+    QVERIFY(!err.isEmpty());
+    QVERIFY2(m_panel->exportView(dir.filePath(QStringLiteral("x.png")), &err), qPrintable(err)); // the message as a figure
+    QVERIFY(!m_panel->computeNow(&err));
+    QTest::mouseClick(m_panel.get(), Qt::LeftButton); // nothing to click: no crash
+
+    // A 2-D Gaussian encoding has a 1-D copy (B re-sampled): computed, with a note.
+    net.encoding.kind = EncodingKind::Gaussian;
+    net.encoding.features = 64;
+    net.encoding.sigma = 3.0;
+    QVERIFY(m_doc->replace(net, QStringLiteral("gaussian 2-D")));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->unavailableReason().isEmpty());
+    QVERIFY(m_panel->networkNote().contains(QStringLiteral("input_dim = 1")));
+    QVERIFY(m_panel->playground()->isVisible());
+    QVERIFY(m_panel->prediction().mean.allFinite());
+  }
+
+  void registeredInTheMainWindow()
+  {
+    MainWindow window;
+    QVERIFY(window.panelNames().contains(QStringLiteral("dynamics")));
+    QVERIFY(window.showPanel(QStringLiteral("dynamics")));
+    window.resize(1400, 850);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.waitUntilIdle(60000));
+    auto* panel = qobject_cast<DynamicsPanel*>(window.currentPanel());
+    QVERIFY(panel);
+    QVERIFY(panel->prediction().mean.allFinite());
+    QCOMPARE(panel->prediction().mean.size(), Eigen::Index(kDynamicsTestPoints));
+  }
+
+private:
+  std::unique_ptr<NetworkDocument> m_doc;
+  std::unique_ptr<DynamicsPanel> m_panel;
+};
+
+QTEST_MAIN(TestDynamicsPanel)
+#include "test_dynamics_panel.moc"

@@ -1,0 +1,97 @@
+// RegressionPlayground — the interactive 1-D regression plot of the dynamics view, drawn with QPainter
+// (crisp at any device pixel ratio, same look as FigurePainter's figures).
+// In: RegressionPlotData — the test grid x (n), the target curve, the prediction at time t (mean,
+// variance → ±2σ band), the t = ∞ mean (dashed), the training points, a fixed y range.
+// Out: the painted plot; edit requests from mouse and keyboard as signals (the owner changes its
+// points and calls setData again):
+//   left click on empty space      → addPointRequested(x, y, atClickY = Shift held)
+//   left drag of a point           → pointDragged(index, x, y, free = Shift held), then pointDragFinished
+//   right click on a point, Delete → removePointRequested(index)
+//   left drag on empty space while drawing is enabled → targetStrokeFinished(stroke, data coordinates)
+// paintRegressionFigure paints the same plot into any QPainter (export, headless demo).
+#pragma once
+#include <vector>
+
+#include <Eigen/Dense>
+#include <QPointF>
+#include <QRectF>
+#include <QString>
+#include <QWidget>
+
+class QPainter;
+
+namespace ntk::gui {
+
+struct RegressionPlotData {
+  Eigen::VectorXd x;         ///< test grid, n (ascending)
+  Eigen::VectorXd target;    ///< target on the grid, n (empty: none)
+  Eigen::VectorXd mean;      ///< μ_t on the grid, n (empty: not computed)
+  Eigen::VectorXd variance;  ///< σ²_t on the grid, n (empty: no band)
+  Eigen::VectorXd limitMean; ///< μ_∞ on the grid, n (empty: not drawn)
+  std::vector<QPointF> points; ///< training points (x, y)
+  double yMin = -2.0, yMax = 2.0; ///< fixed y range (stable while t changes)
+  QString title;
+  QString meanName = QStringLiteral("mean f_t"), bandName = QStringLiteral("±2σ_t"),
+          limitName = QStringLiteral("t = ∞"), targetName = QStringLiteral("target");
+  QString warning;           ///< drawn in red inside the plot (e.g. GD diverges)
+  QString message;           ///< non-empty: drawn instead of the plot
+  int selectedPoint = -1;
+  std::vector<QPointF> stroke; ///< a target stroke being drawn (data coordinates)
+};
+
+/// The plot area inside `rect` when the font size is `em` pixels (painting and hit tests agree on it).
+QRectF regressionPlotArea(const QRectF& rect, double em);
+/// Paints title, axes, band, curves, points and legend into `rect`.
+void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& data, double em);
+
+class RegressionPlayground : public QWidget {
+  Q_OBJECT
+
+public:
+  explicit RegressionPlayground(QWidget* parent = nullptr);
+
+  void setData(RegressionPlotData data);
+  const RegressionPlotData& data() const { return m_data; }
+  /// Left drags on empty space draw the target (the "user-drawn" preset).
+  void setDrawingEnabled(bool on) { m_drawing = on; }
+  bool drawingEnabled() const { return m_drawing; }
+
+  /// Widget pixel of a data point, and back (for tests and hit testing).
+  QPointF dataToPixel(double x, double y) const;
+  QPointF pixelToData(const QPointF& pixel) const;
+  QRectF plotArea() const;
+  /// Index of the training point within grab distance of `pixel`, or −1.
+  int pointAt(const QPointF& pixel) const;
+  int selectedPoint() const { return m_data.selectedPoint; }
+
+  QSize sizeHint() const override { return {600, 380}; }
+  QSize minimumSizeHint() const override { return {240, 180}; }
+
+signals:
+  void addPointRequested(double x, double y, bool atClickY);
+  void pointDragged(int index, double x, double y, bool free);
+  void pointDragFinished(int index);
+  void removePointRequested(int index);
+  void targetStrokeFinished(const std::vector<QPointF>& stroke);
+
+protected:
+  void paintEvent(QPaintEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void leaveEvent(QEvent* event) override;
+
+private:
+  double em() const;
+  QPointF clampedData(const QPointF& pixel) const;
+
+  RegressionPlotData m_data;
+  bool m_drawing = false;
+  int m_dragIndex = -1;
+  bool m_pressedOnEmpty = false;
+  bool m_moved = false;
+  QPointF m_pressPixel;
+};
+
+} // namespace ntk::gui
