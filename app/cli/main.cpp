@@ -22,6 +22,7 @@
 #include "core/util/MatrixIO.h"
 #include "core/util/MemoryEstimate.h"
 #include "core/util/SeededNormal.h"
+#include "core/util/SymmetricEigen.h"
 #include "app/cli/CliCommands.h"
 
 namespace {
@@ -169,7 +170,10 @@ int main(int argc, char** argv)
 
   std::unique_ptr<tbb::global_control> limit;
   const int used = threads > 0 ? threads : tbb::info::default_concurrency();
-  if (threads > 0) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+  if (threads > 0) {
+    limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+    ntk::setDenseSolverThreads(threads); // LAPACK (OpenBLAS) runs its own threads
+  }
 
   try {
     if (*kernel) return runKernel(ko);

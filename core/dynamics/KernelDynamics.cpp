@@ -1,6 +1,6 @@
 // KernelDynamics.cpp — the linearised training dynamics and NNGP / NTK-GP posterior of KernelDynamics.h.
 // In: the Grams (computed here from a Network, or given), targets Y, a relative ridge.
-// Out: one eigendecomposition Θ(X,X) + ridge = V diag(θ) Vᵀ and the products P = Θ(x,X)V, Q = K(x,X)V,
+// Out: one eigendecomposition (LAPACK, util/SymmetricEigen) Θ(X,X) + ridge = V diag(θ) Vᵀ and the products P = Θ(x,X)V, Q = K(x,X)V,
 // C = VᵀK(X,X)V, c = Vᵀ(Y − f_0(X)), from which every time t costs only diagonal scalings and one
 // n·m² product (the variance). The big products run over row blocks with oneTBB (Eigen itself is
 // single-threaded here).
@@ -17,6 +17,7 @@
 
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
+#include "core/util/SymmetricEigen.h"
 
 namespace ntk {
 
@@ -201,12 +202,9 @@ void KernelDynamics::initialise(DynamicsGrams grams, const Eigen::VectorXd& Y, d
     Eigen::MatrixXd regularised = thetaTrain;
     regularised.diagonal().array() += ridgeAbs_;
     grams.thetaTrain.resize(0, 0); // Θ(X,X) = V diag(θ − ridge) Vᵀ from here on
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(regularised, Eigen::ComputeEigenvectors);
-    if (solver.info() != Eigen::Success)
-      throw NumericalError("the eigendecomposition of Θ(X,X) did not converge (is the Gram finite?)");
-    // Eigen sorts increasing; the modes are reported decreasing.
-    theta_ = solver.eigenvalues().reverse();
-    vectors_ = solver.eigenvectors().rowwise().reverse();
+    SymmetricEigen eig = symmetricEigen(std::move(regularised), 0, true); // decreasing, as the modes are reported
+    theta_ = std::move(eig.values);
+    vectors_ = std::move(eig.vectors);
   }
   job.report(0.5);
   job.checkCancelled();

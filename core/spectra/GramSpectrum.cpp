@@ -17,6 +17,7 @@
 
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
+#include "core/util/SymmetricEigen.h"
 #include "core/util/SeededNormal.h"
 
 namespace ntk {
@@ -72,16 +73,13 @@ GramSpectrum denseSpectrum(const Eigen::MatrixXd& K, int top, bool vectors)
 {
   const Eigen::Index m = K.rows();
   const Eigen::Index count = (top <= 0 || top > m) ? m : Eigen::Index(top);
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(K, vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
-  if (solver.info() != Eigen::Success)
-    throw NumericalError("Gram spectrum: the dense eigensolver did not converge (m = " + std::to_string(m) + ")");
+  SymmetricEigen eig = symmetricEigen(K, count, vectors); // LAPACK: decreasing already
   GramSpectrum s;
   s.m = m;
   s.lanczos = false;
-  // Eigen returns ascending order; keep the top `count`, decreasing.
-  s.eigenvalues = solver.eigenvalues().tail(count).reverse() / double(m);
+  s.eigenvalues = eig.values / double(m);
   if (vectors) {
-    s.eigenvectors = solver.eigenvectors().rightCols(count).rowwise().reverse();
+    s.eigenvectors = std::move(eig.vectors);
     fixSigns(s.eigenvectors);
   }
   return s;
