@@ -1,7 +1,8 @@
 // test_cli_dynamics — `ntk-cli dynamics` as a user scripts it: the output has one row per test point and a
 // (mean, variance) column pair per time; t = 0 is the prior (0, K(x,x)); t = inf equals kernel (ridge)
 // regression on Grams written by `ntk-cli kernel`; --gd-lr equals the explicit gradient-descent iteration;
-// .npy output and --threads work; bad input gives exit 2 and one line naming the problem.
+// .npy output and --threads work; bad input gives exit 2, one line naming the problem and no output file.
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -181,8 +182,10 @@ private slots:
   {
     QFETCH(QStringList, args);
     QFETCH(QString, mustContain);
+    QFile::remove(qpath("o.csv"));
     const Run r = runCli(args);
     QCOMPARE(r.code, 2);
+    QVERIFY(!QFile::exists(qpath("o.csv"))); // refused before anything is written (gd overflow included)
     QVERIFY2(r.err.trimmed().count(QLatin1Char('\n')) == 0, qPrintable(r.err));
     QVERIFY2(r.err.contains(mustContain), qPrintable(r.err));
     QVERIFY2(QString(r.err).remove(m_dir.path()).size() < 150, qPrintable(r.err));

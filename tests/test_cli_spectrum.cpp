@@ -1,8 +1,9 @@
 // `ntk-cli spectrum` as a user scripts it (CONVENTIONS §5): the sphere table reproduces the closed
 // forms of the bias-free 2-layer ReLU NTK on S¹ (exact zeros included), --fit prints the exponents,
 // the periodic grid equals the eigenvalues of the Gram matrix that `ntk-cli kernel` writes, the points
-// domain equals Eigen's eigenvalues of K/m, eigenfunctions come with their coordinates, and bad input
-// gives one line and exit 2.
+// domain equals Eigen's eigenvalues of K/m, eigenfunctions come with their coordinates (a 2-D grid row k
+// gives the whole eigenspace of table row k), and bad input — options of another domain, sizes beyond
+// memory included — gives one line, exit 2 and no file.
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -14,6 +15,7 @@
 
 #include "CliRun.h"
 #include "TestUtil.h"
+#include "core/kernels/NtkGram.h"
 #include "core/network/NetworkJson.h"
 #include "core/util/MatrixIO.h"
 
@@ -208,6 +210,25 @@ private slots:
       QVERIFY(std::abs(G(i, 1) - std::sqrt(2.0) * std::cos(2 * M_PI * 3 * G(i, 0))) < 1e-12);
       QVERIFY(std::abs(G(i, 2) - std::sqrt(2.0) * std::sin(2 * M_PI * 3 * G(i, 0))) < 1e-12);
     }
+    // 2-D grid: --eigenfunction k is row k of the table: multiplicity(k) columns, each an eigenvector of
+    // the Gram K/m with that row's λ.
+    const int n = 12;
+    QCOMPARE(runCli({"spectrum", "--net", qpath("grid2.json"), "--domain", "grid", "--grid", QString::number(n), "--out",
+                     qpath("g2.csv")}).code, 0);
+    const Eigen::MatrixXd table = readMatrix(path("g2.csv"));
+    const Network net2 = loadNetwork(path("grid2.json"));
+    for (int k : {1, 2, 5}) {
+      const auto e = runCli({"spectrum", "--net", qpath("grid2.json"), "--domain", "grid", "--grid", QString::number(n),
+                             "--eigenfunction", QString::number(k), "--out", qpath("e2.csv")});
+      QVERIFY2(e.code == 0, qPrintable(e.err));
+      const Eigen::MatrixXd E = readMatrix(path("e2.csv"));
+      QCOMPARE(E.rows(), Eigen::Index(n * n));
+      QCOMPARE(E.cols(), Eigen::Index(2 + table(k, 2)));
+      const Eigen::MatrixXd K = kernelMatrix(net2, E.leftCols(2), nullptr, KernelKind::Ntk) / double(n * n);
+      const Eigen::MatrixXd F = E.rightCols(E.cols() - 2);
+      QVERIFY2((K * F - table(k, 1) * F).cwiseAbs().maxCoeff() < 1e-10 * table(0, 1), qPrintable(QString::number(k)));
+      QVERIFY((F.transpose() * F / double(n * n) - Eigen::MatrixXd::Identity(F.cols(), F.cols())).cwiseAbs().maxCoeff() < 1e-12);
+    }
   }
 
   void badInputGivesOneLineAndExitTwo_data()
@@ -231,6 +252,21 @@ private slots:
         << QStringList{"spectrum", "--net", qpath("relu2.json"), "--kmax", "-1", "--out", out} << "--kmax must be >= 0";
     QTest::newRow("bad domain")
         << QStringList{"spectrum", "--net", qpath("relu2.json"), "--domain", "torus", "--out", out} << "torus";
+    QTest::newRow("kmax on the grid")
+        << QStringList{"spectrum", "--net", qpath("grid1.json"), "--domain", "grid", "--kmax", "10", "--out", out} << "--kmax";
+    QTest::newRow("kmax with eigenfunction")
+        << QStringList{"spectrum", "--net", qpath("relu2.json"), "--eigenfunction", "2", "--kmax", "10", "--out", out} << "--kmax";
+    QTest::newRow("grid on the sphere")
+        << QStringList{"spectrum", "--net", qpath("relu2.json"), "--grid", "64", "--out", out} << "--grid";
+    QTest::newRow("2-D eigenfunction beyond the table")
+        << QStringList{"spectrum", "--net", qpath("grid2.json"), "--domain", "grid", "--grid", "4", "--eigenfunction", "16",
+                       "--out", out} << "rows of the 2-D grid table";
+    QTest::newRow("1-D eigenfunction above the Nyquist frequency")
+        << QStringList{"spectrum", "--net", qpath("grid1.json"), "--domain", "grid", "--grid", "8", "--eigenfunction", "5",
+                       "--out", out} << "grid/2";
+    QTest::newRow("eigenfunction table beyond memory")
+        << QStringList{"spectrum", "--net", qpath("relu3_s2.json"), "--eigenfunction", "100000", "--grid", "100000",
+                       "--out", out} << "eigenfunctions of degree 100000";
     QTest::newRow("eigenfunction on S^3")
         << QStringList{"spectrum", "--net", qpath("relu_s3.json"), "--eigenfunction", "1", "--out", out} << "d = 2 and 3";
   }

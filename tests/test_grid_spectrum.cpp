@@ -1,14 +1,18 @@
 // test_grid_spectrum — Mercer spectra on periodic grids by FFT (core/spectra/GridSpectrum).
 // Checks: FFT eigenvalues equal the dense Gram eigenvalues of K/m to 1e-10 of the largest (d = 1 and 2; basic,
 // integer fourier and integer positional encodings; NTK and NNGP); the returned real eigenfunctions satisfy
-// (K/m) f = λ_ν f on the grid; table rows, orderings and multiplicities add up; gridIsPeriodic refuses
+// (K/m) f = λ_ν f on the grid; table rows, orderings and multiplicities add up, and the 2-D rows, the
+// order and the eigenspaces share one grouping (each row's basis spans an eigenspace of the dense Gram);
+// transforms planned from many threads at once agree; gridIsPeriodic refuses
 // none / gaussian / non-integer positional with a reason; bad sizes and rows are refused.
 // Also prints the median time of the circle m = 1024, 4-layer ReLU, basic encoding (not asserted).
 #include <QtTest>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "TestUtil.h"
 #include "core/kernels/NtkGram.h"
@@ -185,6 +189,83 @@ private slots:
     QCOMPARE(s.frequency(order[0], 1), 0);
     for (size_t i = 1; i < order.size(); ++i)
       QVERIFY(s.eigenvalues(order[i]) <= s.eigenvalues(order[i - 1]) + 1e-12 * s.eigenvalues(order[0]));
+  }
+
+  void rowsOrderAndEigenspacesShareOneGrouping_data()
+  {
+    QTest::addColumn<int>("n");
+    QTest::newRow("n = 12") << 12;
+    QTest::newRow("n = 9") << 9;
+  }
+  void rowsOrderAndEigenspacesShareOneGrouping()
+  {
+    QFETCH(int, n);
+    Eigen::MatrixXd B(3, 2);
+    B << 1, 0, 0, 1, 1, 1; // the oblique row breaks the square's symmetry: groups of 1, 2 and 4
+    const Network net = gridNet(2, fourier(B));
+    const GridSpectrum s = periodicGridSpectrum(net, KernelKind::Ntk, n);
+    const std::vector<SpectrumRow> rows = gridSpectrumRows(s);
+    const std::vector<std::vector<int>> groups = gridEigenGroups(s);
+    const std::vector<int> order = gridOrderByEigenvalue(s);
+    QCOMPARE(groups.size(), rows.size());
+    // The groups, concatenated, are the order.
+    std::vector<int> concatenated;
+    for (const auto& g : groups) concatenated.insert(concatenated.end(), g.begin(), g.end());
+    QVERIFY(concatenated == order);
+    // λ(ν) = λ(−ν) bit for bit.
+    for (Eigen::Index i = 0; i < s.eigenvalues.size(); ++i) {
+      const Eigen::Index r = i / n, c = i % n, j = ((n - r) % n) * n + (n - c) % n;
+      QCOMPARE(s.eigenvalues(i), s.eigenvalues(j));
+      for (int a = 0; a < 2; ++a) QCOMPARE((s.frequency(i, a) + s.frequency(j, a)) % n, 0); // j is −ν
+    }
+    const Eigen::MatrixXd V = periodicGridPoints(2, n);
+    const Eigen::MatrixXd G = kernelMatrix(net, V, nullptr, KernelKind::Ntk) / double(n * n);
+    const double top = rows[0].lambda;
+    Eigen::MatrixXd all(n * n, 0);
+    for (size_t k = 0; k < rows.size(); ++k) {
+      QCOMPARE(rows[k].multiplicity, double(groups[k].size()));
+      const Eigen::MatrixXd F = gridEigenspace(s, long(k));
+      // One basis function per eigenvalue of the row, orthonormal (unit mean square), eigenvectors with λ_k.
+      QCOMPARE(F.cols(), Eigen::Index(groups[k].size()));
+      const Eigen::MatrixXd gram = F.transpose() * F / double(n * n);
+      QVERIFY((gram - Eigen::MatrixXd::Identity(F.cols(), F.cols())).cwiseAbs().maxCoeff() < 1e-12);
+      QVERIFY2((G * F - rows[k].lambda * F).cwiseAbs().maxCoeff() < 1e-10 * top, qPrintable(QString::number(k)));
+      all.conservativeResize(Eigen::NoChange, all.cols() + F.cols());
+      all.rightCols(F.cols()) = F;
+    }
+    // Together the eigenspaces are a basis of the whole grid.
+    QCOMPARE(all.cols(), Eigen::Index(n * n));
+    QVERIFY((all.transpose() * all / double(n * n) - Eigen::MatrixXd::Identity(n * n, n * n)).cwiseAbs().maxCoeff() < 1e-11);
+    QVERIFY_THROWS_EXCEPTION(InputError, gridEigenspace(s, long(rows.size())));
+    QVERIFY_THROWS_EXCEPTION(InputError, gridEigenspace(s, -1));
+    // 1-D: row k is ±k (one column at 0 and at the Nyquist frequency).
+    const GridSpectrum s1 = periodicGridSpectrum(gridNet(1, basic()), KernelKind::Ntk, 10);
+    QCOMPARE(gridEigenspace(s1, 0).cols(), Eigen::Index(1));
+    QCOMPARE(gridEigenspace(s1, 3).cols(), Eigen::Index(2));
+    QCOMPARE(gridEigenspace(s1, 5).cols(), Eigen::Index(1));
+    QVERIFY((gridEigenspace(s1, 3) - gridEigenfunctions(s1, Eigen::VectorXi::Constant(1, 3))).isZero(0.0));
+  }
+
+  // FFTW's planner is not thread-safe: many threads planning at once must still give the serial result.
+  void concurrentTransformsAgree()
+  {
+    Eigen::VectorXd row1(96), row2(20 * 20);
+    for (Eigen::Index j = 0; j < row1.size(); ++j) row1(j) = std::exp(std::cos(2 * kPi * double(j) / 96.0));
+    for (Eigen::Index j = 0; j < row2.size(); ++j)
+      row2(j) = std::exp(0.5 * std::cos(2 * kPi * double(j % 20) / 20.0) + std::cos(2 * kPi * double(j / 20) / 20.0));
+    const GridSpectrum ref1 = periodicGridSpectrumFromRow(row1, 1, 96), ref2 = periodicGridSpectrumFromRow(row2, 2, 20);
+    std::atomic<int> mismatches{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        for (int r = 0; r < 40; ++r) {
+          const bool two = (t + r) % 2 == 1;
+          const GridSpectrum s = two ? periodicGridSpectrumFromRow(row2, 2, 20) : periodicGridSpectrumFromRow(row1, 1, 96);
+          if (s.eigenvalues != (two ? ref2 : ref1).eigenvalues) ++mismatches;
+        }
+      });
+    for (auto& th : threads) th.join();
+    QCOMPARE(mismatches.load(), 0);
   }
 
   void eigenfunctionShapes()

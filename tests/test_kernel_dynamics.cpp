@@ -254,6 +254,30 @@ private slots:
     }
   }
 
+  // The per-mode residuals are those of train(t).mean, with ridge too (where the t = ∞ fit is not Y).
+  void modeResidualsAreTheTrainingResiduals()
+  {
+    for (double ridge : {0.0, 1e-2}) {
+      KernelDynamics dyn(s.net, KernelKind::Ntk, s.X, s.Y, s.x, ridge);
+      dyn.setInitialOutputs(0.2 * Eigen::VectorXd::LinSpaced(40, -1.0, 1.0), Eigen::VectorXd::Zero(30));
+      const Eigen::MatrixXd Vt = dyn.modeVectors().transpose();
+      const double scale = dyn.initialModeResiduals().cwiseAbs().maxCoeff();
+      const double t4 = 1.0 / dyn.modeEigenvalues()(4);
+      for (double t : {0.0, t4, 100.0 * t4, kTimeInfinity}) {
+        const Eigen::VectorXd direct = Vt * (dyn.trainMean(t) - s.Y);
+        const double err = (dyn.modeResiduals(t) - direct).cwiseAbs().maxCoeff() / scale;
+        QVERIFY2(err <= 1e-12, qPrintable(QString("ridge %1, t %2: %3").arg(ridge).arg(t).arg(err)));
+      }
+      const double eta = 0.5 * dyn.maxStableLearningRate();
+      for (long long steps : {0LL, 10LL, 5000LL}) {
+        const Eigen::VectorXd direct = Vt * (dyn.trainGd(eta, steps).mean - s.Y);
+        const double err = (dyn.modeResidualsGd(eta, steps) - direct).cwiseAbs().maxCoeff() / scale;
+        QVERIFY2(err <= 1e-12, qPrintable(QString("GD ridge %1, %2 steps: %3").arg(ridge).arg(steps).arg(err)));
+      }
+      if (ridge > 0.0) QVERIFY(dyn.modeResiduals(kTimeInfinity).cwiseAbs().maxCoeff() > 1e-6 * scale); // not Y
+    }
+  }
+
   // σ² ≥ 0 before clamping, and σ²_∞ = 0 on the training points without ridge.
   void varianceIsNonNegativeAndVanishesOnTrainingPoints_data()
   {
@@ -412,6 +436,21 @@ private slots:
     const Eigen::VectorXd r = dyn.modeResiduals(kTimeInfinity);
     QVERIFY(r.head(5).isZero(0.0));
     QVERIFY((r.tail(7) - dyn.initialModeResiduals().tail(7)).isZero(0.0));
+  }
+
+  // m = 1: one mode, θ = Θ(x_1,x_1); the t = ∞ mean is Θ(x,x_1) y_1 / θ and the residual decays as e^{−θt}.
+  void singleTrainingPoint()
+  {
+    const Eigen::MatrixXd X1 = s.X.topRows(1);
+    const Eigen::VectorXd Y1 = s.Y.head(1);
+    KernelDynamics dyn(s.net, KernelKind::Ntk, X1, Y1, s.x);
+    const double theta = s.thetaXX(0, 0);
+    QVERIFY(std::abs(dyn.modeEigenvalues()(0) - theta) <= 1e-14 * theta);
+    QCOMPARE(dyn.conditionNumber(), 1.0);
+    QVERIFY(maxAbsRel(dyn.test(kTimeInfinity).mean, s.thetaxX.col(0) * (Y1(0) / theta)) <= 1e-14);
+    QVERIFY(std::abs(dyn.modeResiduals(2.0)(0) - std::exp(-2.0 * theta) * dyn.initialModeResiduals()(0)) <=
+            1e-14 * std::abs(Y1(0)));
+    QVERIFY(std::abs(dyn.train(kTimeInfinity).variance(0)) <= 1e-12 * s.kXX(0, 0));
   }
 
   void badInputIsRefused()

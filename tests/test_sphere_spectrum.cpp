@@ -1,8 +1,9 @@
 // test_sphere_spectrum — Funk–Hecke eigenvalues on S^{d−1} (core/spectra/SphereSpectrum), real spherical
 // harmonics (SphericalHarmonics) and power-law fits (PowerLawFit).
 // Checks: multiplicities N(d,k) and c_d; the Gegenbauer recurrence against Chebyshev/Legendre; constant and
-// polynomial profiles give exact spectra; the bias-free 2-layer ReLU NTK on S¹ matches its closed forms
-// λ_0 = 3/(2π²), λ_1 = 1/8, λ_k = (k²+3)/(2π²(k²−1)²) (even k ≥ 2), 0 (odd k ≥ 3) to 1e-10 — and those closed
+// polynomial profiles give exact spectra; e^t matches its Bessel closed form on S^{d−1} for d = 2…41; the
+// bias-free 2-layer ReLU NTK on S¹ matches its closed forms λ_0 = 3/(2π²), λ_1 = 1/8,
+// λ_k = (k²+3)/(2π²(k²−1)²) (even k ≥ 2), 0 (odd k ≥ 3) to 1e-10 — and those closed
 // forms are themselves checked independently (composite Simpson on a hand-derived profile, and the eigenvalues
 // of a dense circle Gram solved by Eigen directly); with bias, NTK λ_k ~ k^{−d} and NNGP ~ k^{−(d+2)};
 // harmonics are orthonormal and are eigenfunctions (Funk–Hecke) on a lat-long grid; bad input is refused.
@@ -131,6 +132,29 @@ private slots:
     QVERIFY(kink.lambda.allFinite());
     QVERIFY(std::abs(kink.lambda(0) - 0.5) < 1e-6); // ½∫|t| dt = ½
     QVERIFY(kink.error(0) > 0.0 && kink.error(0) < 1e-5);
+  }
+
+  void exponentialProfileMatchesBessel()
+  {
+    // K(t) = e^t on S^{d−1}: λ_k = Γ(d/2) 2^{d/2−1} I_{k+d/2−1}(1) (the Gegenbauer expansion of e^{x·y});
+    // a non-polynomial check of c_d, the Gegenbauer normalisation and the θ rule for every d, and
+    // Σ_k N(d,k) λ_k = K(1) = e.
+    for (int d : {2, 3, 4, 5, 10, 41}) {
+      const SphereSpectrum s =
+          funkHeckeSpectrum([](const Eigen::VectorXd& t) { return Eigen::VectorXd(t.array().exp()); }, d, 30);
+      QVERIFY(s.converged);
+      double worst = 0.0, mercerSum = 0.0, zeroed = 0.0;
+      for (int k = 0; k <= 30; ++k) {
+        const double nu = k + d / 2.0 - 1.0;
+        const double ref = std::exp(std::lgamma(d / 2.0)) * std::pow(2.0, d / 2.0 - 1.0) * std::cyl_bessel_i(nu, 1.0);
+        worst = std::max(worst, std::abs(s.lambda(k) - ref));
+        mercerSum += s.multiplicity(k) * s.lambda(k);
+        if (s.lambda(k) == 0.0) zeroed += s.multiplicity(k) * s.floor; // below the floor: at most this is missing
+      }
+      QVERIFY2(worst <= 1e-12 * s.lambda(0), qPrintable(QString("d=%1: %2").arg(d).arg(worst / s.lambda(0))));
+      QVERIFY2(std::abs(mercerSum - std::exp(1.0)) <= 1e-13 + zeroed,
+               qPrintable(QString("d=%1: %2").arg(d).arg(mercerSum, 0, 'g', 17)));
+    }
   }
 
   void twoLayerReluClosedFormsAreRight()

@@ -3,6 +3,9 @@
 // In: nothing (subclasses take the NetworkDocument). Out: the interface MainWindow wires to its
 // status bar, progress bar, Cancel button, View menu and File ▸ Export, and that tests and
 // `--screenshot` wait on (isBusy / idle).
+// Contract: a panel that is not shown does not recompute on network edits — it marks itself stale
+// and recomputes when shown; MainWindow shows only the current panel's (and its upstream's)
+// status messages.
 #pragma once
 #include <QString>
 #include <QWidget>
@@ -24,6 +27,9 @@ public:
   virtual bool exportView(const QString& path, QString* error) = 0;
   /// The panel's figure painted without OpenGL (export and the headless demo).
   virtual void paintFigure(QPainter& p, const QRectF& rect) const = 0;
+  /// The panel whose result this one shows (e.g. the spectrum for the eigenfunctions), or null.
+  /// While this panel is current, the upstream panel's status messages are shown too.
+  virtual const AnalysisPanel* upstream() const { return nullptr; }
   /// File-dialog filter of what exportView accepts.
   virtual QString exportFilter() const
   {

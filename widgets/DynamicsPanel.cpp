@@ -240,6 +240,10 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
   connect(m_watcher, &QFutureWatcher<DynamicsBuild>::finished, this, &DynamicsPanel::onJobFinished);
   connect(m_evalWatcher, &QFutureWatcher<Evaluation>::finished, this, &DynamicsPanel::onEvaluationFinished);
   connect(m_doc, &NetworkDocument::changed, this, [this] {
+    if (!isVisible()) {
+      m_dirty = true; // hidden: rebuilt when shown
+      return;
+    }
     updateAvailability();
     scheduleRecompute();
   });
@@ -315,6 +319,14 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
     showPrediction();
     scheduleRecompute();
   });
+  m_dirty = true; // built when first shown
+}
+
+void DynamicsPanel::showEvent(QShowEvent* event)
+{
+  AnalysisPanel::showEvent(event);
+  if (!m_dirty) return;
+  updateAvailability();
   scheduleRecompute();
 }
 
@@ -503,6 +515,7 @@ void DynamicsPanel::updateAvailability()
 
 void DynamicsPanel::scheduleRecompute()
 {
+  m_dirty = false;
   m_pending = true;
   if (m_stop) m_stop->store(true); // a newer request cancels the older one
   m_coalesce->start();
@@ -510,6 +523,7 @@ void DynamicsPanel::scheduleRecompute()
 
 void DynamicsPanel::cancel()
 {
+  if (isBusy()) m_dirty = true; // the plots may be stale: rebuilt on the next show
   m_pending = false;
   m_coalesce->stop();
   m_evalPending = false;
@@ -605,6 +619,7 @@ bool DynamicsPanel::computeNow(QString* error)
   m_watcher->waitForFinished();
   m_evalWatcher->waitForFinished();
   m_evalPending = false;
+  m_dirty = false;
   updateAvailability();
   if (!m_unavailable.isEmpty()) {
     if (error) *error = m_unavailable;

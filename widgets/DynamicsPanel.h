@@ -7,7 +7,8 @@
 // Out: the two plots; `exportView(path)` writes PNG/SVG (both plots as one figure) or CSV/NPY (n by 4:
 // x, target, mean, variance at the current t).
 // Work: KernelDynamics is built once per (network, kind, points, ridge) off the GUI thread (QtConcurrent;
-// a newer request cancels the older one, whose result is dropped). Moving t only evaluates the cached
+// a newer request cancels the older one, whose result is dropped). While hidden, network edits only
+// mark the panel stale: it rebuilds when shown. Moving t only evaluates the cached
 // decomposition: on the GUI thread while that takes < 5 ms, else off-thread, coalesced to the newest t.
 // For the headless demo: computeNow() builds synchronously; paintFigure() then needs no shown widget
 // (without a QApplication use DynamicsModel's computeDynamicsFigure + paintDynamicsFigure instead).
@@ -103,6 +104,9 @@ public slots:
   void addPoint(double x, double y, bool atGivenY);
   void removePoint(int index);
 
+protected:
+  void showEvent(QShowEvent* event) override;
+
 private:
   void startJob();
   void onJobFinished();
@@ -152,6 +156,7 @@ private:
   std::shared_ptr<std::atomic<int>> m_progress;
   int m_generation = 0;
   bool m_pending = false;
+  bool m_dirty = true; ///< the network changed while hidden (or nothing built yet): rebuild when shown
   int m_buildCount = 0;
 
   /// Off-thread evaluation at a new t when the GUI-thread one is too slow.

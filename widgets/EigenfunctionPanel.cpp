@@ -125,12 +125,22 @@ EigenfunctionPanel::EigenfunctionPanel(SpectrumPanel* spectrum, QWidget* parent)
   connect(m_watcher, &QFutureWatcher<EigenfunctionResult>::finished, this, &EigenfunctionPanel::onJobFinished);
   connect(m_spectrum, &SpectrumPanel::resultChanged, this, &EigenfunctionPanel::onSpectrumChanged);
   connect(m_spectrum, &SpectrumPanel::eigenSelected, this, &EigenfunctionPanel::setRow);
+  // The spectrum panel went idle: catch up if this view is shown and stale (e.g. it was shown while
+  // the spectrum pinned a file, which emits no resultChanged); with no spectrum at all (error,
+  // cancel) say so instead of "Computing…".
+  connect(m_spectrum, &SpectrumPanel::idle, this, [this] {
+    if (m_spectrum->isBusy()) return;
+    if (!m_spectrum->result().valid())
+      m_placeholder->setText(tr("No spectrum to show (the status bar says why). Press F5 to compute it again."));
+    else if (m_dirty && isVisible())
+      scheduleRecompute();
+  });
   connect(m_row, &QSpinBox::valueChanged, this, [this] {
     m_rowChosen = true;
     updateRanges();
-    scheduleRecompute();
+    recomputeIfShown();
   });
-  connect(m_j, &QSpinBox::valueChanged, this, &EigenfunctionPanel::scheduleRecompute);
+  connect(m_j, &QSpinBox::valueChanged, this, &EigenfunctionPanel::recomputeIfShown);
   updateRanges();
 }
 
@@ -151,6 +161,17 @@ void EigenfunctionPanel::setRow(int row)
   m_row->setValue(row);
 }
 void EigenfunctionPanel::setIndexInEigenspace(int j) { m_j->setValue(j); }
+const AnalysisPanel* EigenfunctionPanel::upstream() const { return m_spectrum; }
+
+void EigenfunctionPanel::recomputeIfShown()
+{
+  if (isVisible()) {
+    scheduleRecompute();
+  } else {
+    updateRanges();
+    m_dirty = true;
+  }
+}
 
 void EigenfunctionPanel::showEvent(QShowEvent* event)
 {
@@ -179,11 +200,7 @@ void EigenfunctionPanel::onSpectrumChanged()
     m_row->setRange(0, std::max(0, m_spectrum->result().curve.rows() - 1));
     m_row->setValue(std::min(3, m_row->maximum()));
   }
-  updateRanges();
-  if (isVisible())
-    scheduleRecompute();
-  else
-    m_dirty = true;
+  recomputeIfShown();
 }
 
 void EigenfunctionPanel::updateRanges()
@@ -230,6 +247,7 @@ void EigenfunctionPanel::scheduleRecompute()
   m_dirty = false;
   if (!m_spectrum->result().valid()) {
     m_dirty = true; // waits for the spectrum (resultChanged)
+    if (!m_spectrum->isBusy()) m_spectrum->scheduleRecompute(); // F5 after a failed or cancelled spectrum
     return;
   }
   m_pending = true;

@@ -10,7 +10,8 @@
 // eigenvector's values at the data points, a heatmap on [0,1)² for d = 2, the sphere for points on S²).
 // The title shows λ and the multiplicity. exportView: PNG/SVG figure, CSV/NPY of the values shown.
 // Work (harmonics on fine grids, Nyström kernels) runs off the GUI thread; a newer request cancels
-// the older one. Computes only while visible; the spectrum panel computes for it when needed.
+// the older one. Computes only while visible (a row chosen or a spectrum computed meanwhile marks it
+// stale; it recomputes when shown); the spectrum panel computes for it when needed.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -61,8 +62,11 @@ public:
   bool isBusy() const override;
   bool exportView(const QString& path, QString* error) override;
   void paintFigure(QPainter& p, const QRectF& rect) const override;
+  const AnalysisPanel* upstream() const override;
 
   const EigenfunctionResult& result() const { return m_result; }
+  /// Jobs started so far (a hidden panel starts none; tests count them).
+  int jobCount() const { return m_generation; }
   int row() const;
   int indexInEigenspace() const;
   PlotWidget* plot() const { return m_plot; }
@@ -91,6 +95,8 @@ private:
   };
   static EigenfunctionResult compute(const Request& in, std::shared_ptr<std::atomic<bool>> stop);
   void onSpectrumChanged();
+  /// Recomputes now when shown, else marks the view stale (computed on show).
+  void recomputeIfShown();
   void updateRanges();
   void startJob();
   void onJobFinished();

@@ -46,7 +46,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   addPanel(m_kernel, QStringLiteral("kernel"), tr("Kernel"), tr("Exact NNGP/NTK on a grid of inputs, one row as a curve"));
   auto* spectrum = new SpectrumPanel(m_doc);
   addPanel(spectrum, QStringLiteral("spectrum"), tr("Spectrum"), tr("Mercer eigenvalues of the NTK/NNGP (log–log), power-law fit, pins"));
-  addPanel(new EigenfunctionPanel(spectrum), QStringLiteral("eigenfunctions"), tr("Eigenfunctions"), tr("The eigenfunction of a chosen eigenvalue on the spectrum's domain"));
+  auto* eigenfunctions = new EigenfunctionPanel(spectrum);
+  addPanel(eigenfunctions, QStringLiteral("eigenfunctions"), tr("Eigenfunctions"), tr("The eigenfunction of a chosen eigenvalue on the spectrum's domain"));
+  // Double-clicking a spectrum point opens its eigenfunction.
+  connect(spectrum, &SpectrumPanel::eigenfunctionRequested, this, [this, eigenfunctions] { m_tabs->setCurrentWidget(eigenfunctions); });
   addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("1-D regression playground: f_t of gradient flow / GD with the NTK-GP band, per-mode residual decay"));
   // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
   setCentralWidget(m_tabs);
@@ -65,6 +68,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   addDockWidget(Qt::LeftDockWidgetArea, dock);
 
   m_status = new QLabel;
+  m_status->setObjectName(QStringLiteral("statusText"));
   m_progress = new QProgressBar;
   m_progress->setRange(0, 100);
   m_progress->setMaximumWidth(160);
@@ -91,6 +95,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
       if (p->isBusy()) p->cancel();
   });
   for (AnalysisPanel* p : m_panels) registerPanel(p);
+  // A tab brought forward shows its own last message (hidden panels do not write the status bar).
+  connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+    if (const AnalysisPanel* p = currentPanel(); p && m_panelStatus.contains(p)) m_status->setText(m_panelStatus.value(p));
+  });
   connect(m_doc, &NetworkDocument::editRejected, this,
           [this](const QString& msg) { m_status->setText(tr("Edit refused: %1").arg(msg)); });
   connect(m_doc, &NetworkDocument::filePathChanged, this, &MainWindow::updateTitle);
@@ -118,7 +126,10 @@ void MainWindow::addPanel(AnalysisPanel* panel, const QString& name, const QStri
 
 void MainWindow::registerPanel(AnalysisPanel* panel)
 {
-  connect(panel, &AnalysisPanel::statusMessage, m_status, &QLabel::setText);
+  connect(panel, &AnalysisPanel::statusMessage, this, [this, panel](const QString& text) {
+    m_panelStatus.insert(panel, text);
+    if (showsStatusOf(panel)) m_status->setText(text);
+  });
   connect(panel, &AnalysisPanel::progressChanged, m_progress, &QProgressBar::setValue);
   connect(panel, &AnalysisPanel::busyChanged, this, [this](bool busy) {
     if (busy) {
@@ -136,6 +147,12 @@ bool MainWindow::anyPanelBusy() const
   for (const AnalysisPanel* p : m_panels)
     if (p->isBusy()) return true;
   return false;
+}
+
+bool MainWindow::showsStatusOf(const AnalysisPanel* panel) const
+{
+  const AnalysisPanel* current = currentPanel();
+  return current && (panel == current || current->upstream() == panel);
 }
 
 AnalysisPanel* MainWindow::currentPanel() const
@@ -209,18 +226,42 @@ void MainWindow::createActions()
       ->setShortcut(QKeySequence(tr("Ctrl+Down")));
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
+  // NTK / NNGP of the current tab (the eigenfunction tab: of its spectrum).
   auto* kinds = new QActionGroup(this);
-  QAction* ntkAct = view->addAction(tr("Show &NTK"), this, [this] { m_kernel->setShowNtk(true); });
+  auto setKind = [this](bool ntk) {
+    AnalysisPanel* p = currentPanel();
+    if (auto* e = qobject_cast<EigenfunctionPanel*>(p)) p = const_cast<AnalysisPanel*>(e->upstream());
+    if (auto* s = qobject_cast<SpectrumPanel*>(p))
+      s->setShowNtk(ntk);
+    else if (auto* d = qobject_cast<DynamicsPanel*>(p))
+      d->setShowNtk(ntk);
+    else
+      m_kernel->setShowNtk(ntk);
+  };
+  QAction* ntkAct = view->addAction(tr("Show &NTK"), this, [setKind] { setKind(true); });
   ntkAct->setShortcut(QKeySequence(tr("Ctrl+1")));
-  QAction* nngpAct = view->addAction(tr("Show NN&GP"), this, [this] { m_kernel->setShowNtk(false); });
+  ntkAct->setStatusTip(tr("The current view shows the neural tangent kernel Θ"));
+  QAction* nngpAct = view->addAction(tr("Show NN&GP"), this, [setKind] { setKind(false); });
   nngpAct->setShortcut(QKeySequence(tr("Ctrl+2")));
+  nngpAct->setStatusTip(tr("The current view shows the NNGP kernel K"));
   for (QAction* a : {ntkAct, nngpAct}) {
     a->setCheckable(true);
     kinds->addAction(a);
   }
-  auto syncKind = [this, ntkAct, nngpAct] { (m_kernel->showsNtk() ? ntkAct : nngpAct)->setChecked(true); };
+  auto syncKind = [this, ntkAct, nngpAct] {
+    const AnalysisPanel* p = currentPanel();
+    if (auto* e = qobject_cast<const EigenfunctionPanel*>(p)) p = e->upstream();
+    bool ntk = m_kernel->showsNtk();
+    if (auto* s = qobject_cast<const SpectrumPanel*>(p))
+      ntk = s->showsNtk();
+    else if (auto* d = qobject_cast<const DynamicsPanel*>(p))
+      ntk = d->showsNtk();
+    (ntk ? ntkAct : nngpAct)->setChecked(true);
+  };
   syncKind();
   connect(m_kernel, &KernelPanel::kindChanged, this, syncKind);
+  connect(m_tabs, &QTabWidget::currentChanged, this, syncKind);
+  connect(view, &QMenu::aboutToShow, this, syncKind);
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
   view->addAction(tr("&Recompute"), this, [this] {

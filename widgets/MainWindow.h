@@ -4,6 +4,7 @@
 // `--panel NAME`; `waitUntilIdle()` for screenshots and tests.
 #pragma once
 #include <QMainWindow>
+#include <QHash>
 #include <QStringList>
 #include <vector>
 
@@ -52,6 +53,9 @@ private:
   void addPanel(AnalysisPanel* panel, const QString& name, const QString& title, const QString& tip);
   void registerPanel(AnalysisPanel* panel);
   bool anyPanelBusy() const;
+  /// Whether `panel`'s status messages belong on the status bar now: it is the current tab, or the
+  /// current tab shows its result (AnalysisPanel::upstream).
+  bool showsStatusOf(const AnalysisPanel* panel) const;
   void createActions();
   void updateTitle();
   void updateRecentMenu();
@@ -71,6 +75,7 @@ private:
   QProgressBar* m_progress;
   QPushButton* m_cancel;
   QLabel* m_status = nullptr;
+  QHash<const AnalysisPanel*, QString> m_panelStatus; ///< each panel's last message, shown when its tab is
 };
 
 } // namespace ntk::gui

@@ -38,7 +38,7 @@ void rotatedText(QPainter& p, double cx, double cy, double length, double em, co
 QString shortNumber(double v)
 {
   const double a = std::abs(v);
-  if (a != 0.0 && (a >= 1e3 || a < 1e-2)) return QString::number(v, 'e', 1);
+  if (a != 0.0 && (a >= 1e3 || a < 1e-2)) return QString::number(v, 'e', 1).replace(QStringLiteral("e-0"), QStringLiteral("e-")).replace(QStringLiteral("e+0"), QStringLiteral("e"));
   return QString::number(v, 'g', 2);
 }
 
@@ -89,10 +89,30 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
     if (r.size() && std::isfinite(r(0)) && r(0) > 0) top = std::max(top, std::log10(r(0)));
   if (!std::isfinite(top)) top = 0.0;
   const double ly1 = std::ceil(top + 0.2), ly0 = ly1 - 8.0; // eight decades below the largest residual
+  // Legend entries, and a band at the top of the plot for them: residuals of gradient flow only decay
+  // from |r_k(0)| ≤ 10^ly1, so no curve enters the band and the legend covers none.
+  std::vector<QString> names;
+  for (int k = 0; k < count; ++k) {
+    const int index = size_t(k) < d.modeIndex.size() ? d.modeIndex[size_t(k)] : k;
+    // The frequency first: when the plot is narrow the eigenvalue is what gets elided.
+    QString name = QStringLiteral("k = %1").arg(index + 1);
+    if (size_t(k) < d.cycles.size() && std::isfinite(d.cycles[size_t(k)]))
+      name += QStringLiteral(" (ν ≈ %1)").arg(d.cycles[size_t(k)], 0, 'g', 3);
+    name += QStringLiteral(": λ = %1").arg(shortNumber(d.eigenvalues[size_t(k)]));
+    names.push_back(name);
+  }
+  const QFontMetricsF fm(f);
+  double textW = 0;
+  for (const QString& n : names) textW = std::max(textW, fm.horizontalAdvance(n));
+  const double rowH = 1.25 * em, margin = 0.3 * em;
+  const double legendW = std::min(textW + 3.4 * em, curves.width() - 2 * margin), legendH = (count + 0.3) * rowH;
+  textW = std::max(0.0, legendW - 3.2 * em);
+  const double band = std::min(legendH + 2 * margin, 0.45 * curves.height());
+  const QRectF data = curves.adjusted(0, band, 0, 0); // where 10^ly0 … 10^ly1 is drawn
   auto px = [&](double lx) { return curves.left() + (lx - lx0) / (lxInf - lx0) * curves.width(); };
-  auto py = [&](double ly) { return curves.bottom() - (ly - ly0) / (ly1 - ly0) * curves.height(); };
+  auto py = [&](double ly) { return data.bottom() - (ly - ly0) / (ly1 - ly0) * data.height(); };
   const int xStep = curves.width() / ((lx1 - lx0) / 1.0) > 3.2 * em ? 1 : (curves.width() / ((lx1 - lx0) / 2.0) > 3.2 * em ? 2 : 3);
-  const int yStep = curves.height() / (ly1 - ly0) > 1.6 * em ? 1 : 2;
+  const int yStep = data.height() / (ly1 - ly0) > 1.6 * em ? 1 : 2;
   p.setPen(QPen(QColor(225, 225, 225), 1.0));
   for (int e = int(std::ceil(lx0)); e <= int(std::floor(lx1)); ++e) p.drawLine(QPointF(px(e), curves.top()), QPointF(px(e), curves.bottom()));
   for (int e = int(ly0); e <= int(ly1); e += yStep) p.drawLine(QPointF(curves.left(), py(e)), QPointF(curves.right(), py(e)));
@@ -141,22 +161,9 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   p.drawLine(QPointF(px(lt), curves.top()), QPointF(px(lt), curves.bottom()));
   p.setPen(QPen(Qt::black, 1.0));
   p.drawRect(curves);
-  // Legend: bottom left, where the curves are not (they start high and fall at late times).
+  // Legend: in the band at the top right (the current-time line may cross it; the curves do not).
   {
-    std::vector<QString> names;
-    for (int k = 0; k < count; ++k) {
-      const int index = size_t(k) < d.modeIndex.size() ? d.modeIndex[size_t(k)] : k;
-      QString name = QStringLiteral("k = %1: λ = %2").arg(index + 1).arg(shortNumber(d.eigenvalues[size_t(k)]));
-      if (size_t(k) < d.cycles.size() && std::isfinite(d.cycles[size_t(k)]))
-        name += QStringLiteral(", ν ≈ %1").arg(d.cycles[size_t(k)], 0, 'g', 3);
-      names.push_back(name);
-    }
-    const QFontMetricsF fm(f);
-    double textW = 0;
-    for (const QString& n : names) textW = std::max(textW, fm.horizontalAdvance(n));
-    const double rowH = 1.25 * em;
-    const QRectF box(curves.left() + 0.3 * em, curves.bottom() - (count + 0.3) * rowH - 0.3 * em, textW + 3.4 * em,
-                     (count + 0.3) * rowH);
+    const QRectF box(curves.right() - margin - legendW, curves.top() + margin, legendW, legendH);
     p.setPen(QPen(QColor(180, 180, 180), 1.0));
     p.setBrush(QColor(255, 255, 255, 225));
     p.drawRect(box);
@@ -166,7 +173,8 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
       p.setPen(QPen(modeColor(k, count), lineW));
       p.drawLine(QPointF(box.left() + 0.4 * em, y + rowH / 2), QPointF(box.left() + 2.2 * em, y + rowH / 2));
       p.setPen(Qt::black);
-      p.drawText(QRectF(box.left() + 2.7 * em, y, textW + em, rowH), Qt::AlignLeft | Qt::AlignVCenter, names[size_t(k)]);
+      p.drawText(QRectF(box.left() + 2.7 * em, y, textW + 0.4 * em, rowH), Qt::AlignLeft | Qt::AlignVCenter,
+                 fm.elidedText(names[size_t(k)], Qt::ElideRight, textW + 0.4 * em));
       y += rowH;
     }
   }

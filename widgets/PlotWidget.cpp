@@ -14,7 +14,7 @@ PlotWidget::PlotWidget(QWidget* parent) : QWidget(parent)
   setMouseTracking(true);
   setAttribute(Qt::WA_OpaquePaintEvent);
   setFocusPolicy(Qt::ClickFocus);
-  setToolTip(tr("Wheel: zoom · drag: pan · double click: reset the view · click a point to select it"));
+  setToolTip(tr("Wheel: zoom · drag: pan · double click on empty space: reset the view · click a point to select it"));
 }
 
 void PlotWidget::setPlot(std::vector<PlotSeries> series, PlotOptions options, bool keepZoom)
@@ -162,7 +162,17 @@ void PlotWidget::mouseReleaseEvent(QMouseEvent* event)
   if (s >= 0) emit pointClicked(s, i);
 }
 
-void PlotWidget::mouseDoubleClickEvent(QMouseEvent*) { resetZoom(); }
+void PlotWidget::mouseDoubleClickEvent(QMouseEvent* event)
+{
+  if (event->button() == Qt::LeftButton) {
+    const auto [s, i] = pointNear(event->position(), 1.5 * fontEm());
+    if (s >= 0) {
+      emit pointDoubleClicked(s, i);
+      return;
+    }
+  }
+  resetZoom();
+}
 
 void PlotWidget::wheelEvent(QWheelEvent* event)
 {

@@ -3,8 +3,9 @@
 // In: PlotSeries (each with its own x, line and/or markers, exact zeros) and PlotOptions (titles,
 // log axes, notes, the highlighted point).
 // Out: the picture; `pointClicked(series, index)` for the nearest pickable point to a click (within
-// 1.5 font heights); a tooltip with the point's values on hover. Mouse: wheel zooms about the cursor,
-// left drag pans, double click resets the view. GUI thread only.
+// 1.5 font heights), `pointDoubleClicked(series, index)` for a double click on one; a tooltip with the
+// point's values on hover. Mouse: wheel zooms about the cursor, left drag pans, double click away
+// from the points resets the view. GUI thread only.
 #pragma once
 #include <optional>
 #include <vector>
@@ -43,6 +44,8 @@ public:
 
 signals:
   void pointClicked(int series, int index);
+  /// A double click on a pickable point (the view is then not reset).
+  void pointDoubleClicked(int series, int index);
 
 protected:
   void paintEvent(QPaintEvent* event) override;

@@ -196,8 +196,9 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
   m_plot = new PlotWidget;
   m_plot->setToolTip(tr("Mercer eigenvalues λ_k of the kernel (uniform measure on the domain), log–log.\n"
                         "λ_k = c_d ∫ K(t) P_k(t)(1−t²)^{(d−3)/2} dt on the sphere, multiplicity N(d,k); a power law λ ≈ C k^{−p}\n"
-                        "is a straight line. ▽ in the bottom strip: λ = 0 exactly. Click a point to show its eigenfunction.\n"
-                        "Wheel: zoom · drag: pan · double click: reset the view."));
+                        "is a straight line. ▽ in the bottom strip: λ = 0 exactly. Click a point to choose its eigenfunction\n"
+                        "(Eigenfunctions tab); double-click it to open that tab.\n"
+                        "Wheel: zoom · drag: pan · double click on empty space: reset the view."));
   layout->addWidget(m_plot, 1);
 
   m_coalesce = new QTimer(this);
@@ -254,7 +255,19 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
     if (!pinNetworkFile(path, &error)) emit statusMessage(tr("Could not pin %1: %2").arg(path, error));
   });
   connect(m_plot, &PlotWidget::pointClicked, this, [this](int series, int index) {
-    if (series == m_pickSeries && index >= 0 && index < int(m_pickRows.size())) selectRow(m_pickRows[size_t(index)]);
+    if (series != m_pickSeries || index < 0 || index >= int(m_pickRows.size())) return;
+    const int row = m_pickRows[size_t(index)];
+    selectRow(row);
+    const double lambda = m_result.curve.rawLambda.size() > row ? m_result.curve.rawLambda(row) : m_result.curve.lambda(row);
+    emit statusMessage(tr("Selected %1 (λ = %2): its eigenfunction is in the Eigenfunctions tab — double-click the point to open it")
+                           .arg(rowName(row))
+                           .arg(lambda, 0, 'g', 4));
+  });
+  connect(m_plot, &PlotWidget::pointDoubleClicked, this, [this](int series, int index) {
+    if (series != m_pickSeries || index < 0 || index >= int(m_pickRows.size())) return;
+    const int row = m_pickRows[size_t(index)];
+    if (row != m_selectedRow) selectRow(row);
+    emit eigenfunctionRequested(row);
   });
   m_dirty = true; // computed when first shown
   updatePlot();
@@ -602,6 +615,18 @@ void SpectrumPanel::selectRow(int row)
   const auto [s, i] = plotPointOfRow(row);
   m_plot->setHighlight(s, i);
   emit eigenSelected(row);
+}
+
+QString SpectrumPanel::rowName(int row) const
+{
+  const SpectrumCurve& c = m_result.curve;
+  const int index = row < c.rows() ? int(std::lround(c.index(row))) : row;
+  switch (m_result.domain) {
+  case SpectrumDomain::Sphere: return tr("degree k = %1").arg(row);
+  case SpectrumDomain::Grid: return c.dim == 1 ? tr("frequency k = %1").arg(index) : tr("eigenvalue group %1").arg(row);
+  case SpectrumDomain::Points: break;
+  }
+  return tr("eigen-index i = %1").arg(row);
 }
 
 std::pair<int, int> SpectrumPanel::plotPointOfRow(int row) const

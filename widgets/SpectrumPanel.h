@@ -8,7 +8,9 @@
 // (always: eigenvalues of K(X,X)/m for m points, uniform on S^{d−1} for encoding none and in [0,1)^d
 // otherwise, fixed seed).
 // Out: the plot; `eigenSelected(row)` when a point is clicked (row = degree k on the sphere and 1-D
-// grid, the eigenvalue group on the 2-D grid, the eigen-index i for points); the last result (with
+// grid, the eigenvalue group on the 2-D grid, the eigen-index i for points), with a status line
+// pointing to the Eigenfunctions tab; `eigenfunctionRequested(row)` when one is double-clicked
+// (MainWindow then shows that tab); the last result (with
 // the eigenvectors the eigenfunction panel needs); exportView: PNG/SVG figure, CSV/NPY rows
 // `k,lambda,multiplicity` as `ntk-cli spectrum` writes them.
 // Work runs off the GUI thread (QtConcurrent); a newer request cancels the older one, whose result is
@@ -122,6 +124,8 @@ public slots:
 
 signals:
   void eigenSelected(int row);
+  /// A point was double-clicked: show its eigenfunction (after eigenSelected(row)).
+  void eigenfunctionRequested(int row);
   /// A new result is shown (the eigenfunction panel recomputes).
   void resultChanged();
 
@@ -149,6 +153,8 @@ private:
   void restoreSettings();
   void saveSettings();
   QSpinBox* sizeSpin(SpectrumDomain domain) const;
+  /// "degree k = 4" / "eigen-index i = 2" … of a row of the current result.
+  QString rowName(int row) const;
 
   NetworkDocument* m_doc;
   PlotWidget* m_plot;

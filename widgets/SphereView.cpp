@@ -213,6 +213,8 @@ void SphereView::layoutChanged()
   m_scalarBar->SetPosition(1.0 - barWidth / width - 0.01, 0.18);
   m_scalarBar->SetPosition2(barWidth / width, 0.64);
   m_scalarBar->SetMaximumWidthInPixels(int(barWidth));
+  // The top tick label is centred on the bar's end: keep the title a line above it, not touching.
+  m_scalarBar->SetVerticalTitleSeparation(int(std::lround(kLabelFontSize * ratio)));
   // Shift the sphere left of the bar and below the title (the viewport stays whole: 2-D actors
   // outside a smaller viewport would be clipped).
   m_renderer->GetActiveCamera()->SetWindowCenter((barWidth + 10 * ratio) / width, 30.0 * ratio / height);

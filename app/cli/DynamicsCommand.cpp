@@ -124,8 +124,12 @@ int runDynamics(const DynamicsOptions& o)
 Command addDynamicsCommand(CLI::App& app, const AddThreads& addThreads)
 {
   auto options = std::make_shared<DynamicsOptions>();
-  auto* sub = app.add_subcommand("dynamics", "Mean and variance of the infinitely wide network trained by gradient flow "
-                                             "(or descent) on the squared loss, at the given times");
+  auto* sub = app.add_subcommand(
+      "dynamics",
+      "Mean and variance of the infinitely wide network trained by gradient flow (or descent) on the squared loss,\n"
+      "at the given times. Loss (1/2m) sum_i (f(x_i) - y_i)^2, so df/dt = -(1/m) Theta(x,X) (f(X) - Y); gradient\n"
+      "descent is stable for eta < 2/lambda_max((Theta(X,X) + ridge)/m). Output: one row per test point, for\n"
+      "each time in order the columns mean, variance.");
   sub->add_option("--net", options->net, "Network JSON (format ntk-studio.network/1)")->required()->check(CLI::ExistingFile);
   sub->add_option("--train", options->train,
                   "Training set: one row per point, input_dim input columns then the target y (CSV or .npy)")
@@ -136,10 +140,10 @@ Command addDynamicsCommand(CLI::App& app, const AddThreads& addThreads)
                   "Comma-separated times >= 0, 'inf' for convergence (kernel regression / GP posterior); "
                   "with --gd-lr, numbers of gradient-descent steps")
       ->required();
-  sub->add_option("--kind", options->kind, "ntk (all layers trained) or nngp (readout only)")
+  sub->add_option("--kind", options->kind, "ntk (all layers trained, default) or nngp (readout only)")
       ->check(CLI::IsMember({"ntk", "nngp"}));
   sub->add_option("--ridge", options->ridge, "Ridge, relative to the mean diagonal of the training Gram (default 0)");
-  sub->add_option("--gd-lr", options->gdRate, "Gradient descent with this step η instead of gradient flow");
+  sub->add_option("--gd-lr", options->gdRate, "Gradient descent with this step eta instead of gradient flow");
   sub->add_option("--out", options->out, "Predictions: per test point, for each time, mean and variance (.npy or CSV)")
       ->required();
   addThreads(sub);

@@ -4,8 +4,10 @@
 // Out: S.csv with rows `k,lambda,multiplicity`; with `--fit kmin:kmax` one JSON line per fitted
 // power law λ_k ≈ C k^{−p} on stdout; with `--eigenfunction k` the eigenfunction(s) instead of the
 // spectrum: one row per evaluation point, its coordinates then one column per basis function of the
-// eigenspace (sphere: N(d,k) columns in SphericalHarmonics.h order; grid: √2 cos, √2 sin; points:
-// the Nyström eigenfunction of the k-th largest eigenvalue).
+// eigenspace (sphere: N(d,k) columns in SphericalHarmonics.h order; grid: the √2 cos, √2 sin pairs
+// of table row k — |ν| = k in 1-D, the k-th group of equal eigenvalues in 2-D; points: the Nyström
+// eigenfunction of the k-th largest eigenvalue). Options that do not apply to the chosen domain are
+// refused, and every check runs before anything is written.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -24,6 +26,7 @@
 #include "core/spectra/SphericalHarmonics.h"
 #include "core/util/Errors.h"
 #include "core/util/MatrixIO.h"
+#include "core/util/MemoryEstimate.h"
 
 namespace ntkcli {
 
@@ -97,14 +100,23 @@ int runSphere(const SpectrumOptions& o, ntk::Network net)
     // Zonal kernels share their eigenfunctions: the real spherical harmonics of degree k.
     if (d != 2 && d != 3) throw ntk::InputError("--eigenfunction on the sphere is available for d = 2 and 3 (got d = " + std::to_string(d) + ")");
     const int n = o.grid > 0 ? o.grid : (d == 2 ? 256 : 64);
+    const double points = d == 2 ? double(n) : 2.0 * double(n) * n;
+    const double columns = ntk::sphereMultiplicity(d, o.eigenfunction);
+    // The values, the points and the table with coordinates that is written.
+    ntk::requireMemory(8.0 * points * (2.0 * columns + 2.0 * d),
+                       "the " + std::to_string(long(columns)) + " eigenfunctions of degree " +
+                           std::to_string(o.eigenfunction) + " at " + std::to_string(long(points)) + " points");
     const Eigen::MatrixXd X = d == 2 ? ntk::circleGrid(n) : ntk::sphereLatLongGrid(n, 2 * n);
-    const int count = int(ntk::sphereMultiplicity(d, o.eigenfunction));
+    const int count = int(columns);
     Eigen::MatrixXd values(X.rows(), count);
     for (int j = 0; j < count; ++j) values.col(j) = ntk::realSphericalHarmonic(o.eigenfunction, j, X);
     ntk::writeMatrix(o.out, withCoordinates(X, values));
     return 0;
   }
   const ntk::SphereSpectrum s = ntk::funkHeckeSpectrum(net, kernelKind(o.kind), o.kmax);
+  if (!s.converged) // the table is still written: the status goes to stderr, with how far off it may be
+    std::fprintf(stderr, "warning: the Funk-Hecke rule did not converge at %d nodes; lambda_k may be off by up to %.3g\n",
+                 s.nodes, s.error.maxCoeff());
   std::vector<ntk::SpectrumRow> rows;
   for (int k = 0; k <= o.kmax; ++k) rows.push_back({k, s.lambda(k), s.multiplicity(k)});
   writeRows(o.out, rows);
@@ -116,22 +128,15 @@ int runGrid(const SpectrumOptions& o, const ntk::Network& net)
 {
   const int n = o.grid > 0 ? o.grid : (net.inputDim == 1 ? 1024 : 64);
   const ntk::GridSpectrum s = ntk::periodicGridSpectrum(net, kernelKind(o.kind), n);
+  const std::vector<ntk::SpectrumRow> rows = ntk::gridSpectrumRows(s);
   if (o.eigenfunction >= 0) {
-    // k counts frequencies by decreasing eigenvalue in 2-D, and is |ν| in 1-D (as in the table).
-    Eigen::VectorXi nu(s.dim);
-    if (s.dim == 1) {
-      if (o.eigenfunction > n / 2) throw ntk::InputError("--eigenfunction must be <= grid/2 = " + std::to_string(n / 2));
-      nu << o.eigenfunction;
-    } else {
-      const std::vector<int> order = ntk::gridOrderByEigenvalue(s);
-      if (o.eigenfunction >= int(order.size()))
-        throw ntk::InputError("--eigenfunction must be < " + std::to_string(order.size()));
-      nu = s.frequency.row(order[std::size_t(o.eigenfunction)]).transpose();
-    }
-    ntk::writeMatrix(o.out, withCoordinates(ntk::periodicGridPoints(s.dim, n), ntk::gridEigenfunctions(s, nu)));
+    // k is the table's row: |ν| in 1-D, the k-th group of equal eigenvalues in 2-D; all of its basis.
+    if (o.eigenfunction >= int(rows.size()))
+      throw ntk::InputError("--eigenfunction must be < " + std::to_string(rows.size()) + ", the rows of the " +
+                            std::to_string(s.dim) + "-D grid table" + (s.dim == 1 ? " (|nu| <= grid/2)" : ""));
+    ntk::writeMatrix(o.out, withCoordinates(ntk::periodicGridPoints(s.dim, n), ntk::gridEigenspace(s, o.eigenfunction)));
     return 0;
   }
-  const std::vector<ntk::SpectrumRow> rows = ntk::gridSpectrumRows(s);
   writeRows(o.out, rows);
   if (!o.fit.empty()) {
     Eigen::VectorXd byK(Eigen::Index(rows.size()));
@@ -245,16 +250,19 @@ Command addSpectrumCommand(CLI::App& app, const AddThreads& addThreads)
       "spectrum",
       "Mercer eigenvalues of the network's NNGP or NTK: rows k,lambda,multiplicity\n"
       "  sphere: exact (Funk-Hecke) on S^{d-1}, encoding none, d = input_dim\n"
-      "  grid:   periodic grid of [0,1)^d (d = 1, 2), encodings with integer frequencies (FFT)\n"
-      "  points: eigenvalues of K(X,X)/m for the points in --x (top --top; k = index)\n"
-      "With --eigenfunction k, --out receives the eigenfunction(s) instead: one row per evaluation point,\n"
-      "its coordinates, then one column per basis function of the eigenspace.");
+      "  grid:   periodic grid of [0,1)^d (d = 1, 2), encodings with integer frequencies (FFT);\n"
+      "          k = |nu| in 1-D, the rank of a group of equal eigenvalues in 2-D\n"
+      "  points: eigenvalues of K(X,X)/m for the points in --x (top --top; k = index from 0)\n"
+      "          (--fit uses the rank k+1, so that a fit of the ordered eigenvalues is a Weyl-law fit)\n"
+      "With --eigenfunction k, --out receives the eigenfunction(s) of table row k instead: one row per\n"
+      "evaluation point, its coordinates, then one column per basis function of the eigenspace\n"
+      "(points: the one Nystrom eigenfunction of the k-th largest eigenvalue).");
   sub->add_option("--net", o->net, "Network JSON (format ntk-studio.network/1)")->required()->check(CLI::ExistingFile);
-  sub->add_option("--kind", o->kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
-  sub->add_option("--domain", o->domain, "sphere, grid or points")->check(CLI::IsMember({"sphere", "grid", "points"}));
+  sub->add_option("--kind", o->kind, "ntk or nngp (default ntk)")->check(CLI::IsMember({"ntk", "nngp"}));
+  sub->add_option("--domain", o->domain, "sphere, grid or points (default sphere)")->check(CLI::IsMember({"sphere", "grid", "points"}));
   sub->add_option("--dim", o->dim, "sphere: d of S^{d-1} (must equal input_dim; default input_dim)")->check(atLeast("--dim", 2));
-  sub->add_option("--kmax", o->kmax, "sphere: largest degree (default 128)")->check(atLeast("--kmax", 0));
-  sub->add_option("--grid", o->grid,
+  auto* kmaxOption = sub->add_option("--kmax", o->kmax, "sphere: largest degree (default 128)")->check(atLeast("--kmax", 0));
+  auto* gridOption = sub->add_option("--grid", o->grid,
                   "grid: points per axis of the periodic grid (default 1024 in 1-D, 64 in 2-D); with --eigenfunction: "
                   "the evaluation grid (circle: N angles; S^2: N x 2N latitude-longitude; points: N or N x N box)")
       ->check(atLeast("--grid", 2));
@@ -263,12 +271,18 @@ Command addSpectrumCommand(CLI::App& app, const AddThreads& addThreads)
       ->check(atLeast("--top", 1));
   sub->add_option("--fit", o->fit, "Fit lambda_k = C k^-p over kmin:kmax and print it as JSON (even/odd apart when they differ)");
   sub->add_option("--eigenfunction", o->eigenfunction,
-                  "Write the eigenfunction(s) of degree k (sphere), frequency |nu| = k (1-D grid) or rank k (2-D grid, points)")
+                  "Write the eigenfunction(s) of degree k (sphere), of table row k (grid: |nu| = k in 1-D, the k-th "
+                  "group of equal eigenvalues in 2-D) or of the k-th largest eigenvalue (points)")
       ->check(atLeast("--eigenfunction", 0));
   sub->add_option("--out", o->out, "Output: .npy if the name ends in .npy, CSV otherwise")->required();
   addThreads(sub);
-  return {sub, [o] {
-            if (o->eigenfunction >= 0 && !o->fit.empty()) throw ntk::InputError("--fit and --eigenfunction do not go together");
+  return {sub, [o, kmaxOption, gridOption] {
+            const bool eigenfunction = o->eigenfunction >= 0;
+            if (eigenfunction && !o->fit.empty()) throw ntk::InputError("--fit and --eigenfunction do not go together");
+            if (kmaxOption->count() > 0 && (o->domain != "sphere" || eigenfunction))
+              throw ntk::InputError("--kmax belongs to --domain sphere without --eigenfunction");
+            if (gridOption->count() > 0 && o->domain != "grid" && !eigenfunction)
+              throw ntk::InputError("--grid belongs to --domain grid or to --eigenfunction");
             if (o->domain != "points" && (!o->x.empty() || o->top > 0))
               throw ntk::InputError("--x and --top belong to --domain points");
             if (o->domain != "sphere" && o->dim > 0) throw ntk::InputError("--dim belongs to --domain sphere");

@@ -374,17 +374,21 @@ Prediction KernelDynamics::train(double t) const { return predict(modesFlow(t), 
 Eigen::VectorXd KernelDynamics::testMean(double t) const { return predict(modesFlow(t), true, false).mean; }
 Eigen::VectorXd KernelDynamics::trainMean(double t) const { return predict(modesFlow(t), false, false).mean; }
 
-Eigen::VectorXd KernelDynamics::modeResiduals(double t) const
+Eigen::VectorXd KernelDynamics::residuals(const Modes& modes) const
 {
-  return -modesFlow(t).decay.cwiseProduct(c_);
+  // Vᵀ(f(X) − Y) = −(1 − (θ − ridge) g) ∘ c, and 1 − θ g = decay: written without the cancellation of
+  // 1 − θ g, so a residual decaying to 1e-300 stays accurate (with ridge it levels off at ridge·c/θ).
+  return -(modes.decay + ridgeAbs_ * modes.g).cwiseProduct(c_);
 }
+
+Eigen::VectorXd KernelDynamics::modeResiduals(double t) const { return residuals(modesFlow(t)); }
 
 Prediction KernelDynamics::testGd(double eta, long long steps) const { return predict(modesGd(eta, steps), true, true); }
 Prediction KernelDynamics::trainGd(double eta, long long steps) const { return predict(modesGd(eta, steps), false, true); }
 
 Eigen::VectorXd KernelDynamics::modeResidualsGd(double eta, long long steps) const
 {
-  const Eigen::VectorXd r = -modesGd(eta, steps).decay.cwiseProduct(c_);
+  const Eigen::VectorXd r = residuals(modesGd(eta, steps));
   if (!r.allFinite())
     throw NumericalError("gradient descent diverges: η = " + num(eta) + " exceeds the largest stable step 2/λ_max = " +
                          num(maxStableLearningRate()));

@@ -12,7 +12,8 @@
 //   Θ = K, and the variance reduces to K(x,x) − K(x,X) K⁻¹(I − e^{−2Kt/m}) K(X,x).
 //   t = ∞ gives kernel (ridge) regression and the exact GP posterior; at training points without ridge
 //   μ_∞ = Y and σ²_∞ = 0.
-//   Residual per eigen-direction: r_t = Vᵀ(f_t(X) − Y) = e^{−θt/m} ∘ Vᵀ(f_0(X) − Y).
+//   Residual per eigen-direction: r_t = Vᵀ(f_t(X) − Y) = (e^{−θt/m} + ridge·g_t) ∘ Vᵀ(f_0(X) − Y), i.e.
+//   e^{−θt/m} ∘ r_0 without ridge; with ridge the training mean is the ridge fit, so r_∞ = (ridge/θ) ∘ r_0.
 // Ridge is relative to the mean diagonal of Θ(X,X) (as fit-image, CONVENTIONS §5): θ ← θ + ridge·mean diag.
 // Variances below zero by rounding only (|σ²| ≤ 1e-12·K(x,x), or 1e-12 of the size of the terms whose
 // difference σ² is, when those are larger) are clamped to 0; a larger negative value is returned as is
@@ -45,7 +46,7 @@ struct DynamicsGrams {
   Eigen::MatrixXd thetaTest;      ///< Θ(x,X), n by m
   Eigen::MatrixXd kTest;          ///< K(x,X), n by m
   Eigen::VectorXd kTestDiag;      ///< K(x,x), n
-  Eigen::VectorXd thetaTrainDiag; ///< unused by the formulas; kept for reports
+  Eigen::VectorXd thetaTrainDiag; ///< filled by the class from thetaTrain (the ridge's scale); input ignored
 };
 
 struct Prediction {
@@ -78,6 +79,7 @@ public:
   /// Gradient flow at time t (t ≥ 0, kTimeInfinity allowed).
   Prediction test(double t) const;
   Prediction train(double t) const;
+  /// Vᵀ(f_t(X) − Y), decreasing-eigenvalue order: exactly the residual of train(t).mean.
   Eigen::VectorXd modeResiduals(double t) const;
 
   /// Gradient descent with step eta for `steps` steps.
@@ -103,6 +105,8 @@ private:
   };
   void initialise(DynamicsGrams grams, const Eigen::VectorXd& Y, double ridge, const JobControl& job);
   Prediction predict(const Modes& modes, bool onTest, bool withVariance) const;
+  /// Vᵀ(f(X) − Y) for these modes: the same training mean as predict(…, false, …).
+  Eigen::VectorXd residuals(const Modes& modes) const;
   Modes modesFlow(double t) const;
   Modes modesGd(double eta, long long steps) const;
 

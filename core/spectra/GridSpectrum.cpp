@@ -1,7 +1,7 @@
 // GridSpectrum.cpp — eigenvalues of a circulant Gram on the periodic grid of [0,1)^d, d ∈ {1, 2}.
 // In: a network with an integer-frequency encoding (or a kernel row), n points per axis.
-// Out: λ_ν = (1/m) Σ_j K(0, v_j) e^{−2πiν·v_j} for every frequency ν, the grouped table rows,
-// orderings and the real eigenfunctions √2 cos / √2 sin.
+// Out: λ_ν = (1/m) Σ_j K(0, v_j) e^{−2πiν·v_j} for every frequency ν, the grouped table rows (one
+// grouping, shared by the order, the rows and the eigenspaces), the real eigenfunctions √2 cos / √2 sin.
 // How: one Gram row from the engine, one real-to-complex FFT (FFTW, FFTW_ESTIMATE); the spectrum of a
 // real even row is real and symmetric in ν, so the half spectrum FFTW returns fills the rest.
 #include "core/spectra/GridSpectrum.h"
@@ -162,6 +162,13 @@ GridSpectrum periodicGridSpectrumFromRow(const Eigen::VectorXd& row, int dim, in
         s.frequency(idx, 1) = signedFrequency(r, n);
       }
     }
+    // Columns 0 and n/2 hold ν and −ν as two separate FFT outputs whose real parts differ by rounding;
+    // averaging makes λ(ν) = λ(−ν) bit for bit, so the pair can never be split between two table rows.
+    const Eigen::VectorXd raw = s.eigenvalues;
+    for (int r = 0; r < n; ++r)
+      for (int c = 0; c < n; ++c)
+        s.eigenvalues(Eigen::Index(r) * n + c) =
+            0.5 * (raw(Eigen::Index(r) * n + c) + raw(Eigen::Index((n - r) % n) * n + (n - c) % n));
   }
   return s;
 }
@@ -184,63 +191,119 @@ GridSpectrum periodicGridSpectrum(const Network& net, KernelKind kind, int n, co
   return periodicGridSpectrumFromRow(row, net.inputDim, n);
 }
 
-std::vector<int> gridOrderByEigenvalue(const GridSpectrum& s)
+namespace {
+
+/// Indices by decreasing eigenvalue, and where each group of equal eigenvalues starts (plus m at the
+/// end). A group holds the eigenvalues within 1e-12 of the largest |λ| below its first (largest)
+/// member (the FFT makes equal eigenvalues differ by rounding); inside a group the order is |ν|, then
+/// ν, so it does not depend on rounding. gridOrderByEigenvalue, gridEigenGroups and gridSpectrumRows
+/// all read this one grouping.
+struct EigenOrder {
+  std::vector<int> order;
+  std::vector<size_t> starts;
+};
+
+EigenOrder orderByEigenvalue(const GridSpectrum& s)
 {
-  const int m = int(s.eigenvalues.size());
-  std::vector<int> order(static_cast<size_t>(m));
-  std::iota(order.begin(), order.end(), 0);
+  const size_t m = size_t(s.eigenvalues.size());
+  EigenOrder out;
+  out.order.resize(m);
+  std::iota(out.order.begin(), out.order.end(), 0);
   auto norm2 = [&](int i) {
     long acc = 0;
     for (Eigen::Index c = 0; c < s.frequency.cols(); ++c) acc += long(s.frequency(i, c)) * s.frequency(i, c);
     return acc;
   };
+  std::vector<int>& order = out.order;
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return s.eigenvalues(a) > s.eigenvalues(b); });
-  // Equal eigenvalues (to 1e-12 of the largest; the FFT makes ±ν differ by rounding) form one group,
-  // ordered by |ν| then ν, so the order does not depend on rounding.
   const double tol = 1e-12 * (m > 0 ? s.eigenvalues.cwiseAbs().maxCoeff() : 0.0);
-  for (int start = 0; start < m;) {
-    int end = start + 1;
-    while (end < m && s.eigenvalues(order[size_t(start)]) - s.eigenvalues(order[size_t(end)]) <= tol) ++end;
-    std::sort(order.begin() + start, order.begin() + end, [&](int a, int b) {
+  for (size_t start = 0; start < m;) {
+    size_t end = start + 1;
+    while (end < m && s.eigenvalues(order[start]) - s.eigenvalues(order[end]) <= tol) ++end;
+    std::sort(order.begin() + std::ptrdiff_t(start), order.begin() + std::ptrdiff_t(end), [&](int a, int b) {
       const long na = norm2(a), nb = norm2(b);
       if (na != nb) return na < nb;
       for (Eigen::Index c = 0; c < s.frequency.cols(); ++c)
         if (s.frequency(a, c) != s.frequency(b, c)) return s.frequency(a, c) < s.frequency(b, c);
       return false;
     });
+    out.starts.push_back(start);
     start = end;
   }
-  return order;
+  out.starts.push_back(m);
+  return out;
+}
+
+/// Index of the frequency −ν (mod n) of index i.
+Eigen::Index conjugateIndex(const GridSpectrum& s, Eigen::Index i)
+{
+  const Eigen::Index n = s.n;
+  if (s.dim == 1) return (n - i) % n;
+  const Eigen::Index r = i / n, c = i % n;
+  return ((n - r) % n) * n + (n - c) % n;
+}
+
+} // namespace
+
+std::vector<int> gridOrderByEigenvalue(const GridSpectrum& s) { return orderByEigenvalue(s).order; }
+
+std::vector<std::vector<int>> gridEigenGroups(const GridSpectrum& s)
+{
+  std::vector<std::vector<int>> groups;
+  if (s.dim == 1) {
+    for (int k = 0; k <= s.n / 2; ++k) {
+      groups.push_back({k});
+      if (k != 0 && 2 * k != s.n) groups.back().push_back(s.n - k); // −k
+    }
+    return groups;
+  }
+  const EigenOrder o = orderByEigenvalue(s);
+  for (size_t g = 0; g + 1 < o.starts.size(); ++g)
+    groups.emplace_back(o.order.begin() + std::ptrdiff_t(o.starts[g]), o.order.begin() + std::ptrdiff_t(o.starts[g + 1]));
+  return groups;
 }
 
 std::vector<SpectrumRow> gridSpectrumRows(const GridSpectrum& s)
 {
   std::vector<SpectrumRow> rows;
-  if (s.dim == 1) {
-    for (int k = 0; k <= s.n / 2; ++k) {
-      SpectrumRow r;
-      r.k = k;
-      r.lambda = s.eigenvalues(k);
-      r.multiplicity = (k == 0 || 2 * k == s.n) ? 1.0 : 2.0;
-      rows.push_back(r);
-    }
-    return rows;
-  }
-  const std::vector<int> order = gridOrderByEigenvalue(s);
-  const double tol = 1e-12 * (order.empty() ? 0.0 : s.eigenvalues.cwiseAbs().maxCoeff());
-  for (size_t start = 0; start < order.size();) {
-    size_t end = start + 1;
-    double sum = s.eigenvalues(order[start]);
-    while (end < order.size() && s.eigenvalues(order[start]) - s.eigenvalues(order[end]) <= tol)
-      sum += s.eigenvalues(order[end++]);
+  for (const std::vector<int>& group : gridEigenGroups(s)) {
+    double sum = 0.0;
+    for (int i : group) sum += s.eigenvalues(i);
     SpectrumRow r;
-    r.k = long(rows.size());
-    r.lambda = sum / double(end - start);
-    r.multiplicity = double(end - start);
+    r.k = long(rows.size()); // 1-D: |ν|; 2-D: the rank of the group
+    r.lambda = sum / double(group.size());
+    r.multiplicity = double(group.size());
     rows.push_back(r);
-    start = end;
   }
   return rows;
+}
+
+Eigen::MatrixXd gridEigenspace(const GridSpectrum& s, long k)
+{
+  const std::vector<std::vector<int>> groups = gridEigenGroups(s);
+  if (k < 0 || k >= long(groups.size()))
+    throw InputError("grid eigenspace: row k = " + std::to_string(k) + " outside the table's 0…" +
+                     std::to_string(long(groups.size()) - 1));
+  const std::vector<int>& group = groups[size_t(k)];
+  // A tail group of equal (near-zero) eigenvalues can hold most of the grid: size the result once.
+  requireMemory(8.0 * double(s.eigenvalues.size()) * double(group.size()),
+                "the " + std::to_string(group.size()) + " eigenfunctions of grid row " + std::to_string(k));
+  std::vector<bool> done(size_t(s.eigenvalues.size()), false);
+  Eigen::MatrixXd basis(s.eigenvalues.size(), Eigen::Index(group.size()));
+  Eigen::Index filled = 0;
+  for (int i : group) {
+    if (done[size_t(i)]) continue;
+    done[size_t(i)] = true;
+    done[size_t(conjugateIndex(s, i))] = true; // ±ν share one cos/sin pair
+    const Eigen::MatrixXd f = gridEigenfunctions(s, s.frequency.row(i).transpose());
+    // Each index adds one column (a ±ν pair adds cos and sin; a self-conjugate ν, cos alone), since
+    // λ(ν) = λ(−ν) exactly puts −ν in the same group; the check only guards that invariant.
+    if (filled + f.cols() > basis.cols())
+      throw NumericalError("grid eigenspace: row " + std::to_string(k) + " holds ν without −ν");
+    basis.middleCols(filled, f.cols()) = f;
+    filled += f.cols();
+  }
+  return basis;
 }
 
 Eigen::MatrixXd gridEigenfunctions(const GridSpectrum& s, const Eigen::VectorXi& nu)

@@ -47,8 +47,19 @@ GridSpectrum periodicGridSpectrumFromRow(const Eigen::VectorXd& row, int dim, in
 /// (equal to 1e-12 relative) in decreasing order, k = rank of the group, multiplicity = group size.
 std::vector<SpectrumRow> gridSpectrumRows(const GridSpectrum& s);
 
-/// Eigenvalue indices sorted by decreasing eigenvalue (ties broken by |ν|, then ν).
+/// Eigenvalue indices sorted by decreasing eigenvalue (ties broken by |ν|, then ν). In 2-D the runs of
+/// equal eigenvalues are exactly the groups of gridEigenGroups (one grouping code).
 std::vector<int> gridOrderByEigenvalue(const GridSpectrum& s);
+
+/// The eigenvalue indices behind each row of gridSpectrumRows, in row order: group k holds row k's
+/// multiplicity indices (1-D: ν = ±k; 2-D: a run of gridOrderByEigenvalue). λ(ν) = λ(−ν) exactly, so ±ν
+/// always share a group.
+std::vector<std::vector<int>> gridEigenGroups(const GridSpectrum& s);
+
+/// A real orthonormal basis (unit mean square on the grid) of table row k's eigenspace: n^d by
+/// multiplicity, the gridEigenfunctions columns of each ±ν pair of the row in group order.
+/// InputError when k is not a row of the table.
+Eigen::MatrixXd gridEigenspace(const GridSpectrum& s, long k);
 
 /// The real eigenfunction(s) of frequency ν on the grid (n^d values each, unit mean square):
 /// column 0 = √2 cos 2πν·v (1 for ν = 0), column 1 = √2 sin 2πν·v (absent when sin ≡ 0 on the grid).

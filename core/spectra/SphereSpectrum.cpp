@@ -148,6 +148,19 @@ SphereSpectrum funkHeckeCore(const AngleProfile& profile, int d, int kmax, const
   return s;
 }
 
+/// The network's kernel between the pole e_1 and the points (c_i, s_i, 0, …) of a great circle, where
+/// c = cos θ and s = sin θ: one Gram row.
+Eigen::VectorXd poleRow(const Network& net, KernelKind kind, const Eigen::VectorXd& c, const Eigen::VectorXd& s,
+                        const JobControl& job)
+{
+  Eigen::MatrixXd pole = Eigen::MatrixXd::Zero(1, net.inputDim);
+  pole(0, 0) = 1.0;
+  Eigen::MatrixXd X2 = Eigen::MatrixXd::Zero(c.size(), net.inputDim);
+  X2.col(0) = c;
+  X2.col(1) = s;
+  return kernelMatrix(net, pole, &X2, kind, job).row(0).transpose();
+}
+
 void requireSphereNetwork(const Network& net)
 {
   net.validate();
@@ -206,18 +219,11 @@ SphereSpectrum funkHeckeSpectrum(const Network& net, KernelKind kind, int kmax, 
 {
   requireSphereNetwork(net);
   requireDegreeRange(kmax);
-  const int d = net.inputDim;
-  // One Gram row: e_1 against (cos θ_i, sin θ_i, 0, …). Building the points from θ keeps sin θ
-  // accurate near the poles, where √(1 − t²) would lose digits.
+  // Building the points from θ keeps sin θ accurate near the poles, where √(1 − t²) would lose digits.
   AngleProfile profile = [&](const Eigen::ArrayXd& theta) -> Eigen::VectorXd {
-    Eigen::MatrixXd pole = Eigen::MatrixXd::Zero(1, d);
-    pole(0, 0) = 1.0;
-    Eigen::MatrixXd X2 = Eigen::MatrixXd::Zero(theta.size(), d);
-    X2.col(0) = theta.cos().matrix();
-    X2.col(1) = theta.sin().matrix();
-    return kernelMatrix(net, pole, &X2, kind, job).row(0).transpose();
+    return poleRow(net, kind, theta.cos().matrix(), theta.sin().matrix(), job);
   };
-  return funkHeckeCore(profile, d, kmax, job);
+  return funkHeckeCore(profile, net.inputDim, kmax, job);
 }
 
 ZonalProfile networkZonalProfile(const Network& net, KernelKind kind)
@@ -225,16 +231,9 @@ ZonalProfile networkZonalProfile(const Network& net, KernelKind kind)
   requireSphereNetwork(net);
   return [net, kind](const Eigen::VectorXd& t) -> Eigen::VectorXd {
     if (!t.allFinite()) throw InputError("zonal profile: t is not finite");
-    const int d = net.inputDim;
-    Eigen::MatrixXd pole = Eigen::MatrixXd::Zero(1, d);
-    pole(0, 0) = 1.0;
-    Eigen::MatrixXd X2 = Eigen::MatrixXd::Zero(t.size(), d);
-    for (Eigen::Index i = 0; i < t.size(); ++i) {
-      const double c = std::clamp(t(i), -1.0, 1.0);
-      X2(i, 0) = c;
-      X2(i, 1) = std::sqrt(std::max(0.0, 1.0 - c * c));
-    }
-    return kernelMatrix(net, pole, &X2, kind).row(0).transpose();
+    const Eigen::VectorXd c = t.cwiseMax(-1.0).cwiseMin(1.0);
+    const Eigen::VectorXd s = (1.0 - c.array().square()).max(0.0).sqrt().matrix();
+    return poleRow(net, kind, c, s, {});
   };
 }
 

@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QSettings>
@@ -11,6 +12,8 @@
 #include <QtTest>
 
 #include "AnalysisPanel.h"
+#include "DynamicsPanel.h"
+#include "EigenfunctionPanel.h"
 #include "HeatmapView.h"
 #include "KernelPanel.h"
 #include "MainWindow.h"
@@ -303,6 +306,43 @@ private slots:
     QVERIFY2(m_window->document()->load(QStringLiteral(":/networks/fourier_features.json"), &err), qPrintable(err));
     QCOMPARE(m_window->document()->network().encoding.kind, EncodingKind::Gaussian);
     QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void hiddenPanelsWaitUntilShownAndStayOffTheStatusBar()
+  {
+    auto* dynamics = m_window->findChild<DynamicsPanel*>(QStringLiteral("dynamics"));
+    auto* eigen = m_window->findChild<EigenfunctionPanel*>(QStringLiteral("eigenfunctions"));
+    auto* status = m_window->findChild<QLabel*>(QStringLiteral("statusText"));
+    QVERIFY(dynamics && eigen && status);
+    // Never shown: nothing built, also not after network edits.
+    QCOMPARE(dynamics->buildCount(), 0);
+    QCOMPARE(eigen->jobCount(), 0);
+    NetworkDocument* doc = m_window->document();
+    QVERIFY(doc->edit(QStringLiteral("w1"), [](Network& n) { std::get<DenseLayer>(n.layers[0]).wStd = 1.2; }));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(dynamics->buildCount(), 0);
+    QCOMPARE(eigen->jobCount(), 0);
+    // Shown: built once, for the current network.
+    QVERIFY(m_window->showPanel(QStringLiteral("dynamics")));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(dynamics->buildCount(), 1);
+    QVERIFY(status->text().contains(QStringLiteral("Dynamics")));
+    // Hidden again: an edit marks it stale, the visible spectrum owns the status bar.
+    QVERIFY(m_window->showPanel(QStringLiteral("spectrum")));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QVERIFY(doc->edit(QStringLiteral("w2"), [](Network& n) { std::get<DenseLayer>(n.layers[0]).wStd = 0.9; }));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(dynamics->buildCount(), 1);
+    QCOMPARE(eigen->jobCount(), 0);
+    QVERIFY2(status->text().startsWith(QStringLiteral("Spectrum")), qPrintable(status->text()));
+    // A hidden panel's message is kept for its tab and shown when the tab comes forward.
+    emit dynamics->statusMessage(QStringLiteral("hidden message"));
+    QVERIFY(!status->text().contains(QStringLiteral("hidden message")));
+    QVERIFY(m_window->showPanel(QStringLiteral("dynamics")));
+    QCOMPARE(status->text(), QStringLiteral("hidden message"));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(dynamics->buildCount(), 2); // rebuilt on show
+    QVERIFY(status->text().contains(QStringLiteral("Dynamics")));
   }
 
   void cancelStopsALongJob()

@@ -2,8 +2,10 @@
 // grid) and sphere networks (Funk–Hecke), fit a power law, switch NTK/NNGP, show exact zeros of
 // bias-free ReLU as zeros, drive the eigenfunction view from a click, pin/clear, export, and keep the
 // previous result when a computation is cancelled. Runs under xvfb-run (VTK views need GLX).
+#include <QAction>
 #include <QComboBox>
 #include <QFile>
+#include <QLabel>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -11,6 +13,7 @@
 
 #include "EigenfunctionPanel.h"
 #include "HeatmapView.h"
+#include "KernelPanel.h"
 #include "MainWindow.h"
 #include "NetworkDocument.h"
 #include "PlotWidget.h"
@@ -205,6 +208,50 @@ private slots:
     const double diff = pixelDifference(a, b);
     qInfo("mean pixel difference Y_1 → Y_4,6: %.3f", diff);
     QVERIFY(diff > 0.5);
+  }
+
+  void clickTellsWhereTheEigenfunctionIsAndDoubleClickOpensIt()
+  {
+    show("spectrum");
+    setNetwork(sphereNetwork(3, 0.1));
+    SpectrumPanel* s = spectrum();
+    EigenfunctionPanel* e = eigen();
+    auto* status = m_window->findChild<QLabel*>(QStringLiteral("statusText"));
+    QVERIFY(status);
+    const int jobs = e->jobCount();
+    QTest::mouseClick(s->plot(), Qt::LeftButton, {}, s->plot()->pointPosition(0, 2).toPoint());
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QVERIFY2(status->text().contains(QStringLiteral("degree k = 2")) && status->text().contains(QStringLiteral("Eigenfunctions")),
+             qPrintable(status->text()));
+    QCOMPARE(e->row(), 2);
+    QCOMPARE(e->jobCount(), jobs); // hidden: marked stale, not computed
+    QCOMPARE(m_window->currentPanel(), static_cast<AnalysisPanel*>(s));
+    QSignalSpy requested(s, &SpectrumPanel::eigenfunctionRequested);
+    QTest::mouseDClick(s->plot(), Qt::LeftButton, {}, s->plot()->pointPosition(0, 5).toPoint());
+    QCOMPARE(requested.count(), 1);
+    QCOMPARE(m_window->currentPanel(), static_cast<AnalysisPanel*>(e));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(e->row(), 5);
+    QCOMPARE(e->jobCount(), jobs + 1); // computed once, when shown
+    QCOMPARE(e->result().view, EigenfunctionResult::View::Sphere);
+    QVERIFY(e->result().title.startsWith(QStringLiteral("Y_5,")));
+    // The zoom is kept: a double click on a point does not reset the view.
+    QVERIFY(!s->plot()->isZoomed());
+  }
+
+  void viewMenuKindActsOnTheCurrentTab()
+  {
+    show("spectrum");
+    QAction* nngp = nullptr;
+    for (QAction* a : m_window->findChildren<QAction*>())
+      if (a->text() == QStringLiteral("Show NN&GP")) nngp = a;
+    QVERIFY(nngp);
+    const bool kernelNtk = m_window->kernelPanel()->showsNtk();
+    nngp->trigger();
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QVERIFY(!spectrum()->showsNtk());
+    QVERIFY(!spectrum()->result().ntk);
+    QCOMPARE(m_window->kernelPanel()->showsNtk(), kernelNtk); // another tab's kind is left alone
   }
 
   void eigenfunctionsOnGridAndPoints()
