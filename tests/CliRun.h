@@ -20,4 +20,17 @@ inline CliRun runCli(const QStringList& args)
   return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
 }
 
+/// Empty when `r` is a clean refusal — exit code 2, one line on stderr that contains `mustContain` and
+/// is shorter than 150 characters once `tmpDir` (long temporary paths) is removed, nothing on
+/// stdout — otherwise what is wrong with it.
+inline QString refusalProblem(const CliRun& r, const QString& mustContain, const QString& tmpDir)
+{
+  if (r.code != 2) return QStringLiteral("exit code %1, not 2 (stderr: %2)").arg(r.code).arg(r.err);
+  if (r.err.trimmed().count(QLatin1Char('\n')) != 0) return QStringLiteral("more than one line: ") + r.err;
+  if (!r.err.contains(mustContain)) return QStringLiteral("'%1' not in: %2").arg(mustContain, r.err);
+  if (QString(r.err).remove(tmpDir).size() >= 150) return QStringLiteral("too long: ") + r.err;
+  if (!r.out.isEmpty()) return QStringLiteral("stdout not empty: ") + r.out;
+  return {};
+}
+
 } // namespace ntktest

@@ -2,7 +2,9 @@
 #pragma once
 #include <cmath>
 #include <fstream>
+#include <cstdint>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -38,6 +40,16 @@ inline double relErrToMax(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B)
   if (!A.allFinite()) return INFINITY;
   const double scale = B.cwiseAbs().maxCoeff();
   return (A - B).cwiseAbs().maxCoeff() / scale;
+}
+
+/// m points uniform in [0,1)^d from a seeded mt19937_64 (53-bit mantissas), reproducible everywhere.
+inline Eigen::MatrixXd uniformInputs(Eigen::Index m, int d, std::uint64_t seed)
+{
+  std::mt19937_64 g(seed);
+  Eigen::MatrixXd X(m, d);
+  for (Eigen::Index i = 0; i < m; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = double(g() >> 11) * 0x1.0p-53;
+  return X;
 }
 
 /// Dense(hidden), φ, …, Dense(out) with L Dense layers sharing W_std / b_std.

@@ -168,12 +168,8 @@ private slots:
     QFETCH(QStringList, args);
     QFETCH(QString, mustContain);
     const Run r = runCli(args);
-    QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.trimmed().count(QLatin1Char('\n')) == 0, qPrintable(r.err));
-    QVERIFY2(r.err.contains(mustContain), qPrintable(r.err));
-    // One readable line: beyond the temporary directory's path, no message needs 150 characters.
-    QVERIFY2(QString(r.err).remove(m_dir.path()).size() < 150, qPrintable(r.err));
-    QVERIFY(r.out.isEmpty());
+    const QString problem = ntktest::refusalProblem(r, mustContain, m_dir.path());
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
   }
 
   // Every command accepts --threads, `bench` included; a seed takes the full uint64 range.

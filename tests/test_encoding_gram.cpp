@@ -16,19 +16,11 @@
 #include "core/util/SeededNormal.h"
 
 using namespace ntk;
+using ntktest::uniformInputs;
 
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-Eigen::MatrixXd uniformInputs(int m, int d, std::uint64_t seed)
-{
-  std::mt19937_64 g(seed);
-  Eigen::MatrixXd X(m, d);
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < d; ++j) X(i, j) = double(g() >> 11) * 0x1.0p-53;
-  return X;
-}
 
 /// γ(v) from CONVENTIONS §3, written independently (feature order is irrelevant for dot products).
 Eigen::VectorXd encodeNaive(const Encoding& e, const Eigen::VectorXd& v)

@@ -21,17 +21,9 @@
 #include "core/util/SeededNormal.h"
 
 using namespace ntk;
+using ntktest::uniformInputs;
 
 namespace {
-
-Eigen::MatrixXd uniformInputs(Eigen::Index m, int d, std::uint64_t seed)
-{
-  std::mt19937_64 g(seed);
-  Eigen::MatrixXd X(m, d);
-  for (Eigen::Index i = 0; i < m; ++i)
-    for (int j = 0; j < d; ++j) X(i, j) = double(g() >> 11) * 0x1.0p-53;
-  return X;
-}
 
 Eigen::VectorXd targetsOf(const Eigen::MatrixXd& X)
 {

@@ -8,6 +8,7 @@
 
 #include <QPainter>
 
+#include "PanelJob.h"
 #include "core/util/Errors.h"
 
 namespace ntk::gui {
@@ -116,7 +117,7 @@ DynamicsBuild buildDynamics(const Network& net1d, KernelKind kind, const std::ve
 {
   DynamicsBuild r;
   const auto t0 = std::chrono::steady_clock::now();
-  try {
+  catchJobErrors([&] {
     const Eigen::Index m = Eigen::Index(points.size());
     if (m == 0) throw InputError("no training points");
     Eigen::MatrixXd X(m, 1);
@@ -152,15 +153,7 @@ DynamicsBuild buildDynamics(const Network& net1d, KernelKind kind, const std::ve
       r.cycles(k) = std::ceil(changes / 2.0);
     }
     r.dynamics = std::move(dyn);
-  } catch (const CancelledError&) {
-    r.cancelled = true;
-  } catch (const NtkError& e) {
-    r.error = QString::fromStdString(e.what());
-  } catch (const std::bad_alloc&) {
-    r.error = QStringLiteral("out of memory");
-  } catch (const std::exception& e) {
-    r.error = QString::fromStdString(e.what());
-  }
+  }, &r.cancelled, &r.error);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -199,12 +192,22 @@ Eigen::VectorXd residualsAt(const KernelDynamics& d, double t, bool gd, double e
     if (!gd || (std::isinf(t) && eta < d.maxStableLearningRate())) return d.modeResiduals(t);
     return d.modeResidualsGd(eta, gdSteps(std::isinf(t) ? std::pow(10.0, kLogTimeMax) : t, eta));
   } catch (const NumericalError&) {
-    // The engine refuses outputs that overflow (η > 2/λ_max). For the plot, the residual factors alone,
-    // r_k = (1 − ηλ_k)^s r_k(0) (KernelDynamics.h), still say which modes blow up: ±∞ there.
+    // The engine refuses outputs that overflow (η > 2/λ_max). For the plot, each mode's own factor
+    // still says which modes blow up (±∞ there) — the engine's factor (KernelDynamics::modeResidualsGd):
+    // r_k = (d_k + ridge·g_k) r_k(0), with d_k = (1 − ηλ_k)^s, g_k = (1 − d_k)/θ_k, θ_k = m·λ_k the
+    // eigenvalue of Θ(X,X) + ridge. It is written d_k(1 − ρ_k) + ρ_k, ρ_k = ridge/θ_k < 1, so an
+    // overflowed d_k gives ±∞ and not ∞ − ∞; the modes that do not overflow agree with the engine's
+    // values to rounding.
     const Eigen::VectorXd r0 = d.initialModeResiduals();
+    const Eigen::VectorXd& lambda = d.modeEigenvalues();
     const double s = double(gdSteps(std::isinf(t) ? std::pow(10.0, kLogTimeMax) : t, eta));
+    const double m = double(d.trainSize()), ridge = d.ridgeAbsolute();
     Eigen::VectorXd r(r0.size());
-    for (Eigen::Index k = 0; k < r0.size(); ++k) r(k) = std::pow(1.0 - eta * d.modeEigenvalues()(k), s) * r0(k);
+    for (Eigen::Index k = 0; k < r0.size(); ++k) {
+      const double decay = std::pow(1.0 - eta * lambda(k), s);
+      const double rho = ridge > 0.0 && lambda(k) > 0.0 ? ridge / (m * lambda(k)) : 0.0;
+      r(k) = (decay * (1.0 - rho) + rho) * r0(k);
+    }
     return r;
   }
 }

@@ -7,7 +7,6 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -25,8 +24,6 @@
 #include "ModeResidualPlot.h"
 #include "NetworkDocument.h"
 #include "RegressionPlayground.h"
-#include "core/util/Errors.h"
-#include "core/util/MatrixIO.h"
 
 namespace ntk::gui {
 
@@ -218,11 +215,8 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
   m_coalesce = new QTimer(this);
   m_coalesce->setSingleShot(true);
   m_coalesce->setInterval(0);
-  m_progressTimer = new QTimer(this);
-  m_progressTimer->setInterval(50);
   m_playTimer = new QTimer(this);
   m_playTimer->setInterval(30);
-  m_progress = std::make_shared<std::atomic<int>>(0);
 
   restoreSettings();
   m_time = timeForSliderPosition(m_slider->value());
@@ -236,7 +230,6 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
   showPrediction();
 
   connect(m_coalesce, &QTimer::timeout, this, &DynamicsPanel::startJob);
-  connect(m_progressTimer, &QTimer::timeout, this, [this] { emit progressChanged(m_progress->load()); });
   connect(m_watcher, &QFutureWatcher<DynamicsBuild>::finished, this, &DynamicsPanel::onJobFinished);
   connect(m_evalWatcher, &QFutureWatcher<Evaluation>::finished, this, &DynamicsPanel::onEvaluationFinished);
   connect(m_doc, &NetworkDocument::changed, this, [this] {
@@ -334,7 +327,7 @@ DynamicsPanel::~DynamicsPanel()
 {
   saveSettings(); // the slider moved by keyboard or by Play is saved here
   // Cancel, then wait, before the members the results land in go away.
-  if (m_stop) m_stop->store(true);
+  stopJob();
   m_watcher->waitForFinished();
   m_evalWatcher->waitForFinished();
 }
@@ -517,7 +510,7 @@ void DynamicsPanel::scheduleRecompute()
 {
   m_dirty = false;
   m_pending = true;
-  if (m_stop) m_stop->store(true); // a newer request cancels the older one
+  stopJob(); // a newer request cancels the older one
   m_coalesce->start();
 }
 
@@ -527,7 +520,7 @@ void DynamicsPanel::cancel()
   m_pending = false;
   m_coalesce->stop();
   m_evalPending = false;
-  if (m_stop) m_stop->store(true);
+  stopJob();
   setPlaying(false);
 }
 
@@ -545,20 +538,11 @@ void DynamicsPanel::startJob()
   const std::vector<TrainingPoint> points = m_points;
   const double ridge = m_ridgeSpin->value();
   const int generation = ++m_generation;
-  m_stop = std::make_shared<std::atomic<bool>>(false);
-  m_progress->store(0);
-  auto stop = m_stop;
-  auto progress = m_progress;
-  m_watcher->setFuture(QtConcurrent::run([net, kind, points, ridge, generation, stop, progress] {
-    JobControl job;
-    job.stop = stop.get();
-    job.progress = [progress](double f) { progress->store(int(100 * f)); };
-    DynamicsBuild b = buildDynamics(net, kind, points, ridge, job);
+  launchJob(m_watcher, [net, kind, points, ridge, generation](const JobFlags& flags) {
+    DynamicsBuild b = buildDynamics(net, kind, points, ridge, flags.control());
     b.generation = generation;
     return b;
-  }));
-  m_progressTimer->start();
-  emit busyChanged(true);
+  });
   emit statusMessage(tr("Building the %1 dynamics on %2 points…").arg(showsNtk() ? tr("NTK") : tr("NNGP")).arg(points.size()));
 }
 
@@ -569,9 +553,7 @@ void DynamicsPanel::onJobFinished()
     startJob(); // superseded: drop this result, run the newest request
     return;
   }
-  m_progressTimer->stop();
-  emit progressChanged(100);
-  emit busyChanged(false);
+  endJob();
   if (r.generation != m_generation) { // computeNow() replaced it meanwhile
     if (!isBusy()) emit idle();
     return;
@@ -613,7 +595,7 @@ void DynamicsPanel::applyBuild(DynamicsBuild build)
 
 bool DynamicsPanel::computeNow(QString* error)
 {
-  if (m_stop) m_stop->store(true);
+  stopJob();
   m_pending = false;
   m_coalesce->stop();
   m_watcher->waitForFinished();
@@ -773,32 +755,17 @@ void DynamicsPanel::paintFigure(QPainter& p, const QRectF& rect) const
 
 bool DynamicsPanel::exportView(const QString& path, QString* error)
 {
-  const QString suffix = QFileInfo(path).suffix().toLower();
-  if (suffix == QLatin1String("png") || suffix == QLatin1String("svg")) {
-    const bool ok = saveFigure(path, QSize(1800, 720), [this](QPainter& p, const QRectF& r) { paintFigure(p, r); });
-    if (!ok && error) *error = tr("could not write %1").arg(path);
-    return ok;
-  }
-  if (suffix == QLatin1String("csv") || suffix == QLatin1String("npy")) {
-    if (m_prediction.mean.size() != kDynamicsTestPoints) {
-      if (error) *error = m_unavailable.isEmpty() ? tr("nothing to export yet") : m_unavailable;
-      return false;
-    }
-    Eigen::MatrixXd out(kDynamicsTestPoints, 4);
+  // The figure is written even without a prediction (it shows why); the data needs one.
+  Eigen::MatrixXd out;
+  if (m_prediction.mean.size() == kDynamicsTestPoints) {
+    out.resize(kDynamicsTestPoints, 4);
     out.col(0) = dynamicsTestGrid();
     out.col(1) = m_target;
     out.col(2) = m_prediction.mean;
     out.col(3) = m_prediction.variance;
-    try {
-      writeMatrix(path.toStdString(), out);
-    } catch (const NtkError& e) {
-      if (error) *error = QString::fromStdString(e.what());
-      return false;
-    }
-    return true;
   }
-  if (error) *error = tr("unknown export format '.%1' (use png, svg, csv or npy)").arg(suffix);
-  return false;
+  return exportFigureOrMatrix(path, QSize(1800, 720), out, error,
+                              m_unavailable.isEmpty() ? tr("nothing to export yet") : m_unavailable);
 }
 
 } // namespace ntk::gui

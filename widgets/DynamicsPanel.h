@@ -148,12 +148,9 @@ private:
   RegressionPlayground* m_playground;
   ModeResidualPlot* m_residualPlot;
   QTimer* m_coalesce;
-  QTimer* m_progressTimer;
   QTimer* m_playTimer;
 
   QFutureWatcher<DynamicsBuild>* m_watcher;
-  std::shared_ptr<std::atomic<bool>> m_stop;
-  std::shared_ptr<std::atomic<int>> m_progress;
   int m_generation = 0;
   bool m_pending = false;
   bool m_dirty = true; ///< the network changed while hidden (or nothing built yet): rebuild when shown

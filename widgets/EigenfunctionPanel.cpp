@@ -1,9 +1,10 @@
 #include "EigenfunctionPanel.h"
 
 #include <algorithm>
+#include <string>
+#include <unordered_set>
 #include <cmath>
 
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -11,7 +12,6 @@
 #include <QStackedWidget>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include "FigurePainter.h"
 #include "HeatmapView.h"
@@ -20,7 +20,6 @@
 #include "core/spectra/SphereSpectrum.h"
 #include "core/spectra/SphericalHarmonics.h"
 #include "core/util/Errors.h"
-#include "core/util/MatrixIO.h"
 
 namespace ntk::gui {
 
@@ -59,16 +58,48 @@ Eigen::VectorXd anglesOf(const Eigen::MatrixXd& X)
 
 QString greekKind(bool ntk) { return ntk ? QStringLiteral("NTK") : QStringLiteral("NNGP"); }
 
-/// Members of eigenvalue group `row` of a 2-D grid spectrum, as frequency indices (FFTW order).
-std::vector<int> gridGroupMembers(const GridSpectrum& g, const Eigen::VectorXd& multiplicity, int row)
+/// One basis function of a grid row's eigenspace: cos or sin 2πν·v.
+struct GridBasisFunction {
+  Eigen::VectorXi nu;         ///< its frequency
+  bool sine = false;
+  bool selfConjugate = false; ///< ν ≡ −ν (mod n): cos 2πν·v = ±1 on the grid, without the √2
+  Eigen::VectorXd values;     ///< n^d values, unit mean square
+};
+
+/// Column j of gridEigenspace(g, row) — what `ntk-cli spectrum --domain grid --eigenfunction row`
+/// writes as column j — computed alone, since a row of equal (e.g. zero) eigenvalues can hold most of
+/// the grid. `group` = gridEigenGroups(g)[row]. gridEigenspace's documented order: the row's indices in
+/// group order, each ±ν pair once (at its first member), adding gridEigenfunctions(ν)'s columns — cos,
+/// then sin unless sin ≡ 0 on the grid, i.e. unless ν ≡ −ν (mod n).
+GridBasisFunction gridEigenspaceColumn(const GridSpectrum& g, const std::vector<int>& group, int j)
 {
-  const std::vector<int> order = gridOrderByEigenvalue(g);
-  long start = 0;
-  for (int i = 0; i < row && i < multiplicity.size(); ++i) start += std::lround(multiplicity(i));
-  const long count = row < multiplicity.size() ? std::lround(multiplicity(row)) : 0;
-  std::vector<int> members;
-  for (long i = start; i < start + count && i < long(order.size()); ++i) members.push_back(order[size_t(i)]);
-  return members;
+  const long n = g.n;
+  auto key = [n](const Eigen::VectorXi& nu) {
+    long k = 0;
+    for (Eigen::Index a = 0; a < nu.size(); ++a) k = k * n + ((nu(a) % n) + n) % n;
+    return k;
+  };
+  std::unordered_set<long> done;
+  int column = 0;
+  for (int i : group) {
+    const Eigen::VectorXi nu = g.frequency.row(i).transpose();
+    const long plus = key(nu), minus = key(Eigen::VectorXi(-nu));
+    if (done.count(plus)) continue;
+    done.insert(plus);
+    done.insert(minus);
+    const int columns = plus == minus ? 1 : 2;
+    if (j < column + columns) {
+      const Eigen::MatrixXd f = gridEigenfunctions(g, nu);
+      GridBasisFunction out;
+      out.nu = nu;
+      out.sine = j > column;
+      out.selfConjugate = plus == minus;
+      out.values = f.col(std::min<Eigen::Index>(j - column, f.cols() - 1));
+      return out;
+    }
+    column += columns;
+  }
+  throw InputError("index j = " + std::to_string(j) + " outside the row's eigenspace of dimension " + std::to_string(column));
 }
 
 } // namespace
@@ -83,15 +114,16 @@ EigenfunctionPanel::EigenfunctionPanel(SpectrumPanel* spectrum, QWidget* parent)
   m_row = new QSpinBox;
   m_row->setRange(0, 0);
   m_row->setKeyboardTracking(false);
-  m_row->setToolTip(tr("Which eigenvalue: the degree k on the sphere, the frequency |ν| on a 1-D grid, the eigenvalue group\n"
-                       "on a 2-D grid, the eigen-index i (0 = largest) for random points. Clicking a point of the\n"
+  m_row->setToolTip(tr("Which eigenvalue: the degree k on the sphere, the frequency |ν| on a 1-D grid, the table row k\n"
+                       "(a group of equal eigenvalues) on a 2-D grid, the eigen-index i (0 = largest) for random points. Clicking a point of the\n"
                        "spectrum sets it."));
   m_j = new QSpinBox;
   m_j->setRange(0, 0);
   m_j->setKeyboardTracking(false);
   m_j->setToolTip(tr("Index j within the eigenspace, 0 … N(d,k)−1.\n"
                      "S¹: j = 0 → √2 cos kφ, j = 1 → √2 sin kφ.  S²: m = j − k; m < 0 ↔ sin(|m|φ), m > 0 ↔ cos(mφ), m = 0 zonal.\n"
-                     "Grid: the cos / sin pairs of the frequencies ν sharing the eigenvalue."));
+                     "Grid: column j of row k's eigenspace as `ntk-cli spectrum --eigenfunction k` writes it — the cos / sin\n"
+                     "pairs of the frequencies ±ν sharing the eigenvalue, in turn."));
   m_jInfo = new QLabel;
   controls->addWidget(m_rowLabel);
   controls->addWidget(m_row);
@@ -146,7 +178,7 @@ EigenfunctionPanel::EigenfunctionPanel(SpectrumPanel* spectrum, QWidget* parent)
 
 EigenfunctionPanel::~EigenfunctionPanel()
 {
-  if (m_stop) m_stop->store(true);
+  stopJob();
   m_watcher->waitForFinished();
 }
 
@@ -212,7 +244,7 @@ void EigenfunctionPanel::updateRanges()
     m_row->setRange(0, std::max(0, rows - 1));
   }
   const QString rowName = s.domain == SpectrumDomain::Sphere ? tr("degree k")
-                          : s.domain == SpectrumDomain::Grid ? (s.curve.dim == 1 ? tr("frequency k") : tr("eigenvalue group"))
+                          : s.domain == SpectrumDomain::Grid ? (s.curve.dim == 1 ? tr("frequency k") : tr("table row k"))
                                                              : tr("eigen-index i");
   m_rowLabel->setText(rowName);
   const int row = m_row->value();
@@ -251,7 +283,7 @@ void EigenfunctionPanel::scheduleRecompute()
     return;
   }
   m_pending = true;
-  if (m_stop) m_stop->store(true);
+  stopJob();
   m_coalesce->start();
 }
 
@@ -260,7 +292,7 @@ void EigenfunctionPanel::cancel()
   const bool hadWork = isBusy();
   m_pending = false;
   m_coalesce->stop();
-  if (m_stop) m_stop->store(true);
+  stopJob();
   if (hadWork) m_dirty = true;
   if (!m_watcher->isRunning()) {
     emit busyChanged(false);
@@ -277,13 +309,10 @@ void EigenfunctionPanel::startJob()
   in.row = std::clamp(m_row->value(), 0, std::max(0, in.spectrum.curve.rows() - 1));
   in.j = m_j->value();
   in.generation = ++m_generation;
-  m_stop = std::make_shared<std::atomic<bool>>(false);
-  auto stop = m_stop;
-  m_watcher->setFuture(QtConcurrent::run([in, stop] { return compute(in, stop); }));
-  emit busyChanged(true);
+  launchJob(m_watcher, [in](const JobFlags& flags) { return compute(in, flags); }, Progress::None);
 }
 
-EigenfunctionResult EigenfunctionPanel::compute(const Request& in, std::shared_ptr<std::atomic<bool>> stop)
+EigenfunctionResult EigenfunctionPanel::compute(const Request& in, const JobFlags& flags)
 {
   EigenfunctionResult r;
   r.generation = in.generation;
@@ -294,9 +323,8 @@ EigenfunctionResult EigenfunctionPanel::compute(const Request& in, std::shared_p
   const double lambda = c.rawLambda.size() > row ? c.rawLambda(row) : c.lambda(row);
   const QString lambdaText = QStringLiteral("λ = %1").arg(lambda, 0, 'g', 4);
   const QString kind = greekKind(s.ntk);
-  JobControl job;
-  job.stop = stop.get();
-  try {
+  const JobControl job = flags.control();
+  catchJobErrors([&] {
     switch (s.domain) {
     case SpectrumDomain::Sphere: {
       const int k = row;
@@ -356,23 +384,18 @@ EigenfunctionResult EigenfunctionPanel::compute(const Request& in, std::shared_p
         r.yTitle = QStringLiteral("eigenfunction");
         r.title = QStringLiteral("Frequency k = %1 on the %2-point grid — %3 (%4)").arg(nu(0)).arg(g.n).arg(lambdaText, kind);
       } else {
-        const std::vector<int> members = gridGroupMembers(g, c.multiplicity, row);
-        if (members.empty()) throw InputError("empty eigenvalue group");
-        const int j = std::clamp(in.j, 0, int(members.size()) - 1);
-        Eigen::VectorXi nu = g.frequency.row(members[size_t(j)]).transpose();
-        // ν and −ν share an eigenvalue: the canonical one (first non-zero component > 0) shows its
-        // cosine, the other the sine of −ν, so the group's j run through independent real functions.
-        const bool canonical = (nu(0) > 0) || (nu(0) == 0 && nu(1) >= 0);
-        const Eigen::VectorXi shown = canonical ? nu : Eigen::VectorXi(-nu);
-        const Eigen::MatrixXd f = gridEigenfunctions(g, shown);
-        const bool sine = !canonical && f.cols() > 1;
+        // Table row k and column j of its eigenspace, as the CLI and the spectrum table number them.
+        const std::vector<std::vector<int>> groups = gridEigenGroups(g);
+        if (row >= int(groups.size())) throw InputError("row " + std::to_string(row) + " is not in the grid table");
+        const std::vector<int>& group = groups[size_t(row)];
+        const GridBasisFunction f = gridEigenspaceColumn(g, group, std::clamp(in.j, 0, int(group.size()) - 1));
         r.view = EigenfunctionResult::View::Heatmap;
-        r.matrix = squareOf(f.col(sine ? 1 : 0), g.n);
+        r.matrix = squareOf(f.values, g.n);
         r.x0 = 0.0;
         r.x1 = double(g.n - 1) / g.n;
-        r.title = QStringLiteral("√2 %1 2π(%2·v₁ + %3·v₂) — %4 (%5), group of %6")
-                      .arg(sine ? QStringLiteral("sin") : QStringLiteral("cos"))
-                      .arg(shown(0)).arg(shown(1)).arg(lambdaText, kind).arg(members.size());
+        r.title = QStringLiteral("%1%2 2π(%3·v₁ + %4·v₂) — %5 (%6), row k = %7 of multiplicity %8")
+                      .arg(f.selfConjugate ? QString() : QStringLiteral("√2 "), f.sine ? QStringLiteral("sin") : QStringLiteral("cos"))
+                      .arg(f.nu(0)).arg(f.nu(1)).arg(lambdaText, kind).arg(row).arg(group.size());
       }
       break;
     }
@@ -429,25 +452,19 @@ EigenfunctionResult EigenfunctionPanel::compute(const Request& in, std::shared_p
       break;
     }
     }
-  } catch (const CancelledError&) {
-    r.cancelled = true;
-  } catch (const NtkError& e) {
-    r.error = QString::fromStdString(e.what());
-  } catch (const std::bad_alloc&) {
-    r.error = QStringLiteral("out of memory");
-  }
+  }, &r.cancelled, &r.error);
   return r;
 }
 
 void EigenfunctionPanel::onJobFinished()
 {
   EigenfunctionResult r = m_watcher->future().result();
-  const bool stopped = m_stop && m_stop->load();
+  const bool stopped = jobStopped();
   if (m_pending) {
-    startJob();
+    startJob(); // superseded: drop this result, run the newest request
     return;
   }
-  emit busyChanged(false);
+  endJob();
   if (r.cancelled || stopped) {
     emit statusMessage(tr("Eigenfunction cancelled — the view still shows the previous one"));
     emit idle();
@@ -527,36 +544,16 @@ void EigenfunctionPanel::paintFigure(QPainter& p, const QRectF& rect) const
 
 bool EigenfunctionPanel::exportView(const QString& path, QString* error)
 {
-  const QString suffix = QFileInfo(path).suffix().toLower();
-  if (m_result.view == EigenfunctionResult::View::None) {
-    if (error) *error = tr("nothing to export yet");
-    return false;
+  // Data: curves as columns x, then one per curve; heatmap / sphere: the matrix shown.
+  Eigen::MatrixXd table;
+  if (m_result.view == EigenfunctionResult::View::Curves) {
+    table.resize(m_result.x.size(), Eigen::Index(m_result.curves.size()) + 1);
+    table.col(0) = m_result.x;
+    for (size_t i = 0; i < m_result.curves.size(); ++i) table.col(Eigen::Index(i) + 1) = m_result.curves[i].second;
+  } else if (m_result.view != EigenfunctionResult::View::None) {
+    table = m_result.matrix;
   }
-  if (suffix == QLatin1String("csv") || suffix == QLatin1String("npy")) {
-    // Curves: columns x, then one per curve. Heatmap / sphere: the matrix shown.
-    Eigen::MatrixXd table;
-    if (m_result.view == EigenfunctionResult::View::Curves) {
-      table.resize(m_result.x.size(), Eigen::Index(m_result.curves.size()) + 1);
-      table.col(0) = m_result.x;
-      for (size_t i = 0; i < m_result.curves.size(); ++i) table.col(Eigen::Index(i) + 1) = m_result.curves[i].second;
-    } else {
-      table = m_result.matrix;
-    }
-    try {
-      writeMatrix(path.toStdString(), table);
-      return true;
-    } catch (const NtkError& e) {
-      if (error) *error = QString::fromStdString(e.what());
-      return false;
-    }
-  }
-  if (suffix == QLatin1String("png") || suffix == QLatin1String("svg")) {
-    const bool ok = saveFigure(path, QSize(1200, 900), [this](QPainter& p, const QRectF& r) { paintFigure(p, r); });
-    if (!ok && error) *error = tr("could not write %1").arg(path);
-    return ok;
-  }
-  if (error) *error = tr("unknown export format '.%1' (use png, svg, csv or npy)").arg(suffix);
-  return false;
+  return exportFigureOrMatrix(path, QSize(1200, 900), table, error);
 }
 
 } // namespace ntk::gui

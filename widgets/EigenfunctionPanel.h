@@ -5,7 +5,8 @@
 // spin boxes — plus the index j within the eigenspace.
 // Out: sphere S¹: the curves √2 cos kφ, √2 sin kφ over the angle; S²: a rotatable 3-D sphere coloured
 // by the real spherical harmonic Y_{k,j} (m = j − k); S^{d−1}, d ≥ 4: the zonal harmonic along a
-// meridian; 1-D grid: cos/sin curves over v; 2-D grid: a heatmap of √2 cos/sin 2πν·v; random points:
+// meridian; 1-D grid: cos/sin curves over v; 2-D grid: a heatmap of √2 cos/sin 2πν·v, column j of
+// gridEigenspace(row) (the same function `ntk-cli spectrum --domain grid --eigenfunction k` writes); random points:
 // the Nyström eigenfunction φ_i(x) = K(x, X) u_i / (√m μ_i) (a curve for d = 1 and on S¹ with the
 // eigenvector's values at the data points, a heatmap on [0,1)² for d = 2, the sphere for points on S²).
 // The title shows λ and the multiplicity. exportView: PNG/SVG figure, CSV/NPY of the values shown.
@@ -78,7 +79,7 @@ public:
 public slots:
   void scheduleRecompute() override;
   void cancel() override;
-  /// Row of the spectrum (degree k, grid group, or eigen-index i) and j within its eigenspace.
+  /// Row of the spectrum table (degree k, grid row k, or eigen-index i) and j within its eigenspace.
   void setRow(int row);
   void setIndexInEigenspace(int j);
 
@@ -93,7 +94,7 @@ private:
     int j = 0;
     int generation = 0;
   };
-  static EigenfunctionResult compute(const Request& in, std::shared_ptr<std::atomic<bool>> stop);
+  static EigenfunctionResult compute(const Request& in, const JobFlags& flags);
   void onSpectrumChanged();
   /// Recomputes now when shown, else marks the view stale (computed on show).
   void recomputeIfShown();
@@ -115,7 +116,6 @@ private:
   QLabel* m_placeholder;
   QTimer* m_coalesce;
   QFutureWatcher<EigenfunctionResult>* m_watcher;
-  std::shared_ptr<std::atomic<bool>> m_stop;
   int m_generation = 0;
   bool m_pending = false;
   bool m_dirty = true;

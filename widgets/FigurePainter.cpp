@@ -19,14 +19,6 @@ namespace ntk::gui {
 
 namespace {
 
-QString tickLabel(double v)
-{
-  if (v == 0.0) return QStringLiteral("0");
-  const double a = std::abs(v);
-  if (a >= 1e4 || a < 1e-3) return QString::number(v, 'e', 1);
-  return QString::number(v, 'g', 4);
-}
-
 QImage matrixImage(const Eigen::MatrixXd& m, double lo, double hi)
 {
   QImage img(int(m.cols()), int(m.rows()), QImage::Format_RGB32);
@@ -43,16 +35,24 @@ QImage matrixImage(const Eigen::MatrixXd& m, double lo, double hi)
   return img;
 }
 
-/// Common start of a figure: white background, a font scaled to the figure, the bold title on top.
-/// Returns the font size (px) that every other measure is a multiple of. Pair with p.restore().
-double beginFigure(QPainter& p, const QRectF& rect, const QString& title)
+} // namespace
+
+QString tickLabel(double v)
+{
+  if (v == 0.0) return QStringLiteral("0");
+  const double a = std::abs(v);
+  if (a >= 1e4 || a < 1e-3) return QString::number(v, 'e', 1);
+  return QString::number(v, 'g', 4);
+}
+
+double beginFigure(QPainter& p, const QRectF& rect, const QString& title, double em)
 {
   p.save();
   p.setRenderHint(QPainter::Antialiasing, true);
   p.fillRect(rect, Qt::white);
-  const double em = std::max(10.0, rect.height() / 40.0);
+  if (em <= 0) em = std::max(10.0, rect.height() / 40.0);
   QFont f = p.font();
-  f.setPixelSize(int(em));
+  f.setPixelSize(std::max(1, int(em)));
   QFont tf = f;
   tf.setBold(true);
   p.setFont(tf);
@@ -62,7 +62,15 @@ double beginFigure(QPainter& p, const QRectF& rect, const QString& title)
   return em;
 }
 
-} // namespace
+void paintFigureMessage(QPainter& p, const QRectF& area, const QString& message, double em)
+{
+  p.save();
+  p.setPen(QPen(QColor(180, 180, 180), 1.0));
+  p.drawRect(area);
+  p.setPen(Qt::black);
+  p.drawText(area.adjusted(em, em, -em, -em), Qt::AlignCenter | Qt::TextWordWrap, message);
+  p.restore();
+}
 
 QColor seriesColor(int index)
 {

@@ -100,7 +100,19 @@ QColor seriesColor(int index);
 /// Diverging blue–white–red (Moreland's cool–warm) for signed values; t ∈ [−1, 1], 0 is white-grey.
 QColor divergingColor(double t);
 
-/// "10⁻³"-style label of a power of ten.
+/// Label of the power of ten 10^exponent on a log axis: 0.1, 1, 10, 100, 1000 as numbers, the rest
+/// as "10⁻³", "10⁴" (superscripts). Every log axis of the figures and views uses it.
 QString decadeLabel(int exponent);
+
+/// Label of a tick on a linear axis: 4 significant digits, exponent form below 1e-3 and from 1e4.
+QString tickLabel(double value);
+
+/// Common start of a figure: p.save(), white background, a font of `em` pixels (em ≤ 0: from the
+/// rectangle's height), the bold title centred in the top 2 em. Returns em. Pair with p.restore().
+double beginFigure(QPainter& p, const QRectF& rect, const QString& title, double em = 0);
+
+/// A grey frame around `area` with `message` centred and word-wrapped inside (a figure that has no
+/// data to show says why). Leaves the painter's state as it was.
+void paintFigureMessage(QPainter& p, const QRectF& area, const QString& message, double em);
 
 } // namespace ntk::gui

@@ -6,7 +6,6 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
@@ -16,7 +15,6 @@
 #include <QSplitter>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include "FigurePainter.h"
 #include "HeatmapView.h"
@@ -24,8 +22,6 @@
 #include "NetworkDocument.h"
 #include "core/kernels/NtkGram.h"
 #include "core/nets/FiniteNetwork.h"
-#include "core/util/Errors.h"
-#include "core/util/MatrixIO.h"
 
 namespace ntk::gui {
 
@@ -57,34 +53,21 @@ Eigen::MatrixXd gridInputs(const Network& net, const Eigen::VectorXd& t, QString
   return X;
 }
 
-KernelResult runJob(const JobInput& in, std::shared_ptr<std::atomic<bool>> stop, std::shared_ptr<std::atomic<int>> progress)
+KernelResult runJob(const JobInput& in, const JobFlags& flags)
 {
   KernelResult r;
   r.generation = in.generation;
   const auto t0 = std::chrono::steady_clock::now();
-  try {
+  catchJobErrors([&] {
     r.t = Eigen::VectorXd::LinSpaced(in.m, 0.0, double(in.m - 1) / in.m);
     const Eigen::MatrixXd X = gridInputs(in.net, r.t, &r.domain);
-    JobControl job;
-    job.stop = stop.get();
     const double share = in.empirical ? 0.7 : 1.0;
-    job.progress = [progress, share](double f) { progress->store(int(100 * share * f)); };
-    GramResult g = computeGram(in.net, X, nullptr, GramRequest{}, job);
+    GramResult g = computeGram(in.net, X, nullptr, GramRequest{}, flags.control(0.0, share));
     r.nngp = std::move(g.nngp);
     r.ntk = std::move(g.ntk);
-    if (in.empirical) {
-      JobControl mc;
-      mc.stop = stop.get();
-      mc.progress = [progress](double f) { progress->store(int(70 + 30 * f)); };
-      r.empirical = monteCarloKernel(in.net, X, nullptr, in.ntk, in.width, in.samples, 1, mc);
-    }
-  } catch (const CancelledError&) {
-    r.cancelled = true;
-  } catch (const NtkError& e) {
-    r.error = QString::fromStdString(e.what());
-  } catch (const std::bad_alloc&) {
-    r.error = QStringLiteral("out of memory");
-  }
+    if (in.empirical)
+      r.empirical = monteCarloKernel(in.net, X, nullptr, in.ntk, in.width, in.samples, 1, flags.control(share, 1.0 - share));
+  }, &r.cancelled, &r.error);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -158,9 +141,6 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   m_coalesce = new QTimer(this);
   m_coalesce->setSingleShot(true);
   m_coalesce->setInterval(0);
-  m_progressTimer = new QTimer(this);
-  m_progressTimer->setInterval(50);
-  m_progress = std::make_shared<std::atomic<int>>(0);
 
   restoreSettings();
   connect(m_coalesce, &QTimer::timeout, this, &KernelPanel::startJob);
@@ -169,9 +149,13 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   connect(m_kind, &QComboBox::currentIndexChanged, this, &KernelPanel::saveSettings);
   connect(m_empirical, &QCheckBox::toggled, this, &KernelPanel::saveSettings);
   connect(m_splitter, &QSplitter::splitterMoved, this, &KernelPanel::saveSettings);
-  connect(m_progressTimer, &QTimer::timeout, this, [this] { emit progressChanged(m_progress->load()); });
   connect(m_watcher, &QFutureWatcher<KernelResult>::finished, this, &KernelPanel::onJobFinished);
-  connect(m_doc, &NetworkDocument::changed, this, &KernelPanel::scheduleRecompute);
+  connect(m_doc, &NetworkDocument::changed, this, [this] {
+    if (isVisible())
+      scheduleRecompute();
+    else
+      m_dirty = true; // hidden: recomputed when shown
+  });
   connect(m_kind, &QComboBox::currentIndexChanged, this, [this](int) {
     emit kindChanged(showsNtk());
     if (m_empirical->isChecked())
@@ -185,7 +169,13 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   connect(m_empiricalSamples, &QSpinBox::valueChanged, this, &KernelPanel::scheduleRecompute);
   connect(m_row, &QSlider::valueChanged, this, &KernelPanel::setSelectedRow);
   connect(m_heatmap, &HeatmapView::rowSelected, this, [this](int row) { m_row->setValue(row); });
-  scheduleRecompute();
+  m_dirty = true; // computed when first shown (the first tab: at startup)
+}
+
+void KernelPanel::showEvent(QShowEvent* event)
+{
+  AnalysisPanel::showEvent(event);
+  if (m_dirty) scheduleRecompute();
 }
 
 void KernelPanel::restoreSettings()
@@ -215,7 +205,7 @@ void KernelPanel::saveSettings()
 KernelPanel::~KernelPanel()
 {
   // Cancel, then wait, before the members the job's result lands in go away.
-  if (m_stop) m_stop->store(true);
+  stopJob();
   m_watcher->waitForFinished();
 }
 
@@ -250,8 +240,9 @@ void KernelPanel::setFiniteNetworkOverlay(bool on, int width, int samples)
 
 void KernelPanel::scheduleRecompute()
 {
+  m_dirty = false;
   m_pending = true;
-  if (m_stop) m_stop->store(true); // a newer request cancels the older one
+  stopJob(); // a newer request cancels the older one
   m_coalesce->start();
 }
 
@@ -259,7 +250,7 @@ void KernelPanel::cancel()
 {
   m_pending = false;
   m_coalesce->stop();
-  if (m_stop) m_stop->store(true);
+  stopJob();
 }
 
 void KernelPanel::startJob()
@@ -274,13 +265,7 @@ void KernelPanel::startJob()
   in.width = m_empiricalWidth->value();
   in.samples = m_empiricalSamples->value();
   in.generation = ++m_generation;
-  m_stop = std::make_shared<std::atomic<bool>>(false);
-  m_progress->store(0);
-  auto stop = m_stop;
-  auto progress = m_progress;
-  m_watcher->setFuture(QtConcurrent::run([in, stop, progress] { return runJob(in, stop, progress); }));
-  m_progressTimer->start();
-  emit busyChanged(true);
+  launchJob(m_watcher, [in](const JobFlags& flags) { return runJob(in, flags); });
   emit statusMessage(tr("Computing the %1×%1 NNGP and NTK%2…").arg(in.m).arg(in.empirical ? tr(" and finite nets") : QString()));
 }
 
@@ -291,9 +276,7 @@ void KernelPanel::onJobFinished()
     startJob(); // superseded: drop this result, run the newest request
     return;
   }
-  m_progressTimer->stop();
-  emit progressChanged(100);
-  emit busyChanged(false);
+  endJob();
   if (r.cancelled) {
     emit statusMessage(tr("Kernel computation cancelled — the views still show the previous network"));
     emit idle();
@@ -368,28 +351,7 @@ void KernelPanel::paintFigure(QPainter& p, const QRectF& rect) const
 
 bool KernelPanel::exportView(const QString& path, QString* error)
 {
-  const QString suffix = QFileInfo(path).suffix().toLower();
-  const Eigen::MatrixXd& K = shownMatrix();
-  if (K.size() == 0) {
-    if (error) *error = tr("nothing to export yet");
-    return false;
-  }
-  try {
-    if (suffix == QLatin1String("csv") || suffix == QLatin1String("npy")) {
-      writeMatrix(path.toStdString(), K);
-      return true;
-    }
-  } catch (const NtkError& e) {
-    if (error) *error = QString::fromStdString(e.what());
-    return false;
-  }
-  if (suffix == QLatin1String("png") || suffix == QLatin1String("svg")) {
-    const bool ok = saveFigure(path, QSize(1600, 700), [this](QPainter& p, const QRectF& r) { paintFigure(p, r); });
-    if (!ok && error) *error = tr("could not write %1").arg(path);
-    return ok;
-  }
-  if (error) *error = tr("unknown export format '.%1' (use png, svg, csv or npy)").arg(suffix);
-  return false;
+  return exportFigureOrMatrix(path, QSize(1600, 700), shownMatrix(), error);
 }
 
 } // namespace ntk::gui

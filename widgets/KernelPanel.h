@@ -1,14 +1,12 @@
 // KernelPanel — the "kernel" panel: NTK/NNGP heatmap on a grid of inputs, and one kernel row as a
 // line plot (with an optional Monte-Carlo finite-network overlay).
-// In: the NetworkDocument (recomputes on every change), grid size, kind, selected row.
+// In: the NetworkDocument (recomputed after every edit while shown; hidden, marked stale and
+// recomputed when shown), grid size, kind, selected row.
 // Out: the views; `exportView(path)` writes PNG/SVG (figure), CSV/NPY (matrix or row data).
 // Work runs off the GUI thread (QtConcurrent); a newer request cancels the older one, whose result
 // is dropped. Domain: v ∈ [0,1) on a grid (input_dim 1, or the first coordinate with an encoding),
 // or the unit circle (cos 2πt, sin 2πt) when the encoding is none and input_dim ≥ 2.
 #pragma once
-#include <atomic>
-#include <memory>
-
 #include <Eigen/Dense>
 #include <QElapsedTimer>
 #include <QFutureWatcher>
@@ -57,6 +55,8 @@ public:
   const Eigen::MatrixXd& empiricalMatrix() const { return m_result.empirical; }
   HeatmapView* heatmap() const { return m_heatmap; }
   LinePlotView* linePlot() const { return m_plot; }
+  /// Kernel jobs started so far (tests: a hidden panel does not recompute).
+  int jobCount() const { return m_generation; }
 
   /// .png/.svg: the two views as one figure; .csv/.npy: the shown matrix.
   bool exportView(const QString& path, QString* error) override;
@@ -76,6 +76,9 @@ public slots:
 signals:
   /// The shown kernel switched between NTK and NNGP.
   void kindChanged(bool ntk);
+
+protected:
+  void showEvent(QShowEvent* event) override;
 
 private:
   void startJob();
@@ -99,11 +102,9 @@ private:
   QSplitter* m_splitter = nullptr;
 
   QFutureWatcher<KernelResult>* m_watcher;
-  std::shared_ptr<std::atomic<bool>> m_stop;
-  std::shared_ptr<std::atomic<int>> m_progress;
-  QTimer* m_progressTimer;
   int m_generation = 0;
   bool m_pending = false;
+  bool m_dirty = false; ///< the network changed while hidden
   KernelResult m_result;
   int m_selectedRow = -1;
   double m_rowPosition = 0.5; ///< t₀ of the plotted row, kept when m changes

@@ -8,23 +8,12 @@
 #include <QPainterPath>
 
 #include "Colormap.h"
+#include "FigurePainter.h"
 #include "NiceTicks.h"
 
 namespace ntk::gui {
 
 namespace {
-
-/// "10⁻³"-style decade label.
-QString decadeLabel(int exponent)
-{
-  static const QChar sup[] = {QChar(0x2070), QChar(0x00B9), QChar(0x00B2), QChar(0x00B3), QChar(0x2074),
-                              QChar(0x2075), QChar(0x2076), QChar(0x2077), QChar(0x2078), QChar(0x2079)};
-  if (exponent == 0) return QStringLiteral("1");
-  QString s = QStringLiteral("10");
-  if (exponent < 0) s += QChar(0x207B);
-  for (QChar c : QString::number(std::abs(exponent))) s += sup[c.digitValue()];
-  return s;
-}
 
 void rotatedText(QPainter& p, double cx, double cy, double length, double em, const QString& text)
 {
@@ -54,28 +43,15 @@ QColor modeColor(int k, int count)
 
 void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidualData& d, double em)
 {
-  p.save();
-  p.setRenderHint(QPainter::Antialiasing, true);
-  p.fillRect(rect, Qt::white);
-  QFont f = p.font();
-  f.setPixelSize(std::max(1, int(std::lround(em))));
-  QFont bold = f;
-  bold.setBold(true);
-  p.setFont(bold);
-  p.setPen(Qt::black);
-  p.drawText(QRectF(rect.left(), rect.top(), rect.width(), 2.0 * em), Qt::AlignCenter, d.title);
-  p.setFont(f);
+  beginFigure(p, rect, d.title, em);
+  const QFont f = p.font();
   const double split = rect.left() + 0.6 * rect.width();
   const QRectF curves(rect.left() + 4.6 * em, rect.top() + 2.4 * em, std::max(10.0, split - rect.left() - 5.4 * em),
                       std::max(10.0, rect.height() - 5.8 * em));
   const QRectF bars(split + 4.0 * em, curves.top(), std::max(10.0, rect.right() - split - 4.8 * em), curves.height());
   const int count = int(d.residuals.size());
   if (!d.message.isEmpty() || count == 0 || d.times.size() < 2) {
-    p.setPen(QPen(QColor(180, 180, 180), 1.0));
-    p.drawRect(curves);
-    p.setPen(Qt::black);
-    p.drawText(curves.adjusted(em, em, -em, -em), Qt::AlignCenter | Qt::TextWordWrap,
-               d.message.isEmpty() ? QStringLiteral("no modes yet") : d.message);
+    paintFigureMessage(p, curves, d.message.isEmpty() ? QStringLiteral("no modes yet") : d.message, em);
     p.restore();
     return;
   }

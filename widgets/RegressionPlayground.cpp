@@ -16,14 +16,6 @@ namespace ntk::gui {
 
 namespace {
 
-QString tickText(double v)
-{
-  if (v == 0.0) return QStringLiteral("0");
-  const double a = std::abs(v);
-  if (a >= 1e4 || a < 1e-3) return QString::number(v, 'e', 1);
-  return QString::number(v, 'g', 4);
-}
-
 const QColor kTargetColor(150, 150, 150);
 const QColor kPointColor(20, 20, 20);
 
@@ -70,23 +62,11 @@ QRectF regressionPlotArea(const QRectF& rect, double em)
 
 void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& d, double em)
 {
-  p.save();
-  p.setRenderHint(QPainter::Antialiasing, true);
-  p.fillRect(rect, Qt::white);
-  QFont f = p.font();
-  f.setPixelSize(std::max(1, int(std::lround(em))));
-  QFont bold = f;
-  bold.setBold(true);
-  p.setFont(bold);
-  p.setPen(Qt::black);
-  p.drawText(QRectF(rect.left(), rect.top(), rect.width(), 2.0 * em), Qt::AlignCenter, d.title);
-  p.setFont(f);
+  beginFigure(p, rect, d.title, em);
+  const QFont f = p.font();
   const QRectF area = regressionPlotArea(rect, em);
   if (!d.message.isEmpty()) {
-    p.setPen(QPen(QColor(180, 180, 180), 1.0));
-    p.drawRect(area);
-    p.setPen(Qt::black);
-    p.drawText(area.adjusted(em, em, -em, -em), Qt::AlignCenter | Qt::TextWordWrap, d.message);
+    paintFigureMessage(p, area, d.message, em);
     p.restore();
     return;
   }
@@ -104,12 +84,12 @@ void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlot
   for (double t : xt) {
     const QPointF at = map(t, yMin);
     p.drawLine(at, at + QPointF(0, 0.35 * em));
-    p.drawText(QRectF(at.x() - 3 * em, at.y() + 0.4 * em, 6 * em, 1.2 * em), Qt::AlignHCenter | Qt::AlignTop, tickText(t));
+    p.drawText(QRectF(at.x() - 3 * em, at.y() + 0.4 * em, 6 * em, 1.2 * em), Qt::AlignHCenter | Qt::AlignTop, tickLabel(t));
   }
   for (double t : yt) {
     const QPointF at = map(0.0, t);
     p.drawLine(at, at - QPointF(0.35 * em, 0));
-    p.drawText(QRectF(rect.left(), at.y() - 0.6 * em, 4.1 * em, 1.2 * em), Qt::AlignRight | Qt::AlignVCenter, tickText(t));
+    p.drawText(QRectF(rect.left(), at.y() - 0.6 * em, 4.1 * em, 1.2 * em), Qt::AlignRight | Qt::AlignVCenter, tickLabel(t));
   }
   p.drawText(QRectF(area.left(), area.bottom() + 1.7 * em, area.width(), 1.3 * em), Qt::AlignCenter, QStringLiteral("x"));
   p.save();

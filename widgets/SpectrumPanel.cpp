@@ -27,7 +27,6 @@
 #include "core/network/NetworkJson.h"
 #include "core/spectra/SphereSpectrum.h"
 #include "core/util/Errors.h"
-#include "core/util/MatrixIO.h"
 
 namespace ntk::gui {
 
@@ -204,16 +203,12 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
   m_coalesce = new QTimer(this);
   m_coalesce->setSingleShot(true);
   m_coalesce->setInterval(0);
-  m_progressTimer = new QTimer(this);
-  m_progressTimer->setInterval(50);
-  m_progress = std::make_shared<std::atomic<int>>(0);
 
   restoreSettings();
   updateDomainChoices();
   updateSizeControls();
 
   connect(m_coalesce, &QTimer::timeout, this, &SpectrumPanel::startJob);
-  connect(m_progressTimer, &QTimer::timeout, this, [this] { emit progressChanged(m_progress->load()); });
   connect(m_watcher, &QFutureWatcher<SpectrumResult>::finished, this, &SpectrumPanel::onJobFinished);
   connect(m_pinWatcher, &QFutureWatcher<SpectrumResult>::finished, this, &SpectrumPanel::onPinJobFinished);
   connect(m_doc, &NetworkDocument::changed, this, &SpectrumPanel::onNetworkChanged);
@@ -276,7 +271,7 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
 SpectrumPanel::~SpectrumPanel()
 {
   // Cancel, then wait, before the members the results land in go away.
-  if (m_stop) m_stop->store(true);
+  stopJob();
   if (m_pinStop) m_pinStop->store(true);
   m_watcher->waitForFinished();
   m_pinWatcher->waitForFinished();
@@ -447,7 +442,7 @@ void SpectrumPanel::scheduleRecompute()
 {
   m_dirty = false;
   m_pending = true;
-  if (m_stop) m_stop->store(true); // a newer request cancels the older one
+  stopJob(); // a newer request cancels the older one
   m_coalesce->start();
 }
 
@@ -456,7 +451,7 @@ void SpectrumPanel::cancel()
   const bool hadWork = isBusy();
   m_pending = false;
   m_coalesce->stop();
-  if (m_stop) m_stop->store(true);
+  stopJob();
   if (m_pinStop) m_pinStop->store(true);
   if (hadWork) m_dirty = true; // the shown curve may be stale: recompute on the next show
   if (!m_watcher->isRunning() && !m_pinWatcher->isRunning()) {
@@ -475,21 +470,14 @@ void SpectrumPanel::startJob()
   in.domain = domain();
   in.size = sizeSpin(in.domain)->value();
   in.generation = ++m_generation;
-  m_stop = std::make_shared<std::atomic<bool>>(false);
-  m_progress->store(0);
-  auto stop = m_stop;
-  auto progress = m_progress;
-  m_watcher->setFuture(QtConcurrent::run([in, stop, progress] { return compute(in, stop, progress); }));
-  m_progressTimer->start();
-  emit busyChanged(true);
+  launchJob(m_watcher, [in](const JobFlags& flags) { return compute(in, flags); });
   const QString what = in.domain == SpectrumDomain::Sphere ? tr("Funk–Hecke λ_0…λ_%1").arg(in.size)
                        : in.domain == SpectrumDomain::Grid ? tr("FFT spectrum on a %1-point grid").arg(in.size)
                                                            : tr("Gram eigenvalues of %1 points").arg(in.size);
   emit statusMessage(tr("Computing the %1 (%2)…").arg(what, in.ntk ? tr("NTK") : tr("NNGP")));
 }
 
-SpectrumResult SpectrumPanel::compute(const Request& in, std::shared_ptr<std::atomic<bool>> stop,
-                                      std::shared_ptr<std::atomic<int>> progress)
+SpectrumResult SpectrumPanel::compute(const Request& in, const JobFlags& flags)
 {
   SpectrumResult r;
   r.generation = in.generation;
@@ -499,14 +487,12 @@ SpectrumResult SpectrumPanel::compute(const Request& in, std::shared_ptr<std::at
   r.size = in.size;
   const auto t0 = std::chrono::steady_clock::now();
   const KernelKind kind = in.ntk ? KernelKind::Ntk : KernelKind::Nngp;
-  JobControl job;
-  job.stop = stop.get();
-  job.progress = [progress](double f) { progress->store(int(100 * f)); };
+  const JobControl job = flags.control();
   SpectrumCurve& c = r.curve;
   c.label = QStringLiteral("%1 — %2").arg(QString::fromStdString(in.net.summary()), in.ntk ? QStringLiteral("NTK") : QStringLiteral("NNGP"));
   c.domain = in.domain;
   c.dim = in.net.inputDim;
-  try {
+  const bool ok = catchJobErrors([&] {
     switch (in.domain) {
     case SpectrumDomain::Sphere: {
       const SphereSpectrum s = funkHeckeSpectrum(in.net, kind, in.size, job);
@@ -564,16 +550,8 @@ SpectrumResult SpectrumPanel::compute(const Request& in, std::shared_ptr<std::at
       break;
     }
     }
-  } catch (const CancelledError&) {
-    r.cancelled = true;
-    r.curve = SpectrumCurve{};
-  } catch (const NtkError& e) {
-    r.error = QString::fromStdString(e.what());
-    r.curve = SpectrumCurve{};
-  } catch (const std::bad_alloc&) {
-    r.error = QStringLiteral("out of memory");
-    r.curve = SpectrumCurve{};
-  }
+  }, &r.cancelled, &r.error);
+  if (!ok) r.curve = SpectrumCurve{};
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -581,14 +559,12 @@ SpectrumResult SpectrumPanel::compute(const Request& in, std::shared_ptr<std::at
 void SpectrumPanel::onJobFinished()
 {
   SpectrumResult r = m_watcher->future().result();
-  const bool stopped = m_stop && m_stop->load();
+  const bool stopped = jobStopped();
   if (m_pending) {
     startJob(); // superseded: drop this result, run the newest request
     return;
   }
-  m_progressTimer->stop();
-  emit progressChanged(100);
-  if (!m_pinWatcher->isRunning()) emit busyChanged(false);
+  endJob(m_pinWatcher->isRunning());
   if (r.cancelled || stopped) {
     emit statusMessage(tr("Spectrum cancelled — the plot still shows the previous result"));
     emit idle();
@@ -679,12 +655,11 @@ bool SpectrumPanel::pinNetworkFile(const QString& path, QString* error)
   if ((in.domain == SpectrumDomain::Sphere && !sphereOk) || (in.domain == SpectrumDomain::Grid && !gridOk)) in.domain = SpectrumDomain::Points;
   in.size = sizeSpin(in.domain)->value();
   if (in.domain == SpectrumDomain::Grid && net.inputDim != m_doc->network().inputDim) in.size = net.inputDim == 2 ? 64 : 256;
-  m_pinStop = std::make_shared<std::atomic<bool>>(false);
-  auto stop = m_pinStop;
-  auto progress = std::make_shared<std::atomic<int>>(0);
+  const JobFlags pin; // its own flags: not polled, cancelled with the panel
+  m_pinStop = pin.stop;
   const QString name = QFileInfo(path).fileName();
   m_pinWatcher->setProperty("fileName", name);
-  m_pinWatcher->setFuture(QtConcurrent::run([in, stop, progress] { return compute(in, stop, progress); }));
+  m_pinWatcher->setFuture(QtConcurrent::run([in, pin] { return compute(in, pin); }));
   emit busyChanged(true);
   emit statusMessage(tr("Computing the spectrum of %1 to pin it…").arg(name));
   return true;
@@ -861,33 +836,16 @@ void SpectrumPanel::paintFigure(QPainter& p, const QRectF& rect) const { m_plot-
 
 bool SpectrumPanel::exportView(const QString& path, QString* error)
 {
-  const QString suffix = QFileInfo(path).suffix().toLower();
-  if (!m_result.valid()) {
-    if (error) *error = tr("nothing to export yet");
-    return false;
-  }
-  if (suffix == QLatin1String("csv") || suffix == QLatin1String("npy")) {
-    // Rows k,lambda,multiplicity, as `ntk-cli spectrum` writes them (round-off included, as computed).
+  // Data: rows k,lambda,multiplicity, as `ntk-cli spectrum` writes them (round-off included, as computed).
+  Eigen::MatrixXd table;
+  if (m_result.valid()) {
     const SpectrumCurve& c = m_result.curve;
-    Eigen::MatrixXd table(c.rows(), 3);
+    table.resize(c.rows(), 3);
     table.col(0) = c.index;
     table.col(1) = c.rawLambda;
     table.col(2) = c.multiplicity;
-    try {
-      writeMatrix(path.toStdString(), table);
-      return true;
-    } catch (const NtkError& e) {
-      if (error) *error = QString::fromStdString(e.what());
-      return false;
-    }
   }
-  if (suffix == QLatin1String("png") || suffix == QLatin1String("svg")) {
-    const bool ok = saveFigure(path, QSize(1400, 900), [this](QPainter& p, const QRectF& r) { paintFigure(p, r); });
-    if (!ok && error) *error = tr("could not write %1").arg(path);
-    return ok;
-  }
-  if (error) *error = tr("unknown export format '.%1' (use png, svg, csv or npy)").arg(suffix);
-  return false;
+  return exportFigureOrMatrix(path, QSize(1400, 900), table, error);
 }
 
 } // namespace ntk::gui

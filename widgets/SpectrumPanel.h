@@ -140,8 +140,7 @@ private:
     int size = 0;
     int generation = 0;
   };
-  static SpectrumResult compute(const Request& in, std::shared_ptr<std::atomic<bool>> stop,
-                                std::shared_ptr<std::atomic<int>> progress);
+  static SpectrumResult compute(const Request& in, const JobFlags& flags);
   bool wanted() const;
   void onNetworkChanged();
   void updateDomainChoices();
@@ -173,13 +172,10 @@ private:
   QPushButton* m_clearPins;
   QLabel* m_info;
   QTimer* m_coalesce;
-  QTimer* m_progressTimer;
 
   QFutureWatcher<SpectrumResult>* m_watcher;
   QFutureWatcher<SpectrumResult>* m_pinWatcher;
-  std::shared_ptr<std::atomic<bool>> m_stop;
   std::shared_ptr<std::atomic<bool>> m_pinStop;
-  std::shared_ptr<std::atomic<int>> m_progress;
   int m_generation = 0;
   bool m_pending = false;
   bool m_dirty = true;

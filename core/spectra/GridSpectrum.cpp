@@ -75,11 +75,9 @@ bool gridIsPeriodic(const Network& net, std::string* why)
     return refuse("the periodic grid is 1-D or 2-D, but input_dim = " + std::to_string(net.inputDim));
   switch (net.encoding.kind) {
   case EncodingKind::None:
-    return refuse("encoding none: the kernel depends on v and v' themselves, not on v − v' modulo 1 "
-                  "(the Gram is not circulant)");
+    return refuse("encoding none: the kernel is not a function of v − v' modulo 1 (use the sphere or points)");
   case EncodingKind::Gaussian:
-    return refuse("gaussian encoding: the sampled frequencies are not integers, so the kernel is not 1-periodic "
-                  "(the Gram is Toeplitz, not circulant)");
+    return refuse("gaussian encoding: its frequencies are not integers, so the kernel is not 1-periodic");
   case EncodingKind::Basic:
   case EncodingKind::Positional:
   case EncodingKind::Fourier: {
@@ -89,7 +87,7 @@ bool gridIsPeriodic(const Network& net, std::string* why)
       for (Eigen::Index c = 0; c < B.cols(); ++c)
         if (!std::isfinite(B(r, c)) || !isInteger(B(r, c)))
           return refuse(net.encoding.name() + " encoding: frequency " + std::to_string(B(r, c)) +
-                        " is not an integer, so the kernel is not 1-periodic (the Gram is Toeplitz, not circulant)");
+                        " is not an integer, so the kernel is not 1-periodic");
     break;
   }
   }

@@ -15,33 +15,19 @@
 #include "MainWindow.h"
 #include "ModeResidualPlot.h"
 #include "NetworkDocument.h"
+#include "DynamicsModel.h"
 #include "RegressionPlayground.h"
+#include "GuiTestUtil.h"
+#include "core/util/Errors.h"
 #include "core/util/MatrixIO.h"
 
 using namespace ntk;
 using namespace ntk::gui;
+using ntktest::pixelDifference;
 
 namespace {
 
-/// Number of distinct colours in an image: a blank view has one or two.
-int distinctColours(const QImage& img)
-{
-  QSet<QRgb> colours;
-  const QImage rgb = img.convertToFormat(QImage::Format_RGB32);
-  for (int y = 0; y < rgb.height(); y += 2)
-    for (int x = 0; x < rgb.width(); x += 2) colours.insert(rgb.pixel(x, y));
-  return int(colours.size());
-}
-
-double pixelDifference(const QImage& a, const QImage& b)
-{
-  if (a.size() != b.size()) return 1e9;
-  const QImage x = a.convertToFormat(QImage::Format_RGB32), y = b.convertToFormat(QImage::Format_RGB32);
-  double diff = 0;
-  for (int r = 0; r < x.height(); ++r)
-    for (int c = 0; c < x.width(); ++c) diff += std::abs(qGray(x.pixel(c, r)) - qGray(y.pixel(c, r)));
-  return diff / (x.width() * x.height());
-}
+int distinctColours(const QImage& img) { return ntktest::distinctColours(img, 2); }
 
 bool waitIdle(const DynamicsPanel* panel, int timeoutMs = 60000)
 {
@@ -319,6 +305,48 @@ private slots:
     QVERIFY(waitIdle(m_panel.get()));
     QVERIFY(m_panel->playground()->data().warning.isEmpty());
     QVERIFY(m_panel->prediction().mean.allFinite());
+  }
+
+  // The residual plot's data equal the engine's ridge-aware residuals, and a diverging gradient descent
+  // gives +∞ for the modes that blow up (never NaN) while the others keep the engine's values.
+  void residualDataFollowTheEngineWithRidge()
+  {
+    std::vector<TrainingPoint> points = sampleTrainingX(24, false, 1);
+    for (TrainingPoint& p : points) p.y = presetTargetValue(TargetPreset::SumOfSines, p.x);
+    const DynamicsBuild b = buildDynamics(Network::defaultNetwork(1), KernelKind::Ntk, points, 1e-2);
+    QVERIFY2(b.error.isEmpty(), qPrintable(b.error));
+    const KernelDynamics& engine = *b.dynamics;
+    const ModeResidualData flow = modeResidualData(b, 10.0, false, 0.0);
+    double scale = 0.0, err = 0.0;
+    for (Eigen::Index i = 0; i < flow.times.size(); ++i) {
+      const Eigen::VectorXd r = engine.modeResiduals(flow.times(i));
+      scale = std::max(scale, r.cwiseAbs().maxCoeff());
+      for (size_t k = 0; k < flow.modeIndex.size(); ++k)
+        err = std::max(err, std::abs(flow.residuals[k](i) - std::abs(r(flow.modeIndex[k]))));
+    }
+    QVERIFY2(err <= 1e-12 * scale, qPrintable(QString::number(err / scale)));
+    // With ridge the residual does not vanish at t = ∞: it tends to ridge/θ_k of its start.
+    QVERIFY(engine.modeResiduals(kTimeInfinity).norm() > 1e-6 * engine.initialModeResiduals().norm());
+
+    const double eta = 3.0 * b.maxStableRate;
+    const ModeResidualData gd = modeResidualData(b, 1e6, true, eta);
+    bool anyInfinite = false;
+    for (Eigen::Index i = 0; i < gd.times.size(); ++i) {
+      bool engineOk = true;
+      Eigen::VectorXd r;
+      try {
+        r = engine.modeResidualsGd(eta, std::llround(gd.times(i) / eta));
+      } catch (const NumericalError&) {
+        engineOk = false;
+      }
+      for (size_t k = 0; k < gd.modeIndex.size(); ++k) {
+        const double v = gd.residuals[k](i);
+        QVERIFY(!std::isnan(v));
+        anyInfinite = anyInfinite || std::isinf(v);
+        if (engineOk) QVERIFY(std::abs(v - std::abs(r(gd.modeIndex[k]))) <= 1e-9 * std::max(1.0, std::abs(v)));
+      }
+    }
+    QVERIFY(anyInfinite);
   }
 
   void playSweepsTime()

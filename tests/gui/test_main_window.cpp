@@ -20,34 +20,13 @@
 #include "NetworkDocument.h"
 #include "NetworkEditor.h"
 #include "VtkOpenGLWidget.h"
+#include "GuiTestUtil.h"
 #include "core/util/MatrixIO.h"
 
 using namespace ntk;
 using namespace ntk::gui;
-
-namespace {
-
-/// Number of distinct colours in an image: a blank view has one or two.
-int distinctColours(const QImage& img)
-{
-  QSet<QRgb> colours;
-  const QImage rgb = img.convertToFormat(QImage::Format_RGB32);
-  for (int y = 0; y < rgb.height(); y += 3)
-    for (int x = 0; x < rgb.width(); x += 3) colours.insert(rgb.pixel(x, y));
-  return int(colours.size());
-}
-
-double pixelDifference(const QImage& a, const QImage& b)
-{
-  if (a.size() != b.size()) return 1e9;
-  const QImage x = a.convertToFormat(QImage::Format_RGB32), y = b.convertToFormat(QImage::Format_RGB32);
-  double diff = 0;
-  for (int r = 0; r < x.height(); ++r)
-    for (int c = 0; c < x.width(); ++c) diff += std::abs(qGray(x.pixel(c, r)) - qGray(y.pixel(c, r)));
-  return diff / (x.width() * x.height());
-}
-
-} // namespace
+using ntktest::distinctColours;
+using ntktest::pixelDifference;
 
 class TestMainWindow : public QObject {
   Q_OBJECT
@@ -317,6 +296,9 @@ private slots:
     // Never shown: nothing built, also not after network edits.
     QCOMPARE(dynamics->buildCount(), 0);
     QCOMPARE(eigen->jobCount(), 0);
+    KernelPanel* kernel = m_window->kernelPanel();
+    const int kernelJobs = kernel->jobCount(); // the kernel tab is in front at start: it computed
+    QVERIFY(kernelJobs >= 1);
     NetworkDocument* doc = m_window->document();
     QVERIFY(doc->edit(QStringLiteral("w1"), [](Network& n) { std::get<DenseLayer>(n.layers[0]).wStd = 1.2; }));
     QVERIFY(m_window->waitUntilIdle(60000));
@@ -334,6 +316,7 @@ private slots:
     QVERIFY(m_window->waitUntilIdle(60000));
     QCOMPARE(dynamics->buildCount(), 1);
     QCOMPARE(eigen->jobCount(), 0);
+    QCOMPARE(kernel->jobCount(), kernelJobs + 1); // the edit w1 was made with the kernel in front; w2 was not
     QVERIFY2(status->text().startsWith(QStringLiteral("Spectrum")), qPrintable(status->text()));
     // A hidden panel's message is kept for its tab and shown when the tab comes forward.
     emit dynamics->statusMessage(QStringLiteral("hidden message"));
@@ -343,6 +326,9 @@ private slots:
     QVERIFY(m_window->waitUntilIdle(60000));
     QCOMPARE(dynamics->buildCount(), 2); // rebuilt on show
     QVERIFY(status->text().contains(QStringLiteral("Dynamics")));
+    QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(kernel->jobCount(), kernelJobs + 2); // caught up with w2 on show
   }
 
   void cancelStopsALongJob()

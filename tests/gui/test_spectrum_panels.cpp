@@ -19,32 +19,17 @@
 #include "PlotWidget.h"
 #include "SpectrumPanel.h"
 #include "SphereView.h"
+#include "GuiTestUtil.h"
 #include "core/network/NetworkJson.h"
+#include "core/spectra/GridSpectrum.h"
 #include "core/util/MatrixIO.h"
 
 using namespace ntk;
 using namespace ntk::gui;
+using ntktest::distinctColours;
+using ntktest::pixelDifference;
 
 namespace {
-
-int distinctColours(const QImage& img)
-{
-  QSet<QRgb> colours;
-  const QImage rgb = img.convertToFormat(QImage::Format_RGB32);
-  for (int y = 0; y < rgb.height(); y += 3)
-    for (int x = 0; x < rgb.width(); x += 3) colours.insert(rgb.pixel(x, y));
-  return int(colours.size());
-}
-
-double pixelDifference(const QImage& a, const QImage& b)
-{
-  if (a.size() != b.size()) return 1e9;
-  const QImage x = a.convertToFormat(QImage::Format_RGB32), y = b.convertToFormat(QImage::Format_RGB32);
-  double diff = 0;
-  for (int r = 0; r < x.height(); ++r)
-    for (int c = 0; c < x.width(); ++c) diff += std::abs(qGray(x.pixel(c, r)) - qGray(y.pixel(c, r)));
-  return diff / (x.width() * x.height());
-}
 
 /// Two-layer ReLU network on the unit sphere of R^d (encoding none); bStd nullopt: bias-free.
 Network sphereNetwork(int d, std::optional<double> bStd)
@@ -283,6 +268,21 @@ private slots:
     QCOMPARE(spectrum()->result().domain, SpectrumDomain::Grid);
     QCOMPARE(e->result().view, EigenfunctionResult::View::Heatmap);
     QCOMPARE(e->result().matrix.rows(), 64);
+    // Row k of the table and index j in its eigenspace are what `ntk-cli spectrum --eigenfunction k` writes.
+    const GridSpectrum g = periodicGridSpectrum(net2, spectrum()->showsNtk() ? KernelKind::Ntk : KernelKind::Nngp, 64);
+    for (const auto& [k, j] : {std::pair{3, 1}, std::pair{5, 0}}) {
+      const Eigen::MatrixXd basis = gridEigenspace(g, k);
+      QVERIFY(basis.cols() > j);
+      e->setRow(k);
+      e->setIndexInEigenspace(j);
+      QVERIFY(m_window->waitUntilIdle(60000));
+      const Eigen::MatrixXd& shown = e->result().matrix;
+      QCOMPARE(shown.rows(), Eigen::Index(64));
+      double err = 0.0;
+      for (int r = 0; r < 64; ++r)
+        for (int c = 0; c < 64; ++c) err = std::max(err, std::abs(shown(r, c) - basis(r * 64 + c, j)));
+      QVERIFY2(err < 1e-12, qPrintable(QStringLiteral("k = %1, j = %2: %3").arg(k).arg(j).arg(err)));
+    }
   }
 
   void pinAndClear()
