@@ -57,5 +57,9 @@ Command addSpectrumCommand(CLI::App& app, const AddThreads& addThreads);
 Command addBenchSpectrumCommand(CLI::App& bench, const AddThreads& addThreads);
 /// `ntk-cli dynamics` (DynamicsCommand.cpp).
 Command addDynamicsCommand(CLI::App& app, const AddThreads& addThreads);
+/// `ntk-cli fit-image` (FitImageCommand.cpp).
+Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads);
+/// `ntk-cli bench image` (BenchImageCommand.cpp).
+Command addBenchImageCommand(CLI::App& bench, const AddThreads& addThreads);
 
 } // namespace ntkcli

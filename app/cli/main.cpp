@@ -148,7 +148,9 @@ int main(int argc, char** argv)
   std::vector<ntkcli::Command> commands;
   commands.push_back(ntkcli::addSpectrumCommand(app, addThreads));
   commands.push_back(ntkcli::addDynamicsCommand(app, addThreads));
+  commands.push_back(ntkcli::addFitImageCommand(app, addThreads));
   commands.push_back(ntkcli::addBenchSpectrumCommand(*bench, addThreads));
+  commands.push_back(ntkcli::addBenchImageCommand(*bench, addThreads));
 
   try {
     app.parse(argc, argv);

@@ -17,6 +17,7 @@
 #include <fftw3.h>
 
 #include "core/util/Errors.h"
+#include "core/util/FftwPlanner.h"
 #include "core/util/MemoryEstimate.h"
 
 namespace ntk {
@@ -25,12 +26,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-/// FFTW's planner (and plan destruction) is not thread-safe; fftw_execute is.
-std::mutex& fftwPlannerMutex()
-{
-  static std::mutex mutex;
-  return mutex;
-}
 
 /// Owns an FFTW plan; destroys it under the planner mutex.
 class FftwPlan {

@@ -1,0 +1,90 @@
+// ImageKernelRegression.h — exact NTK / NNGP kernel regression of a whole image, and the kernel
+// gradient-flow prediction at any time t, without forming the Gram when the kernel is stationary.
+// In: a Network with input_dim 2 (raw input v = (col/W, row/H)), an image, a stride, the kernel kind,
+// a ridge λ relative to the mean diagonal of the training Gram (CONVENTIONS §5; default 1e-6).
+// Out: predictions at every pixel (all channels share the kernel: one solve per channel), PSNRs, the
+// path used, and the kernel's 2-D power spectrum on the training grid.
+// Paths (chosen automatically, or forced for tests):
+//   Circulant — encodings whose frequencies are all integers (basic, positional with integer σ^{j/M},
+//     fourier with an integer B): k(v − v') is 1-periodic and the training grid is regular, so the Gram
+//     is block-circulant: α = IFFT(FFT(y) / (FFT(k) + λ)); predictions = the periodic convolution of
+//     the zero-upsampled α with k sampled on the full pixel grid (FFT).
+//   Toeplitz — other stationary encodings (gaussian, non-integer positional/fourier): the Gram is
+//     block-Toeplitz; conjugate gradients with FFT matrix–vector products (2× circulant embedding) and a
+//     circulant (T. Chan) preconditioner; predictions by a zero-padded FFT convolution.
+//   Dense — encoding none (not stationary) or small images: the engine's Gram and an LLT solve.
+// Gradient flow (loss (1/2m)Σ‖f(x_i) − y_i‖²) at time t: exact per Fourier mode on the circulant path
+// (factor (1 − e^{−μt/m})/μ instead of 1/μ, μ = λ + ridge: the ridge is part of the operator, as in
+// KernelDynamics, so t = ∞ is exactly predict()) and on the dense path (eigendecomposition of Gram +
+// ridge, computed on the first finite-t call); directions with μ ≤ m·ε·μ_max are null (pseudo-inverse).
+// The Toeplitz path answers t = ∞ only (timeSupported() is false there).
+// Predictions are the raw regression values (not clamped to [0,1]); PSNRs are computed on them;
+// psnrHeldOut is NaN when every pixel is a training pixel (stride 1).
+// Kernel sampling never encodes H·W points: k on an offset grid is the engine's Gram between the
+// per-row and per-column halves of the encoding (see the .cpp), one call for all offsets.
+// Memory is estimated and refused before allocating; cancellation is checked between FFT stages and CG
+// iterations. Thread-safety: const methods may run concurrently.
+#pragma once
+#include <limits>
+#include <memory>
+#include <string>
+
+#include <Eigen/Dense>
+
+#include "core/image/Image.h"
+#include "core/image/ImageDataset.h"
+#include "core/kernels/NtkGram.h"
+#include "core/util/JobControl.h"
+
+namespace ntk {
+
+enum class RegressionPath { Auto, Circulant, Toeplitz, Dense };
+std::string regressionPathName(RegressionPath path);
+
+struct ImageRegressionOptions {
+  KernelKind kind = KernelKind::Ntk;
+  double ridge = 1e-6;               ///< relative to the mean diagonal of the training Gram; ≥ 0
+  RegressionPath path = RegressionPath::Auto;
+  double cgTolerance = 1e-10;        ///< relative residual of the Toeplitz CG
+  int maxCgIterations = 1000;
+  Eigen::Index denseLimit = 4096;    ///< Auto uses the dense path up to this many training pixels
+};
+
+struct ImageRegressionReport {
+  RegressionPath path = RegressionPath::Auto;
+  int cgIterations = 0;
+  double seconds = 0.0;
+  double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
+};
+
+class ImageKernelRegression {
+public:
+  /// Builds the solver (kernel samples, FFTs or Gram factorisation). Throws NetworkError for a network
+  /// whose input_dim is not 2, InputError for bad stride/ridge, MemoryLimitError, CancelledError.
+  ImageKernelRegression(const Network& net, const Image& image, int stride, const ImageRegressionOptions& options = {},
+                        const JobControl& job = {});
+  ~ImageKernelRegression();
+
+  RegressionPath path() const;
+  bool timeSupported() const;
+  const ImageDataset& dataset() const;
+
+  /// Kernel (ridge) regression: every pixel. Fills `report` (PSNRs against the image given).
+  Image predict(ImageRegressionReport* report = nullptr, const JobControl& job = {}) const;
+  /// Gradient flow at time t (t = ∞: predict()). Throws InputError when !timeSupported() and t < ∞.
+  Image predictAt(double t, const JobControl& job = {}) const;
+  /// |FFT of the kernel on the training grid|, shifted so frequency 0 is in the centre (Ht × Wt): the kernel
+  /// row from training pixel (0,0) to every training pixel, unnormalised (on the circulant path these are
+  /// the Gram's eigenvalues, m times the Mercer estimates). Safe from any thread.
+  Eigen::MatrixXd kernelPowerSpectrum() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> d_;
+};
+
+/// Bytes the regression needs (kernel samples, FFT buffers or the dense Gram), for requireMemory.
+double estimateImageRegressionBytes(const Network& net, int width, int height, int channels, int stride,
+                                    RegressionPath path);
+
+} // namespace ntk

@@ -1,0 +1,357 @@
+// GUI tests of the image panel (Tancik et al. 2020 on one picture): a bundled sample is fitted with the
+// NTK (a held-out PSNR, pictures not blank), the time slider changes the kernel picture (t → ∞ gives the
+// regression back, a non-periodic encoding disables it), the MLP trains a few steps and its PSNR
+// curve grows, cancel stops training and fitting, an unreadable file keeps the previous image, a hidden
+// panel does not compute, and the exports write files. Runs under xvfb-run like the other GUI tests.
+#include <cmath>
+
+#include <QFile>
+#include <QMimeData>
+#include <QImageReader>
+#include <QSettings>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "GuiTestUtil.h"
+#include "ImageModel.h"
+#include "ImagePanel.h"
+#include "ImageTile.h"
+#include "NetworkDocument.h"
+#include "core/util/Errors.h"
+#include "core/util/MatrixIO.h"
+
+using namespace ntk;
+using namespace ntk::gui;
+
+namespace {
+
+bool waitIdle(const ImagePanel* panel, int timeoutMs = 120000)
+{
+  QDeadlineTimer deadline(timeoutMs);
+  while (!deadline.hasExpired()) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!panel->isBusy()) {
+      QCoreApplication::processEvents();
+      if (!panel->isBusy()) return true;
+    }
+    QThread::msleep(2);
+  }
+  return false;
+}
+
+double meanAbsDifference(const Image& a, const Image& b)
+{
+  if (a.data.size() != b.data.size() || a.data.empty()) return 1e9;
+  double s = 0.0;
+  for (std::size_t i = 0; i < a.data.size(); ++i) s += std::abs(double(a.data[i]) - double(b.data[i]));
+  return s / double(a.data.size());
+}
+
+/// A smooth 48 × 48 RGB test picture (quick to train on).
+Image smallPicture()
+{
+  Image img(48, 48, 3);
+  for (int r = 0; r < img.height; ++r)
+    for (int c = 0; c < img.width; ++c) {
+      const double x = double(c) / img.width, y = double(r) / img.height;
+      img.at(r, c, 0) = float(0.5 + 0.4 * std::sin(2 * M_PI * x) * std::cos(2 * M_PI * y));
+      img.at(r, c, 1) = float(0.5 + 0.4 * std::cos(4 * M_PI * x));
+      img.at(r, c, 2) = float(0.3 + 0.5 * y);
+    }
+  return img;
+}
+
+void keepFigure(ImagePanel* panel, const QString& name)
+{
+  const QString keep = qEnvironmentVariable("NTK_IMAGE_EXPORT_DIR");
+  if (keep.isEmpty()) return;
+  QString err;
+  QVERIFY2(panel->exportView(QDir(keep).filePath(name), &err), qPrintable(err));
+  QVERIFY(panel->grab().save(QDir(keep).filePath(QStringLiteral("widget_") + name)));
+}
+
+} // namespace
+
+class TestImagePanel : public QObject {
+  Q_OBJECT
+
+private slots:
+  void init()
+  {
+    QSettings().clear(); // every test starts from the defaults (the panel remembers its settings)
+    m_doc = std::make_unique<NetworkDocument>();
+    m_panel = std::make_unique<ImagePanel>(m_doc.get());
+    m_panel->resize(1500, 900);
+    m_panel->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
+    QVERIFY(waitIdle(m_panel.get()));
+  }
+  void cleanup()
+  {
+    m_panel.reset();
+    m_doc.reset();
+  }
+
+  void bundledSamplesExist()
+  {
+    const QStringList samples = bundledSampleNames();
+    QVERIFY2(samples.size() >= 3, qPrintable(samples.join(QLatin1Char(','))));
+    for (const QString& s : samples) QVERIFY(!QImageReader(bundledSamplePath(s)).read().isNull());
+  }
+
+  void fitsASampleWithTheNtk()
+  {
+    QVERIFY(m_panel->imageName().startsWith(QStringLiteral("astronaut")));
+    QCOMPARE(m_panel->groundTruth().width, 256);
+    QCOMPARE(m_panel->groundTruth().channels, 3);
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+    QVERIFY(m_panel->unavailableReason().isEmpty());
+    QVERIFY(!m_panel->networkNote().isEmpty()); // input_dim 2 and the panel's encoding
+    const double ntk = m_panel->kernelPsnr(KernelKind::Ntk);
+    QVERIFY2(ntk > 18.0 && ntk < 60.0, qPrintable(QString::number(ntk)));
+    QVERIFY(m_panel->bicubicPsnr() > 15.0);
+    QCOMPARE(m_panel->kernelPrediction(KernelKind::Ntk).width, 256);
+    QVERIFY(m_panel->kernelSpectrum().rows() == 128 && m_panel->kernelSpectrum().cols() == 128);
+    QVERIFY(m_panel->timeSupported()); // integer Gaussian frequencies: the periodic (circulant) path
+    QCOMPARE(m_panel->fitCount(), 1);
+    // The pictures are not blank.
+    const QImage shot = m_panel->grab().toImage();
+    QVERIFY(ntktest::distinctColours(shot) > 500);
+    for (ImageTile* tile : m_panel->findChildren<ImageTile*>())
+      if (tile->isVisible() && tile->title() != QStringLiteral("MLP (width 128)"))
+        QVERIFY2(!tile->image().isNull(), qPrintable(tile->title() + QStringLiteral(": ") + tile->message()));
+    keepFigure(m_panel.get(), QStringLiteral("image_fit.png"));
+  }
+
+  void nngpToo()
+  {
+    m_panel->setMethods(true, true, false);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->hasKernelFit(KernelKind::Ntk));
+    QVERIFY(m_panel->hasKernelFit(KernelKind::Nngp));
+    QVERIFY(std::isfinite(m_panel->kernelPsnr(KernelKind::Nngp)));
+    QVERIFY(meanAbsDifference(m_panel->kernelPrediction(KernelKind::Ntk), m_panel->kernelPrediction(KernelKind::Nngp)) > 1e-6);
+  }
+
+  void timeSliderChangesThePicture()
+  {
+    QVERIFY(m_panel->timeSlider()->isEnabled());
+    const Image limit = m_panel->kernelPrediction(KernelKind::Ntk);
+    const double psnrLimit = m_panel->kernelPsnr(KernelKind::Ntk);
+    m_panel->setTime(1.0);
+    QVERIFY(waitIdle(m_panel.get()));
+    const Image early = m_panel->kernelPrediction(KernelKind::Ntk);
+    QVERIFY(meanAbsDifference(early, limit) > 1e-3);
+    QVERIFY(m_panel->kernelPsnr(KernelKind::Ntk) < psnrLimit);
+    m_panel->setTime(1e4);
+    QVERIFY(waitIdle(m_panel.get()));
+    const Image later = m_panel->kernelPrediction(KernelKind::Ntk);
+    QVERIFY(meanAbsDifference(later, limit) < meanAbsDifference(early, limit));
+    keepFigure(m_panel.get(), QStringLiteral("image_t1e4.png"));
+    m_panel->setTime(INFINITY);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(meanAbsDifference(m_panel->kernelPrediction(KernelKind::Ntk), limit) < 1e-9);
+
+    // A Gaussian encoding with non-integer frequencies: only t = ∞ (the slider is disabled).
+    EncodingChoice e;
+    e.preset = EncodingPreset::Gaussian;
+    e.integerFrequencies = false;
+    e.features = 64;
+    m_panel->setEncoding(e);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+    QVERIFY(!m_panel->timeSupported());
+    QVERIFY(!m_panel->timeSlider()->isEnabled());
+  }
+
+  void playSweepsToInfinity()
+  {
+    QString err;
+    QVERIFY(m_panel->setImage(smallPicture(), QStringLiteral("small"), &err));
+    QVERIFY(waitIdle(m_panel.get()));
+    m_panel->setTime(0.1);
+    QVERIFY(waitIdle(m_panel.get()));
+    const double early = m_panel->kernelPsnr(KernelKind::Ntk);
+    m_panel->setPlaying(true);
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->timeSlider()->value() > ImagePanel::kSliderLogSteps, 20000);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(std::isinf(m_panel->time()));
+    QVERIFY(m_panel->kernelPsnr(KernelKind::Ntk) > early);
+  }
+
+  void withoutEncodingSmallImagesOnly()
+  {
+    EncodingChoice e;
+    e.preset = EncodingPreset::None;
+    m_panel->setEncoding(e);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(!m_panel->hasKernelFit(KernelKind::Ntk)); // 16384 training pixels: refused, with the reason
+    QVERIFY2(m_panel->lastError().contains(QStringLiteral("stride")), qPrintable(m_panel->lastError()));
+    m_panel->setStride(4); // 4096 pixels: the dense path
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+    QVERIFY(std::isfinite(m_panel->kernelPsnr(KernelKind::Ntk)));
+  }
+
+  void hugeImagesAreRefusedWithTheEstimate()
+  {
+    QVERIFY_THROWS_EXCEPTION(MemoryLimitError, requireImageMemory(m_panel->kernelNetwork(), 200000, 200000, 3, 1));
+    requireImageMemory(m_panel->kernelNetwork(), 256, 256, 3, 2); // no throw
+  }
+
+  void mlpTrainsAndItsPsnrGrows()
+  {
+    QString err;
+    QVERIFY2(m_panel->setImage(smallPicture(), QStringLiteral("small"), &err), qPrintable(err));
+    EncodingChoice e; // low frequencies: a smooth 48 × 48 picture
+    e.preset = EncodingPreset::Positional;
+    e.levels = 4;
+    e.sigma = 4.0;
+    m_panel->setEncoding(e);
+    m_panel->setMlpOptions(40, 1e-2, 32);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->hasKernelFit(KernelKind::Ntk));
+    m_panel->startTraining();
+    QVERIFY(m_panel->isTraining());
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->mlpStepsDone(), 40);
+    const Eigen::MatrixXd h = m_panel->psnrHistory();
+    QVERIFY2(h.rows() >= 3, qPrintable(QString::number(h.rows())));
+    QCOMPARE(h(0, 0), 0.0);
+    QCOMPARE(h(h.rows() - 1, 0), 40.0);
+    const QString curve = QStringLiteral("train %1 → %2, held-out %3 → %4")
+                              .arg(h(0, 2)).arg(h(h.rows() - 1, 2)).arg(h(0, 3)).arg(h(h.rows() - 1, 3));
+    qInfo("%s", qPrintable(curve));
+    QVERIFY2(h(h.rows() - 1, 2) > h(0, 2) + 3.0, qPrintable(curve));
+    QVERIFY2(h(h.rows() - 1, 3) > h(0, 3) + 3.0, qPrintable(curve));
+    QCOMPARE(m_panel->mlpPrediction().width, 48);
+    keepFigure(m_panel.get(), QStringLiteral("image_mlp.png"));
+
+    // CSV / NPY: the PSNR history.
+    QTemporaryDir dir;
+    const QString csv = dir.filePath(QStringLiteral("h.csv")), npy = dir.filePath(QStringLiteral("h.npy"));
+    QVERIFY2(m_panel->exportView(csv, &err), qPrintable(err));
+    QVERIFY2(m_panel->exportView(npy, &err), qPrintable(err));
+    const Eigen::MatrixXd back = readMatrix(csv.toStdString());
+    QCOMPARE(back.rows(), h.rows());
+    QCOMPARE(back.cols(), Eigen::Index(5));
+    QVERIFY(QFileInfo(npy).size() > 0);
+    QVERIFY2(m_panel->savePrediction(dir.filePath(QStringLiteral("mlp.png")), QStringLiteral("mlp"), &err), qPrintable(err));
+    QCOMPARE(QImage(dir.filePath(QStringLiteral("mlp.png"))).size(), QSize(48, 48));
+  }
+
+  void cancelStopsTrainingAndFitting()
+  {
+    QString err;
+    QVERIFY(m_panel->setImage(smallPicture(), QStringLiteral("small"), &err));
+    m_panel->setMlpOptions(100000, 1e-3, 32);
+    QVERIFY(waitIdle(m_panel.get()));
+    m_panel->startTraining();
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->mlpStepsDone() >= 1, 60000);
+    QElapsedTimer timer;
+    timer.start();
+    m_panel->cancel();
+    QVERIFY(waitIdle(m_panel.get(), 10000));
+    QVERIFY(timer.elapsed() < 10000);
+    QVERIFY(!m_panel->isTraining());
+    QVERIFY(m_panel->mlpStepsDone() < 100000);
+    QVERIFY(!m_panel->mlpPrediction().empty()); // the last snapshot stays
+
+    // A fit cancelled right away leaves the panel idle.
+    m_panel->scheduleRecompute();
+    QVERIFY(m_panel->isBusy());
+    m_panel->cancel();
+    QVERIFY(waitIdle(m_panel.get(), 30000));
+  }
+
+  void unreadableFileKeepsThePreviousImage()
+  {
+    QTemporaryDir dir;
+    const QString bad = dir.filePath(QStringLiteral("broken.png"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not a PNG file at all");
+    f.close();
+    const QString before = m_panel->imageName();
+    const Image truth = m_panel->groundTruth();
+    QString err;
+    QVERIFY(!m_panel->loadImage(bad, &err));
+    QVERIFY2(err.contains(QStringLiteral("broken.png")), qPrintable(err));
+    QCOMPARE(m_panel->imageName(), before);
+    QCOMPARE(m_panel->groundTruth().data, truth.data);
+    QVERIFY(!m_panel->loadImage(dir.filePath(QStringLiteral("missing.png")), &err));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->hasKernelFit(KernelKind::Ntk));
+
+    // Dropped onto the panel.
+    QImage green(24, 20, QImage::Format_RGB32);
+    green.fill(QColor(20, 180, 40));
+    const QString pngPath = dir.filePath(QStringLiteral("green.png"));
+    QVERIFY(green.save(pngPath));
+    auto* mime = new QMimeData;
+    mime->setUrls({QUrl::fromLocalFile(pngPath)});
+    QDragEnterEvent enter(QPoint(200, 200), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_panel.get(), &enter); // makes the panel the drop target
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(200, 200), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(m_panel.get(), &drop);
+    delete mime;
+    QVERIFY2(m_panel->imageName() == QStringLiteral("green"), qPrintable(m_panel->imageName() + QStringLiteral(": ") + m_panel->lastError()));
+    QCOMPARE(m_panel->groundTruth().width, 24);
+
+    // A real file in another format loads (JPEG through QImage).
+    QImage jpg(40, 30, QImage::Format_RGB32);
+    jpg.fill(QColor(200, 40, 40));
+    const QString jpgPath = dir.filePath(QStringLiteral("red.jpg"));
+    QVERIFY(jpg.save(jpgPath));
+    QVERIFY2(m_panel->loadImage(jpgPath, &err), qPrintable(err));
+    QCOMPARE(m_panel->imageName(), QStringLiteral("red"));
+    QCOMPARE(m_panel->groundTruth().width, 40);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+  }
+
+  void hiddenPanelWaitsUntilShown()
+  {
+    const int fits = m_panel->fitCount();
+    m_panel->hide();
+    m_doc->edit(QStringLiteral("erf"), [](Network& n) {
+      for (Layer& l : n.layers)
+        if (auto* a = std::get_if<ActivationLayer>(&l)) a->activation = Activation(ActivationKind::Erf);
+    });
+    QTest::qWait(100);
+    QVERIFY(!m_panel->isBusy());
+    QCOMPARE(m_panel->fitCount(), fits);
+    m_panel->show();
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->fitCount(), fits + 1);
+    QVERIFY(m_panel->hasKernelFit(KernelKind::Ntk));
+  }
+
+  void exportsTheFigure()
+  {
+    QTemporaryDir dir;
+    QString err;
+    for (const QString& name : {QStringLiteral("f.png"), QStringLiteral("f.svg")}) {
+      QVERIFY2(m_panel->exportView(dir.filePath(name), &err), qPrintable(err));
+      QVERIFY(QFileInfo(dir.filePath(name)).size() > 1000);
+    }
+    const QImage fig(dir.filePath(QStringLiteral("f.png")));
+    QVERIFY(ntktest::distinctColours(fig) > 500);
+    // No MLP history yet: the data formats say why.
+    QVERIFY(!m_panel->exportView(dir.filePath(QStringLiteral("f.csv")), &err));
+    QVERIFY(err.contains(QStringLiteral("MLP")));
+    QVERIFY(!m_panel->exportView(dir.filePath(QStringLiteral("f.txt")), &err));
+    QVERIFY2(m_panel->savePrediction(dir.filePath(QStringLiteral("ntk.png")), QStringLiteral("ntk"), &err), qPrintable(err));
+    QCOMPARE(QImage(dir.filePath(QStringLiteral("ntk.png"))).size(), QSize(256, 256));
+    QVERIFY(!m_panel->savePrediction(dir.filePath(QStringLiteral("mlp.png")), QStringLiteral("mlp"), &err));
+  }
+
+private:
+  std::unique_ptr<NetworkDocument> m_doc;
+  std::unique_ptr<ImagePanel> m_panel;
+};
+
+QTEST_MAIN(TestImagePanel)
+#include "test_image_panel.moc"

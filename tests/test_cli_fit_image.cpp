@@ -1,0 +1,252 @@
+// `ntk-cli fit-image` as a user scripts it (CONVENTIONS §5): the report has the contract's keys with
+// sane values, OUT.png has the image's size, --bicubic adds the baseline on the same split, bad input is
+// one line, exit 2 and no file; and on the bundled photograph (astronaut) the NTK with a Gaussian
+// encoding σ = 10 is within 1 dB of bicubic on the held-out pixels at 256×256, and (at 64×64, where the
+// encoding-free kernel is cheap enough to solve densely) beats the NTK without an encoding by > 3 dB.
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "CliRun.h"
+#include "TestUtil.h"
+#include "core/image/Image.h"
+#include "core/image/ImageDataset.h"
+#include "core/network/NetworkJson.h"
+
+using namespace ntk;
+using ntktest::refusalProblem;
+using ntktest::runCli;
+
+namespace {
+
+/// A smooth colour image with some structure (no file needed).
+Image smoothImage(int w, int h)
+{
+  Image img(w, h, 3);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) {
+      const double x = double(c) / w, y = double(r) / h;
+      img.at(r, c, 0) = float(0.5 + 0.4 * std::sin(2 * M_PI * (x + 0.5 * y)));
+      img.at(r, c, 1) = float(0.5 + 0.3 * std::cos(2 * M_PI * 2 * y));
+      img.at(r, c, 2) = float(0.2 + 0.6 * x * y);
+    }
+  return img;
+}
+
+/// Box-filter downscale by an integer factor.
+Image downscale(const Image& in, int f)
+{
+  Image out(in.width / f, in.height / f, in.channels);
+  for (int r = 0; r < out.height; ++r)
+    for (int c = 0; c < out.width; ++c)
+      for (int k = 0; k < in.channels; ++k) {
+        double s = 0;
+        for (int a = 0; a < f; ++a)
+          for (int b = 0; b < f; ++b) s += in.at(r * f + a, c * f + b, k);
+        out.at(r, c, k) = float(s / (f * f));
+      }
+  return out;
+}
+
+Network reluNet(EncodingKind encoding, double sigma = 10.0, int inputDim = 2)
+{
+  Network n = ntktest::mlp(inputDim, 4, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.0, 256);
+  n.encoding.kind = encoding;
+  n.encoding.features = 256;
+  n.encoding.sigma = sigma;
+  n.encoding.seed = 1;
+  return n;
+}
+
+nlohmann::json readJson(const QString& file)
+{
+  QFile f(file);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+}
+
+double number(const nlohmann::json& j, const char* key)
+{
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
+}
+
+} // namespace
+
+class TestCliFitImage : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir m_dir;
+  QString qpath(const char* name) const { return m_dir.path() + QLatin1Char('/') + QLatin1String(name); }
+  std::string path(const char* name) const { return qpath(name).toStdString(); }
+
+private slots:
+  void initTestCase()
+  {
+    QVERIFY(m_dir.isValid());
+    writePng(path("smooth.png"), smoothImage(24, 20));
+    saveNetwork(reluNet(EncodingKind::Gaussian), path("gauss.json"));
+    saveNetwork(reluNet(EncodingKind::Gaussian, 1.25), path("gauss_scaled.json"));
+    saveNetwork(reluNet(EncodingKind::Gaussian, 2.0), path("gauss2.json"));
+    saveNetwork(reluNet(EncodingKind::None), path("none.json"));
+    saveNetwork(reluNet(EncodingKind::Gaussian, 10.0, 3), path("dim3.json"));
+    Network small = ntktest::mlp(2, 2, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.1, 16);
+    small.encoding.kind = EncodingKind::Basic;
+    saveNetwork(small, path("small.json"));
+  }
+
+  void kernelReportHasTheContractKeys_data()
+  {
+    QTest::addColumn<QString>("method");
+    QTest::newRow("ntk") << "ntk";
+    QTest::newRow("nngp") << "nngp";
+  }
+  void kernelReportHasTheContractKeys()
+  {
+    QFETCH(QString, method);
+    const auto r = runCli({"fit-image", "--image", qpath("smooth.png"), "--net", qpath("gauss2.json"), "--method", method,
+                           "--out", qpath("out.png"), "--report", qpath("r.json"), "--bicubic"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+    const nlohmann::json j = readJson(qpath("r.json"));
+    QVERIFY2(j.is_object(), "report is not a JSON object");
+    QCOMPARE(QString::fromStdString(j.value("method", "")), method);
+    QCOMPARE(number(j, "train_pixels"), 12.0 * 10.0); // ⌈24/2⌉ · ⌈20/2⌉
+    QCOMPARE(number(j, "test_pixels"), 24.0 * 20.0);
+    QVERIFY(number(j, "seconds") >= 0.0);
+    // Kernel regression with a tiny ridge interpolates the training pixels (≥ 40 dB or exact = null).
+    QVERIFY(j.contains("psnr_train") && (j["psnr_train"].is_null() || number(j, "psnr_train") > 40.0));
+    const double heldOut = number(j, "psnr_heldout"), all = number(j, "psnr_test");
+    QVERIFY2(heldOut > 15.0 && heldOut < 80.0, qPrintable(QString::number(heldOut)));
+    QVERIFY2(all >= heldOut - 1e-9, qPrintable(QStringLiteral("%1 %2").arg(all).arg(heldOut)));
+    for (const char* key : {"bicubic_psnr_heldout", "bicubic_psnr_test"}) QVERIFY2(number(j, key) > 15.0, key);
+    QVERIFY(j.contains("path"));
+    const Image out = readPng(path("out.png"));
+    QCOMPARE(out.width, 24);
+    QCOMPARE(out.height, 20);
+    QCOMPARE(out.channels, 3);
+    // The report's PSNR is of the float prediction; the 8-bit file is within rounding of it.
+    const Image in = readPng(path("smooth.png"));
+    const ImageDataset d = makeImageDataset(in, 2);
+    QVERIFY(std::abs(psnr(out, in, &d.heldOutMask) - heldOut) < 0.5);
+  }
+
+  void mlpReport()
+  {
+    const auto r = runCli({"fit-image", "--image", qpath("smooth.png"), "--net", qpath("small.json"), "--method", "mlp",
+                           "--steps", "50", "--lr", "1e-2", "--seed", "3", "--train-stride", "3", "--out",
+                           qpath("mlp.png"), "--report", qpath("mlp.json")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const nlohmann::json j = readJson(qpath("mlp.json"));
+    QCOMPARE(QString::fromStdString(j.value("method", "")), QStringLiteral("mlp"));
+    QCOMPARE(number(j, "train_pixels"), 8.0 * 7.0);
+    QCOMPARE(number(j, "test_pixels"), 480.0);
+    for (const char* key : {"psnr_train", "psnr_test", "psnr_heldout", "seconds"})
+      QVERIFY2(std::isfinite(number(j, key)), key);
+    QVERIFY(number(j, "psnr_test") > 5.0);
+    const Image out = readPng(path("mlp.png"));
+    QCOMPARE(out.width, 24);
+    QCOMPARE(out.height, 20);
+  }
+
+  void badInputIsRefused_data()
+  {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mustContain");
+    const QString img = qpath("smooth.png"), net = qpath("gauss.json");
+    const QStringList outs = {"--out", qpath("bad.png"), "--report", qpath("bad.json")};
+    QFile notPng(qpath("text.png"));
+    QVERIFY(notPng.open(QIODevice::WriteOnly));
+    notPng.write("not an image\n");
+    notPng.close();
+    QTest::newRow("missing image") << (QStringList{"fit-image", "--image", qpath("nope.png"), "--net", net, "--method", "ntk"} + outs)
+                                   << "nope.png";
+    QTest::newRow("not a png") << (QStringList{"fit-image", "--image", qpath("text.png"), "--net", net, "--method", "ntk"} + outs)
+                               << "text.png";
+    QTest::newRow("stride 0") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--train-stride", "0"} + outs)
+                              << "--train-stride";
+    QTest::newRow("stride too large")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--train-stride", "21"} + outs) << "stride";
+    QTest::newRow("NaN ridge") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--ridge", "nan"} + outs)
+                               << "--ridge";
+    QTest::newRow("negative ridge")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "nngp", "--ridge", "-1"} + outs) << "--ridge";
+    QTest::newRow("input_dim 3") << (QStringList{"fit-image", "--image", img, "--net", qpath("dim3.json"), "--method", "ntk"} + outs)
+                                 << "input_dim";
+    QTest::newRow("input_dim 3 mlp")
+        << (QStringList{"fit-image", "--image", img, "--net", qpath("dim3.json"), "--method", "mlp"} + outs) << "input_dim";
+    QTest::newRow("missing --out") << QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--report", qpath("bad.json")}
+                                   << "--out";
+    QTest::newRow("missing --report") << QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--out", qpath("bad.png")}
+                                      << "--report";
+    QTest::newRow("unknown method") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "svm"} + outs) << "--method";
+    QTest::newRow("lr zero") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--lr", "0"} + outs) << "--lr";
+    QTest::newRow("steps with ntk") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--steps", "5"} + outs)
+                                    << "--steps";
+    QTest::newRow("ridge with mlp") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--ridge", "1e-3"} + outs)
+                                    << "--ridge";
+    QTest::newRow("output folder missing")
+        << QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--out", qpath("no_dir/o.png"), "--report", qpath("bad.json")}
+        << "no_dir";
+  }
+  void badInputIsRefused()
+  {
+    QFETCH(QStringList, args);
+    QFETCH(QString, mustContain);
+    const auto r = runCli(args);
+    const QString problem = refusalProblem(r, mustContain, m_dir.path());
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    QVERIFY(!QFile::exists(qpath("bad.png")));
+    QVERIFY(!QFile::exists(qpath("bad.json")));
+  }
+
+  void gaussianEncodingMatchesBicubicOnAPhoto()
+  {
+    // The bundled astronaut (256×256), box-downscaled to 64×64 to keep the test fast; stride 2, so the
+    // training grid is 32×32 (Nyquist: 16 cycles per image side). Encoding frequencies are per unit of
+    // the image side: Tancik's σ = 10 on a 512×512 image (Nyquist 128) corresponds to σ = 1.25 here.
+    // At σ = 10 the Gaussian features reach far past this grid's Nyquist frequency and the fit aliases
+    // (14.3 dB held-out against bicubic's 19.9 dB here); σ = 10 is checked at 256×256 below.
+    const Image big = readPng(std::string(NTK_RESOURCES_DIR) + "/images/astronaut_256.png");
+    QCOMPARE(big.width, 256);
+    writePng(path("astro64.png"), downscale(big, 4));
+    const char* nets[3] = {"gauss_scaled.json", "none.json", "gauss.json"};
+    double heldOut[3] = {0, 0, 0}, bicubic = 0;
+    for (int i = 0; i < 3; ++i) {
+      const auto r = runCli({"fit-image", "--image", qpath("astro64.png"), "--net", qpath(nets[i]), "--method", "ntk",
+                             "--out", qpath("astro_out.png"), "--report", qpath("astro.json"), "--bicubic"});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      const nlohmann::json j = readJson(qpath("astro.json"));
+      heldOut[i] = number(j, "psnr_heldout");
+      bicubic = number(j, "bicubic_psnr_heldout");
+    }
+    qInfo("held-out PSNR, astronaut 64x64, stride 2: NTK gaussian(256, sigma=1.25) %.2f dB, gaussian(sigma=10) %.2f dB, "
+          "no encoding %.2f dB, bicubic %.2f dB",
+          heldOut[0], heldOut[2], heldOut[1], bicubic);
+    QVERIFY2(heldOut[0] > bicubic - 1.0, qPrintable(QStringLiteral("gaussian %1 vs bicubic %2").arg(heldOut[0]).arg(bicubic)));
+    QVERIFY2(heldOut[0] > heldOut[1] + 3.0, qPrintable(QStringLiteral("gaussian %1 vs none %2").arg(heldOut[0]).arg(heldOut[1])));
+    QVERIFY2(heldOut[2] > heldOut[1] + 3.0, qPrintable(QStringLiteral("gaussian(10) %1 vs none %2").arg(heldOut[2]).arg(heldOut[1])));
+  }
+
+  // The claim as stated, on the bundled 256×256 photograph itself: Gaussian σ = 10 is within
+  // 1 dB of aligned bicubic on the held-out pixels (the Toeplitz/CG path: well under a second). The
+  // "no encoding" comparison is made at 64×64 above: at 256×256 it takes the dense path (minutes).
+  void gaussianSigma10MatchesBicubicAt256()
+  {
+    const auto r = runCli({"fit-image", "--image", QString::fromUtf8(NTK_RESOURCES_DIR "/images/astronaut_256.png"),
+                           "--net", qpath("gauss.json"), "--method", "ntk", "--out", qpath("astro256.png"), "--report",
+                           qpath("astro256.json"), "--bicubic"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const nlohmann::json j = readJson(qpath("astro256.json"));
+    const double ntk = number(j, "psnr_heldout"), bicubic = number(j, "bicubic_psnr_heldout");
+    qInfo("held-out PSNR, astronaut 256x256, stride 2: NTK gaussian(256, sigma=10) %.2f dB, bicubic %.2f dB", ntk, bicubic);
+    QVERIFY2(ntk > bicubic - 1.0, qPrintable(QStringLiteral("gaussian(10) %1 vs bicubic %2").arg(ntk).arg(bicubic)));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestCliFitImage)
+#include "test_cli_fit_image.moc"

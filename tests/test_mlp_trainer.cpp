@@ -1,0 +1,427 @@
+// test_mlp_trainer.cpp — the float32 image MLP: initialisation as FiniteNetwork, gradients against central
+// differences of a double-precision copy, Adam's first step, convergence, the encoding's advantage on fine
+// detail, determinism, minibatches, input errors and cancellation. Set NTK_MLP_BENCH=1 to time one Adam
+// step of Tancik's network on 256×256 pixels.
+#include <QtTest>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <random>
+
+#include "core/nets/FiniteNetwork.h"
+#include "core/nets/MlpTrainer.h"
+#include "core/util/Errors.h"
+
+using namespace ntk;
+Q_DECLARE_METATYPE(ntk::Network)
+
+namespace {
+
+Network makeNet(Encoding enc, std::vector<int> hidden, Activation act, Parameterization p, double wStd, std::optional<double> bStd)
+{
+  Network n;
+  n.inputDim = 2;
+  n.encoding = std::move(enc);
+  n.parameterization = p;
+  for (int w : hidden) {
+    n.layers.push_back(DenseLayer{w, wStd, bStd});
+    n.layers.push_back(ActivationLayer{act});
+  }
+  n.layers.push_back(DenseLayer{1, 1.0, bStd}); // width replaced by the channel count
+  return n;
+}
+
+Encoding gaussian(int features, double sigma, std::uint64_t seed = 1)
+{
+  Encoding e;
+  e.kind = EncodingKind::Gaussian;
+  e.features = features;
+  e.sigma = sigma;
+  e.seed = seed;
+  return e;
+}
+
+Image randomImage(int w, int h, int c, std::uint64_t seed)
+{
+  Image im(w, h, c);
+  std::mt19937_64 g(seed);
+  for (float& v : im.data) v = float(double(g() >> 11) * 0x1.0p-53);
+  return im;
+}
+
+/// Smooth colours plus fine detail (frequencies up to ~16 cycles per image).
+Image detailImage(int w, int h, int c)
+{
+  Image im(w, h, c);
+  for (int r = 0; r < h; ++r)
+    for (int col = 0; col < w; ++col) {
+      const double x = double(col) / w, y = double(r) / h;
+      for (int k = 0; k < c; ++k) {
+        const double v = 0.5 + 0.2 * std::sin(2 * M_PI * (11 + k) * x) * std::cos(2 * M_PI * 9 * y) +
+                         0.15 * std::cos(2 * M_PI * 16 * (x + y) + k) + 0.1 * (x - y);
+        im.at(r, col, k) = float(v);
+      }
+    }
+  return im;
+}
+
+double maxAbsDiff(const std::vector<Eigen::MatrixXf>& a, const std::vector<Eigen::MatrixXf>& b)
+{
+  double m = 0.0;
+  for (size_t k = 0; k < a.size(); ++k) m = std::max(m, double((a[k] - b[k]).cwiseAbs().maxCoeff()));
+  return m;
+}
+
+/// Double-precision loss of the trainer's network at parameters (W, b) on training pixels `rows`.
+struct DoubleLoss {
+  FiniteNetwork f;
+  Eigen::MatrixXd X, Y;
+  double operator()() const
+  {
+    const Eigen::MatrixXd z = f.forward(X);
+    const Eigen::ArrayXXd s = 1.0 / (1.0 + (-z.array()).exp());
+    return (s - Y.array()).square().mean();
+  }
+};
+
+} // namespace
+
+class TestMlpTrainer : public QObject {
+  Q_OBJECT
+private slots:
+  void initialisationMatchesFiniteNetwork()
+  {
+    const Network net = makeNet(gaussian(8, 3.0), {7, 5}, Activation(ActivationKind::Relu), Parameterization::Standard,
+                                1.3, 0.2);
+    MlpTrainer t(net, randomImage(6, 5, 3, 1), 2, MlpOptions{.seed = 42});
+    QCOMPARE(t.network().outputDim(), 3);
+    const FiniteNetwork f(t.network(), 42);
+    QCOMPARE(t.weights().size(), f.weights().size());
+    for (size_t k = 0; k < f.weights().size(); ++k) {
+      QVERIFY(t.weights()[k] == f.weights()[k].cast<float>());
+      QVERIFY(t.biases()[k] == f.biases()[k].cast<float>());
+    }
+    QCOMPARE(t.parameterCount(), f.parameterCount());
+  }
+
+  void gradientMatchesFiniteDifferences_data()
+  {
+    QTest::addColumn<Network>("net");
+    QTest::addColumn<int>("channels");
+    const auto relu = Activation(ActivationKind::Relu);
+    QTest::newRow("relu ntk gaussian") << makeNet(gaussian(6, 2.0), {9, 7}, relu, Parameterization::Ntk, 1.4, 0.3) << 3;
+    QTest::newRow("relu standard") << makeNet(gaussian(6, 2.0), {9, 7}, relu, Parameterization::Standard, 1.4, 0.3) << 3;
+    QTest::newRow("tanh ntk no bias") << makeNet(gaussian(5, 1.0), {8}, Activation(ActivationKind::Tanh),
+                                                 Parameterization::Ntk, 1.5, std::nullopt) << 1;
+    QTest::newRow("erf standard") << makeNet(Encoding{}, {8, 6}, Activation(ActivationKind::Erf), Parameterization::Standard,
+                                             2.0, 0.5) << 3;
+    QTest::newRow("gelu ntk") << makeNet(gaussian(4, 1.0), {8, 6}, Activation(ActivationKind::Gelu), Parameterization::Ntk,
+                                         1.5, 0.1) << 2;
+    QTest::newRow("sin ntk") << makeNet(gaussian(4, 1.0), {8}, Activation(ActivationKind::Sin, 3.0), Parameterization::Ntk,
+                                        1.0, 0.5) << 3;
+    QTest::newRow("leaky_relu standard") << makeNet(gaussian(4, 1.0), {8, 8}, Activation(ActivationKind::LeakyRelu, 0.1),
+                                                    Parameterization::Standard, 1.4, 0.2) << 1;
+    QTest::newRow("identity ntk") << makeNet(gaussian(4, 1.0), {6}, Activation(ActivationKind::Identity),
+                                             Parameterization::Ntk, 1.0, 0.5) << 3;
+  }
+
+  void gradientMatchesFiniteDifferences()
+  {
+    QFETCH(Network, net);
+    QFETCH(int, channels);
+    MlpTrainer t(net, randomImage(9, 7, channels, 3), 2, MlpOptions{.seed = 7});
+    const std::vector<int> rows{0, 3, 4, 7, 10, 11};
+    std::vector<Eigen::MatrixXf> gW;
+    std::vector<Eigen::VectorXf> gb;
+    const double lossF = t.lossAndGradient(rows, gW, gb);
+
+    DoubleLoss L{FiniteNetwork(t.network(), 7), Eigen::MatrixXd(rows.size(), 2), Eigen::MatrixXd(rows.size(), channels)};
+    for (size_t i = 0; i < rows.size(); ++i) {
+      L.X.row(Eigen::Index(i)) = t.dataset().trainX.row(rows[i]);
+      L.Y.row(Eigen::Index(i)) = t.dataset().trainY.row(rows[i]);
+    }
+    for (size_t k = 0; k < gW.size(); ++k) {
+      L.f.weights()[k] = t.weights()[k].cast<double>();
+      L.f.biases()[k] = t.biases()[k].cast<double>();
+    }
+    const double loss0 = L();
+    QVERIFY2(std::abs(lossF - loss0) <= 1e-5 * loss0, qPrintable(QString("loss %1 vs %2").arg(lossF).arg(loss0)));
+
+    const double h = 1e-6;
+    double worst = 0.0, scale = 0.0;
+    const auto check = [&](double& theta, float analytic) {
+      const double keep = theta;
+      theta = keep + h;
+      const double up = L();
+      theta = keep - h;
+      const double down = L();
+      theta = keep;
+      const double fd = (up - down) / (2 * h);
+      worst = std::max(worst, std::abs(fd - double(analytic)));
+      scale = std::max(scale, std::abs(fd));
+    };
+    for (size_t k = 0; k < gW.size(); ++k) {
+      QCOMPARE(gW[k].rows(), t.weights()[k].rows());
+      QCOMPARE(gb[k].size(), t.biases()[k].size());
+      for (Eigen::Index r = 0; r < gW[k].rows(); ++r)
+        for (Eigen::Index c = 0; c < gW[k].cols(); ++c) check(L.f.weights()[k](r, c), gW[k](r, c));
+      for (Eigen::Index r = 0; r < gb[k].size(); ++r) check(L.f.biases()[k](r), gb[k](r));
+    }
+    QVERIFY(scale > 1e-6);
+    QVERIFY2(worst <= 2e-4 * scale, qPrintable(QString("max |analytic − fd| = %1, max |fd| = %2").arg(worst).arg(scale)));
+  }
+
+  void adamFirstStepIsLrTimesSign()
+  {
+    const Network net = makeNet(gaussian(16, 4.0), {16, 16}, Activation(ActivationKind::Relu), Parameterization::Ntk,
+                                std::sqrt(2.0), 0.1);
+    MlpOptions o;
+    o.seed = 3;
+    o.learningRate = 1e-3;
+    MlpTrainer t(net, randomImage(12, 10, 3, 5), 1, o);
+    std::vector<Eigen::MatrixXf> gW;
+    std::vector<Eigen::VectorXf> gb;
+    const double loss = t.lossAndGradient({}, gW, gb);
+    const auto W0 = t.weights();
+    const auto b0 = t.biases();
+    QCOMPARE(t.step(), loss);
+    QCOMPARE(t.steps(), 1);
+    int checked = 0;
+    double worst = 0.0;
+    for (size_t k = 0; k < gW.size(); ++k) {
+      for (Eigen::Index i = 0; i < gW[k].size(); ++i) {
+        if (std::abs(gW[k](i)) < 1e-4) continue;
+        const double delta = double(t.weights()[k](i)) - double(W0[k](i));
+        worst = std::max(worst, std::abs(delta + 1e-3 * (gW[k](i) > 0 ? 1.0 : -1.0)));
+        ++checked;
+      }
+      for (Eigen::Index i = 0; i < gb[k].size(); ++i) {
+        if (std::abs(gb[k](i)) < 1e-4) continue;
+        const double delta = double(t.biases()[k](i)) - double(b0[k](i));
+        worst = std::max(worst, std::abs(delta + 1e-3 * (gb[k](i) > 0 ? 1.0 : -1.0)));
+        ++checked;
+      }
+    }
+    QVERIFY(checked > 100);
+    QVERIFY2(worst < 2e-6, qPrintable(QString::number(worst)));
+  }
+
+  void sgdStepIsLrTimesGradient()
+  {
+    const Network net = makeNet(gaussian(8, 2.0), {12}, Activation(ActivationKind::Tanh), Parameterization::Standard,
+                                1.5, 0.1);
+    MlpOptions o;
+    o.optimizer = Optimizer::Sgd;
+    o.learningRate = 0.5;
+    MlpTrainer t(net, randomImage(8, 8, 1, 9), 2, o);
+    std::vector<Eigen::MatrixXf> gW;
+    std::vector<Eigen::VectorXf> gb;
+    t.lossAndGradient({}, gW, gb);
+    const auto W0 = t.weights();
+    t.step();
+    for (size_t k = 0; k < gW.size(); ++k)
+      QVERIFY(((t.weights()[k] - W0[k]) + 0.5f * gW[k]).cwiseAbs().maxCoeff() < 1e-6f);
+  }
+
+  void lossDecreasesAndPsnrImproves()
+  {
+    const Network net = makeNet(gaussian(32, 4.0), {32, 32}, Activation(ActivationKind::Relu), Parameterization::Ntk,
+                                std::sqrt(2.0), 0.1);
+    MlpOptions o;
+    o.learningRate = 1e-2;
+    MlpTrainer t(net, detailImage(24, 24, 3), 2, o);
+    const MlpProgress before = t.evaluate();
+    QVERIFY(std::isnan(before.loss));
+    QCOMPARE(before.step, 0);
+    const double first = t.step();
+    double last = first;
+    for (int s = 1; s < 150; ++s) last = t.step();
+    const MlpProgress after = t.evaluate();
+    QCOMPARE(after.step, 150);
+    QCOMPARE(after.loss, last);
+    QVERIFY2(last < 0.2 * first, qPrintable(QString("%1 → %2").arg(first).arg(last)));
+    QVERIFY2(after.psnrTrain > before.psnrTrain + 5.0, qPrintable(QString("%1 → %2").arg(before.psnrTrain).arg(after.psnrTrain)));
+    QVERIFY(std::isfinite(after.psnrHeldOut));
+    QVERIFY(after.psnrAll > before.psnrAll);
+    // The training loss is the training-pixel MSE: PSNR_train = −10 log10(loss) at the same parameters.
+    std::vector<Eigen::MatrixXf> gW;
+    std::vector<Eigen::VectorXf> gb;
+    const double lossNow = t.lossAndGradient({}, gW, gb);
+    QVERIFY(std::abs(after.psnrTrain + 10.0 * std::log10(lossNow)) < 1e-3);
+    const Image p = t.predict();
+    QCOMPARE(p.width, 24);
+    QCOMPARE(p.height, 24);
+    QCOMPARE(p.channels, 3);
+    for (float v : p.data) QVERIFY(v >= 0.0f && v <= 1.0f);
+  }
+
+  void gaussianEncodingBeatsNoEncoding()
+  {
+    const Image im = detailImage(64, 64, 1);
+    MlpOptions o;
+    o.learningRate = 1e-2;
+    double psnr[2];
+    for (int e = 0; e < 2; ++e) {
+      const Network net = makeNet(e ? gaussian(64, 10.0) : Encoding{}, {64, 64}, Activation(ActivationKind::Relu),
+                                  Parameterization::Ntk, std::sqrt(2.0), 0.1);
+      MlpTrainer t(net, im, 1, o);
+      for (int s = 0; s < 300; ++s) t.step();
+      const MlpProgress p = t.evaluate();
+      QVERIFY(std::isnan(p.psnrHeldOut)); // stride 1: nothing held out
+      QCOMPARE(p.psnrAll, p.psnrTrain);
+      psnr[e] = p.psnrAll;
+    }
+    qInfo("PSNR after 300 steps: no encoding %.2f dB, gaussian σ=10 %.2f dB", psnr[0], psnr[1]);
+    QVERIFY(psnr[1] > psnr[0] + 8.0);
+  }
+
+  void deterministicForASeed()
+  {
+    const Network net = makeNet(gaussian(16, 5.0), {24, 24}, Activation(ActivationKind::Gelu), Parameterization::Ntk,
+                                1.5, 0.1);
+    const Image im = detailImage(20, 18, 3);
+    MlpOptions o;
+    o.batchSize = 37;
+    o.seed = 11;
+    MlpTrainer a(net, im, 1, o), b(net, im, 1, o);
+    o.seed = 12;
+    MlpTrainer c(net, im, 1, o);
+    for (int s = 0; s < 25; ++s) {
+      QCOMPARE(a.step(), b.step());
+      c.step();
+    }
+    QCOMPARE(maxAbsDiff(a.weights(), b.weights()), 0.0);
+    QVERIFY(a.predict().data == b.predict().data);
+    QVERIFY(maxAbsDiff(a.weights(), c.weights()) > 0.0);
+  }
+
+  void minibatches()
+  {
+    const Network net = makeNet(gaussian(32, 4.0), {32}, Activation(ActivationKind::Relu), Parameterization::Ntk,
+                                std::sqrt(2.0), 0.1);
+    const Image im = detailImage(20, 20, 3); // 400 pixels, stride 1
+    MlpOptions o;
+    o.learningRate = 5e-3;
+    o.batchSize = 64; // 6 full batches + one of 16 per epoch
+    MlpTrainer t(net, im, 1, o);
+    const double before = t.evaluate().psnrAll;
+    double firstEpoch = 0.0, lastEpoch = 0.0;
+    for (int s = 0; s < 70; ++s) {
+      const double l = t.step();
+      QVERIFY(std::isfinite(l));
+      if (s < 7) firstEpoch += l;
+      if (s >= 63) lastEpoch += l;
+    }
+    QVERIFY2(lastEpoch < 0.7 * firstEpoch, qPrintable(QString("%1 → %2").arg(firstEpoch).arg(lastEpoch)));
+    QVERIFY(t.evaluate().psnrAll > before + 2.0);
+
+    // One epoch of minibatches sees every pixel once: with SGD the summed step equals the sum of the
+    // per-batch gradients, so a batch as large as the data set is the full batch.
+    MlpOptions big = o;
+    big.batchSize = 1000;
+    MlpOptions full = o;
+    full.batchSize = 0;
+    MlpTrainer u(net, im, 1, big), v(net, im, 1, full);
+    for (int s = 0; s < 3; ++s) QCOMPARE(u.step(), v.step());
+    QCOMPARE(maxAbsDiff(u.weights(), v.weights()), 0.0);
+  }
+
+  void badInput()
+  {
+    const Network net = makeNet(gaussian(8, 2.0), {8}, Activation(ActivationKind::Relu), Parameterization::Ntk, 1.0, 0.1);
+    const Image im = randomImage(8, 8, 1, 1);
+    const auto withLr = [](double lr) {
+      MlpOptions o;
+      o.learningRate = lr;
+      return o;
+    };
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 1, withLr(0.0)));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 1, withLr(-1e-3)));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 1, withLr(std::nan(""))));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 1, withLr(INFINITY)));
+    MlpOptions b;
+    b.batchSize = -1;
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 1, b));
+    MlpOptions beta;
+    beta.beta2 = 1.0;
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 1, beta));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 0));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, 9));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, Image{}, 1));
+    Image nan = im;
+    nan.data[5] = std::nanf("");
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, nan, 1));
+    Network three = net;
+    three.inputDim = 3;
+    QVERIFY_THROWS_EXCEPTION(NetworkError, MlpTrainer(three, im, 1));
+    Network one = net;
+    one.inputDim = 1;
+    QVERIFY_THROWS_EXCEPTION(NetworkError, MlpTrainer(one, im, 1));
+    Network badWidth = net;
+    std::get<DenseLayer>(badWidth.layers[0]).width = 0;
+    QVERIFY_THROWS_EXCEPTION(NetworkError, MlpTrainer(badWidth, im, 1));
+    // A width whose activations cannot fit in memory is refused up front.
+    Network huge = net;
+    std::get<DenseLayer>(huge.layers[0]).width = kMaxWidth;
+    QVERIFY_THROWS_EXCEPTION(MemoryLimitError, MlpTrainer(huge, randomImage(256, 256, 3, 1), 1));
+    // A parameter replacement with the wrong shape.
+    MlpTrainer t(net, im, 1);
+    auto W = t.weights();
+    W[0].resize(1, 1);
+    QVERIFY_THROWS_EXCEPTION(InputError, t.setParameters(W, t.biases()));
+  }
+
+  void cancellation()
+  {
+    const Network net = makeNet(gaussian(8, 2.0), {8}, Activation(ActivationKind::Relu), Parameterization::Ntk, 1.0, 0.1);
+    MlpTrainer t(net, randomImage(8, 8, 3, 1), 2);
+    std::atomic<bool> stop{false};
+    JobControl job;
+    job.stop = &stop;
+    t.step(job);
+    const auto W = t.weights();
+    stop = true;
+    QVERIFY_THROWS_EXCEPTION(CancelledError, t.step(job));
+    QCOMPARE(t.steps(), 1);
+    QCOMPARE(maxAbsDiff(W, t.weights()), 0.0);
+  }
+
+  void movable()
+  {
+    const Network net = makeNet(gaussian(8, 2.0), {8}, Activation(ActivationKind::Relu), Parameterization::Ntk, 1.0, 0.1);
+    MlpTrainer a(net, randomImage(8, 8, 3, 1), 2);
+    a.step();
+    MlpTrainer b(std::move(a));
+    QCOMPARE(b.steps(), 1);
+    b.step();
+    QCOMPARE(b.steps(), 2);
+  }
+
+  /// Tancik's MLP, one Adam step on 256×256 pixels, full batch (65,536): NTK_MLP_BENCH=1 to run.
+  void benchTancikStep()
+  {
+    if (!std::getenv("NTK_MLP_BENCH")) QSKIP("set NTK_MLP_BENCH=1 to time one Adam step of Tancik's MLP");
+    Network net = makeNet(gaussian(256, 10.0), {256, 256, 256}, Activation(ActivationKind::Relu),
+                          Parameterization::Ntk, std::sqrt(2.0), 0.1);
+    const Image im = detailImage(256, 256, 3);
+    MlpTrainer t(net, im, 1);
+    std::vector<double> times;
+    for (int s = 0; s < 7; ++s) {
+      const auto t0 = std::chrono::steady_clock::now();
+      t.step();
+      times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    t.predict();
+    const double predictS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::sort(times.begin(), times.end());
+    qInfo("Tancik MLP, 65536 pixels: Adam step median %.3f s (min %.3f, max %.3f); predict %.3f s", times[3],
+          times.front(), times.back(), predictS);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestMlpTrainer)
+#include "test_mlp_trainer.moc"
