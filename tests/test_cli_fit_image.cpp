@@ -1,6 +1,8 @@
 // `ntk-cli fit-image` as a user scripts it (CONVENTIONS §5): the report has the contract's keys with
 // sane values, OUT.png has the image's size, --bicubic adds the baseline on the same split, bad input is
-// one line, exit 2 and no file; and on the bundled photograph (astronaut) the NTK with a Gaussian
+// one line, exit 2 and no file (a bad σ in the network file, a PNG whose header claims more pixels than the
+// memory holds: refused with the estimate), the mlp report's `history` is the training curve; and on the
+// bundled photograph (astronaut) the NTK with a Gaussian
 // encoding σ = 10 is within 1 dB of bicubic on the held-out pixels at 256×256, and (at 64×64, where the
 // encoding-free kernel is cheap enough to solve densely) beats the NTK without an encoding by > 3 dB.
 #include <QFile>
@@ -75,6 +77,41 @@ double number(const nlohmann::json& j, const char* key)
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
 }
 
+void writeFile(const QString& file, const QByteArray& bytes)
+{
+  QFile f(file);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  QCOMPARE(f.write(bytes), qint64(bytes.size()));
+}
+
+/// v as 4 big-endian bytes (PNG's byte order).
+QByteArray be32(quint32 v)
+{
+  QByteArray b;
+  for (int shift = 24; shift >= 0; shift -= 8) b += char(v >> shift);
+  return b;
+}
+
+/// One PNG chunk: length, type, data, CRC-32 of type and data (big-endian).
+QByteArray pngChunk(const char* type, const QByteArray& data)
+{
+  const QByteArray body = QByteArray(type, 4) + data;
+  quint32 crc = 0xffffffffu;
+  for (const char ch : body) {
+    crc ^= quint8(ch);
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return be32(quint32(data.size())) + body + be32(crc ^ 0xffffffffu);
+}
+
+/// A 60-byte PNG whose header claims a width × height RGB image (16-bit) with no pixel data.
+QByteArray hugePngHeader(quint32 width, quint32 height)
+{
+  const char rest[5] = {16, 2, 0, 0, 0}; // bit depth, RGB, deflate, adaptive filtering, not interlaced
+  const QByteArray ihdr = be32(width) + be32(height) + QByteArray(rest, 5);
+  return QByteArray("\x89PNG\r\n\x1a\n", 8) + pngChunk("IHDR", ihdr) + pngChunk("IDAT", {}) + pngChunk("IEND", {});
+}
+
 } // namespace
 
 class TestCliFitImage : public QObject {
@@ -97,6 +134,18 @@ private slots:
     Network small = ntktest::mlp(2, 2, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.1, 16);
     small.encoding.kind = EncodingKind::Basic;
     saveNetwork(small, path("small.json"));
+    // Bad σ in the Gaussian encoding: a string, a negative number, a number that overflows a double.
+    QFile gauss(qpath("gauss2.json"));
+    QVERIFY(gauss.open(QIODevice::ReadOnly));
+    nlohmann::json j = nlohmann::json::parse(gauss.readAll().toStdString());
+    j["encoding"]["sigma"] = "NaN";
+    writeFile(qpath("sigma_string.json"), QByteArray::fromStdString(j.dump()));
+    j["encoding"]["sigma"] = -2.0;
+    writeFile(qpath("sigma_negative.json"), QByteArray::fromStdString(j.dump()));
+    j["encoding"]["sigma"] = 12345.0;
+    const QByteArray overflow = QByteArray::fromStdString(j.dump()).replace("12345.0", "1e999");
+    QVERIFY(overflow.contains("\"sigma\":1e999"));
+    writeFile(qpath("sigma_overflow.json"), overflow);
   }
 
   void kernelReportHasTheContractKeys_data()
@@ -148,9 +197,62 @@ private slots:
     for (const char* key : {"psnr_train", "psnr_test", "psnr_heldout", "seconds"})
       QVERIFY2(std::isfinite(number(j, key)), key);
     QVERIFY(number(j, "psnr_test") > 5.0);
+    // --record-every defaults to 100: 50 steps give one history entry, the final step.
+    QVERIFY(j.contains("history") && j["history"].is_array());
+    QCOMPARE(j["history"].size(), size_t(1));
+    QCOMPARE(number(j["history"][0], "step"), 50.0);
     const Image out = readPng(path("mlp.png"));
     QCOMPARE(out.width, 24);
     QCOMPARE(out.height, 20);
+  }
+
+  // `history`: PSNR on train / held-out / all pixels every K steps and after the final step.
+  void mlpHistory()
+  {
+    const auto r = runCli({"fit-image", "--image", qpath("smooth.png"), "--net", qpath("small.json"), "--method", "mlp",
+                           "--steps", "120", "--lr", "1e-2", "--seed", "3", "--record-every", "25", "--out",
+                           qpath("hist.png"), "--report", qpath("hist.json")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const nlohmann::json j = readJson(qpath("hist.json"));
+    QVERIFY(j.contains("history") && j["history"].is_array());
+    const nlohmann::json& h = j["history"];
+    QCOMPARE(h.size(), size_t(5)); // steps 25, 50, 75, 100 and the final 120
+    const double expected[5] = {25, 50, 75, 100, 120};
+    QString curve;
+    for (size_t k = 0; k < h.size(); ++k) {
+      QCOMPARE(number(h[k], "step"), expected[k]);
+      for (const char* key : {"loss", "psnr_train", "psnr_heldout", "psnr_test"})
+        QVERIFY2(std::isfinite(number(h[k], key)), key);
+      curve += QStringLiteral(" %1").arg(number(h[k], "psnr_heldout"), 0, 'f', 2);
+    }
+    qInfo("held-out PSNR at steps 25, 50, 75, 100, 120:%s", qPrintable(curve));
+    // The last entry is the final state the report's keys describe.
+    for (const char* key : {"psnr_train", "psnr_heldout", "psnr_test"}) QCOMPARE(number(h[4], key), number(j, key));
+    QCOMPARE(number(h[4], "loss"), number(j, "final_loss"));
+    QVERIFY2(number(h[4], "psnr_heldout") > number(h[0], "psnr_heldout"), qPrintable(curve));
+    QVERIFY(number(h[4], "psnr_train") > number(h[0], "psnr_train"));
+  }
+
+  // A PNG whose header claims 2,000,000 × 1,000,000 16-bit RGB pixels (32.7 TiB as floats): refused with
+  // the estimate before anything is allocated or decoded, not with libpng's "Invalid IHDR data".
+  void hugeImageIsRefusedWithTheEstimate_data()
+  {
+    QTest::addColumn<QString>("method");
+    QTest::newRow("ntk") << "ntk";
+    QTest::newRow("mlp") << "mlp";
+  }
+  void hugeImageIsRefusedWithTheEstimate()
+  {
+    QFETCH(QString, method);
+    writeFile(qpath("huge.png"), hugePngHeader(2000000, 1000000));
+    const auto r = runCli({"fit-image", "--image", qpath("huge.png"), "--net", qpath("gauss.json"), "--method", method,
+                           "--out", qpath("bad.png"), "--report", qpath("bad.json")});
+    const QString problem = refusalProblem(r, QStringLiteral("2000000 x 1000000 image"), m_dir.path());
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    QVERIFY2(r.err.contains(QStringLiteral("needs 32.7 TiB")), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("available")), qPrintable(r.err));
+    QVERIFY(!QFile::exists(qpath("bad.png")));
+    QVERIFY(!QFile::exists(qpath("bad.json")));
   }
 
   void badInputIsRefused_data()
@@ -187,6 +289,15 @@ private slots:
     QTest::newRow("lr zero") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--lr", "0"} + outs) << "--lr";
     QTest::newRow("steps with ntk") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--steps", "5"} + outs)
                                     << "--steps";
+    QTest::newRow("record-every 0")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--record-every", "0"} + outs)
+        << "--record-every";
+    QTest::newRow("record-every with ntk")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--record-every", "10"} + outs)
+        << "--record-every";
+    for (const char* file : {"sigma_string.json", "sigma_negative.json", "sigma_overflow.json"})
+      QTest::newRow(file) << (QStringList{"fit-image", "--image", img, "--net", qpath(file), "--method", "ntk"} + outs)
+                          << "sigma";
     QTest::newRow("ridge with mlp") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--ridge", "1e-3"} + outs)
                                     << "--ridge";
     QTest::newRow("output folder missing")

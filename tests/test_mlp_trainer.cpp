@@ -1,7 +1,8 @@
 // test_mlp_trainer.cpp — the float32 image MLP: initialisation as FiniteNetwork, gradients against central
 // differences of a double-precision copy, Adam's first step, convergence, the encoding's advantage on fine
-// detail, determinism, minibatches, input errors and cancellation. Set NTK_MLP_BENCH=1 to time one Adam
-// step of Tancik's network on 256×256 pixels.
+// detail, the issue's ordering none < basic < Gaussian on the bundled photograph (a short run that improves
+// monotonically-ish), determinism, minibatches, input errors and cancellation. Set NTK_MLP_BENCH=1 to time
+// one Adam step of Tancik's network on 256×256 pixels.
 #include <QtTest>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <limits>
 #include <random>
 
+#include "core/image/Image.h"
 #include "core/nets/FiniteNetwork.h"
 #include "core/nets/MlpTrainer.h"
 #include "core/util/Errors.h"
@@ -66,6 +68,21 @@ Image detailImage(int w, int h, int c)
       }
     }
   return im;
+}
+
+/// Box-filter downscale by an integer factor.
+Image downscale(const Image& in, int f)
+{
+  Image out(in.width / f, in.height / f, in.channels);
+  for (int r = 0; r < out.height; ++r)
+    for (int c = 0; c < out.width; ++c)
+      for (int k = 0; k < in.channels; ++k) {
+        double s = 0;
+        for (int a = 0; a < f; ++a)
+          for (int b = 0; b < f; ++b) s += in.at(r * f + a, c * f + b, k);
+        out.at(r, c, k) = float(s / (f * f));
+      }
+  return out;
 }
 
 double maxAbsDiff(const std::vector<Eigen::MatrixXf>& a, const std::vector<Eigen::MatrixXf>& b)
@@ -276,6 +293,54 @@ private slots:
     }
     qInfo("PSNR after 300 steps: no encoding %.2f dB, gaussian σ=10 %.2f dB", psnr[0], psnr[1]);
     QVERIFY(psnr[1] > psnr[0] + 8.0);
+  }
+
+  // The issue: "the MLP (short run) improves monotonically-ish and orders none < basic < Gaussian after a few
+  // hundred steps". The bundled astronaut box-downscaled to 64×64, stride 2 (a 32×32 training grid), three
+  // nets with the same hidden layers (3 × Dense 64 ReLU, Adam, full batch) that differ only in the encoding;
+  // the Gaussian σ is scaled to the training grid (Nyquist 16 cycles per side).
+  void encodingsOrderOnAPhoto()
+  {
+    const Image big = readPng(std::string(NTK_RESOURCES_DIR) + "/images/astronaut_256.png");
+    QCOMPARE(big.width, 256);
+    const Image im = downscale(big, 4);
+    Encoding basic;
+    basic.kind = EncodingKind::Basic;
+    const Encoding encodings[3] = {Encoding{}, basic, gaussian(64, 3.0)};
+    const char* names[3] = {"none", "basic", "gaussian"};
+    constexpr int steps = 300, every = 50;
+    MlpOptions o;
+    o.learningRate = 1e-2;
+    double train[3], heldOut[3];
+    for (int e = 0; e < 3; ++e) {
+      const Network net = makeNet(encodings[e], {64, 64, 64}, Activation(ActivationKind::Relu), Parameterization::Ntk,
+                                  std::sqrt(2.0), 0.1);
+      MlpTrainer t(net, im, 2, o);
+      std::vector<MlpProgress> curve{t.evaluate()};
+      for (int s = 1; s <= steps; ++s) {
+        t.step();
+        if (s % every == 0) curve.push_back(t.evaluate());
+      }
+      QString line;
+      for (const MlpProgress& p : curve) line += QString(" %1/%2").arg(p.psnrTrain, 0, 'f', 2).arg(p.psnrHeldOut, 0, 'f', 2);
+      qInfo("%s train/held-out PSNR every %d steps:%s", names[e], every, qPrintable(line));
+      // Monotonically-ish: no recorded PSNR more than 0.5 dB below the previous one, a clear gain overall.
+      for (size_t k = 1; k < curve.size(); ++k) {
+        QVERIFY2(curve[k].psnrTrain >= curve[k - 1].psnrTrain - 0.5, qPrintable(QString(names[e]) + line));
+        QVERIFY2(curve[k].psnrHeldOut >= curve[k - 1].psnrHeldOut - 0.5, qPrintable(QString(names[e]) + line));
+      }
+      QVERIFY2(curve.back().psnrTrain > curve.front().psnrTrain + 3.0, qPrintable(QString(names[e]) + line));
+      QVERIFY2(curve.back().psnrHeldOut > curve.front().psnrHeldOut + 3.0, qPrintable(QString(names[e]) + line));
+      train[e] = curve.back().psnrTrain;
+      heldOut[e] = curve.back().psnrHeldOut;
+    }
+    qInfo("astronaut %dx%d, stride 2, %d Adam steps: train PSNR none %.2f, basic %.2f, gaussian %.2f dB; held-out "
+          "none %.2f, basic %.2f, gaussian %.2f dB",
+          im.width, im.height, steps, train[0], train[1], train[2], heldOut[0], heldOut[1], heldOut[2]);
+    // Measured (300 steps): train 14.0 < 18.7 < 35.2 dB, held-out 13.8 < 17.2 < 19.1 dB; σ = 2 and 4 order alike.
+    QVERIFY2(train[1] > train[0] + 1.0 && train[2] > train[1] + 1.0, "train PSNR not ordered none < basic < gaussian");
+    QVERIFY2(heldOut[1] > heldOut[0] + 1.0 && heldOut[2] > heldOut[1] + 1.0,
+             "held-out PSNR not ordered none < basic < gaussian");
   }
 
   void deterministicForASeed()

@@ -3,10 +3,14 @@
 // and optionally the classical bicubic baseline on the same split (CONVENTIONS §5).
 // In: --image IN.png, --net NET.json (input_dim 2: the pixel coordinate v = (col/W, row/H)),
 // --method ntk|nngp|mlp, --train-stride s (default 2), --ridge λ (relative to the mean diagonal of the
-// training Gram, default 1e-6; ntk/nngp), --steps S --lr η --batch B --seed s (mlp), --bicubic.
+// training Gram, default 1e-6; ntk/nngp), --steps S --lr η --batch B --seed s --record-every K (mlp),
+// --bicubic.
 // Out: --out OUT.png (the prediction at every pixel, 8-bit) and --report R.json with psnr_train,
 // psnr_test (all pixels), psnr_heldout, seconds, method, train_pixels, test_pixels and more (path,
-// cg_iterations, width, height, channels, stride, ridge / steps, lr, final_loss, bicubic_psnr_*).
+// cg_iterations, width, height, channels, stride, ridge / steps, lr, final_loss, history, bicubic_psnr_*).
+// mlp: `history` is the training curve, [{step, loss, psnr_train, psnr_heldout, psnr_test}, …] after every
+// K-th step (--record-every, default 100) and after the final step; its last entry is the final state
+// (the same numbers as the report's psnr_* keys). loss is the MSE of that step's batch (null at step 0).
 // A PSNR of +∞ (an exact fit) is written as null. Nothing on stdout; bad input is one line on stderr,
 // exit 2, and no file is written (main.cpp).
 #include <cerrno>
@@ -35,7 +39,7 @@ namespace {
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
   std::string ridge = "1e-6", lr = "1e-3";
-  int stride = 2, steps = 2000, batch = 0;
+  int stride = 2, steps = 2000, batch = 0, recordEvery = 100;
   std::uint64_t seed = 0;
   bool bicubic = false;
 };
@@ -134,16 +138,29 @@ int runFitImage(const FitImageOptions& o)
     options.seed = o.seed;
     ntk::MlpTrainer trainer(net, image, o.stride, options);
     double loss = 0.0;
-    for (int s = 0; s < o.steps; ++s) loss = trainer.step();
+    std::ostringstream history; // one entry per K steps and the final step
+    ntk::MlpProgress p;
+    const auto record = [&] {
+      p = trainer.evaluate();
+      history << (history.tellp() > 0 ? ",\n    " : "\n    ") << "{\"step\": " << p.step
+              << ", \"loss\": " << jsonNumber(p.loss) << ", \"psnr_train\": " << jsonNumber(p.psnrTrain)
+              << ", \"psnr_heldout\": " << jsonNumber(p.psnrHeldOut) << ", \"psnr_test\": " << jsonNumber(p.psnrAll)
+              << "}";
+    };
+    for (int s = 1; s <= o.steps; ++s) {
+      loss = trainer.step();
+      if (s % o.recordEvery == 0 || s == o.steps) record();
+    }
+    if (o.steps == 0) record();
     prediction = trainer.predict();
-    const ntk::MlpProgress p = trainer.evaluate();
     psnrTrain = p.psnrTrain;
     psnrHeldOut = p.psnrHeldOut;
     psnrAll = p.psnrAll;
     const long long tw = (image.width + o.stride - 1) / o.stride, th = (image.height + o.stride - 1) / o.stride;
     trainPixels = tw * th;
     extra << ",\n  \"steps\": " << o.steps << ",\n  \"lr\": " << jsonNumber(lr) << ",\n  \"batch\": " << o.batch
-          << ",\n  \"seed\": " << o.seed << ",\n  \"final_loss\": " << jsonNumber(loss);
+          << ",\n  \"seed\": " << o.seed << ",\n  \"final_loss\": " << jsonNumber(loss)
+          << ",\n  \"record_every\": " << o.recordEvery << ",\n  \"history\": [" << history.str() << "\n  ]";
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -199,13 +216,17 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   auto* lr = sub->add_option("--lr", options->lr, "Adam learning rate (mlp; default 1e-3)");
   auto* batch = sub->add_option("--batch", options->batch, "Minibatch size (mlp; default 0 = full batch)")->check(atLeast("--batch", 0));
   auto* seed = sub->add_option("--seed", options->seed, "Initialisation / minibatch seed (mlp; default 0)")->check(seedValue());
+  auto* recordEvery = sub->add_option("--record-every", options->recordEvery,
+                                      "Record PSNR on train / held-out / all pixels every K steps and after the last "
+                                      "(mlp; report key history; default 100)")
+                          ->check(atLeast("--record-every", 1));
   sub->add_flag("--bicubic", options->bicubic, "Also report the bicubic baseline on the same split (bicubic_psnr_*)");
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
-  return {sub, [options, ridge, steps, lr, batch, seed] {
+  return {sub, [options, ridge, steps, lr, batch, seed, recordEvery] {
             if (options->method != "mlp")
-              for (const CLI::Option* opt : {steps, lr, batch, seed})
+              for (const CLI::Option* opt : {steps, lr, batch, seed, recordEvery})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method mlp only");
             if (options->method == "mlp" && ridge->count() > 0)
               throw ntk::InputError("--ridge applies to --method ntk and nngp only");

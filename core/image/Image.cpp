@@ -76,7 +76,9 @@ bool readPngHeader(std::FILE* f, png_structp png, png_infop info)
   if (setjmp(png_jmpbuf(png))) return false;
   png_init_io(png, f);
   png_set_sig_bytes(png, 8);
-  png_set_user_limits(png, 1u << 20, 1u << 20);
+  // Sizes are bounded by readPng's memory check on the IHDR before libpng runs (libpng's default limit
+  // would refuse a large image with a bare "Invalid IHDR data" instead of the estimate).
+  png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
   png_read_info(png, info);
   const int colorType = png_get_color_type(png, info);
   const int bitDepth = png_get_bit_depth(png, info);
@@ -88,6 +90,34 @@ bool readPngHeader(std::FILE* f, png_structp png, png_infop info)
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   return true;
+}
+
+/// Bytes readPng needs for a w × h image read as `channels` samples of `bitDepth` bits: the float image
+/// (4 bytes per value) plus the raw rows.
+double pngReadBytes(double w, double h, int channels, int bitDepth)
+{
+  return w * h * channels * 4.0 + w * h * channels * (bitDepth == 16 ? 2.0 : 1.0);
+}
+
+/// The image size the IHDR chunk (right after the signature) claims, checked against the available memory
+/// before libpng allocates anything for it. Leaves the file just past the signature; anything that is not
+/// a well-formed IHDR is left to libpng to report.
+void requireMemoryForIhdr(std::FILE* f, const std::string& path)
+{
+  unsigned char c[8 + 13] = {0}; // length, "IHDR", then width, height (big-endian), bit depth, colour type
+  const bool ok = std::fread(c, 1, sizeof c, f) == sizeof c;
+  std::fseek(f, 8, SEEK_SET);
+  if (!ok || std::memcmp(c + 4, "IHDR", 4) != 0) return;
+  const auto be32 = [&](int i) {
+    return double((std::uint32_t(c[i]) << 24) | (std::uint32_t(c[i + 1]) << 16) | (std::uint32_t(c[i + 2]) << 8) |
+                  c[i + 3]);
+  };
+  const double w = be32(8), h = be32(12);
+  const int bitDepth = c[16], colorType = c[17];
+  const int channels = (colorType & 2) ? 3 : 1; // RGB or palette → RGB; alpha is dropped
+  if (w > 0 && h > 0)
+    requireMemory(pngReadBytes(w, h, channels, bitDepth), "the " + std::to_string(std::uint64_t(w)) + " x " +
+                                                                std::to_string(std::uint64_t(h)) + " image " + path);
 }
 
 bool readPngImage(png_structp png, png_bytepp rows)
@@ -113,6 +143,7 @@ Image readPng(const std::string& path)
   unsigned char sig[8] = {0};
   if (std::fread(sig, 1, 8, f.get()) != 8 || png_sig_cmp(sig, 0, 8) != 0)
     throw InputError(path + " is not a PNG file");
+  requireMemoryForIhdr(f.get(), path);
 
   PngErrorState st;
   ReadStructs rs;

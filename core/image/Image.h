@@ -2,7 +2,8 @@
 // row-major with interleaved channels, the layout every image routine in core/ uses.
 // In/out: PNG files through libpng (8- or 16-bit, grey/RGB, alpha dropped, palettes expanded).
 // Errors: InputError naming the file for anything unreadable or not a PNG; MemoryLimitError (with the
-// estimate) for images whose float copy would not fit.
+// estimate) for images whose float copy would not fit, checked on the size the PNG header claims before
+// libpng decodes or allocates anything.
 // Thread-safety: plain value type; the functions are re-entrant.
 #pragma once
 #include <string>
