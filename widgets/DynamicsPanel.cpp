@@ -20,51 +20,13 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "DecadeSpinBox.h"
 #include "FigurePainter.h"
 #include "ModeResidualPlot.h"
 #include "NetworkDocument.h"
 #include "RegressionPlayground.h"
 
 namespace ntk::gui {
-
-namespace {
-
-/// A spin box for values spanning decades (ridge, learning rate): shows "1e-06", steps by ×√10.
-class DecadeSpinBox : public QDoubleSpinBox {
-public:
-  explicit DecadeSpinBox(double minimum, double maximum, QWidget* parent = nullptr) : QDoubleSpinBox(parent)
-  {
-    setDecimals(15); // the value is stored rounded to `decimals`: keep small ridges exact enough
-    setRange(minimum, maximum);
-    setKeyboardTracking(false);
-    setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("η = 0.000e-00")) + 24);
-  }
-  QString textFromValue(double v) const override { return QString::number(v, 'g', 3); }
-  double valueFromText(const QString& text) const override { return locale().toDouble(text.trimmed()); }
-  QValidator::State validate(QString& text, int&) const override
-  {
-    bool ok = false;
-    const double v = locale().toDouble(text.trimmed(), &ok);
-    if (ok && v >= minimum() && v <= maximum()) return QValidator::Acceptable;
-    return QValidator::Intermediate;
-  }
-  void stepBy(int steps) override
-  {
-    double v = value();
-    const double factor = std::pow(10.0, 0.5 * steps);
-    if (v <= 0.0)
-      v = steps > 0 ? std::max(minimum(), 1e-8) : 0.0;
-    else
-      v *= factor;
-    if (v < 1e-12 && minimum() <= 0.0) v = 0.0;
-    setValue(std::clamp(v, minimum(), maximum()));
-  }
-
-protected:
-  StepEnabled stepEnabled() const override { return StepUpEnabled | StepDownEnabled; }
-};
-
-} // namespace
 
 double DynamicsPanel::timeForSliderPosition(int position)
 {
@@ -164,9 +126,8 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
                            "  f_{s+1}(X) = f_s(X) − (η/m) Θ(X,X)(f_s(X) − Y),  so e^{−λ_k t} → (1 − ηλ_k)^s.\n"
                            "Stable only for η < 2/λ_max(H), H = Θ(X,X)/m."));
   row1b->addWidget(m_gdCheck);
-  m_etaSpin = new DecadeSpinBox(1e-9, 1e9);
+  m_etaSpin = new DecadeSpinBox(1e-9, 1e9, tr("η = "));
   m_etaSpin->setValue(0.1);
-  m_etaSpin->setPrefix(tr("η = "));
   m_etaSpin->setEnabled(false);
   m_etaSpin->setToolTip(tr("Learning rate η; the default is half the largest stable one, η = ½·2/λ_max.\n"
                            "η > 2/λ_max: the leading mode grows as |1 − ηλ_max|^s — gradient descent diverges."));

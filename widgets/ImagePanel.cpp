@@ -30,6 +30,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "DecadeSpinBox.h"
 #include "FigurePainter.h"
 #include "ImageTile.h"
 #include "NetworkDocument.h"
@@ -41,39 +42,6 @@
 namespace ntk::gui {
 
 namespace {
-
-/// A spin box for values spanning decades (ridge, learning rate): shows "1e-06", steps by ×√10.
-class DecadeSpinBox : public QDoubleSpinBox {
-public:
-  explicit DecadeSpinBox(double minimum, double maximum, QWidget* parent = nullptr) : QDoubleSpinBox(parent)
-  {
-    setDecimals(15);
-    setRange(minimum, maximum);
-    setKeyboardTracking(false);
-    setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("lr 0.000e-00")) + 24);
-  }
-  QString textFromValue(double v) const override { return QString::number(v, 'g', 3); }
-  double valueFromText(const QString& text) const override { return locale().toDouble(text.trimmed()); }
-  QValidator::State validate(QString& text, int&) const override
-  {
-    bool ok = false;
-    const double v = locale().toDouble(text.trimmed(), &ok);
-    return ok && v >= minimum() && v <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
-  }
-  void stepBy(int steps) override
-  {
-    double v = value();
-    if (v <= 0.0)
-      v = steps > 0 ? std::max(minimum(), 1e-8) : 0.0;
-    else
-      v *= std::pow(10.0, 0.5 * steps);
-    if (v < 1e-12 && minimum() <= 0.0) v = 0.0;
-    setValue(std::clamp(v, minimum(), maximum()));
-  }
-
-protected:
-  StepEnabled stepEnabled() const override { return StepUpEnabled | StepDownEnabled; }
-};
 
 QString formatTime(double t)
 {
@@ -192,9 +160,8 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   m_stepsSpin->setKeyboardTracking(false);
   m_stepsSpin->setToolTip(tr("Full-batch Adam steps of the MLP (Tancik et al. use 2000; each step costs a forward and\n"
                              "backward pass over all training pixels)"));
-  m_lrSpin = new DecadeSpinBox(1e-7, 10.0);
+  m_lrSpin = new DecadeSpinBox(1e-7, 10.0, tr("lr "));
   m_lrSpin->setValue(1e-3);
-  m_lrSpin->setPrefix(tr("lr "));
   m_lrSpin->setToolTip(tr("Adam learning rate (default 1e-3). Arrows step by ×√10."));
   m_widthSpin = new QSpinBox;
   m_widthSpin->setRange(1, 4096);
@@ -365,17 +332,9 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   connect(m_integerCheck, &QCheckBox::toggled, this, encodingEdited);
   connect(m_strideSpin, &QSpinBox::valueChanged, this, [this] { settingsChanged(); });
   connect(m_widthSpin, &QSpinBox::valueChanged, this, [this] { settingsChanged(); });
-  auto kernelOnly = [this] {
-    saveSettings();
-    updateTiles();
-    if (isVisible())
-      scheduleRecompute();
-    else
-      m_dirty = true;
-  };
-  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, kernelOnly);
-  connect(m_ntkCheck, &QCheckBox::toggled, this, kernelOnly);
-  connect(m_nngpCheck, &QCheckBox::toggled, this, kernelOnly);
+  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, &ImagePanel::kernelMethodsChanged);
+  connect(m_ntkCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
+  connect(m_nngpCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
   connect(m_mlpCheck, &QCheckBox::toggled, this, [this](bool on) {
     if (!on) stopTraining();
     saveSettings();
@@ -392,7 +351,9 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
     updateTiles();
   });
   connect(m_trainButton, &QPushButton::clicked, this, [this] {
-    if (isTraining())
+    // A run that was already told to stop (reset by a settings change, Stop) only finishes its step:
+    // the button says "Train MLP" then, and pressing it starts a new run.
+    if (isTraining() && !m_mlpStop->load())
       stopTraining();
     else
       startTraining();
@@ -538,9 +499,33 @@ void ImagePanel::setRidge(double relativeRidge) { m_ridgeSpin->setValue(relative
 
 void ImagePanel::setMethods(bool ntk, bool nngp, bool mlp)
 {
-  m_ntkCheck->setChecked(ntk);
-  m_nngpCheck->setChecked(nngp);
+  const bool kernelsChanged = m_ntkCheck->isChecked() != ntk || m_nngpCheck->isChecked() != nngp;
+  {
+    const QSignalBlocker b1(m_ntkCheck), b2(m_nngpCheck); // one refit for both boxes
+    m_ntkCheck->setChecked(ntk);
+    m_nngpCheck->setChecked(nngp);
+  }
+  if (kernelsChanged) kernelMethodsChanged();
   m_mlpCheck->setChecked(mlp);
+}
+
+bool ImagePanel::showsNtk() const { return m_ntkCheck->isChecked() && !m_nngpCheck->isChecked(); }
+
+bool ImagePanel::showsNngp() const { return m_nngpCheck->isChecked() && !m_ntkCheck->isChecked(); }
+
+bool ImagePanel::showsBothKernels() const { return m_ntkCheck->isChecked() && m_nngpCheck->isChecked(); }
+
+void ImagePanel::setShowNtk(bool ntk) { setMethods(ntk, !ntk, m_mlpCheck->isChecked()); }
+
+void ImagePanel::kernelMethodsChanged()
+{
+  saveSettings();
+  updateTiles();
+  updateChart();
+  if (isVisible())
+    scheduleRecompute();
+  else
+    m_dirty = true;
 }
 
 void ImagePanel::setEncoding(const EncodingChoice& choice)
@@ -907,9 +892,19 @@ void ImagePanel::updateTimeControls()
   const QString tip = tr("Training time t of gradient flow on the training pixels (loss (1/2m)Σ‖f(x_i) − y_i‖²), log scale\n"
                          "from 10⁻¹ to 10⁷; the right end is t = ∞ (kernel regression). Each Fourier mode of the kernel\n"
                          "converges as 1 − e^{−λt/m}: low frequencies (large λ) first, fine detail last.");
-  const QString noTip = tr("Only t = ∞ is available for this encoding: its frequencies are not integers, so the kernel is not\n"
-                           "periodic on the pixel grid and the regression is solved by conjugate gradients (Toeplitz path).\n"
-                           "Tick 'integer frequencies' (or use basic / positional with integer σ^{j/M}) for the time slider.");
+  const int stride = m_strideSpin->value();
+  const bool strideDivides = m_image.empty() || (m_image.width % stride == 0 && m_image.height % stride == 0);
+  const QString noTip =
+      strideDivides
+          ? tr("Only t = ∞ is available for this encoding: its frequencies are not integers, so the kernel is not\n"
+               "periodic on the pixel grid and the regression is solved by conjugate gradients (Toeplitz path).\n"
+               "Tick 'integer' (or use basic / positional with integer σ^{j/M}) for the time slider.")
+          : tr("Only t = ∞ is available: the stride %1 does not divide the %2 × %3 image, so the training grid is not\n"
+               "periodic and the regression is solved by conjugate gradients (Toeplitz path).\n"
+               "Choose a stride that divides both sides (1, 2, 4, … for 256 × 256) for the time slider.")
+                .arg(stride)
+                .arg(m_image.width)
+                .arg(m_image.height);
   m_slider->setToolTip(noTime ? noTip : tip);
   m_playButton->setToolTip(noTime ? noTip
                                   : tr("Sweep t log-uniformly from 10⁻¹ to ∞ over about five seconds: the kernel picture sharpens\n"
@@ -999,6 +994,7 @@ void ImagePanel::resetMlp(const QString& why)
   m_mlpStepsDone = 0;
   m_mlpMessage = had ? tr("MLP reset: %1 — press Train").arg(why) : QString();
   m_trainButton->setText(tr("Train MLP"));
+  m_trainButton->setEnabled(true);
   updateTiles();
   updateChart();
 }
@@ -1006,6 +1002,10 @@ void ImagePanel::resetMlp(const QString& why)
 void ImagePanel::stopTraining()
 {
   m_mlpStop->store(true);
+  if (isTraining()) { // the current step finishes first (onMlpFinished re-enables the button)
+    m_trainButton->setText(tr("Stopping…"));
+    m_trainButton->setEnabled(false);
+  }
 }
 
 void ImagePanel::startTraining()
@@ -1089,6 +1089,7 @@ void ImagePanel::startTraining()
     return last;
   }));
   m_trainButton->setText(tr("Stop MLP"));
+  m_trainButton->setEnabled(true);
   updateTiles();
   emit busyChanged(true);
   emit statusMessage(tr("Training the MLP (%1 steps, Adam, lr %2, width %3)…").arg(steps).arg(options.learningRate).arg(m_widthSpin->value()));
@@ -1109,6 +1110,7 @@ void ImagePanel::onMlpSnapshot(const MlpSnapshot& s)
 void ImagePanel::onMlpFinished()
 {
   const MlpSnapshot s = m_mlpWatcher->future().result();
+  m_trainButton->setEnabled(true);
   if (s.generation == m_mlpGeneration) {
     m_trainButton->setText(tr("Train MLP"));
     if (!s.prediction.empty()) onMlpSnapshot(s);

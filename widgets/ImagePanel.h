@@ -96,6 +96,11 @@ public:
   /// Kernel fits shown so far (+1 per recompute).
   int fitCount() const { return m_fitCount; }
   const Network& kernelNetwork() const { return m_kernelNet; }
+  /// View ▸ Show NTK / Show NNGP: which kernel regression is fitted and shown. showsNtk: the NTK is ticked
+  /// and the NNGP is not (showsNngp the other way round); showsBothKernels: both (the menu checks neither).
+  bool showsNtk() const;
+  bool showsNngp() const;
+  bool showsBothKernels() const;
 
 public slots:
   void scheduleRecompute() override;
@@ -105,6 +110,8 @@ public slots:
   void setStride(int stride);
   void setRidge(double relativeRidge);
   void setMethods(bool ntk, bool nngp, bool mlp);
+  /// Shows (and fits) only the NTK (true) or only the NNGP (false) regression; the MLP is left as it is.
+  void setShowNtk(bool ntk);
   void setEncoding(const ntk::gui::EncodingChoice& choice);
   void setMlpOptions(int steps, double learningRate, int width);
   /// Starts (or restarts) MLP training for the MLP step count; no-op while the kernel has no image.
@@ -148,6 +155,8 @@ private:
   void onMlpFinished();
   void resetMlp(const QString& why);
   void settingsChanged();
+  /// The kernel methods changed: remember them, refit (or mark stale while hidden).
+  void kernelMethodsChanged();
   void updateTiles();
   void updateChart();
   void updateTimeControls();

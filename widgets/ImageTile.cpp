@@ -24,9 +24,30 @@ void paintImageTile(QPainter& p, const QRectF& rect, const QImage& image, const 
              QFontMetricsF(font).elidedText(title, Qt::ElideRight, rect.width()));
   font.setBold(false);
   p.setFont(font);
-  const QRectF captionRect(rect.left(), rect.bottom() - line, rect.width(), line);
-  p.drawText(captionRect, Qt::AlignCenter | Qt::TextSingleLine,
-             QFontMetricsF(font).elidedText(caption, Qt::ElideRight, rect.width()));
+  // The caption wraps onto a second line when it is wider than the tile (narrow tiles, large fonts);
+  // what does not fit on two lines is elided.
+  const QFontMetricsF fm(font);
+  const bool twoLines = fm.horizontalAdvance(caption) > rect.width();
+  const QRectF captionRect(rect.left(), rect.bottom() - (twoLines ? 2.0 : 1.0) * line, rect.width(), (twoLines ? 2.0 : 1.0) * line);
+  if (twoLines) {
+    QString first = caption, rest;
+    // Break at the last space (or " · ") that keeps the first line within the width.
+    for (qsizetype i = caption.size(); i > 0; --i) {
+      if (caption.at(i - 1) != QLatin1Char(' ')) continue;
+      const QString head = caption.left(i).trimmed();
+      if (fm.horizontalAdvance(head) <= rect.width()) {
+        first = head.endsWith(QStringLiteral(" ·")) ? head.chopped(2) : head;
+        rest = caption.mid(i).trimmed();
+        break;
+      }
+    }
+    if (rest.startsWith(QStringLiteral("· "))) rest = rest.mid(2);
+    const QRectF top(captionRect.left(), captionRect.top(), captionRect.width(), line);
+    p.drawText(top, Qt::AlignCenter | Qt::TextSingleLine, fm.elidedText(first, Qt::ElideRight, rect.width()));
+    p.drawText(top.translated(0, line), Qt::AlignCenter | Qt::TextSingleLine, fm.elidedText(rest, Qt::ElideRight, rect.width()));
+  } else {
+    p.drawText(captionRect, Qt::AlignCenter | Qt::TextSingleLine, caption);
+  }
   const QRectF area(rect.left(), titleRect.bottom() + 0.2 * em, rect.width(),
                     std::max(1.0, captionRect.top() - titleRect.bottom() - 0.4 * em));
   if (image.isNull()) {

@@ -13,7 +13,8 @@ class QRectF;
 
 namespace ntk::gui {
 
-/// Paints title (top line), image (centred, aspect kept) and caption (bottom line) into `rect`, or
+/// Paints title (top line), image (centred, aspect kept) and caption (bottom line; two lines when it is wider than
+/// `rect`, broken at a space, the rest elided) into `rect`, or
 /// `message` in a grey frame when `image` is null. `em` is the font size in pixels.
 void paintImageTile(QPainter& p, const QRectF& rect, const QImage& image, const QString& title, const QString& caption,
                     const QString& message, double em);

@@ -237,6 +237,8 @@ void MainWindow::createActions()
       s->setShowNtk(ntk);
     else if (auto* d = qobject_cast<DynamicsPanel*>(p))
       d->setShowNtk(ntk);
+    else if (auto* im = qobject_cast<ImagePanel*>(p))
+      im->setShowNtk(ntk); // which kernel regression is fitted and shown (the MLP stays as it is)
     else
       m_kernel->setShowNtk(ntk);
   };
@@ -258,6 +260,14 @@ void MainWindow::createActions()
       ntk = s->showsNtk();
     else if (auto* d = qobject_cast<const DynamicsPanel*>(p))
       ntk = d->showsNtk();
+    if (auto* im = qobject_cast<const ImagePanel*>(p); im && (im->showsBothKernels() || !(im->showsNtk() || im->showsNngp()))) {
+      // The image panel can show both kernels (or neither): then neither action is checked.
+      ntkAct->setChecked(false);
+      nngpAct->setChecked(false);
+      return;
+    } else if (im) {
+      ntk = im->showsNtk();
+    }
     (ntk ? ntkAct : nngpAct)->setChecked(true);
   };
   syncKind();

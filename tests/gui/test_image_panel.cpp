@@ -8,15 +8,18 @@
 #include <QFile>
 #include <QMimeData>
 #include <QImageReader>
+#include <QLineEdit>
 #include <QSettings>
 #include <QSlider>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "DecadeSpinBox.h"
 #include "GuiTestUtil.h"
 #include "ImageModel.h"
 #include "ImagePanel.h"
 #include "ImageTile.h"
+#include "PlotWidget.h"
 #include "NetworkDocument.h"
 #include "core/util/Errors.h"
 #include "core/util/MatrixIO.h"
@@ -239,6 +242,79 @@ private slots:
     QVERIFY(QFileInfo(npy).size() > 0);
     QVERIFY2(m_panel->savePrediction(dir.filePath(QStringLiteral("mlp.png")), QStringLiteral("mlp"), &err), qPrintable(err));
     QCOMPARE(QImage(dir.filePath(QStringLiteral("mlp.png"))).size(), QSize(48, 48));
+  }
+
+  void mlpOnASampleStreamsAndStaysResponsive()
+  {
+    // The 256 × 256 sample (16384 training pixels, 512 features, width 64): the picture and the chart
+    // update while it trains, the event loop keeps running, and Stop ends the run within about a step.
+    QVERIFY(m_panel->imageName().startsWith(QStringLiteral("astronaut")));
+    m_panel->setMlpOptions(20, 1e-3, 64);
+    QVERIFY(waitIdle(m_panel.get()));
+    auto* chart = m_panel->findChild<PlotWidget*>();
+    QVERIFY(chart);
+    const std::size_t kernelLines = chart->series().size(); // NTK and bicubic horizontal lines
+    m_panel->startTraining();
+    QElapsedTimer loop, total;
+    total.start();
+    qint64 worst = 0;
+    int snapshotsSeen = 0, lastStep = -1;
+    bool sawPartialPicture = false;
+    while (m_panel->isTraining() && total.elapsed() < 120000) {
+      loop.start();
+      QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+      worst = std::max(worst, loop.elapsed());
+      if (m_panel->mlpStepsDone() != lastStep) {
+        lastStep = m_panel->mlpStepsDone();
+        ++snapshotsSeen;
+        if (lastStep > 0 && lastStep < 20 && !m_panel->mlpPrediction().empty()) sawPartialPicture = true;
+      }
+      QThread::msleep(5);
+    }
+    QVERIFY(waitIdle(m_panel.get()));
+    qInfo("20 steps in %lld ms, %d pictures shown, longest event-loop pass %lld ms", total.elapsed(), snapshotsSeen, worst);
+    QCOMPARE(m_panel->mlpStepsDone(), 20);
+    QVERIFY2(snapshotsSeen >= 3, qPrintable(QString::number(snapshotsSeen))); // step 0, some steps between, step 20
+    QVERIFY(sawPartialPicture);
+    QVERIFY2(worst < 400, qPrintable(QString::number(worst))); // generous: CI machines are shared
+    QCOMPARE(chart->series().size(), kernelLines + 2);          // + MLP train and held-out
+    QCOMPARE(m_panel->psnrHistory()(m_panel->psnrHistory().rows() - 1, 0), 20.0);
+    keepFigure(m_panel.get(), QStringLiteral("image_mlp256.png"));
+
+    // Stop: within a step or two.
+    m_panel->setMlpOptions(5000, 1e-3, 64);
+    m_panel->startTraining();
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->mlpStepsDone() >= 2, 60000);
+    QElapsedTimer stop;
+    stop.start();
+    m_panel->stopTraining();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->isTraining(), 10000);
+    qInfo("stopped after %lld ms at step %d", stop.elapsed(), m_panel->mlpStepsDone());
+    QVERIFY(stop.elapsed() < 3000);
+    QVERIFY(m_panel->mlpStepsDone() < 5000);
+    QVERIFY(!m_panel->mlpPrediction().empty());
+  }
+
+  void decadeSpinBoxTakesTypedValuesWithAPrefix()
+  {
+    DecadeSpinBox box(1e-7, 10.0, QStringLiteral("lr "));
+    box.setValue(1e-3);
+    QCOMPARE(box.text(), QStringLiteral("lr 0.001"));
+    QSignalSpy changed(&box, &QDoubleSpinBox::valueChanged);
+    box.selectAll(); // the number, not the prefix
+    QTest::keyClicks(&box, QStringLiteral("0.02"));
+    QTest::keyClick(&box, Qt::Key_Return);
+    QCOMPARE(box.value(), 0.02);
+    QCOMPARE(changed.count(), 1);
+    box.stepBy(2); // ×10
+    QVERIFY(std::abs(box.value() - 0.2) < 1e-12);
+    QVERIFY(box.sizeHint().width() > box.fontMetrics().horizontalAdvance(QStringLiteral("lr 0.00e-00")));
+    DecadeSpinBox ridge(0.0, 10.0);
+    ridge.setValue(1e-12);
+    ridge.stepBy(-1);
+    QCOMPARE(ridge.value(), 0.0); // down to zero
+    ridge.stepBy(1);
+    QCOMPARE(ridge.value(), 1e-8);
   }
 
   void cancelStopsTrainingAndFitting()

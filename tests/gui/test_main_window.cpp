@@ -4,6 +4,8 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QSettings>
@@ -15,6 +17,7 @@
 #include "DynamicsPanel.h"
 #include "EigenfunctionPanel.h"
 #include "HeatmapView.h"
+#include "ImagePanel.h"
 #include "KernelPanel.h"
 #include "MainWindow.h"
 #include "NetworkDocument.h"
@@ -173,6 +176,49 @@ private slots:
     QCOMPARE(m_window->kernelPanel()->gridSize(), 200);
     QVERIFY(!m_window->kernelPanel()->showsNtk());
     QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void viewMenuKindActsOnTheImageTab()
+  {
+    // Ctrl+1 / Ctrl+2 on the image tab choose the kernel regression shown there, not the kernel tab's kind.
+    QVERIFY(m_window->showPanel(QStringLiteral("image")));
+    auto* image = qobject_cast<ImagePanel*>(m_window->currentPanel());
+    QVERIFY(image);
+    QVERIFY(m_window->waitUntilIdle(120000));
+    QAction *ntk = nullptr, *nngp = nullptr;
+    QMenu* view = nullptr;
+    for (QAction* a : m_window->findChildren<QAction*>()) {
+      if (a->text() == QStringLiteral("Show &NTK")) ntk = a;
+      if (a->text() == QStringLiteral("Show NN&GP")) nngp = a;
+    }
+    for (QAction* a : m_window->menuBar()->actions())
+      if (a->text() == QStringLiteral("&View")) view = a->menu();
+    QVERIFY(ntk && nngp && view);
+    const bool kernelNtk = m_window->kernelPanel()->showsNtk();
+    nngp->trigger();
+    QVERIFY(m_window->waitUntilIdle(120000));
+    QVERIFY(image->showsNngp());
+    QVERIFY(image->hasKernelFit(KernelKind::Nngp));
+    QVERIFY(!image->hasKernelFit(KernelKind::Ntk));
+    QCOMPARE(m_window->kernelPanel()->showsNtk(), kernelNtk); // another tab's kind is left alone
+    ntk->trigger();
+    QVERIFY(m_window->waitUntilIdle(120000));
+    QVERIFY(image->showsNtk());
+    QVERIFY(image->hasKernelFit(KernelKind::Ntk));
+    QVERIFY(!image->hasKernelFit(KernelKind::Nngp));
+    emit view->aboutToShow();
+    QVERIFY(ntk->isChecked() && !nngp->isChecked());
+    // Both kernels ticked in the panel: the menu checks neither.
+    image->setMethods(true, true, false);
+    emit view->aboutToShow();
+    QVERIFY(!ntk->isChecked() && !nngp->isChecked());
+    QVERIFY(m_window->waitUntilIdle(120000));
+    QVERIFY(image->hasKernelFit(KernelKind::Ntk) && image->hasKernelFit(KernelKind::Nngp));
+    // Back on the kernel tab the menu shows the kernel panel's kind again.
+    QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
+    emit view->aboutToShow();
+    QCOMPARE(ntk->isChecked(), kernelNtk);
+    QCOMPARE(nngp->isChecked(), !kernelNtk);
   }
 
   void fitsASmallScreen()
