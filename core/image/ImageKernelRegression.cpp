@@ -15,7 +15,8 @@
 // inverse transform per channel.
 //
 // Toeplitz path. T(i, j) = k(j·s/W, i·s/H), i ∈ (−Ht, Ht), j ∈ (−Wt, Wt), embedded into a 2Ht × 2Wt
-// circulant for matrix–vector products; preconditioned CG with the 2-level T. Chan circulant
+// circulant for matrix–vector products (pruned transforms, two parallel halves per stage: ToeplitzProduct);
+// preconditioned CG with the 2-level T. Chan circulant
 //   c(i,j) = [(Ht−i)(Wt−j) t(i,j) + i(Wt−j) t(i−Ht,j) + (Ht−i) j t(i,j−Wt) + i j t(i−Ht,j−Wt)] / (Ht Wt)
 // (+ ridge). Predictions: the zero-upsampled α convolved linearly with k on the offsets (−H,H)×(−W,W),
 // by a circular convolution on 2H × 2W. k is even, so only p ≥ 0 is sampled.
@@ -41,6 +42,7 @@
 #include <fftw3.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 #include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
@@ -130,6 +132,119 @@ private:
   fftw_plan m_forward = nullptr, m_inverse = nullptr;
 };
 
+/// y = T·x for a 2-level Toeplitz T on a rows × cols grid whose symbol is even (t(−i, −j) = t(i, j)), via
+/// its 2rows × 2cols circulant embedding, whose eigenvalues are then real (stored with the 1/(4·rows·cols)
+/// of the inverse folded in). The transforms are pruned by hand: row r2c only on the `rows` rows that hold
+/// x (the others are zero), column FFTs on all cols + 1 columns, and row c2r back only on the `rows` rows
+/// that are read: 3/4 of the row work of a full 2-D pair. apply() is thread-safe (per-call buffers) and
+/// runs each stage as two parallel halves.
+class ToeplitzProduct {
+public:
+  /// `embedded`: the first column of the circulant, 2rows × 2cols row-major.
+  ToeplitzProduct(int rows, int cols, const double* embedded) : m_rows(rows), m_cols(cols)
+  {
+    {
+      const RealFft2 full(2 * rows, 2 * cols);
+      auto e = fftwArray<double>(full.realSize());
+      auto spec = fftwArray<Complex>(full.complexSize());
+      std::copy(embedded, embedded + full.realSize(), e.get());
+      full.forward(e.get(), spec.get());
+      const double scale = 1.0 / (4.0 * rows * cols);
+      m_lambda.resize(full.complexSize());
+      for (size_t k = 0; k < m_lambda.size(); ++k) m_lambda[k] = spec[k].real() * scale; // even symbol: real
+    }
+    auto buf = fftwArray<double>(bufferSize());
+    auto spec = fftwArray<Complex>(spectrumSize());
+    // Each stage is planned as two halves (rows [0, r1), [r1, rows); columns likewise) so that TBB can run
+    // them on two cores: with C = 3 channels on 2 cores the idle core steals the third channel's halves.
+    // A half that starts off the base alignment is planned FFTW_UNALIGNED.
+    const int hc = cols + 1, r1 = (rows + 1) / 2, c1 = (hc + 1) / 2;
+    m_rowSplit = r1;
+    m_colSplit = c1;
+    auto* c = reinterpret_cast<fftw_complex*>(spec.get());
+    std::lock_guard<std::mutex> lock(fftwPlannerMutex());
+    auto flags = [](const void* base, const void* at) {
+      return fftw_alignment_of(const_cast<double*>(static_cast<const double*>(base))) ==
+                     fftw_alignment_of(const_cast<double*>(static_cast<const double*>(at)))
+                 ? FFTW_ESTIMATE
+                 : FFTW_ESTIMATE | FFTW_UNALIGNED;
+    };
+    const int n2c = 2 * cols, n2r = 2 * rows;
+    for (int h = 0; h < 2; ++h) {
+      const int row0 = h ? r1 : 0, nr = h ? rows - r1 : r1, col0 = h ? c1 : 0, nc = h ? hc - c1 : c1;
+      double* b = buf.get() + size_t(row0) * n2c;
+      fftw_complex* sr = c + size_t(row0) * hc;
+      fftw_complex* sc = c + col0;
+      const unsigned fr = flags(buf.get(), b) | flags(c, sr), fc = flags(c, sc);
+      if (nr > 0) {
+        m_rowForward[h] = fftw_plan_many_dft_r2c(1, &n2c, nr, b, nullptr, 1, n2c, sr, nullptr, 1, hc, fr);
+        m_rowInverse[h] = fftw_plan_many_dft_c2r(1, &n2c, nr, sr, nullptr, 1, hc, b, nullptr, 1, n2c, fr);
+      }
+      if (nc > 0) {
+        m_colForward[h] = fftw_plan_many_dft(1, &n2r, nc, sc, nullptr, hc, 1, sc, nullptr, hc, 1, FFTW_FORWARD, fc);
+        m_colInverse[h] = fftw_plan_many_dft(1, &n2r, nc, sc, nullptr, hc, 1, sc, nullptr, hc, 1, FFTW_BACKWARD, fc);
+      }
+      if ((nr > 0 && (!m_rowForward[h] || !m_rowInverse[h])) || (nc > 0 && (!m_colForward[h] || !m_colInverse[h]))) {
+        destroyPlans();
+        throw NumericalError("image regression: FFTW could not plan the " + std::to_string(n2r) + " x " +
+                             std::to_string(n2c) + " Toeplitz embedding");
+      }
+    }
+  }
+  ~ToeplitzProduct()
+  {
+    std::lock_guard<std::mutex> lock(fftwPlannerMutex());
+    destroyPlans();
+  }
+  ToeplitzProduct(const ToeplitzProduct&) = delete;
+  ToeplitzProduct& operator=(const ToeplitzProduct&) = delete;
+
+  std::size_t bufferSize() const { return std::size_t(m_rows) * 2 * m_cols; }
+  std::size_t spectrumSize() const { return std::size_t(2 * m_rows) * (m_cols + 1); }
+
+  /// y = T·x + shift·x (x, y: rows × cols row-major; buf, spec: bufferSize() / spectrumSize(), fftw_malloc'ed).
+  void apply(const double* x, double* y, double shift, double* buf, Complex* spec) const
+  {
+    const size_t cols = size_t(m_cols), w2 = 2 * cols, hc = cols + 1;
+    for (size_t i = 0; i < size_t(m_rows); ++i) {
+      std::copy(x + i * cols, x + (i + 1) * cols, buf + i * w2);
+      std::fill(buf + i * w2 + cols, buf + (i + 1) * w2, 0.0);
+    }
+    auto* c = reinterpret_cast<fftw_complex*>(spec);
+    const size_t r1 = size_t(m_rowSplit), c1 = size_t(m_colSplit);
+    // Both halves of a stage, in parallel (a half may be empty for a one-row grid: its plan is null).
+    auto both = [](auto&& half) { tbb::parallel_invoke([&] { half(0); }, [&] { half(1); }); };
+    both([&](int h) {
+      if (m_rowForward[h]) fftw_execute_dft_r2c(m_rowForward[h], buf + (h ? r1 * w2 : 0), c + (h ? r1 * hc : 0));
+    });
+    std::fill(spec + size_t(m_rows) * hc, spec + spectrumSize(), Complex(0.0));
+    both([&](int h) {
+      if (m_colForward[h]) fftw_execute_dft(m_colForward[h], c + (h ? c1 : 0), c + (h ? c1 : 0));
+    });
+    for (size_t k = 0; k < m_lambda.size(); ++k) spec[k] *= m_lambda[k];
+    both([&](int h) {
+      if (m_colInverse[h]) fftw_execute_dft(m_colInverse[h], c + (h ? c1 : 0), c + (h ? c1 : 0));
+    });
+    both([&](int h) {
+      if (m_rowInverse[h]) fftw_execute_dft_c2r(m_rowInverse[h], c + (h ? r1 * hc : 0), buf + (h ? r1 * w2 : 0));
+    });
+    for (size_t i = 0; i < size_t(m_rows); ++i)
+      for (size_t j = 0; j < cols; ++j) y[i * cols + j] = buf[i * w2 + j] + shift * x[i * cols + j];
+  }
+
+private:
+  void destroyPlans()
+  {
+    for (int h = 0; h < 2; ++h)
+      for (fftw_plan p : {m_rowForward[h], m_colForward[h], m_colInverse[h], m_rowInverse[h]})
+        if (p) fftw_destroy_plan(p);
+  }
+  int m_rows, m_cols;
+  std::vector<double> m_lambda; ///< 2rows × (cols + 1), scaled
+  int m_rowSplit = 0, m_colSplit = 0;
+  fftw_plan m_rowForward[2] = {}, m_colForward[2] = {}, m_colInverse[2] = {}, m_rowInverse[2] = {}; ///< per half
+};
+
 // ---------------------------------------------------------------------------------------- helpers
 
 /// A JobControl whose progress maps [0,1] onto [a,b] of the parent's.
@@ -166,8 +281,11 @@ PathChoice resolvePath(const Network& net, int width, int height, int stride, Re
   const Eigen::Index m = Eigen::Index((width + stride - 1) / stride) * ((height + stride - 1) / stride);
   switch (requested) {
   case RegressionPath::Auto:
-    if (!stationary || m <= denseLimit) c.path = RegressionPath::Dense;
-    else c.path = periodic ? RegressionPath::Circulant : RegressionPath::Toeplitz;
+    // The circulant path is exact and the fastest at every size; the dense one is exact and beats CG
+    // on small grids; Toeplitz/CG is for the large rest.
+    if (periodic) c.path = RegressionPath::Circulant;
+    else if (!stationary || m <= denseLimit) c.path = RegressionPath::Dense;
+    else c.path = RegressionPath::Toeplitz;
     break;
   case RegressionPath::Circulant:
     if (!periodic) throw InputError("image regression: the circulant path is impossible: " + why);
@@ -315,7 +433,7 @@ struct ImageKernelRegression::Impl {
   std::unique_ptr<RealFft2> fftTrain, fftFull; ///< Ht × Wt and H × W
   std::vector<double> lambda;                  ///< BCCB eigenvalues, Ht × (Wt/2+1)
   double nullThreshold = 0.0;
-  std::vector<std::vector<Complex>> yHat;      ///< per channel, Ht × (Wt/2+1)
+  std::vector<FftwArray<Complex>> yHat;        ///< per channel, Ht × (Wt/2+1) (fftw_malloc'ed: plan alignment)
   FftwArray<Complex> kHatFull;                 ///< H × (W/2+1)
 
   // Toeplitz
@@ -376,10 +494,11 @@ void ImageKernelRegression::Impl::buildCirculant(const JobControl& job)
   nullThreshold = m * std::numeric_limits<double>::epsilon() * muMax;
   job.report(0.9);
 
-  yHat.assign(size_t(C), std::vector<Complex>(fftTrain->complexSize()));
+  yHat.clear();
   for (int c = 0; c < C; ++c) {
     for (size_t i = 0; i < trainRow.size(); ++i) row[i] = dataset.trainY(Eigen::Index(i), c);
-    fftTrain->forward(row.get(), reinterpret_cast<Complex*>(yHat[size_t(c)].data()));
+    yHat.push_back(fftwArray<Complex>(fftTrain->complexSize()));
+    fftTrain->forward(row.get(), yHat.back().get());
   }
   job.report(1.0);
 }
@@ -448,18 +567,17 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   }
 
   // BTTB embedding on 2Ht × 2Wt, and the T. Chan preconditioner on Ht × Wt.
-  const RealFft2 fftEmbed(2 * Ht, 2 * Wt);
-  const RealFft2 fftPre(Ht, Wt);
-  auto embedHat = fftwArray<Complex>(fftEmbed.complexSize());
+  std::unique_ptr<ToeplitzProduct> product;
   {
-    auto e = fftwArray<double>(fftEmbed.realSize());
+    auto e = fftwArray<double>(size_t(4) * Ht * Wt);
     for (int i = 0; i < 2 * Ht; ++i)
       for (int j = 0; j < 2 * Wt; ++j) {
         const int is = i < Ht ? i : i - 2 * Ht, js = j < Wt ? j : j - 2 * Wt;
         e[size_t(i) * 2 * Wt + j] = (i == Ht || j == Wt) ? 0.0 : kAt(is * s, js * s);
       }
-    fftEmbed.forward(e.get(), embedHat.get());
+    product = std::make_unique<ToeplitzProduct>(Ht, Wt, e.get());
   }
+  const RealFft2 fftPre(Ht, Wt);
   std::vector<double> preEig(fftPre.complexSize());
   {
     auto c = fftwArray<double>(fftPre.realSize());
@@ -487,7 +605,7 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   job.report(0.45);
 
   const size_t mm = size_t(Ht) * Wt;
-  const double embedScale = 1.0 / (4.0 * Ht * Wt), preScale = 1.0 / (double(Ht) * Wt);
+  const double preScale = 1.0 / (double(Ht) * Wt);
   alpha.assign(size_t(C), std::vector<double>(mm, 0.0));
   std::vector<int> iterations(size_t(C), 0);
   std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
@@ -495,22 +613,13 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   const double tol = options.cgTolerance;
 
   tbb::parallel_for(0, C, [&](int ch) {
-    auto pad = fftwArray<double>(fftEmbed.realSize());
-    auto spec = fftwArray<Complex>(fftEmbed.complexSize());
+    auto buf = fftwArray<double>(product->bufferSize());
+    auto spec = fftwArray<Complex>(product->spectrumSize());
     auto small = fftwArray<double>(fftPre.realSize());
     auto smallSpec = fftwArray<Complex>(fftPre.complexSize());
-    const int w2 = 2 * Wt;
     // y ← (T + ridge) x
     auto apply = [&](const std::vector<double>& x, std::vector<double>& y) {
-      std::fill(pad.get(), pad.get() + fftEmbed.realSize(), 0.0);
-      for (int i = 0; i < Ht; ++i)
-        std::copy(x.begin() + ptrdiff_t(i) * Wt, x.begin() + ptrdiff_t(i + 1) * Wt, pad.get() + size_t(i) * w2);
-      fftEmbed.forward(pad.get(), spec.get());
-      for (size_t k = 0; k < fftEmbed.complexSize(); ++k) spec[k] *= embedHat[k];
-      fftEmbed.inverse(spec.get(), pad.get());
-      for (int i = 0; i < Ht; ++i)
-        for (int j = 0; j < Wt; ++j)
-          y[size_t(i) * Wt + j] = pad[size_t(i) * w2 + j] * embedScale + ridgeAbs * x[size_t(i) * Wt + j];
+      product->apply(x.data(), y.data(), ridgeAbs, buf.get(), spec.get());
     };
     // z ← P⁻¹ r
     auto precondition = [&](const std::vector<double>& r, std::vector<double>& z) {
@@ -758,6 +867,7 @@ Image ImageKernelRegression::predict(ImageRegressionReport* report, const JobCon
 {
   const auto t0 = Clock::now();
   const Impl& d = *d_;
+  job.checkCancelled(); // the dense path's cached K(all, train) product checks nothing else
   std::vector<std::vector<double>> f;
   switch (d.path) {
   case RegressionPath::Circulant: f = d.circulantPredict(std::numeric_limits<double>::infinity(), job); break;

@@ -12,7 +12,9 @@
 //   Toeplitz — other stationary encodings (gaussian, non-integer positional/fourier): the Gram is
 //     block-Toeplitz; conjugate gradients with FFT matrix–vector products (2× circulant embedding) and a
 //     circulant (T. Chan) preconditioner; predictions by a zero-padded FFT convolution.
-//   Dense — encoding none (not stationary) or small images: the engine's Gram and an LLT solve.
+//   Dense — encoding none (not stationary), or small images the circulant path cannot take: the
+//     engine's Gram and an LLT solve. (Auto: circulant whenever possible, else dense up to denseLimit
+//     training pixels, else Toeplitz.)
 // Gradient flow (loss (1/2m)Σ‖f(x_i) − y_i‖²) at time t: exact per Fourier mode on the circulant path
 // (factor (1 − e^{−μt/m})/μ instead of 1/μ, μ = λ + ridge: the ridge is part of the operator, as in
 // KernelDynamics, so t = ∞ is exactly predict()) and on the dense path (eigendecomposition of Gram +
@@ -47,7 +49,7 @@ struct ImageRegressionOptions {
   RegressionPath path = RegressionPath::Auto;
   double cgTolerance = 1e-10;        ///< relative residual of the Toeplitz CG
   int maxCgIterations = 1000;
-  Eigen::Index denseLimit = 4096;    ///< Auto uses the dense path up to this many training pixels
+  Eigen::Index denseLimit = 4096;    ///< Auto: dense up to this many training pixels when not circulant
 };
 
 struct ImageRegressionReport {
