@@ -22,6 +22,7 @@
 
 #include "DecadeSpinBox.h"
 #include "FigurePainter.h"
+#include "LogTimeSlider.h"
 #include "ModeResidualPlot.h"
 #include "NetworkDocument.h"
 #include "RegressionPlayground.h"
@@ -30,15 +31,12 @@ namespace ntk::gui {
 
 double DynamicsPanel::timeForSliderPosition(int position)
 {
-  if (position > kSliderLogSteps) return kTimeInfinity;
-  return std::pow(10.0, kLogTimeMin + (kLogTimeMax - kLogTimeMin) * double(std::max(position, 0)) / kSliderLogSteps);
+  return LogTimeSlider::timeForPosition(position, kLogTimeMin, kLogTimeMax, kSliderLogSteps);
 }
 
 int DynamicsPanel::sliderPositionForTime(double t)
 {
-  if (std::isinf(t)) return kSliderLogSteps + 1;
-  const double f = (std::log10(std::max(t, 1e-300)) - kLogTimeMin) / (kLogTimeMax - kLogTimeMin);
-  return std::clamp(int(std::lround(f * kSliderLogSteps)), 0, kSliderLogSteps);
+  return LogTimeSlider::positionForTime(t, kLogTimeMin, kLogTimeMax, kSliderLogSteps);
 }
 
 DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
@@ -105,22 +103,11 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
   row1b->addWidget(new QLabel(tr("Ridge")));
   row1b->addWidget(m_ridgeSpin);
 
-  auto* row2 = new QHBoxLayout;
-  m_playButton = new QPushButton(tr("▶ Play"));
-  m_playButton->setCheckable(true);
-  m_playButton->setToolTip(tr("Sweep t log-uniformly from 10⁻³ to ∞ over about four seconds"));
-  row2->addWidget(m_playButton);
-  row2->addWidget(new QLabel(tr("Time")));
-  m_slider = new QSlider(Qt::Horizontal);
-  m_slider->setRange(0, kSliderLogSteps + 1);
-  m_slider->setPageStep(kSliderLogSteps / 9); // one decade
-  m_slider->setMinimumWidth(120);
-  m_slider->setToolTip(tr("Training time t, log scale from 10⁻³ to 10⁶; the right end is t = ∞.\n\n") + flowTip);
-  row2->addWidget(m_slider, 1);
-  m_timeLabel = new QLabel;
-  m_timeLabel->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("t = 1.00e+06 (s = 000000)")));
-  m_timeLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  row2->addWidget(m_timeLabel);
+  m_timeSlider = new LogTimeSlider(kLogTimeMin, kLogTimeMax, kSliderLogSteps);
+  m_timeSlider->setSweepDuration(4000, 30);
+  m_timeSlider->playButton()->setToolTip(tr("Sweep t log-uniformly from 10⁻³ to ∞ over about four seconds"));
+  m_timeSlider->slider()->setToolTip(tr("Training time t, log scale from 10⁻³ to 10⁶; the right end is t = ∞.\n\n") + flowTip);
+  m_timeSlider->setLabelWidthSample(QStringLiteral("t = 1.00e+06 (s = 000000)"));
   m_gdCheck = new QCheckBox(tr("GD"));
   m_gdCheck->setToolTip(tr("Gradient descent with learning rate η instead of gradient flow: after s = t/η steps,\n"
                            "  f_{s+1}(X) = f_s(X) − (η/m) Θ(X,X)(f_s(X) − Y),  so e^{−λ_k t} → (1 − ηλ_k)^s.\n"
@@ -134,7 +121,7 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
   row1b->addWidget(m_etaSpin);
   row1b->addStretch(1);
   layout->addLayout(row1b);
-  layout->addLayout(row2);
+  layout->addWidget(m_timeSlider);
 
   m_infoLabel = new QLabel;
   m_infoLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -176,17 +163,14 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
   m_coalesce = new QTimer(this);
   m_coalesce->setSingleShot(true);
   m_coalesce->setInterval(0);
-  m_playTimer = new QTimer(this);
-  m_playTimer->setInterval(30);
 
   restoreSettings();
-  m_time = timeForSliderPosition(m_slider->value());
   m_seedSpin->setEnabled(m_samplingCombo->currentIndex() == 1);
   m_etaSpin->setEnabled(m_gdCheck->isChecked());
   resampleTarget();
   resamplePoints();
   updateAvailability();
-  updateTimeLabel();
+  m_timeSlider->setLabelFormatter([this](double t) { return timeLabelText(t); });
   updateInfo();
   showPrediction();
 
@@ -226,30 +210,20 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
     saveSettings();
     scheduleRecompute();
   });
-  connect(m_slider, &QSlider::valueChanged, this, &DynamicsPanel::onSliderMoved);
-  connect(m_slider, &QSlider::sliderReleased, this, &DynamicsPanel::saveSettings);
+  connect(m_timeSlider, &LogTimeSlider::timeChanged, this, &DynamicsPanel::requestEvaluation);
+  connect(m_timeSlider, &LogTimeSlider::timeSettled, this, &DynamicsPanel::saveSettings);
   connect(m_gdCheck, &QCheckBox::toggled, this, [this](bool on) {
     m_etaSpin->setEnabled(on);
     saveSettings();
-    updateTimeLabel();
+    m_timeSlider->updateLabel();
     updateInfo();
     requestEvaluation();
   });
   connect(m_etaSpin, &QDoubleSpinBox::valueChanged, this, [this] {
     m_etaUserSet = true; // programmatic defaults are set under a QSignalBlocker
-    updateTimeLabel();
+    m_timeSlider->updateLabel();
     updateInfo();
     if (gdOn()) requestEvaluation();
-  });
-  connect(m_playButton, &QPushButton::toggled, this, &DynamicsPanel::setPlaying);
-  connect(m_playTimer, &QTimer::timeout, this, [this] {
-    const int next = m_slider->value() + 7; // ≈ 130 frames of 30 ms: the sweep takes about four seconds
-    if (next >= kSliderLogSteps) {
-      m_slider->setValue(kSliderLogSteps + 1);
-      m_playButton->setChecked(false);
-    } else {
-      m_slider->setValue(next);
-    }
   });
   connect(m_splitter, &QSplitter::splitterMoved, this, &DynamicsPanel::saveSettings);
 
@@ -303,7 +277,7 @@ void DynamicsPanel::restoreSettings()
   m_samplingCombo->setCurrentIndex(std::clamp(s.value(QStringLiteral("sampling"), 0).toInt(), 0, 1));
   m_seedSpin->setValue(s.value(QStringLiteral("seed"), 1).toInt());
   m_ridgeSpin->setValue(s.value(QStringLiteral("ridge"), 0.0).toDouble());
-  m_slider->setValue(s.value(QStringLiteral("time"), sliderPositionForTime(10.0)).toInt());
+  m_timeSlider->setPosition(s.value(QStringLiteral("time"), sliderPositionForTime(10.0)).toInt());
   m_gdCheck->setChecked(s.value(QStringLiteral("gd"), false).toBool());
   m_splitter->restoreState(s.value(QStringLiteral("splitter")).toByteArray());
 }
@@ -318,7 +292,7 @@ void DynamicsPanel::saveSettings()
   s.setValue(QStringLiteral("sampling"), m_samplingCombo->currentIndex());
   s.setValue(QStringLiteral("seed"), m_seedSpin->value());
   s.setValue(QStringLiteral("ridge"), m_ridgeSpin->value());
-  s.setValue(QStringLiteral("time"), m_slider->value());
+  s.setValue(QStringLiteral("time"), m_timeSlider->position());
   s.setValue(QStringLiteral("gd"), m_gdCheck->isChecked());
   s.setValue(QStringLiteral("splitter"), m_splitter->saveState());
 }
@@ -336,7 +310,11 @@ bool DynamicsPanel::gdOn() const { return m_gdCheck->isChecked(); }
 
 double DynamicsPanel::eta() const { return m_etaSpin->value(); }
 
-void DynamicsPanel::setTime(double t) { m_slider->setValue(sliderPositionForTime(t)); }
+double DynamicsPanel::time() const { return m_timeSlider->time(); }
+
+QSlider* DynamicsPanel::timeSlider() const { return m_timeSlider->slider(); }
+
+void DynamicsPanel::setTime(double t) { m_timeSlider->setTime(t); }
 
 void DynamicsPanel::setTargetPreset(TargetPreset preset) { m_targetCombo->setCurrentIndex(int(preset)); }
 
@@ -365,21 +343,7 @@ void DynamicsPanel::setGradientDescent(bool on, double etaValue)
   m_gdCheck->setChecked(on);
 }
 
-void DynamicsPanel::setPlaying(bool on)
-{
-  if (m_playButton->isChecked() != on) {
-    m_playButton->setChecked(on); // comes back here through toggled
-    return;
-  }
-  m_playButton->setText(on ? tr("⏸ Pause") : tr("▶ Play"));
-  if (on) {
-    if (m_slider->value() >= kSliderLogSteps) m_slider->setValue(0);
-    m_playTimer->start();
-  } else {
-    m_playTimer->stop();
-    saveSettings();
-  }
-}
+void DynamicsPanel::setPlaying(bool on) { m_timeSlider->setPlaying(on); }
 
 void DynamicsPanel::resampleTarget()
 {
@@ -540,10 +504,10 @@ void DynamicsPanel::applyBuild(DynamicsBuild build)
   // Evaluate at the current t right here, and time it: that decides how the slider evaluates.
   QElapsedTimer timer;
   timer.start();
-  m_prediction = evaluateDynamics(*m_build.dynamics, m_time, gdOn(), eta(), &m_evalFailure);
+  m_prediction = evaluateDynamics(*m_build.dynamics, time(), gdOn(), eta(), &m_evalFailure);
   m_lastEvalMs = timer.nsecsElapsed() * 1e-6;
-  m_predictionTime = m_time;
-  updateTimeLabel();
+  m_predictionTime = time();
+  m_timeSlider->updateLabel();
   updateInfo();
   updateResiduals();
   showPrediction();
@@ -578,13 +542,6 @@ bool DynamicsPanel::computeNow(QString* error)
   return true;
 }
 
-void DynamicsPanel::onSliderMoved(int position)
-{
-  m_time = timeForSliderPosition(position);
-  updateTimeLabel();
-  requestEvaluation();
-}
-
 void DynamicsPanel::requestEvaluation()
 {
   if (!m_build.dynamics) {
@@ -595,9 +552,9 @@ void DynamicsPanel::requestEvaluation()
   if (m_lastEvalMs < m_syncEvalLimitMs && !m_evalWatcher->isRunning()) {
     QElapsedTimer timer;
     timer.start();
-    m_prediction = evaluateDynamics(*m_build.dynamics, m_time, gdOn(), eta(), &m_evalFailure);
+    m_prediction = evaluateDynamics(*m_build.dynamics, time(), gdOn(), eta(), &m_evalFailure);
     m_lastEvalMs = timer.nsecsElapsed() * 1e-6;
-    m_predictionTime = m_time;
+    m_predictionTime = time();
     showPrediction();
     updateResiduals();
     return;
@@ -613,7 +570,7 @@ void DynamicsPanel::startEvaluation()
   m_evalPending = false;
   Evaluation e;
   e.dynamics = m_build.dynamics;
-  e.t = m_time;
+  e.t = time();
   e.gd = gdOn();
   e.eta = eta();
   m_evalWatcher->setFuture(QtConcurrent::run([e]() mutable {
@@ -650,7 +607,7 @@ void DynamicsPanel::showPrediction()
   } else {
     const bool have = m_build.dynamics && m_prediction.mean.size() == kDynamicsTestPoints;
     d = regressionPlotData(m_target, m_points, m_build.dynamics ? &m_build : nullptr, have ? &m_prediction : nullptr, kind,
-                           m_time, gdOn(), eta());
+                           time(), gdOn(), eta());
     if (!m_evalFailure.isEmpty()) d.warning = m_evalFailure;
   }
   m_playground->setData(std::move(d));
@@ -662,7 +619,7 @@ void DynamicsPanel::updateResiduals()
     m_residualData = ModeResidualData{};
     m_residualData.message = m_unavailable;
   } else if (m_build.dynamics) {
-    m_residualData = modeResidualData(m_build, m_time, gdOn(), eta());
+    m_residualData = modeResidualData(m_build, time(), gdOn(), eta());
   } else {
     m_residualData = ModeResidualData{};
     m_residualData.message = tr("computing…");
@@ -670,12 +627,12 @@ void DynamicsPanel::updateResiduals()
   m_residualPlot->setData(m_residualData);
 }
 
-void DynamicsPanel::updateTimeLabel()
+QString DynamicsPanel::timeLabelText(double t) const
 {
-  QString text = tr("t = %1").arg(formatTime(m_time));
-  if (gdOn() && eta() > 0.0 && !std::isinf(m_time))
-    text += tr("  (s = t/η = %1 steps)").arg(qlonglong(std::llround(std::min(m_time / eta(), 1e15))));
-  m_timeLabel->setText(text);
+  QString text = tr("t = %1").arg(formatTime(t));
+  if (gdOn() && eta() > 0.0 && !std::isinf(t))
+    text += tr("  (s = t/η = %1 steps)").arg(qlonglong(std::llround(std::min(t / eta(), 1e15))));
+  return text;
 }
 
 void DynamicsPanel::updateInfo()
@@ -707,7 +664,7 @@ void DynamicsPanel::paintFigure(QPainter& p, const QRectF& rect) const
     const bool have = m_build.dynamics && m_prediction.mean.size() == kDynamicsTestPoints;
     figure.regression = regressionPlotData(m_target, m_points, m_build.dynamics ? &m_build : nullptr,
                                            have ? &m_prediction : nullptr, showsNtk() ? KernelKind::Ntk : KernelKind::Nngp,
-                                           m_time, gdOn(), eta());
+                                           time(), gdOn(), eta());
     if (!m_evalFailure.isEmpty()) figure.regression.warning = m_evalFailure;
     figure.residuals = m_residualData;
   }

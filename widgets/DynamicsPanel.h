@@ -28,7 +28,6 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
-class QPushButton;
 class QSlider;
 class QSpinBox;
 class QSplitter;
@@ -40,6 +39,7 @@ namespace ntk::gui {
 class NetworkDocument;
 class RegressionPlayground;
 class ModeResidualPlot;
+class LogTimeSlider;
 
 class DynamicsPanel : public AnalysisPanel {
   Q_OBJECT
@@ -71,7 +71,7 @@ public:
   const Eigen::VectorXd& targetValues() const { return m_target; }
   const DynamicsBuild& build() const { return m_build; }
   const KernelDynamics* dynamics() const { return m_build.dynamics.get(); }
-  double time() const { return m_time; }
+  double time() const;
   /// Cost of the last evaluation at a new t (ms): below 5 ms the slider evaluates on the GUI thread.
   double lastEvaluationMs() const { return m_lastEvalMs; }
   /// The GUI-thread limit (default 5 ms); 0 sends every evaluation off-thread (tests).
@@ -85,7 +85,7 @@ public:
   const ModeResidualData& residualData() const { return m_residualData; }
   RegressionPlayground* playground() const { return m_playground; }
   ModeResidualPlot* residualPlot() const { return m_residualPlot; }
-  QSlider* timeSlider() const { return m_slider; }
+  QSlider* timeSlider() const;
   QComboBox* targetCombo() const { return m_targetCombo; }
   TargetPreset targetPreset() const;
   bool showsNtk() const;
@@ -114,14 +114,14 @@ private:
   void resampleTarget();
   void resamplePoints();
   void refreshPointTargets();
-  void onSliderMoved(int position);
   void requestEvaluation();
   void startEvaluation();
   void onEvaluationFinished();
   void showPrediction();
   void updateResiduals();
   void updateInfo();
-  void updateTimeLabel();
+  /// The time label: "t = …", plus the GD step count s = t/η when GD is on.
+  QString timeLabelText(double t) const;
   void updateAvailability();
   void restoreSettings();
   void saveSettings();
@@ -135,9 +135,7 @@ private:
   QComboBox* m_samplingCombo;
   QSpinBox* m_seedSpin;
   QDoubleSpinBox* m_ridgeSpin;
-  QPushButton* m_playButton;
-  QSlider* m_slider;
-  QLabel* m_timeLabel;
+  LogTimeSlider* m_timeSlider;
   QCheckBox* m_gdCheck;
   QDoubleSpinBox* m_etaSpin;
   QLabel* m_infoLabel;
@@ -148,7 +146,6 @@ private:
   RegressionPlayground* m_playground;
   ModeResidualPlot* m_residualPlot;
   QTimer* m_coalesce;
-  QTimer* m_playTimer;
 
   QFutureWatcher<DynamicsBuild>* m_watcher;
   int m_generation = 0;
@@ -176,7 +173,6 @@ private:
   std::vector<TrainingPoint> m_points;
   Eigen::VectorXd m_target;      ///< target on the test grid
   Eigen::VectorXd m_drawnTarget; ///< the user-drawn target (grid values); empty until first used
-  double m_time = 10.0;
   bool m_etaUserSet = false;
   DynamicsBuild m_build;
   Prediction m_prediction;

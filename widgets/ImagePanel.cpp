@@ -33,6 +33,7 @@
 #include "DecadeSpinBox.h"
 #include "FigurePainter.h"
 #include "ImageTile.h"
+#include "LogTimeSlider.h"
 #include "NetworkDocument.h"
 #include "PlotWidget.h"
 #include "core/image/ImageDataset.h"
@@ -60,15 +61,12 @@ QString formatPsnr(double db)
 
 double ImagePanel::timeForSliderPosition(int position)
 {
-  if (position > kSliderLogSteps) return std::numeric_limits<double>::infinity();
-  return std::pow(10.0, kLogTimeMin + (kLogTimeMax - kLogTimeMin) * double(std::max(position, 0)) / kSliderLogSteps);
+  return LogTimeSlider::timeForPosition(position, kLogTimeMin, kLogTimeMax, kSliderLogSteps);
 }
 
 int ImagePanel::sliderPositionForTime(double t)
 {
-  if (std::isinf(t)) return kSliderLogSteps + 1;
-  const double f = (std::log10(std::max(t, 1e-300)) - kLogTimeMin) / (kLogTimeMax - kLogTimeMin);
-  return std::clamp(int(std::lround(f * kSliderLogSteps)), 0, kSliderLogSteps);
+  return LogTimeSlider::positionForTime(t, kLogTimeMin, kLogTimeMax, kSliderLogSteps);
 }
 
 ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
@@ -208,22 +206,9 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_widthSpin, m_trainButton});
 
   // Time.
-  auto* row3 = new QHBoxLayout;
-  m_playButton = new QPushButton(tr("▶ Play"));
-  m_playButton->setCheckable(true);
-  m_playButton->setToolTip(tr("Sweep t log-uniformly from 10⁻¹ to ∞ over about five seconds: the kernel picture sharpens\n"
-                              "from low to high frequencies (large-eigenvalue modes are learnt first)"));
-  row3->addWidget(m_playButton);
-  row3->addWidget(new QLabel(tr("Time")));
-  m_slider = new QSlider(Qt::Horizontal);
-  m_slider->setRange(0, kSliderLogSteps + 1);
-  m_slider->setPageStep(kSliderLogSteps / 8);
-  m_slider->setValue(kSliderLogSteps + 1);
-  row3->addWidget(m_slider, 1);
-  m_timeLabel = new QLabel;
-  m_timeLabel->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("t = 1.00e+07")));
-  row3->addWidget(m_timeLabel);
-  layout->addLayout(row3);
+  m_timeSlider = new LogTimeSlider(kLogTimeMin, kLogTimeMax, kSliderLogSteps); // starts at t = ∞
+  m_timeSlider->setSweepDuration(5000, 40);
+  layout->addWidget(m_timeSlider);
 
   m_noteLabel = new QLabel;
   m_noteLabel->setWordWrap(true);
@@ -269,11 +254,8 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   m_coalesce = new QTimer(this);
   m_coalesce->setSingleShot(true);
   m_coalesce->setInterval(0);
-  m_playTimer = new QTimer(this);
-  m_playTimer->setInterval(40);
 
   restoreSettings();
-  m_time = timeForSliderPosition(m_slider->value());
   updateEncodingControls();
   updateNetwork();
 
@@ -358,22 +340,11 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
     else
       startTraining();
   });
-  connect(m_slider, &QSlider::valueChanged, this, [this](int position) {
-    m_time = timeForSliderPosition(position);
+  connect(m_timeSlider, &LogTimeSlider::timeChanged, this, [this] {
     updateTimeControls();
     requestEvaluation();
   });
-  connect(m_slider, &QSlider::sliderReleased, this, &ImagePanel::saveSettings);
-  connect(m_playButton, &QPushButton::toggled, this, &ImagePanel::setPlaying);
-  connect(m_playTimer, &QTimer::timeout, this, [this] {
-    const int next = m_slider->value() + 6; // ≈ 130 frames of 40 ms
-    if (next >= kSliderLogSteps) {
-      m_slider->setValue(kSliderLogSteps + 1);
-      m_playButton->setChecked(false);
-    } else {
-      m_slider->setValue(next);
-    }
-  });
+  connect(m_timeSlider, &LogTimeSlider::timeSettled, this, &ImagePanel::saveSettings);
   m_dirty = true; // fitted when first shown
 }
 
@@ -394,7 +365,7 @@ void ImagePanel::restoreSettings()
   s.beginGroup(QStringLiteral("imagePanel"));
   const QSignalBlocker b1(m_encodingCombo), b2(m_sigmaSpin), b3(m_levelsSpin), b4(m_featuresSpin), b5(m_integerCheck),
       b6(m_strideSpin), b7(m_ridgeSpin), b8(m_ntkCheck), b9(m_nngpCheck), b10(m_mlpCheck), b11(m_stepsSpin), b12(m_lrSpin),
-      b13(m_widthSpin), b14(m_slider);
+      b13(m_widthSpin), b14(m_timeSlider);
   m_encodingCombo->setCurrentIndex(std::clamp(s.value(QStringLiteral("encoding"), int(EncodingPreset::Gaussian)).toInt(), 0, 4));
   m_sigmaSpin->setValue(s.value(QStringLiteral("sigma"), 10.0).toDouble());
   m_levelsSpin->setValue(s.value(QStringLiteral("levels"), 8).toInt());
@@ -408,7 +379,7 @@ void ImagePanel::restoreSettings()
   m_stepsSpin->setValue(s.value(QStringLiteral("steps"), 300).toInt());
   m_lrSpin->setValue(s.value(QStringLiteral("lr"), 1e-3).toDouble());
   m_widthSpin->setValue(s.value(QStringLiteral("width"), 128).toInt());
-  m_slider->setValue(s.value(QStringLiteral("time"), kSliderLogSteps + 1).toInt());
+  m_timeSlider->setPosition(s.value(QStringLiteral("time"), kSliderLogSteps + 1).toInt());
 }
 
 void ImagePanel::saveSettings()
@@ -428,7 +399,7 @@ void ImagePanel::saveSettings()
   s.setValue(QStringLiteral("steps"), m_stepsSpin->value());
   s.setValue(QStringLiteral("lr"), m_lrSpin->value());
   s.setValue(QStringLiteral("width"), m_widthSpin->value());
-  s.setValue(QStringLiteral("time"), m_slider->value());
+  s.setValue(QStringLiteral("time"), m_timeSlider->position());
   if (!m_imagePath.isEmpty()) s.setValue(QStringLiteral("image"), m_imagePath);
 }
 
@@ -491,7 +462,11 @@ EncodingChoice ImagePanel::encodingChoice() const
 
 // ---- settings ----
 
-void ImagePanel::setTime(double t) { m_slider->setValue(sliderPositionForTime(t)); }
+double ImagePanel::time() const { return m_timeSlider->time(); }
+
+QSlider* ImagePanel::timeSlider() const { return m_timeSlider->slider(); }
+
+void ImagePanel::setTime(double t) { m_timeSlider->setTime(t); }
 
 void ImagePanel::setStride(int stride) { m_strideSpin->setValue(stride); }
 
@@ -858,7 +833,7 @@ void ImagePanel::onKernelFinished()
     m_infoLabel->setText(tr("%1 training pixels of %2 · %3").arg(trainPixels).arg(m_image.width * m_image.height).arg(parts.join(QStringLiteral(" · "))));
     emit statusMessage(tr("Image %1 fitted in %2 s: %3").arg(m_imageName).arg(m_fit.seconds, 0, 'f', 2).arg(parts.join(QStringLiteral("; "))));
     updateTimeControls();
-    if (!std::isinf(m_time) && timeSupported()) requestEvaluation();
+    if (!std::isinf(time()) && timeSupported()) requestEvaluation();
   }
   updateTiles();
   updateChart();
@@ -867,28 +842,13 @@ void ImagePanel::onKernelFinished()
 
 // ---- time slider ----
 
-void ImagePanel::setPlaying(bool on)
-{
-  if (m_playButton->isChecked() != on) {
-    m_playButton->setChecked(on); // comes back here through toggled
-    return;
-  }
-  m_playButton->setText(on ? tr("⏸ Pause") : tr("▶ Play"));
-  if (on) {
-    if (m_slider->value() >= kSliderLogSteps) m_slider->setValue(0);
-    m_playTimer->start();
-  } else {
-    m_playTimer->stop();
-    saveSettings();
-  }
-}
+void ImagePanel::setPlaying(bool on) { m_timeSlider->setPlaying(on); }
 
 void ImagePanel::updateTimeControls()
 {
-  m_timeLabel->setText(tr("t = %1").arg(formatTime(m_time)));
   const bool noTime = !m_fit.fits.empty() && !timeSupported();
-  m_slider->setEnabled(!noTime);
-  m_playButton->setEnabled(!noTime);
+  m_timeSlider->slider()->setEnabled(!noTime);
+  m_timeSlider->playButton()->setEnabled(!noTime);
   const QString tip = tr("Training time t of gradient flow on the training pixels (loss (1/2m)Σ‖f(x_i) − y_i‖²), log scale\n"
                          "from 10⁻¹ to 10⁷; the right end is t = ∞ (kernel regression). Each Fourier mode of the kernel\n"
                          "converges as 1 − e^{−λt/m}: low frequencies (large λ) first, fine detail last.");
@@ -905,17 +865,17 @@ void ImagePanel::updateTimeControls()
                 .arg(stride)
                 .arg(m_image.width)
                 .arg(m_image.height);
-  m_slider->setToolTip(noTime ? noTip : tip);
-  m_playButton->setToolTip(noTime ? noTip
-                                  : tr("Sweep t log-uniformly from 10⁻¹ to ∞ over about five seconds: the kernel picture sharpens\n"
-                                       "from low to high frequencies (large-eigenvalue modes are learnt first)"));
-  if (noTime && m_playButton->isChecked()) setPlaying(false);
+  m_timeSlider->slider()->setToolTip(noTime ? noTip : tip);
+  m_timeSlider->playButton()->setToolTip(noTime ? noTip
+                                                : tr("Sweep t log-uniformly from 10⁻¹ to ∞ over about five seconds: the kernel picture sharpens\n"
+                                                     "from low to high frequencies (large-eigenvalue modes are learnt first)"));
+  if (noTime && m_timeSlider->isPlaying()) setPlaying(false);
 }
 
 void ImagePanel::requestEvaluation()
 {
   if (m_fit.fits.empty()) return;
-  if (std::isinf(m_time) || !timeSupported()) {
+  if (std::isinf(time()) || !timeSupported()) {
     m_evalPending = false;
     if (m_evalWatcher->isRunning()) {
       m_evalPending = true; // the newest request (∞) is applied when the running one is done
@@ -939,7 +899,7 @@ void ImagePanel::requestEvaluation()
 void ImagePanel::startEvaluation()
 {
   m_evalPending = false;
-  if (std::isinf(m_time) || !timeSupported()) {
+  if (std::isinf(time()) || !timeSupported()) {
     requestEvaluation();
     return;
   }
@@ -947,7 +907,7 @@ void ImagePanel::startEvaluation()
   for (const KernelImageFit& f : m_fit.fits) e.regressions.push_back(f.regression);
   e.heldOutMask = m_fit.heldOutMask;
   e.truth = m_image;
-  e.t = m_time;
+  e.t = time();
   m_evalWatcher->setFuture(QtConcurrent::run([e]() mutable {
     try {
       for (const auto& reg : e.regressions) {

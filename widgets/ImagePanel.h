@@ -42,6 +42,7 @@ namespace ntk::gui {
 class NetworkDocument;
 class ImageTile;
 class PlotWidget;
+class LogTimeSlider;
 
 class ImagePanel : public AnalysisPanel {
   Q_OBJECT
@@ -87,8 +88,8 @@ public:
   int mlpStepsDone() const { return m_mlpStepsDone; }
   bool isTraining() const;
   bool timeSupported() const;
-  double time() const { return m_time; }
-  QSlider* timeSlider() const { return m_slider; }
+  double time() const;
+  QSlider* timeSlider() const;
   const Eigen::MatrixXd& kernelSpectrum() const { return m_fit.spectrum; }
   QString unavailableReason() const { return m_unavailable; }
   QString networkNote() const { return m_note; }
@@ -187,9 +188,7 @@ private:
   QSpinBox* m_widthSpin;
   QPushButton* m_trainButton;
   QToolButton* m_saveButton;
-  QPushButton* m_playButton;
-  QSlider* m_slider;
-  QLabel* m_timeLabel;
+  LogTimeSlider* m_timeSlider;
   QLabel* m_noteLabel;
   QLabel* m_infoLabel;
   // Views.
@@ -201,7 +200,6 @@ private:
   ImageTile* m_spectrumTile;
   PlotWidget* m_chart;
   QTimer* m_coalesce;
-  QTimer* m_playTimer;
 
   // Kernel job.
   QFutureWatcher<KernelFitResult>* m_kernelWatcher;
@@ -231,7 +229,6 @@ private:
   Image m_image;
   QString m_imageName;
   QString m_imagePath; ///< file path or ":/images/…"
-  double m_time = INFINITY;
 };
 
 } // namespace ntk::gui
