@@ -12,6 +12,7 @@
 #include <limits>
 #include <random>
 
+#include "ImageTestUtil.h"
 #include "core/image/Image.h"
 #include "core/nets/FiniteNetwork.h"
 #include "core/nets/MlpTrainer.h"
@@ -68,21 +69,6 @@ Image detailImage(int w, int h, int c)
       }
     }
   return im;
-}
-
-/// Box-filter downscale by an integer factor.
-Image downscale(const Image& in, int f)
-{
-  Image out(in.width / f, in.height / f, in.channels);
-  for (int r = 0; r < out.height; ++r)
-    for (int c = 0; c < out.width; ++c)
-      for (int k = 0; k < in.channels; ++k) {
-        double s = 0;
-        for (int a = 0; a < f; ++a)
-          for (int b = 0; b < f; ++b) s += in.at(r * f + a, c * f + b, k);
-        out.at(r, c, k) = float(s / (f * f));
-      }
-  return out;
 }
 
 double maxAbsDiff(const std::vector<Eigen::MatrixXf>& a, const std::vector<Eigen::MatrixXf>& b)
@@ -303,7 +289,7 @@ private slots:
   {
     const Image big = readPng(std::string(NTK_RESOURCES_DIR) + "/images/astronaut_256.png");
     QCOMPARE(big.width, 256);
-    const Image im = downscale(big, 4);
+    const Image im = ntktest::boxDownscale(big, 4);
     Encoding basic;
     basic.kind = EncodingKind::Basic;
     const Encoding encodings[3] = {Encoding{}, basic, gaussian(64, 3.0)};
