@@ -1108,14 +1108,7 @@ void ImagePanel::updateTiles()
   if (m_image.empty())
     m_truthTile->setMessage(tr("Open an image, pick a sample, or drop a file here"));
   else
-    m_truthTile->setImage(qimageFromImage(m_image), tr("%1 × %2 · trained on every %3%4 pixel")
-                                                        .arg(m_image.width)
-                                                        .arg(m_image.height)
-                                                        .arg(m_strideSpin->value())
-                                                        .arg(m_strideSpin->value() == 1   ? tr("st")
-                                                             : m_strideSpin->value() == 2 ? tr("nd")
-                                                             : m_strideSpin->value() == 3 ? tr("rd")
-                                                                                          : tr("th")));
+    m_truthTile->setImage(qimageFromImage(m_image), tr("%1 × %2, stride %3").arg(m_image.width).arg(m_image.height).arg(m_strideSpin->value()));
   const QString timeText = std::isinf(m_shownTime) ? QString() : tr(", t = %1").arg(formatTime(m_shownTime));
   auto kernelTile = [&](ImageTile* tile, KernelKind kind, bool on) {
     tile->setVisible(on);
