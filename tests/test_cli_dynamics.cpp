@@ -152,6 +152,16 @@ private slots:
     QTest::newRow("gd steps not integers") << base + files + QStringList{"--t", "1.5", "--gd-lr", "0.1"} << "step counts";
     QTest::newRow("gd inf steps") << base + files + QStringList{"--t", "inf", "--gd-lr", "0.1"} << "step counts";
     QTest::newRow("gd overflow") << base + files + QStringList{"--t", "100000", "--gd-lr", "1e6"} << "2/λ_max";
+    // Found by the adversarial sweep: an empty --gd-lr fell back to gradient flow; a step count above 2^53
+    // went through a double and was reported as -9223372036854775808; 1e400 was "not a number"; a
+    // gradient-flow overflow blamed gradient descent.
+    QTest::newRow("empty gd-lr") << base + files + QStringList{"--t", "1", "--gd-lr", ""} << "--gd-lr must be a number";
+    QTest::newRow("gd steps above 2^53")
+        << base + files + QStringList{"--t", "9007199254740993", "--gd-lr", "5"} << "after 9007199254740993 steps";
+    QTest::newRow("t overflows a double") << base + files + QStringList{"--t", "0,1e400"} << "'1e400' is out of the range";
+    writeCsvMatrix(path("bigy.csv"), (Eigen::MatrixXd(2, 3) << 0.1, 0.2, 1e308, 0.3, 0.4, -1e308).finished());
+    QTest::newRow("targets overflow the flow")
+        << base + QStringList{"--train", qpath("bigy.csv"), "--test", qpath("test.csv"), "--t", "1,inf"} << "targets too large";
     QTest::newRow("bad kind") << base + files + QStringList{"--t", "1", "--kind", "rbf"} << "rbf";
     QTest::newRow("missing --t") << base + files << "--t";
     QTest::newRow("missing train file") << base + QStringList{"--train", qpath("nope.csv"), "--test", qpath("test.csv"), "--t", "1"}

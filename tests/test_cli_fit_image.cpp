@@ -192,6 +192,33 @@ private slots:
     QCOMPARE(out.height, 20);
   }
 
+  // Values that do not exist are JSON null, never 0, "nan" or "inf" (found by the adversarial sweep:
+  // --steps 0 reported final_loss 0; bench image printed "psnr_heldout": nan with no held-out pixels).
+  void missingValuesAreNull_data()
+  {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("key");
+    QTest::newRow("mlp --steps 0 final_loss")
+        << QStringList{"fit-image", "--image", qpath("smooth.png"), "--net", qpath("small.json"), "--method", "mlp",
+                       "--steps", "0", "--out", qpath("null.png"), "--report", qpath("null.json")}
+        << "final_loss";
+    QTest::newRow("bench image stride 1 psnr_heldout")
+        << QStringList{"bench", "image", "--image", qpath("smooth.png"), "--net", qpath("small.json"), "--train-stride", "1"}
+        << "psnr_heldout";
+  }
+  void missingValuesAreNull()
+  {
+    QFETCH(QStringList, args);
+    QFETCH(QString, key);
+    QFile::remove(qpath("null.json"));
+    const auto r = runCli(args);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const bool bench = args.first() == QStringLiteral("bench");
+    const nlohmann::json j = bench ? nlohmann::json::parse(r.out.toStdString()) : readJson(qpath("null.json"));
+    QVERIFY2(j.is_object(), qPrintable(r.out));
+    QVERIFY2(j.contains(key.toStdString()) && j[key.toStdString()].is_null(), qPrintable(key));
+  }
+
   // `history`: PSNR on train / held-out / all pixels every K steps and after the final step.
   void mlpHistory()
   {
@@ -286,6 +313,12 @@ private slots:
                           << "sigma";
     QTest::newRow("ridge with mlp") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--ridge", "1e-3"} + outs)
                                     << "--ridge";
+    // Found by the adversarial sweep: 1e400 was "not a number"; bench image ignored --batch without mlp.
+    QTest::newRow("ridge overflows a double")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--ridge", "1e400"} + outs)
+        << "out of the range of a double";
+    QTest::newRow("bench image batch with ntk")
+        << QStringList{"bench", "image", "--image", img, "--net", net, "--batch", "4"} << "--batch applies to --method mlp";
     QTest::newRow("output folder missing")
         << QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--out", qpath("no_dir/o.png"), "--report", qpath("bad.json")}
         << "no_dir";

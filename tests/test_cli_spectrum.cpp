@@ -265,10 +265,25 @@ private slots:
         << QStringList{"spectrum", "--net", qpath("grid1.json"), "--domain", "grid", "--grid", "8", "--eigenfunction", "5",
                        "--out", out} << "grid/2";
     QTest::newRow("eigenfunction table beyond memory")
-        << QStringList{"spectrum", "--net", qpath("relu3_s2.json"), "--eigenfunction", "100000", "--grid", "100000",
-                       "--out", out} << "eigenfunctions of degree 100000";
+        << QStringList{"spectrum", "--net", qpath("relu3_s2.json"), "--eigenfunction", "4000", "--grid", "100000",
+                       "--out", out} << "eigenfunctions of degree 4000";
+    QTest::newRow("eigenfunction degree too high")
+        << QStringList{"spectrum", "--net", qpath("relu3_s2.json"), "--eigenfunction", "100000", "--grid", "4", "--out", out}
+        << "limited to degree 4096";
     QTest::newRow("eigenfunction on S^3")
         << QStringList{"spectrum", "--net", qpath("relu_s3.json"), "--eigenfunction", "1", "--out", out} << "d = 2 and 3";
+    // Found by the adversarial sweep: a huge Nyström evaluation grid was allocated (and filled) before any
+    // memory check; bench spectrum ignored the options of the other routes and timed the default size.
+    writeCsvMatrix(path("pts2.csv"), (Eigen::MatrixXd(3, 2) << 0.1, 0.2, 0.5, -0.3, -0.7, 0.4).finished());
+    QTest::newRow("Nystrom grid beyond memory")
+        << QStringList{"spectrum", "--net", qpath("relu2.json"), "--domain", "points", "--x", qpath("pts2.csv"),
+                       "--eigenfunction", "0", "--grid", "2147483647", "--out", out} << "Nystrom eigenfunction at";
+    QTest::newRow("bench kmax on the gram route")
+        << QStringList{"bench", "spectrum", "--net", qpath("relu2.json"), "--route", "gram", "--kmax", "3"} << "--kmax belongs";
+    QTest::newRow("bench m on the sphere route")
+        << QStringList{"bench", "spectrum", "--net", qpath("relu2.json"), "--m", "10"} << "--m belongs";
+    QTest::newRow("bench grid on the sphere route")
+        << QStringList{"bench", "spectrum", "--net", qpath("relu2.json"), "--grid", "8"} << "--grid belongs";
   }
 
   void badInputGivesOneLineAndExitTwo()

@@ -5,6 +5,7 @@
 //   --method mlp:      one optimiser step of MlpTrainer (full batch unless --batch), after one warm-up.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -60,9 +61,12 @@ int runBenchImage(const BenchImageOptions& o)
       const ntk::Image prediction = regression.predict(&report);
       seconds.push_back(secondsSince(t0));
     }
+    // No held-out pixels (stride 1) or an exact fit gives a non-finite PSNR: JSON null, never "nan"/"inf".
+    char psnr[32] = "null";
+    if (std::isfinite(report.psnrHeldOut)) std::snprintf(psnr, sizeof psnr, "%.4f", report.psnrHeldOut);
     char buf[160];
-    std::snprintf(buf, sizeof buf, "\"path\": \"%s\", \"cg_iterations\": %d, \"psnr_heldout\": %.4f",
-                  ntk::regressionPathName(report.path).c_str(), report.cgIterations, report.psnrHeldOut);
+    std::snprintf(buf, sizeof buf, "\"path\": \"%s\", \"cg_iterations\": %d, \"psnr_heldout\": %s",
+                  ntk::regressionPathName(report.path).c_str(), report.cgIterations, psnr);
     extra = buf;
   }
   std::sort(seconds.begin(), seconds.end());
@@ -86,10 +90,13 @@ Command addBenchImageCommand(CLI::App& bench, const AddThreads& addThreads)
   sub->add_option("--method", o->method, "ntk, nngp or mlp")->check(CLI::IsMember({"ntk", "nngp", "mlp"}));
   sub->add_option("--train-stride", o->stride, "Training pixels: every s-th in each direction (default 2)")
       ->check(atLeast("--train-stride", 1));
-  sub->add_option("--batch", o->batch, "mlp: minibatch size (0: full batch)")->check(atLeast("--batch", 0));
+  auto* batch = sub->add_option("--batch", o->batch, "mlp: minibatch size (0: full batch)")->check(atLeast("--batch", 0));
   sub->add_option("--repeats", o->repeats, "Timed runs (>= 5)");
   addThreads(sub);
-  return {sub, [o] { return runBenchImage(*o); }};
+  return {sub, [o, batch] {
+            if (o->method != "mlp" && batch->count() > 0) throw ntk::InputError("--batch applies to --method mlp only");
+            return runBenchImage(*o);
+          }};
 }
 
 } // namespace ntkcli

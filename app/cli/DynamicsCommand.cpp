@@ -26,6 +26,7 @@ namespace {
 
 struct DynamicsOptions {
   std::string net, train, test, times, kind = "ntk", ridge = "0", gdRate, out;
+  bool gdGiven = false; ///< --gd-lr was on the command line (possibly empty)
 };
 
 /// A whole-string double, or an error naming the option and the text.
@@ -34,8 +35,10 @@ double parseNumber(const std::string& text, const std::string& option)
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end == text.c_str() || *end != '\0' || errno == ERANGE)
+  if (text.empty() || end == text.c_str() || *end != '\0')
     throw ntk::InputError(option + " must be a number (got '" + text + "')");
+  // ERANGE: an overflow (±HUGE_VAL) is refused; an underflow (0 or subnormal, e.g. 1e-400) is a number.
+  if (errno == ERANGE && std::isinf(v)) throw ntk::InputError(option + ": '" + text + "' is out of the range of a double");
   return v;
 }
 
@@ -52,8 +55,9 @@ std::string lower(std::string s)
   return s;
 }
 
-/// "0,0.5,inf" → {0, 0.5, ∞}. With gradient descent the entries are step counts (integers ≥ 0).
-std::vector<double> parseTimes(const std::string& list, bool steps)
+/// "0,0.5,inf" → {0, 0.5, ∞}. With gradient descent the entries are step counts (integers ≥ 0), kept
+/// exactly in `stepCounts` (a double would round counts above 2^53).
+std::vector<double> parseTimes(const std::string& list, bool steps, std::vector<long long>& stepCounts)
 {
   std::vector<double> times;
   std::size_t start = 0;
@@ -72,6 +76,7 @@ std::vector<double> parseTimes(const std::string& list, bool steps)
       if (end == token.c_str() || *end != '\0' || errno == ERANGE || v < 0)
         throw ntk::InputError("--t: with --gd-lr the times are step counts, integers >= 0 (got '" + token + "')");
       times.push_back(double(v));
+      stepCounts.push_back(v);
     } else {
       const double t = parseNumber(token, "--t");
       if (std::isnan(t) || t < 0.0) throw ntk::InputError("--t: times must be >= 0 or inf (got '" + token + "')");
@@ -85,8 +90,9 @@ std::vector<double> parseTimes(const std::string& list, bool steps)
 
 int runDynamics(const DynamicsOptions& o)
 {
-  const bool gd = !o.gdRate.empty();
-  const std::vector<double> times = parseTimes(o.times, gd);
+  const bool gd = o.gdGiven; // `--gd-lr ""` is an error below, not gradient flow
+  std::vector<long long> steps;
+  const std::vector<double> times = parseTimes(o.times, gd, steps);
   const double ridge = parseNumber(o.ridge, "--ridge");
   if (!std::isfinite(ridge) || ridge < 0.0) throw ntk::InputError("--ridge must be a finite number >= 0 (got '" + o.ridge + "')");
   double eta = 0.0;
@@ -111,7 +117,7 @@ int runDynamics(const DynamicsOptions& o)
   const ntk::KernelDynamics dynamics(net, kind, Xtrain, Y, Xtest, ridge);
   Eigen::MatrixXd out(Xtest.rows(), 2 * Eigen::Index(times.size()));
   for (std::size_t k = 0; k < times.size(); ++k) {
-    const ntk::Prediction p = gd ? dynamics.testGd(eta, (long long)times[k]) : dynamics.test(times[k]);
+    const ntk::Prediction p = gd ? dynamics.testGd(eta, steps[k]) : dynamics.test(times[k]);
     out.col(2 * Eigen::Index(k)) = p.mean;
     out.col(2 * Eigen::Index(k) + 1) = p.variance;
   }
@@ -143,11 +149,14 @@ Command addDynamicsCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--kind", options->kind, "ntk (all layers trained, default) or nngp (readout only)")
       ->check(CLI::IsMember({"ntk", "nngp"}));
   sub->add_option("--ridge", options->ridge, "Ridge, relative to the mean diagonal of the training Gram (default 0)");
-  sub->add_option("--gd-lr", options->gdRate, "Gradient descent with this step eta instead of gradient flow");
+  auto* gdRate = sub->add_option("--gd-lr", options->gdRate, "Gradient descent with this step eta instead of gradient flow");
   sub->add_option("--out", options->out, "Predictions: per test point, for each time, mean and variance (.npy or CSV)")
       ->required();
   addThreads(sub);
-  return {sub, [options] { return runDynamics(*options); }};
+  return {sub, [options, gdRate] {
+            options->gdGiven = gdRate->count() > 0;
+            return runDynamics(*options);
+          }};
 }
 
 } // namespace ntkcli

@@ -49,8 +49,10 @@ double parseNumber(const std::string& text, const std::string& option)
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end == text.c_str() || *end != '\0' || errno == ERANGE)
+  if (text.empty() || end == text.c_str() || *end != '\0')
     throw ntk::InputError(option + " must be a number (got '" + text + "')");
+  // ERANGE: an overflow (±HUGE_VAL) is refused; an underflow (0 or subnormal, e.g. 1e-400) is a number.
+  if (errno == ERANGE && std::isinf(v)) throw ntk::InputError(option + ": '" + text + "' is out of the range of a double");
   return v;
 }
 
@@ -137,7 +139,7 @@ int runFitImage(const FitImageOptions& o)
     options.batchSize = o.batch;
     options.seed = o.seed;
     ntk::MlpTrainer trainer(net, image, o.stride, options);
-    double loss = 0.0;
+    double loss = std::nan(""); // no step taken (--steps 0): final_loss is null, like history's step 0
     std::ostringstream history; // one entry per K steps and the final step
     ntk::MlpProgress p;
     const auto record = [&] {

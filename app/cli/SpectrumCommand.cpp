@@ -99,6 +99,10 @@ int runSphere(const SpectrumOptions& o, ntk::Network net)
   if (o.eigenfunction >= 0) {
     // Zonal kernels share their eigenfunctions: the real spherical harmonics of degree k.
     if (d != 2 && d != 3) throw ntk::InputError("--eigenfunction on the sphere is available for d = 2 and 3 (got d = " + std::to_string(d) + ")");
+    // The harmonics' recurrences cost O(k²) per point: beyond this degree a request runs for minutes.
+    constexpr int kMaxHarmonicDegree = 4096;
+    if (o.eigenfunction > kMaxHarmonicDegree)
+      throw ntk::InputError("--eigenfunction on the sphere is limited to degree " + std::to_string(kMaxHarmonicDegree));
     const int n = o.grid > 0 ? o.grid : (d == 2 ? 256 : 64);
     const double points = d == 2 ? double(n) : 2.0 * double(n) * n;
     const double columns = ntk::sphereMultiplicity(d, o.eigenfunction);
@@ -181,9 +185,18 @@ int runPoints(const SpectrumOptions& o, const ntk::Network& net)
   if (vectors) top = std::max(top, o.eigenfunction + 1);
   if (vectors && o.eigenfunction >= X.rows())
     throw ntk::InputError("--eigenfunction must be < the number of points " + std::to_string(X.rows()));
+  const int evalN = o.grid > 0 ? o.grid : (X.cols() == 1 ? 512 : 64);
+  if (vectors) {
+    // Refuse an evaluation grid beyond memory before any work: the points, the values and the table
+    // with coordinates (the Nyström chunks are bounded separately).
+    const double d = double(X.cols());
+    const double points = X.cols() == 1 ? double(evalN) : X.cols() == 2 ? double(evalN) * evalN : double(X.rows());
+    ntk::requireMemory(8.0 * points * (2.0 * d + 2.0),
+                       "the Nystrom eigenfunction at " + std::to_string((long long)points) + " points");
+  }
   const ntk::GramSpectrum s = ntk::gramSpectrum(net, kernelKind(o.kind), X, top, vectors);
   if (vectors) {
-    const Eigen::MatrixXd G = nystromGrid(X, o.grid > 0 ? o.grid : (X.cols() == 1 ? 512 : 64));
+    const Eigen::MatrixXd G = nystromGrid(X, evalN);
     const Eigen::MatrixXd f = ntk::nystromEigenfunctions(net, kernelKind(o.kind), X, s, G, {o.eigenfunction});
     ntk::writeMatrix(o.out, withCoordinates(G, f));
     return 0;
@@ -299,12 +312,18 @@ Command addBenchSpectrumCommand(CLI::App& bench, const AddThreads& addThreads)
   sub->add_option("--route", o->route, "sphere (Funk-Hecke), grid (FFT) or gram (dense eigenvalues of m sphere points)")
       ->check(CLI::IsMember({"sphere", "grid", "gram"}));
   sub->add_option("--kind", o->kind, "ntk or nngp")->check(CLI::IsMember({"ntk", "nngp"}));
-  sub->add_option("--kmax", o->kmax, "sphere: largest degree")->check(atLeast("--kmax", 0));
-  sub->add_option("--grid", o->grid, "grid: points per axis")->check(atLeast("--grid", 2));
-  sub->add_option("--m", o->m, "gram: number of points")->check(atLeast("--m", 1));
+  auto* kmax = sub->add_option("--kmax", o->kmax, "sphere: largest degree")->check(atLeast("--kmax", 0));
+  auto* grid = sub->add_option("--grid", o->grid, "grid: points per axis")->check(atLeast("--grid", 2));
+  auto* m = sub->add_option("--m", o->m, "gram: number of points")->check(atLeast("--m", 1));
   sub->add_option("--repeats", o->repeats, "Timed runs (>= 5)");
   addThreads(sub);
-  return {sub, [o] { return runBenchSpectrum(*o); }};
+  return {sub, [o, kmax, grid, m] {
+            // An option of another route would be ignored silently (and time the default size): refuse it.
+            if (kmax->count() > 0 && o->route != "sphere") throw ntk::InputError("--kmax belongs to --route sphere");
+            if (grid->count() > 0 && o->route != "grid") throw ntk::InputError("--grid belongs to --route grid");
+            if (m->count() > 0 && o->route != "gram") throw ntk::InputError("--m belongs to --route gram");
+            return runBenchSpectrum(*o);
+          }};
 }
 
 } // namespace ntkcli

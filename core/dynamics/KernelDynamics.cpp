@@ -321,8 +321,8 @@ Prediction KernelDynamics::predict(const Modes& modes, bool onTest, bool withVar
   if (onTest) out.mean = f0Test_ + P_ * g.cwiseProduct(c_);
   else out.mean = f0Train_ + vectors_ * thetaNoRidge.cwiseProduct(g).cwiseProduct(c_);
   if (!out.mean.allFinite())
-    throw NumericalError("the predicted mean overflows (gradient descent with a step above 2/λ_max = " +
-                         num(maxStableLearningRate()) + " diverges)");
+    throw NumericalError("the predicted mean overflows (targets too large, or a gradient-descent step above 2/λ_max = " +
+                         num(maxStableLearningRate()) + ")");
   if (!withVariance) return out;
 
   // On the training points P = V diag(θ − ridge), Q = K(X,X)V = VC: formed per call (m² each) instead of
