@@ -5,12 +5,15 @@
 // (main prints one line and exits 2).
 #pragma once
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
+
+#include "core/util/Errors.h"
 
 namespace ntkcli {
 
@@ -44,6 +47,19 @@ inline CLI::Validator seedValue()
       "0 .. 2^64-1");
 }
 
+
+/// A whole-string double, or an InputError naming the option and the text. Underflow (1e-400) is a
+/// number; overflow (1e400) is refused.
+inline double parseNumber(const std::string& text, const std::string& option)
+{
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end == text.c_str() || *end != '\0')
+    throw ntk::InputError(option + " must be a number (got '" + text + "')");
+  if (errno == ERANGE && std::isinf(v)) throw ntk::InputError(option + ": '" + text + "' is out of the range of a double");
+  return v;
+}
 
 struct Command {
   CLI::App* sub = nullptr;       ///< parsed when *sub is true

@@ -24,23 +24,12 @@ namespace ntkcli {
 
 namespace {
 
+using ntkcli::parseNumber;
+
 struct DynamicsOptions {
   std::string net, train, test, times, kind = "ntk", ridge = "0", gdRate, out;
   bool gdGiven = false; ///< --gd-lr was on the command line (possibly empty)
 };
-
-/// A whole-string double, or an error naming the option and the text.
-double parseNumber(const std::string& text, const std::string& option)
-{
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end == text.c_str() || *end != '\0')
-    throw ntk::InputError(option + " must be a number (got '" + text + "')");
-  // ERANGE: an overflow (±HUGE_VAL) is refused; an underflow (0 or subnormal, e.g. 1e-400) is a number.
-  if (errno == ERANGE && std::isinf(v)) throw ntk::InputError(option + ": '" + text + "' is out of the range of a double");
-  return v;
-}
 
 std::string trimmed(const std::string& s)
 {

@@ -36,6 +36,8 @@ namespace ntkcli {
 
 namespace {
 
+using ntkcli::parseNumber;
+
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
   std::string ridge = "1e-6", lr = "1e-3";
@@ -43,18 +45,6 @@ struct FitImageOptions {
   std::uint64_t seed = 0;
   bool bicubic = false;
 };
-
-double parseNumber(const std::string& text, const std::string& option)
-{
-  errno = 0;
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end == text.c_str() || *end != '\0')
-    throw ntk::InputError(option + " must be a number (got '" + text + "')");
-  // ERANGE: an overflow (±HUGE_VAL) is refused; an underflow (0 or subnormal, e.g. 1e-400) is a number.
-  if (errno == ERANGE && std::isinf(v)) throw ntk::InputError(option + ": '" + text + "' is out of the range of a double");
-  return v;
-}
 
 /// A JSON number with 17 significant digits; non-finite values (a PSNR of +∞) as null.
 std::string jsonNumber(double v)
