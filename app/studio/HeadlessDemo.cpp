@@ -15,10 +15,10 @@
 #include <QPainter>
 #include <QTextStream>
 
-#include "DynamicsModel.h"
-#include "FigurePainter.h"
-#include "ImageModel.h"
-#include "ImageTile.h"
+#include "widgets/dynamics/DynamicsModel.h"
+#include "widgets/common/FigurePainter.h"
+#include "widgets/image/ImageModel.h"
+#include "widgets/image/ImageTile.h"
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageKernelRegression.h"
 #include "core/kernels/NtkGram.h"

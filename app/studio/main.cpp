@@ -12,8 +12,8 @@
 #include <QTimer>
 
 #include "HeadlessDemo.h"
-#include "MainWindow.h"
-#include "VtkOpenGLWidget.h"
+#include "widgets/window/MainWindow.h"
+#include "widgets/common/VtkOpenGLWidget.h"
 
 namespace {
 

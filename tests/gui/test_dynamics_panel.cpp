@@ -11,12 +11,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "DynamicsPanel.h"
-#include "MainWindow.h"
-#include "ModeResidualPlot.h"
-#include "NetworkDocument.h"
-#include "DynamicsModel.h"
-#include "RegressionPlayground.h"
+#include "widgets/dynamics/DynamicsPanel.h"
+#include "widgets/window/MainWindow.h"
+#include "widgets/dynamics/ModeResidualPlot.h"
+#include "widgets/network/NetworkDocument.h"
+#include "widgets/dynamics/DynamicsModel.h"
+#include "widgets/dynamics/RegressionPlayground.h"
 #include "GuiTestUtil.h"
 #include "core/util/Errors.h"
 #include "core/util/MatrixIO.h"

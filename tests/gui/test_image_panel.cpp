@@ -14,13 +14,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "DecadeSpinBox.h"
+#include "widgets/common/DecadeSpinBox.h"
 #include "GuiTestUtil.h"
-#include "ImageModel.h"
-#include "ImagePanel.h"
-#include "ImageTile.h"
-#include "PlotWidget.h"
-#include "NetworkDocument.h"
+#include "widgets/image/ImageModel.h"
+#include "widgets/image/ImagePanel.h"
+#include "widgets/image/ImageTile.h"
+#include "widgets/common/PlotWidget.h"
+#include "widgets/network/NetworkDocument.h"
 #include "core/util/Errors.h"
 #include "core/util/MatrixIO.h"
 

@@ -13,16 +13,16 @@
 #include <QUndoStack>
 #include <QtTest>
 
-#include "AnalysisPanel.h"
-#include "DynamicsPanel.h"
-#include "EigenfunctionPanel.h"
-#include "HeatmapView.h"
-#include "ImagePanel.h"
-#include "KernelPanel.h"
-#include "MainWindow.h"
-#include "NetworkDocument.h"
-#include "NetworkEditor.h"
-#include "VtkOpenGLWidget.h"
+#include "widgets/common/AnalysisPanel.h"
+#include "widgets/dynamics/DynamicsPanel.h"
+#include "widgets/spectra/EigenfunctionPanel.h"
+#include "widgets/common/HeatmapView.h"
+#include "widgets/image/ImagePanel.h"
+#include "widgets/kernel/KernelPanel.h"
+#include "widgets/window/MainWindow.h"
+#include "widgets/network/NetworkDocument.h"
+#include "widgets/network/NetworkEditor.h"
+#include "widgets/common/VtkOpenGLWidget.h"
 #include "GuiTestUtil.h"
 #include "core/util/MatrixIO.h"
 

@@ -11,14 +11,14 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "EigenfunctionPanel.h"
-#include "HeatmapView.h"
-#include "KernelPanel.h"
-#include "MainWindow.h"
-#include "NetworkDocument.h"
-#include "PlotWidget.h"
-#include "SpectrumPanel.h"
-#include "SphereView.h"
+#include "widgets/spectra/EigenfunctionPanel.h"
+#include "widgets/common/HeatmapView.h"
+#include "widgets/kernel/KernelPanel.h"
+#include "widgets/window/MainWindow.h"
+#include "widgets/network/NetworkDocument.h"
+#include "widgets/common/PlotWidget.h"
+#include "widgets/spectra/SpectrumPanel.h"
+#include "widgets/spectra/SphereView.h"
 #include "GuiTestUtil.h"
 #include "core/network/NetworkJson.h"
 #include "core/spectra/GridSpectrum.h"

@@ -1,0 +1,164 @@
+#include "widgets/common/CheckedSpinBox.h"
+
+#include <cmath>
+#include <limits>
+
+#include <QFontMetrics>
+#include <QLineEdit>
+#include <QStyle>
+#include <QStyleOptionSpinBox>
+
+namespace ntk::gui {
+
+namespace {
+
+// Marked boxes: a light red background any style shows (a palette change is ignored by some styles).
+const char* kRefusedStyle = "background-color: #ffd0d0;";
+
+QString outOfRange(const QString& value, const QString& lo, const QString& hi)
+{
+  return QObject::tr("%1 is outside %2 … %3").arg(value, lo, hi);
+}
+
+/// Width for `text` in `box` plus its buttons and frame (what QAbstractSpinBox's sizeHint does).
+QSize hintFor(const QAbstractSpinBox* box, const QString& text, QSize base)
+{
+  const QFontMetrics fm(box->font());
+  QStyleOptionSpinBox opt;
+  opt.initFrom(box);
+  opt.buttonSymbols = box->buttonSymbols();
+  const QSize content(fm.horizontalAdvance(text + QStringLiteral("  ")), base.height());
+  return box->style()->sizeFromContents(QStyle::CT_SpinBox, &opt, content, box).expandedTo(QSize(0, base.height()));
+}
+
+} // namespace
+
+CheckedSpinBox::CheckedSpinBox(int lo, int hi, QWidget* parent) : QSpinBox(parent), m_lo(lo), m_hi(hi)
+{
+  // As wide as int allows: the check, not the spin box, decides what is valid.
+  setRange(std::numeric_limits<int>::min() + 1, std::numeric_limits<int>::max());
+  setKeyboardTracking(false);
+  setAccelerated(true);
+  m_check = [this](int v) {
+    return (v < m_lo || v > m_hi) ? outOfRange(QString::number(v), QString::number(m_lo), QString::number(m_hi)) : QString();
+  };
+  connect(this, &QSpinBox::valueChanged, this, &CheckedSpinBox::onValueChanged);
+}
+
+void CheckedSpinBox::setCheck(Check check) { m_check = std::move(check); }
+
+void CheckedSpinBox::setToolTipBase(const QString& tip)
+{
+  m_tip = tip;
+  setToolTip(m_refusal.isEmpty() ? tip : tr("Refused: %1\n\n%2").arg(m_refusal, tip));
+}
+
+void CheckedSpinBox::onValueChanged(int v)
+{
+  const QString reason = m_check ? m_check(v) : QString();
+  if (reason.isEmpty()) {
+    clearMark();
+    emit valueAccepted(v);
+  } else {
+    markRefused(reason);
+  }
+}
+
+void CheckedSpinBox::markRefused(const QString& reason)
+{
+  m_refusal = reason;
+  setStyleSheet(QString::fromLatin1(kRefusedStyle));
+  setToolTipBase(m_tip);
+  emit valueRefused(reason);
+}
+
+void CheckedSpinBox::clearMark()
+{
+  if (m_refusal.isEmpty()) return;
+  m_refusal.clear();
+  setStyleSheet(QString());
+  setToolTipBase(m_tip);
+}
+
+void CheckedSpinBox::setValueQuietly(int v)
+{
+  const QSignalBlocker block(this);
+  setValue(v);
+  clearMark();
+}
+
+QSize CheckedSpinBox::sizeHint() const
+{
+  const QString widest = QString::number(m_hi).size() >= QString::number(m_lo).size() ? QString::number(m_hi) : QString::number(m_lo);
+  return hintFor(this, prefix() + widest + suffix(), QSpinBox::sizeHint());
+}
+
+QSize CheckedSpinBox::minimumSizeHint() const { return sizeHint(); }
+
+CheckedDoubleSpinBox::CheckedDoubleSpinBox(double lo, double hi, int decimals, QWidget* parent)
+    : QDoubleSpinBox(parent), m_lo(lo), m_hi(hi)
+{
+  setDecimals(decimals);
+  // Wide enough for any value a user types in practice; finite, so the text stays a number.
+  setRange(-1e12, 1e12);
+  setKeyboardTracking(false);
+  setAccelerated(true);
+  m_check = [this](double v) {
+    return (!std::isfinite(v) || v < m_lo || v > m_hi)
+               ? outOfRange(QString::number(v), QString::number(m_lo), QString::number(m_hi))
+               : QString();
+  };
+  connect(this, &QDoubleSpinBox::valueChanged, this, &CheckedDoubleSpinBox::onValueChanged);
+}
+
+void CheckedDoubleSpinBox::setCheck(Check check) { m_check = std::move(check); }
+
+void CheckedDoubleSpinBox::setToolTipBase(const QString& tip)
+{
+  m_tip = tip;
+  setToolTip(m_refusal.isEmpty() ? tip : tr("Refused: %1\n\n%2").arg(m_refusal, tip));
+}
+
+void CheckedDoubleSpinBox::onValueChanged(double v)
+{
+  const QString reason = m_check ? m_check(v) : QString();
+  if (reason.isEmpty()) {
+    clearMark();
+    emit valueAccepted(v);
+  } else {
+    markRefused(reason);
+  }
+}
+
+void CheckedDoubleSpinBox::markRefused(const QString& reason)
+{
+  m_refusal = reason;
+  setStyleSheet(QString::fromLatin1(kRefusedStyle));
+  setToolTipBase(m_tip);
+  emit valueRefused(reason);
+}
+
+void CheckedDoubleSpinBox::clearMark()
+{
+  if (m_refusal.isEmpty()) return;
+  m_refusal.clear();
+  setStyleSheet(QString());
+  setToolTipBase(m_tip);
+}
+
+void CheckedDoubleSpinBox::setValueQuietly(double v)
+{
+  const QSignalBlocker block(this);
+  setValue(v);
+  clearMark();
+}
+
+QSize CheckedDoubleSpinBox::sizeHint() const
+{
+  const QString hi = QString::number(m_hi, 'f', decimals()), lo = QString::number(m_lo, 'f', decimals());
+  return hintFor(this, prefix() + (hi.size() >= lo.size() ? hi : lo) + suffix(), QDoubleSpinBox::sizeHint());
+}
+
+QSize CheckedDoubleSpinBox::minimumSizeHint() const { return sizeHint(); }
+
+} // namespace ntk::gui

@@ -1,0 +1,372 @@
+#include "widgets/dynamics/RegressionPlayground.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QFontInfo>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+
+#include "widgets/common/FigurePainter.h"
+#include "widgets/common/NiceTicks.h"
+
+namespace ntk::gui {
+
+namespace {
+
+const QColor kTargetColor(150, 150, 150);
+const QColor kPointColor(20, 20, 20);
+
+/// Maps data to pixels inside the plot area: x ∈ [0, 1], y ∈ [yMin, yMax].
+struct Mapping {
+  QRectF area;
+  double yMin, yMax;
+  QPointF operator()(double x, double y) const
+  {
+    return {area.left() + x * area.width(), area.bottom() - (y - yMin) / (yMax - yMin) * area.height()};
+  }
+};
+
+/// A polyline of finite values; non-finite entries break it.
+QPainterPath curvePath(const Mapping& map, const Eigen::VectorXd& x, const Eigen::VectorXd& y)
+{
+  QPainterPath path;
+  bool pen = false;
+  const double span = map.yMax - map.yMin;
+  for (Eigen::Index i = 0; i < std::min(x.size(), y.size()); ++i) {
+    if (!std::isfinite(y(i))) {
+      pen = false;
+      continue;
+    }
+    // Keep far-off values near the plot so clipping draws them as leaving the frame (no huge coordinates).
+    const double yy = std::clamp(y(i), map.yMin - 10 * span, map.yMax + 10 * span);
+    const QPointF pt = map(x(i), yy);
+    if (pen)
+      path.lineTo(pt);
+    else
+      path.moveTo(pt);
+    pen = true;
+  }
+  return path;
+}
+
+} // namespace
+
+QRectF regressionPlotArea(const QRectF& rect, double em)
+{
+  return QRectF(rect.left() + 4.6 * em, rect.top() + 2.4 * em, std::max(10.0, rect.width() - 5.8 * em),
+                std::max(10.0, rect.height() - 5.8 * em));
+}
+
+void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& d, double em)
+{
+  beginFigure(p, rect, d.title, em);
+  const QFont f = p.font();
+  const QRectF area = regressionPlotArea(rect, em);
+  if (!d.message.isEmpty()) {
+    paintFigureMessage(p, area, d.message, em);
+    p.restore();
+    return;
+  }
+  const double yMin = d.yMin, yMax = d.yMax > d.yMin ? d.yMax : d.yMin + 1.0;
+  const Mapping map{area, yMin, yMax};
+  const auto xt = niceTicks(0.0, 1.0, 6), yt = niceTicks(yMin, yMax, 7);
+  p.setPen(QPen(QColor(225, 225, 225), 1.0));
+  for (double t : xt) p.drawLine(map(t, yMin), map(t, yMax));
+  for (double t : yt) p.drawLine(map(0.0, t), map(1.0, t));
+  if (yMin < 0.0 && yMax > 0.0) {
+    p.setPen(QPen(QColor(190, 190, 190), 1.0));
+    p.drawLine(map(0.0, 0.0), map(1.0, 0.0));
+  }
+  p.setPen(QPen(Qt::black, 1.0));
+  for (double t : xt) {
+    const QPointF at = map(t, yMin);
+    p.drawLine(at, at + QPointF(0, 0.35 * em));
+    p.drawText(QRectF(at.x() - 3 * em, at.y() + 0.4 * em, 6 * em, 1.2 * em), Qt::AlignHCenter | Qt::AlignTop, tickLabel(t));
+  }
+  for (double t : yt) {
+    const QPointF at = map(0.0, t);
+    p.drawLine(at, at - QPointF(0.35 * em, 0));
+    p.drawText(QRectF(rect.left(), at.y() - 0.6 * em, 4.1 * em, 1.2 * em), Qt::AlignRight | Qt::AlignVCenter, tickLabel(t));
+  }
+  p.drawText(QRectF(area.left(), area.bottom() + 1.7 * em, area.width(), 1.3 * em), Qt::AlignCenter, QStringLiteral("x"));
+  p.save();
+  p.translate(rect.left() + 0.8 * em, area.center().y());
+  p.rotate(-90);
+  p.drawText(QRectF(-area.height() / 2, -0.7 * em, area.height(), 1.4 * em), Qt::AlignCenter, QStringLiteral("f(x)"));
+  p.restore();
+
+  const double lineW = std::max(1.5, em / 6.0);
+  const QColor meanColor = seriesColor(0), limitColor = seriesColor(1);
+  QColor bandColor = meanColor;
+  bandColor.setAlpha(45);
+  p.save();
+  p.setClipRect(area);
+  // ±2σ band: upper edge left to right, lower edge back.
+  const bool haveBand = d.variance.size() == d.x.size() && d.mean.size() == d.x.size() && d.x.size() > 1;
+  if (haveBand) {
+    QPainterPath band;
+    const double span = yMax - yMin;
+    auto edge = [&](Eigen::Index i, double sign) {
+      const double s = 2.0 * std::sqrt(std::max(0.0, d.variance(i)));
+      const double v = std::isfinite(d.mean(i)) && std::isfinite(s) ? d.mean(i) + sign * s : sign * 1e300;
+      return map(d.x(i), std::clamp(v, yMin - 10 * span, yMax + 10 * span));
+    };
+    band.moveTo(edge(0, +1));
+    for (Eigen::Index i = 1; i < d.x.size(); ++i) band.lineTo(edge(i, +1));
+    for (Eigen::Index i = d.x.size() - 1; i >= 0; --i) band.lineTo(edge(i, -1));
+    band.closeSubpath();
+    p.fillPath(band, bandColor);
+  }
+  if (d.target.size() == d.x.size()) {
+    p.setPen(QPen(kTargetColor, lineW * 1.6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    p.setOpacity(0.55);
+    p.drawPath(curvePath(map, d.x, d.target));
+    p.setOpacity(1.0);
+  }
+  if (d.limitMean.size() == d.x.size()) {
+    p.setPen(QPen(limitColor, lineW, Qt::DashLine, Qt::FlatCap, Qt::RoundJoin));
+    p.drawPath(curvePath(map, d.x, d.limitMean));
+  }
+  if (d.mean.size() == d.x.size()) {
+    p.setPen(QPen(meanColor, lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    p.drawPath(curvePath(map, d.x, d.mean));
+  }
+  if (d.stroke.size() > 1) {
+    QPainterPath stroke;
+    stroke.moveTo(map(d.stroke[0].x(), d.stroke[0].y()));
+    for (size_t i = 1; i < d.stroke.size(); ++i) stroke.lineTo(map(d.stroke[i].x(), d.stroke[i].y()));
+    p.setPen(QPen(seriesColor(2), lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    p.drawPath(stroke);
+  }
+  p.restore();
+  // Points on top, unclipped (a point at the frame stays visible).
+  const double r = std::max(3.0, 0.32 * em);
+  for (size_t i = 0; i < d.points.size(); ++i) {
+    const QPointF c = map(d.points[i].x(), std::clamp(d.points[i].y(), yMin, yMax));
+    p.setPen(QPen(Qt::white, std::max(1.0, em / 10.0)));
+    p.setBrush(kPointColor);
+    p.drawEllipse(c, r, r);
+    if (int(i) == d.selectedPoint) {
+      p.setBrush(Qt::NoBrush);
+      p.setPen(QPen(seriesColor(4), std::max(1.5, em / 7.0)));
+      p.drawEllipse(c, 1.9 * r, 1.9 * r);
+    }
+  }
+  p.setBrush(Qt::NoBrush);
+  p.setPen(QPen(Qt::black, 1.0));
+  p.drawRect(area);
+  if (!d.warning.isEmpty()) {
+    // Bottom of the plot, on a white box: the legend is at the top.
+    const QRectF room = area.adjusted(0.6 * em, 0.6 * em, -0.6 * em, -0.6 * em);
+    QRectF box = QFontMetricsF(f).boundingRect(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, d.warning);
+    box.adjust(-0.3 * em, -0.2 * em, 0.3 * em, 0.2 * em);
+    p.fillRect(box, QColor(255, 255, 255, 230));
+    p.setPen(QColor(200, 0, 0));
+    p.drawText(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, d.warning);
+  }
+
+  // Legend, top right inside the plot.
+  struct Entry {
+    QString name;
+    int kind; // 0 line, 1 dashed, 2 band, 3 point, 4 target
+  };
+  std::vector<Entry> entries;
+  if (d.target.size() == d.x.size()) entries.push_back({d.targetName, 4});
+  if (d.mean.size() == d.x.size()) entries.push_back({d.meanName, 0});
+  if (haveBand) entries.push_back({d.bandName, 2});
+  if (d.limitMean.size() == d.x.size()) entries.push_back({d.limitName, 1});
+  if (!d.points.empty()) entries.push_back({QStringLiteral("training points (%1)").arg(d.points.size()), 3});
+  if (entries.empty()) {
+    p.restore();
+    return;
+  }
+  const QFontMetricsF fm(f);
+  double textW = 0;
+  for (const Entry& e : entries) textW = std::max(textW, fm.horizontalAdvance(e.name));
+  const double rowH = 1.35 * em;
+  const QRectF box(area.right() - textW - 4.0 * em, area.top() + 0.3 * em, textW + 3.7 * em, (entries.size() + 0.3) * rowH);
+  p.setPen(QPen(QColor(180, 180, 180), 1.0));
+  p.setBrush(QColor(255, 255, 255, 225));
+  p.drawRect(box);
+  p.setBrush(Qt::NoBrush);
+  double y = box.top() + 0.15 * rowH;
+  for (const Entry& e : entries) {
+    const double cy = y + rowH / 2;
+    const QPointF a(box.left() + 0.4 * em, cy), b(box.left() + 2.4 * em, cy);
+    switch (e.kind) {
+    case 0: p.setPen(QPen(meanColor, lineW * 1.3)); p.drawLine(a, b); break;
+    case 1: p.setPen(QPen(limitColor, lineW, Qt::DashLine)); p.drawLine(a, b); break;
+    case 2: p.fillRect(QRectF(a.x(), cy - 0.4 * em, b.x() - a.x(), 0.8 * em), bandColor); break;
+    case 3:
+      p.setPen(QPen(Qt::white, 1.0));
+      p.setBrush(kPointColor);
+      p.drawEllipse(QPointF((a.x() + b.x()) / 2, cy), r, r);
+      p.setBrush(Qt::NoBrush);
+      break;
+    default:
+      p.setOpacity(0.55);
+      p.setPen(QPen(kTargetColor, lineW * 1.6, Qt::SolidLine, Qt::RoundCap));
+      p.drawLine(a, b);
+      p.setOpacity(1.0);
+      break;
+    }
+    p.setPen(Qt::black);
+    p.drawText(QRectF(box.left() + 2.9 * em, y, textW + em, rowH), Qt::AlignLeft | Qt::AlignVCenter, e.name);
+    y += rowH;
+  }
+  p.restore();
+}
+
+RegressionPlayground::RegressionPlayground(QWidget* parent) : QWidget(parent)
+{
+  setMouseTracking(true);
+  setFocusPolicy(Qt::ClickFocus);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+  setCursor(Qt::CrossCursor);
+}
+
+void RegressionPlayground::setData(RegressionPlotData data)
+{
+  const int selected = m_data.selectedPoint;
+  const std::vector<QPointF> stroke = std::move(m_data.stroke);
+  m_data = std::move(data);
+  // The selection and a stroke in progress belong to the widget, not to the caller's data.
+  m_data.selectedPoint = selected < int(m_data.points.size()) ? selected : -1;
+  if (m_data.stroke.empty()) m_data.stroke = stroke;
+  update();
+}
+
+double RegressionPlayground::em() const { return std::max(9, QFontInfo(font()).pixelSize()); }
+
+QRectF RegressionPlayground::plotArea() const { return regressionPlotArea(QRectF(rect()), em()); }
+
+QPointF RegressionPlayground::dataToPixel(double x, double y) const
+{
+  const Mapping map{plotArea(), m_data.yMin, m_data.yMax > m_data.yMin ? m_data.yMax : m_data.yMin + 1.0};
+  return map(x, y);
+}
+
+QPointF RegressionPlayground::pixelToData(const QPointF& pixel) const
+{
+  const QRectF a = plotArea();
+  const double yMax = m_data.yMax > m_data.yMin ? m_data.yMax : m_data.yMin + 1.0;
+  return {(pixel.x() - a.left()) / a.width(), m_data.yMin + (a.bottom() - pixel.y()) / a.height() * (yMax - m_data.yMin)};
+}
+
+QPointF RegressionPlayground::clampedData(const QPointF& pixel) const
+{
+  const QPointF d = pixelToData(pixel);
+  const double yMax = m_data.yMax > m_data.yMin ? m_data.yMax : m_data.yMin + 1.0;
+  // x ∈ [0, 1): the domain is half-open (x = 1 is x = 0 for periodic encodings).
+  return {std::clamp(d.x(), 0.0, std::nextafter(1.0, 0.0)), std::clamp(d.y(), m_data.yMin, yMax)};
+}
+
+int RegressionPlayground::pointAt(const QPointF& pixel) const
+{
+  const double grab = std::max(7.0, 0.7 * em());
+  int best = -1;
+  double bestD = grab * grab;
+  for (size_t i = 0; i < m_data.points.size(); ++i) {
+    const QPointF c = dataToPixel(m_data.points[i].x(), std::clamp(m_data.points[i].y(), m_data.yMin, m_data.yMax));
+    const QPointF dd = c - pixel;
+    const double d2 = dd.x() * dd.x() + dd.y() * dd.y();
+    if (d2 <= bestD) {
+      bestD = d2;
+      best = int(i);
+    }
+  }
+  return best;
+}
+
+void RegressionPlayground::paintEvent(QPaintEvent*)
+{
+  QPainter p(this);
+  paintRegressionFigure(p, QRectF(rect()), m_data, em());
+}
+
+void RegressionPlayground::mousePressEvent(QMouseEvent* event)
+{
+  if (!m_data.message.isEmpty()) return;
+  const QPointF pos = event->position();
+  const int hit = pointAt(pos);
+  if (event->button() == Qt::RightButton) {
+    if (hit >= 0) emit removePointRequested(hit);
+    return;
+  }
+  if (event->button() != Qt::LeftButton) return;
+  m_pressPixel = pos;
+  m_moved = false;
+  if (hit >= 0) {
+    m_dragIndex = hit;
+    m_data.selectedPoint = hit;
+    setCursor(Qt::ClosedHandCursor);
+    update();
+    return;
+  }
+  m_pressedOnEmpty = plotArea().contains(pos);
+  if (m_pressedOnEmpty && m_drawing) m_data.stroke = {clampedData(pos)};
+}
+
+void RegressionPlayground::mouseMoveEvent(QMouseEvent* event)
+{
+  const QPointF pos = event->position();
+  if (!(event->buttons() & Qt::LeftButton)) {
+    setCursor(pointAt(pos) >= 0 ? Qt::OpenHandCursor : Qt::CrossCursor);
+    return;
+  }
+  const QPointF delta = pos - m_pressPixel;
+  if (std::abs(delta.x()) + std::abs(delta.y()) >= 4.0) m_moved = true;
+  if (m_dragIndex >= 0 && m_moved) {
+    const QPointF d = clampedData(pos);
+    emit pointDragged(m_dragIndex, d.x(), d.y(), event->modifiers() & Qt::ShiftModifier);
+  } else if (m_pressedOnEmpty && m_drawing && m_moved) {
+    m_data.stroke.push_back(clampedData(pos));
+    update();
+  }
+}
+
+void RegressionPlayground::mouseReleaseEvent(QMouseEvent* event)
+{
+  if (event->button() != Qt::LeftButton) return;
+  const QPointF pos = event->position();
+  if (m_dragIndex >= 0) {
+    const int index = m_dragIndex;
+    m_dragIndex = -1;
+    setCursor(Qt::OpenHandCursor);
+    if (m_moved) emit pointDragFinished(index);
+  } else if (m_pressedOnEmpty) {
+    m_pressedOnEmpty = false;
+    std::vector<QPointF> stroke = std::move(m_data.stroke);
+    m_data.stroke.clear();
+    if (!m_moved) {
+      const QPointF d = clampedData(pos);
+      emit addPointRequested(d.x(), d.y(), event->modifiers() & Qt::ShiftModifier);
+    } else if (m_drawing && stroke.size() > 1) {
+      stroke.push_back(clampedData(pos));
+      emit targetStrokeFinished(stroke);
+    }
+    update();
+  }
+}
+
+void RegressionPlayground::keyPressEvent(QKeyEvent* event)
+{
+  if ((event->key() == Qt::Key_Delete || event->key() == Qt::Key_Backspace) && m_data.selectedPoint >= 0) {
+    const int index = m_data.selectedPoint;
+    m_data.selectedPoint = -1;
+    emit removePointRequested(index);
+    return;
+  }
+  QWidget::keyPressEvent(event);
+}
+
+void RegressionPlayground::leaveEvent(QEvent* event)
+{
+  setCursor(Qt::CrossCursor);
+  QWidget::leaveEvent(event);
+}
+
+} // namespace ntk::gui

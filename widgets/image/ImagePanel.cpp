@@ -1,0 +1,1255 @@
+#include "widgets/image/ImagePanel.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontMetricsF>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QMimeData>
+#include <QPainter>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "widgets/common/DecadeSpinBox.h"
+#include "widgets/common/FigurePainter.h"
+#include "widgets/image/ImageTile.h"
+#include "widgets/common/LogTimeSlider.h"
+#include "widgets/network/NetworkDocument.h"
+#include "widgets/common/PlotWidget.h"
+#include "core/image/ImageDataset.h"
+#include "core/nets/MlpTrainer.h"
+#include "core/util/Errors.h"
+
+namespace ntk::gui {
+
+namespace {
+
+QString formatTime(double t)
+{
+  if (std::isinf(t)) return QStringLiteral("∞");
+  return QString::number(t, 'g', 3);
+}
+
+QString formatPsnr(double db)
+{
+  if (std::isinf(db)) return QStringLiteral("∞ dB");
+  if (!std::isfinite(db)) return QStringLiteral("—");
+  return QStringLiteral("%1 dB").arg(db, 0, 'f', 2);
+}
+
+} // namespace
+
+double ImagePanel::timeForSliderPosition(int position)
+{
+  return LogTimeSlider::timeForPosition(position, kLogTimeMin, kLogTimeMax, kSliderLogSteps);
+}
+
+int ImagePanel::sliderPositionForTime(double t)
+{
+  return LogTimeSlider::positionForTime(t, kLogTimeMin, kLogTimeMax, kSliderLogSteps);
+}
+
+ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
+    : AnalysisPanel(parent), m_doc(doc), m_kernelWatcher(new QFutureWatcher<KernelFitResult>(this)),
+      m_evalWatcher(new QFutureWatcher<TimeEvaluation>(this)), m_mlpWatcher(new QFutureWatcher<MlpSnapshot>(this)),
+      m_mlpStop(std::make_shared<std::atomic<bool>>(false))
+{
+  setAcceptDrops(true);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+
+  // Image and encoding.
+  m_sampleCombo = new QComboBox;
+  m_sampleCombo->setToolTip(tr("The image to fit: a bundled sample, or the file you opened or dropped onto the panel"));
+  m_sampleCombo->setMinimumContentsLength(8);
+  m_sampleCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  m_openButton = new QPushButton(tr("Open…"));
+  m_openButton->setToolTip(tr("Open an image file (PNG, JPEG, BMP, … anything Qt reads); you can also drop a file onto the panel.\n"
+                              "Colour images are fitted per channel with one shared kernel; grey images as one channel."));
+  m_encodingCombo = new QComboBox;
+  m_encodingCombo->addItem(tr("as in the network"));
+  m_encodingCombo->addItem(tr("none"));
+  m_encodingCombo->addItem(tr("basic"));
+  m_encodingCombo->addItem(tr("positional"));
+  m_encodingCombo->addItem(tr("Gaussian"));
+  m_encodingCombo->setToolTip(
+      tr("Input encoding γ(v) of the pixel coordinates v = (col/W, row/H) ∈ [0,1)² (Tancik et al. 2020).\n"
+         "The panel fits with its own copy of the network: the layers, widths and parameterisation come from the\n"
+         "network dock, input_dim is 2, and the encoding is chosen here — so the 1-D views keep theirs.\n"
+         "  as in the network: the dock's encoding (a Gaussian B is re-sampled for d = 2)\n"
+         "  none: v itself — the kernel is not stationary and only small images can be fitted (dense Gram)\n"
+         "  basic: [cos 2πv, sin 2πv] — one frequency: blurry\n"
+         "  positional: frequencies σ^{j/M}, j = 0…M−1, on each axis\n"
+         "  Gaussian: 2M features [cos 2πBv, sin 2πBv], B ~ N(0, σ²) — σ sets the sharpness (σ ≈ 10 for 256² images)"));
+  m_sigmaSpin = new QDoubleSpinBox;
+  m_sigmaSpin->setRange(0.01, 1000.0);
+  m_sigmaSpin->setDecimals(2);
+  m_sigmaSpin->setValue(10.0);
+  m_sigmaSpin->setPrefix(tr("σ = "));
+  m_sigmaSpin->setKeyboardTracking(false);
+  m_sigmaSpin->setToolTip(tr("positional: the top frequency scale σ; Gaussian: the standard deviation of B.\n"
+                             "Too small: blurry; too large: noisy, aliased interpolation between the training pixels."));
+  m_levelsSpin = new QSpinBox;
+  m_levelsSpin->setRange(1, 64);
+  m_levelsSpin->setValue(8);
+  m_levelsSpin->setPrefix(tr("M = "));
+  m_levelsSpin->setKeyboardTracking(false);
+  m_levelsSpin->setToolTip(tr("positional: number of frequency levels M per axis"));
+  m_featuresSpin = new QSpinBox;
+  m_featuresSpin->setRange(1, 4096);
+  m_featuresSpin->setValue(256);
+  m_featuresSpin->setPrefix(tr("M = "));
+  m_featuresSpin->setKeyboardTracking(false);
+  m_featuresSpin->setToolTip(tr("Gaussian: number of rows M of B (2M features)"));
+  m_integerCheck = new QCheckBox(tr("integer"));
+  m_integerCheck->setChecked(true);
+  m_integerCheck->setToolTip(tr("Round the frequencies B to integers (a 'fourier' encoding).\n"
+                                "Then the kernel k(v − v') is 1-periodic and the training grid regular: the Gram is block-circulant,\n"
+                                "the regression is an exact FFT solve, and the time slider (gradient flow f_t) works.\n"
+                                "Unticked: a Toeplitz Gram solved by conjugate gradients, t = ∞ only."));
+
+  // Split, ridge, methods.
+  m_strideSpin = new QSpinBox;
+  m_strideSpin->setRange(1, 64);
+  m_strideSpin->setValue(2);
+  m_strideSpin->setKeyboardTracking(false);
+  m_strideSpin->setToolTip(tr("Training pixels: every s-th pixel in each direction (rows 0, s, 2s, …).\n"
+                              "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2)."));
+  m_ridgeSpin = new DecadeSpinBox(0.0, 10.0);
+  m_ridgeSpin->setValue(1e-6);
+  m_ridgeSpin->setToolTip(tr("Relative ridge λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I (CONVENTIONS §5; default 1e-6).\n"
+                             "Arrows step by ×√10."));
+  m_ntkCheck = new QCheckBox(tr("NTK"));
+  m_ntkCheck->setChecked(true);
+  m_ntkCheck->setToolTip(tr("Exact kernel regression with the neural tangent kernel Θ: the infinitely wide network trained\n"
+                            "to convergence by gradient flow on the training pixels (mean prediction)."));
+  m_nngpCheck = new QCheckBox(tr("NNGP"));
+  m_nngpCheck->setToolTip(tr("Kernel regression with the NNGP kernel K: only the readout layer trained (GP posterior mean)."));
+  m_mlpCheck = new QCheckBox(tr("MLP"));
+  m_mlpCheck->setChecked(true);
+  m_mlpCheck->setToolTip(tr("The real finite network (the same layers, the MLP width below, readout widened to the image's\n"
+                            "channels, sigmoid output) trained with Adam on the training pixels — press Train."));
+
+  // MLP training, saving pictures.
+  m_stepsSpin = new QSpinBox;
+  m_stepsSpin->setRange(1, 100000);
+  m_stepsSpin->setValue(300);
+  m_stepsSpin->setSuffix(tr(" steps"));
+  m_stepsSpin->setKeyboardTracking(false);
+  m_stepsSpin->setToolTip(tr("Full-batch Adam steps of the MLP (Tancik et al. use 2000; each step costs a forward and\n"
+                             "backward pass over all training pixels)"));
+  m_lrSpin = new DecadeSpinBox(1e-7, 10.0, tr("lr "));
+  m_lrSpin->setValue(1e-3);
+  m_lrSpin->setToolTip(tr("Adam learning rate (default 1e-3). Arrows step by ×√10."));
+  m_widthSpin = new QSpinBox;
+  m_widthSpin->setRange(1, 4096);
+  m_widthSpin->setValue(128);
+  m_widthSpin->setPrefix(tr("width "));
+  m_widthSpin->setKeyboardTracking(false);
+  m_widthSpin->setToolTip(tr("Hidden width of the finite MLP (every hidden Dense layer). The kernels are its infinite-width\n"
+                             "limit and do not depend on it; smaller widths train faster."));
+  m_trainButton = new QPushButton(tr("Train MLP"));
+  m_trainButton->setToolTip(tr("Train the MLP from a fresh initialisation; the picture and the PSNR chart update every few steps.\n"
+                               "Press again (or Esc / Cancel) to stop at the current step."));
+  m_saveButton = new QToolButton;
+  m_saveButton->setText(tr("Save image"));
+  m_saveButton->setPopupMode(QToolButton::InstantPopup);
+  m_saveButton->setToolTip(tr("Save one of the pictures (ground truth, NTK, NNGP, MLP, bicubic) as an image file;\n"
+                              "File ▸ Export view writes the whole comparison (PNG/SVG) or the MLP PSNR history (CSV/NPY)."));
+  auto* saveMenu = new QMenu(m_saveButton);
+  const QList<QPair<QString, QString>> saveItems = {{tr("Ground truth…"), QStringLiteral("truth")},
+                                                    {tr("NTK prediction…"), QStringLiteral("ntk")},
+                                                    {tr("NNGP prediction…"), QStringLiteral("nngp")},
+                                                    {tr("MLP prediction…"), QStringLiteral("mlp")},
+                                                    {tr("Bicubic upsampling…"), QStringLiteral("bicubic")}};
+  for (const auto& [label, which] : saveItems)
+    saveMenu->addAction(label, this, [this, which = which] {
+      const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), QStringLiteral("%1_%2.png").arg(m_imageName, which),
+                                                        tr("PNG image (*.png);;JPEG image (*.jpg);;All files (*)"));
+      if (path.isEmpty()) return;
+      QString err;
+      emit statusMessage(savePrediction(path, which, &err) ? tr("Saved %1").arg(path) : tr("Not saved: %1").arg(err));
+    });
+  m_saveButton->setMenu(saveMenu);
+
+  // Controls on short rows, so the panel fits a small screen (the main window's test: ≤ 960 px).
+  auto addRow = [layout](std::initializer_list<QWidget*> widgets) {
+    auto* row = new QHBoxLayout;
+    for (QWidget* w : widgets) row->addWidget(w);
+    row->addStretch(1);
+    layout->addLayout(row);
+  };
+  addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton});
+  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_levelsSpin, m_featuresSpin, m_integerCheck});
+  addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
+          m_nngpCheck, m_mlpCheck});
+  addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_widthSpin, m_trainButton});
+
+  // Time.
+  m_timeSlider = new LogTimeSlider(kLogTimeMin, kLogTimeMax, kSliderLogSteps); // starts at t = ∞
+  m_timeSlider->setSweepDuration(5000, 40);
+  layout->addWidget(m_timeSlider);
+
+  m_noteLabel = new QLabel;
+  m_noteLabel->setWordWrap(true);
+  m_noteLabel->setObjectName(QStringLiteral("imageNote"));
+  layout->addWidget(m_noteLabel);
+  m_infoLabel = new QLabel;
+  m_infoLabel->setWordWrap(true);
+  m_infoLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(m_infoLabel);
+
+  // Views: the pictures side by side, the PSNR chart and the kernel spectrum below.
+  auto* splitter = new QSplitter(Qt::Vertical);
+  auto* tiles = new QWidget;
+  auto* tileLayout = new QHBoxLayout(tiles);
+  tileLayout->setContentsMargins(0, 0, 0, 0);
+  m_truthTile = new ImageTile(tr("Ground truth"));
+  m_ntkTile = new ImageTile(tr("NTK regression"));
+  m_nngpTile = new ImageTile(tr("NNGP regression"));
+  m_mlpTile = new ImageTile(tr("MLP"));
+  m_bicubicTile = new ImageTile(tr("Bicubic (training pixels)"));
+  m_truthTile->setToolTip(tr("The image; the regressions see only every s-th pixel of it"));
+  m_bicubicTile->setToolTip(tr("The classical baseline on the same pixels: aligned bicubic upsampling (Keys, a = −0.5)"));
+  m_mlpTile->setToolTip(tr("The finite MLP's prediction at every pixel, updated every few training steps"));
+  for (ImageTile* t : {m_truthTile, m_ntkTile, m_nngpTile, m_mlpTile, m_bicubicTile}) tileLayout->addWidget(t, 1);
+  splitter->addWidget(tiles);
+  auto* bottom = new QWidget;
+  auto* bottomLayout = new QHBoxLayout(bottom);
+  bottomLayout->setContentsMargins(0, 0, 0, 0);
+  m_chart = new PlotWidget;
+  m_chart->setToolTip(tr("Held-out and training PSNR of the MLP over its training steps; the kernel regressions (t = ∞)\n"
+                         "and bicubic upsampling as horizontal lines. Wheel: zoom; drag: pan; double click: reset."));
+  m_spectrumTile = new ImageTile(tr("Kernel power spectrum (log)"));
+  m_spectrumTile->setToolTip(tr("|FFT of the kernel k(v − v') on the training grid|, log scale (8 decades), frequency 0 in the\n"
+                                "centre: the eigenvalues of the training Gram. The encoding decides how far out it reaches —\n"
+                                "frequencies where it is tiny are learnt last (or never)."));
+  bottomLayout->addWidget(m_chart, 2);
+  bottomLayout->addWidget(m_spectrumTile, 1);
+  splitter->addWidget(bottom);
+  splitter->setStretchFactor(0, 5);
+  splitter->setStretchFactor(1, 4);
+  layout->addWidget(splitter, 1);
+
+  m_coalesce = new QTimer(this);
+  m_coalesce->setSingleShot(true);
+  m_coalesce->setInterval(0);
+
+  restoreSettings();
+  updateEncodingControls();
+  updateNetwork();
+
+  // The last image, or the first bundled sample (not fitted until the panel is shown).
+  {
+    QSettings s;
+    const QString last = s.value(QStringLiteral("imagePanel/image")).toString();
+    const QStringList samples = bundledSampleNames();
+    bool loaded = false;
+    if (!last.isEmpty()) {
+      if (last.startsWith(QStringLiteral(":/images/")))
+        loaded = loadSample(QFileInfo(last).completeBaseName());
+      else
+        loaded = loadImage(last);
+    }
+    if (!loaded && !samples.isEmpty()) {
+      const QString preferred = samples.filter(QRegularExpression(QStringLiteral("^astronaut"))).value(0, samples.first());
+      loadSample(preferred);
+    }
+    m_lastError.clear();
+  }
+  updateSampleCombo();
+  updateTimeControls();
+  updateTiles();
+  updateChart();
+
+  connect(m_coalesce, &QTimer::timeout, this, &ImagePanel::startKernelJob);
+  connect(m_kernelWatcher, &QFutureWatcher<KernelFitResult>::finished, this, &ImagePanel::onKernelFinished);
+  connect(m_evalWatcher, &QFutureWatcher<TimeEvaluation>::finished, this, &ImagePanel::onEvaluationFinished);
+  connect(m_mlpWatcher, &QFutureWatcher<MlpSnapshot>::finished, this, &ImagePanel::onMlpFinished);
+  connect(m_doc, &NetworkDocument::changed, this, [this] {
+    updateNetwork();
+    resetMlp(tr("the network changed"));
+    if (!isVisible()) {
+      m_dirty = true;
+      return;
+    }
+    scheduleRecompute();
+  });
+  connect(m_sampleCombo, &QComboBox::activated, this, [this](int index) {
+    const QString data = m_sampleCombo->itemData(index).toString();
+    if (data.startsWith(QStringLiteral(":/images/")))
+      loadSample(QFileInfo(data).completeBaseName());
+    else if (!data.isEmpty())
+      loadImage(data);
+  });
+  connect(m_openButton, &QPushButton::clicked, this, &ImagePanel::openImageDialog);
+  auto encodingEdited = [this] {
+    updateEncodingControls();
+    settingsChanged();
+  };
+  connect(m_encodingCombo, &QComboBox::currentIndexChanged, this, encodingEdited);
+  connect(m_sigmaSpin, &QDoubleSpinBox::valueChanged, this, encodingEdited);
+  connect(m_levelsSpin, &QSpinBox::valueChanged, this, encodingEdited);
+  connect(m_featuresSpin, &QSpinBox::valueChanged, this, encodingEdited);
+  connect(m_integerCheck, &QCheckBox::toggled, this, encodingEdited);
+  connect(m_strideSpin, &QSpinBox::valueChanged, this, [this] { settingsChanged(); });
+  connect(m_widthSpin, &QSpinBox::valueChanged, this, [this] { settingsChanged(); });
+  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, &ImagePanel::kernelMethodsChanged);
+  connect(m_ntkCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
+  connect(m_nngpCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
+  connect(m_mlpCheck, &QCheckBox::toggled, this, [this](bool on) {
+    if (!on) stopTraining();
+    saveSettings();
+    updateTiles();
+    updateChart();
+  });
+  connect(m_stepsSpin, &QSpinBox::valueChanged, this, [this] {
+    saveSettings();
+    updateTiles();
+    updateChart();
+  });
+  connect(m_lrSpin, &QDoubleSpinBox::valueChanged, this, [this] {
+    saveSettings();
+    updateTiles();
+  });
+  connect(m_trainButton, &QPushButton::clicked, this, [this] {
+    // A run that was already told to stop (reset by a settings change, Stop) only finishes its step:
+    // the button says "Train MLP" then, and pressing it starts a new run.
+    if (isTraining() && !m_mlpStop->load())
+      stopTraining();
+    else
+      startTraining();
+  });
+  connect(m_timeSlider, &LogTimeSlider::timeChanged, this, [this] {
+    updateTimeControls();
+    requestEvaluation();
+  });
+  connect(m_timeSlider, &LogTimeSlider::timeSettled, this, &ImagePanel::saveSettings);
+  m_dirty = true; // fitted when first shown
+}
+
+ImagePanel::~ImagePanel()
+{
+  saveSettings();
+  // Cancel, then wait, before the members the results land in go away.
+  stopJob();
+  m_mlpStop->store(true);
+  m_kernelWatcher->waitForFinished();
+  m_evalWatcher->waitForFinished();
+  m_mlpWatcher->waitForFinished();
+}
+
+void ImagePanel::restoreSettings()
+{
+  QSettings s;
+  s.beginGroup(QStringLiteral("imagePanel"));
+  const QSignalBlocker b1(m_encodingCombo), b2(m_sigmaSpin), b3(m_levelsSpin), b4(m_featuresSpin), b5(m_integerCheck),
+      b6(m_strideSpin), b7(m_ridgeSpin), b8(m_ntkCheck), b9(m_nngpCheck), b10(m_mlpCheck), b11(m_stepsSpin), b12(m_lrSpin),
+      b13(m_widthSpin), b14(m_timeSlider);
+  m_encodingCombo->setCurrentIndex(std::clamp(s.value(QStringLiteral("encoding"), int(EncodingPreset::Gaussian)).toInt(), 0, 4));
+  m_sigmaSpin->setValue(s.value(QStringLiteral("sigma"), 10.0).toDouble());
+  m_levelsSpin->setValue(s.value(QStringLiteral("levels"), 8).toInt());
+  m_featuresSpin->setValue(s.value(QStringLiteral("features"), 256).toInt());
+  m_integerCheck->setChecked(s.value(QStringLiteral("integerFrequencies"), true).toBool());
+  m_strideSpin->setValue(s.value(QStringLiteral("stride"), 2).toInt());
+  m_ridgeSpin->setValue(s.value(QStringLiteral("ridge"), 1e-6).toDouble());
+  m_ntkCheck->setChecked(s.value(QStringLiteral("ntk"), true).toBool());
+  m_nngpCheck->setChecked(s.value(QStringLiteral("nngp"), false).toBool());
+  m_mlpCheck->setChecked(s.value(QStringLiteral("mlp"), true).toBool());
+  m_stepsSpin->setValue(s.value(QStringLiteral("steps"), 300).toInt());
+  m_lrSpin->setValue(s.value(QStringLiteral("lr"), 1e-3).toDouble());
+  m_widthSpin->setValue(s.value(QStringLiteral("width"), 128).toInt());
+  m_timeSlider->setPosition(s.value(QStringLiteral("time"), kSliderLogSteps + 1).toInt());
+}
+
+void ImagePanel::saveSettings()
+{
+  QSettings s;
+  s.beginGroup(QStringLiteral("imagePanel"));
+  s.setValue(QStringLiteral("encoding"), m_encodingCombo->currentIndex());
+  s.setValue(QStringLiteral("sigma"), m_sigmaSpin->value());
+  s.setValue(QStringLiteral("levels"), m_levelsSpin->value());
+  s.setValue(QStringLiteral("features"), m_featuresSpin->value());
+  s.setValue(QStringLiteral("integerFrequencies"), m_integerCheck->isChecked());
+  s.setValue(QStringLiteral("stride"), m_strideSpin->value());
+  s.setValue(QStringLiteral("ridge"), m_ridgeSpin->value());
+  s.setValue(QStringLiteral("ntk"), m_ntkCheck->isChecked());
+  s.setValue(QStringLiteral("nngp"), m_nngpCheck->isChecked());
+  s.setValue(QStringLiteral("mlp"), m_mlpCheck->isChecked());
+  s.setValue(QStringLiteral("steps"), m_stepsSpin->value());
+  s.setValue(QStringLiteral("lr"), m_lrSpin->value());
+  s.setValue(QStringLiteral("width"), m_widthSpin->value());
+  s.setValue(QStringLiteral("time"), m_timeSlider->position());
+  if (!m_imagePath.isEmpty()) s.setValue(QStringLiteral("image"), m_imagePath);
+}
+
+// ---- state ----
+
+bool ImagePanel::isBusy() const
+{
+  return m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive() || m_evalWatcher->isRunning() || m_evalPending ||
+         isTraining();
+}
+
+bool ImagePanel::isTraining() const { return m_mlpWatcher->isRunning(); }
+
+int ImagePanel::fitIndex(KernelKind kind) const
+{
+  for (std::size_t i = 0; i < m_fit.fits.size(); ++i)
+    if (m_fit.fits[i].kind == kind) return int(i);
+  return -1;
+}
+
+bool ImagePanel::hasKernelFit(KernelKind kind) const { return fitIndex(kind) >= 0; }
+
+Image ImagePanel::kernelPrediction(KernelKind kind) const
+{
+  const int i = fitIndex(kind);
+  return i >= 0 && std::size_t(i) < m_shownKernel.size() ? m_shownKernel[std::size_t(i)] : Image{};
+}
+
+double ImagePanel::kernelPsnr(KernelKind kind) const
+{
+  const int i = fitIndex(kind);
+  return i >= 0 && std::size_t(i) < m_shownPsnr.size() ? m_shownPsnr[std::size_t(i)] : std::numeric_limits<double>::quiet_NaN();
+}
+
+bool ImagePanel::timeSupported() const
+{
+  return !m_fit.fits.empty() && m_fit.fits.front().regression && m_fit.fits.front().regression->timeSupported();
+}
+
+Eigen::MatrixXd ImagePanel::psnrHistory() const
+{
+  Eigen::MatrixXd h(Eigen::Index(m_history.size()), 5);
+  for (std::size_t i = 0; i < m_history.size(); ++i)
+    for (int j = 0; j < 5; ++j) h(Eigen::Index(i), j) = m_history[i][std::size_t(j)];
+  return h;
+}
+
+QString ImagePanel::kindName(KernelKind kind) const { return kind == KernelKind::Ntk ? tr("NTK") : tr("NNGP"); }
+
+EncodingChoice ImagePanel::encodingChoice() const
+{
+  EncodingChoice c;
+  c.preset = EncodingPreset(m_encodingCombo->currentIndex());
+  c.sigma = m_sigmaSpin->value();
+  c.levels = m_levelsSpin->value();
+  c.features = m_featuresSpin->value();
+  c.integerFrequencies = m_integerCheck->isChecked();
+  return c;
+}
+
+// ---- settings ----
+
+double ImagePanel::time() const { return m_timeSlider->time(); }
+
+QSlider* ImagePanel::timeSlider() const { return m_timeSlider->slider(); }
+
+void ImagePanel::setTime(double t) { m_timeSlider->setTime(t); }
+
+void ImagePanel::setStride(int stride) { m_strideSpin->setValue(stride); }
+
+void ImagePanel::setRidge(double relativeRidge) { m_ridgeSpin->setValue(relativeRidge); }
+
+void ImagePanel::setMethods(bool ntk, bool nngp, bool mlp)
+{
+  const bool kernelsChanged = m_ntkCheck->isChecked() != ntk || m_nngpCheck->isChecked() != nngp;
+  {
+    const QSignalBlocker b1(m_ntkCheck), b2(m_nngpCheck); // one refit for both boxes
+    m_ntkCheck->setChecked(ntk);
+    m_nngpCheck->setChecked(nngp);
+  }
+  if (kernelsChanged) kernelMethodsChanged();
+  m_mlpCheck->setChecked(mlp);
+}
+
+bool ImagePanel::showsNtk() const { return m_ntkCheck->isChecked() && !m_nngpCheck->isChecked(); }
+
+bool ImagePanel::showsNngp() const { return m_nngpCheck->isChecked() && !m_ntkCheck->isChecked(); }
+
+bool ImagePanel::showsBothKernels() const { return m_ntkCheck->isChecked() && m_nngpCheck->isChecked(); }
+
+void ImagePanel::setShowNtk(bool ntk) { setMethods(ntk, !ntk, m_mlpCheck->isChecked()); }
+
+void ImagePanel::kernelMethodsChanged()
+{
+  saveSettings();
+  updateTiles();
+  updateChart();
+  if (isVisible())
+    scheduleRecompute();
+  else
+    m_dirty = true;
+}
+
+void ImagePanel::setEncoding(const EncodingChoice& choice)
+{
+  {
+    const QSignalBlocker b1(m_encodingCombo), b2(m_sigmaSpin), b3(m_levelsSpin), b4(m_featuresSpin), b5(m_integerCheck);
+    m_encodingCombo->setCurrentIndex(int(choice.preset));
+    m_sigmaSpin->setValue(choice.sigma);
+    m_levelsSpin->setValue(choice.levels);
+    m_featuresSpin->setValue(choice.features);
+    m_integerCheck->setChecked(choice.integerFrequencies);
+  }
+  updateEncodingControls();
+  settingsChanged();
+}
+
+void ImagePanel::setMlpOptions(int steps, double learningRate, int width)
+{
+  m_stepsSpin->setValue(steps);
+  m_lrSpin->setValue(learningRate);
+  m_widthSpin->setValue(width);
+}
+
+void ImagePanel::updateEncodingControls()
+{
+  const auto preset = EncodingPreset(m_encodingCombo->currentIndex());
+  const bool positional = preset == EncodingPreset::Positional, gaussian = preset == EncodingPreset::Gaussian;
+  m_sigmaSpin->setVisible(positional || gaussian);
+  m_levelsSpin->setVisible(positional);
+  m_featuresSpin->setVisible(gaussian);
+  m_integerCheck->setVisible(positional || gaussian);
+}
+
+void ImagePanel::settingsChanged()
+{
+  saveSettings();
+  updateNetwork();
+  resetMlp(tr("the settings changed"));
+  m_fit = KernelFitResult{}; // fitted for other settings: not shown as these
+  m_shownKernel.clear();
+  m_shownPsnr.clear();
+  updateTiles();
+  updateChart();
+  updateTimeControls();
+  if (isVisible())
+    scheduleRecompute();
+  else
+    m_dirty = true;
+}
+
+void ImagePanel::updateNetwork()
+{
+  Network kernelNet, mlpNet;
+  QString note, reason;
+  if (imageNetwork(m_doc->network(), encodingChoice(), &kernelNet, &mlpNet, m_widthSpin->value(), &note, &reason)) {
+    m_kernelNet = std::move(kernelNet);
+    m_mlpNet = std::move(mlpNet);
+    m_unavailable.clear();
+    m_note = note;
+    m_noteLabel->setStyleSheet(QString());
+    m_noteLabel->setText(note);
+  } else {
+    m_unavailable = reason;
+    m_note.clear();
+    m_fit = KernelFitResult{};
+    m_shownKernel.clear();
+    m_shownPsnr.clear();
+    m_noteLabel->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_noteLabel->setText(reason);
+  }
+  m_noteLabel->setVisible(!m_noteLabel->text().isEmpty());
+  m_noteLabel->setToolTip(QString::fromStdString(m_kernelNet.summary()));
+}
+
+// ---- images ----
+
+void ImagePanel::updateSampleCombo()
+{
+  const QSignalBlocker block(m_sampleCombo);
+  m_sampleCombo->clear();
+  for (const QString& name : bundledSampleNames()) m_sampleCombo->addItem(name, bundledSamplePath(name));
+  if (!m_imagePath.isEmpty() && !m_imagePath.startsWith(QStringLiteral(":/images/")))
+    m_sampleCombo->addItem(QFileInfo(m_imagePath).fileName(), m_imagePath);
+  else if (m_imagePath.isEmpty() && !m_image.empty())
+    m_sampleCombo->addItem(m_imageName, QString());
+  const int current = m_sampleCombo->findData(m_imagePath);
+  m_sampleCombo->setCurrentIndex(current >= 0 ? current : m_sampleCombo->count() - 1);
+}
+
+bool ImagePanel::acceptImage(Image image, const QString& name, const QString& source, QString* error)
+{
+  if (image.empty() || (image.channels != 1 && image.channels != 3)) {
+    const QString why = tr("%1: not a grey or RGB image").arg(name);
+    if (error) *error = why;
+    m_lastError = why;
+    emit statusMessage(tr("Image not loaded: %1 — still showing %2").arg(why, m_imageName));
+    return false;
+  }
+  if (m_unavailable.isEmpty()) {
+    try {
+      requireImageMemory(m_kernelNet, image.width, image.height, image.channels, m_strideSpin->value());
+    } catch (const NtkError& e) {
+      const QString why = tr("%1 (%2 × %3) is too large: %4").arg(name).arg(image.width).arg(image.height).arg(QString::fromStdString(e.what()));
+      if (error) *error = why;
+      m_lastError = why;
+      emit statusMessage(tr("Image not loaded: %1").arg(why));
+      return false;
+    }
+  }
+  m_image = std::move(image);
+  m_imageName = name;
+  m_imagePath = source;
+  m_lastError.clear();
+  resetMlp(tr("a new image"));
+  m_fit = KernelFitResult{};
+  m_shownKernel.clear();
+  m_shownPsnr.clear();
+  updateSampleCombo();
+  saveSettings();
+  updateTiles();
+  updateChart();
+  updateTimeControls();
+  emit statusMessage(tr("Image %1: %2 × %3, %4").arg(name).arg(m_image.width).arg(m_image.height)
+                         .arg(m_image.channels == 1 ? tr("grey") : tr("RGB")));
+  if (isVisible())
+    scheduleRecompute();
+  else
+    m_dirty = true;
+  return true;
+}
+
+bool ImagePanel::loadSample(const QString& name, QString* error)
+{
+  Image img;
+  QString err;
+  if (!loadImageFile(bundledSamplePath(name), m_unavailable.isEmpty() ? m_kernelNet : m_doc->network(), m_strideSpin->value(), &img,
+                     &err)) {
+    if (error) *error = err;
+    m_lastError = err;
+    emit statusMessage(tr("Sample not loaded: %1").arg(err));
+    return false;
+  }
+  return acceptImage(std::move(img), name, bundledSamplePath(name), error);
+}
+
+bool ImagePanel::loadImage(const QString& path, QString* error)
+{
+  Image img;
+  QString err;
+  Network net = m_unavailable.isEmpty() ? m_kernelNet : Network::defaultNetwork(2);
+  if (!loadImageFile(path, net, m_strideSpin->value(), &img, &err)) {
+    if (error) *error = err;
+    m_lastError = err;
+    emit statusMessage(m_image.empty() ? tr("Image not loaded: %1").arg(err)
+                                       : tr("Image not loaded: %1 — still showing %2").arg(err, m_imageName));
+    updateSampleCombo(); // back to the image shown
+    return false;
+  }
+  return acceptImage(std::move(img), QFileInfo(path).completeBaseName(), QFileInfo(path).absoluteFilePath(), error);
+}
+
+bool ImagePanel::setImage(const Image& image, const QString& name, QString* error)
+{
+  return acceptImage(image, name, QString(), error);
+}
+
+void ImagePanel::openImageDialog()
+{
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open image"), QString(),
+                                                    tr("Images (*.png *.jpg *.jpeg *.bmp *.gif *.ppm *.pgm *.tif *.tiff *.webp);;All files (*)"));
+  if (path.isEmpty()) return;
+  loadImage(path);
+}
+
+void ImagePanel::dragEnterEvent(QDragEnterEvent* event)
+{
+  const QMimeData* mime = event->mimeData();
+  if (mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().first().isLocalFile()) event->acceptProposedAction();
+}
+
+void ImagePanel::dropEvent(QDropEvent* event)
+{
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+  event->acceptProposedAction();
+  loadImage(urls.first().toLocalFile());
+}
+
+bool ImagePanel::savePrediction(const QString& path, const QString& which, QString* error) const
+{
+  Image img;
+  if (which == QLatin1String("truth"))
+    img = m_image;
+  else if (which == QLatin1String("ntk"))
+    img = kernelPrediction(KernelKind::Ntk);
+  else if (which == QLatin1String("nngp"))
+    img = kernelPrediction(KernelKind::Nngp);
+  else if (which == QLatin1String("mlp"))
+    img = m_mlpImage;
+  else if (which == QLatin1String("bicubic"))
+    img = m_fit.bicubic;
+  else {
+    if (error) *error = tr("unknown picture '%1' (truth, ntk, nngp, mlp, bicubic)").arg(which);
+    return false;
+  }
+  if (img.empty()) {
+    if (error) *error = tr("no %1 picture yet").arg(which);
+    return false;
+  }
+  if (!qimageFromImage(img).save(path)) {
+    if (error) *error = tr("could not write %1 (unknown image format or not writable)").arg(path);
+    return false;
+  }
+  return true;
+}
+
+// ---- kernel job ----
+
+void ImagePanel::showEvent(QShowEvent* event)
+{
+  AnalysisPanel::showEvent(event);
+  if (!m_dirty) return;
+  updateNetwork();
+  scheduleRecompute();
+}
+
+void ImagePanel::scheduleRecompute()
+{
+  m_dirty = false;
+  m_pending = true;
+  stopJob(); // a newer request cancels the older one
+  m_coalesce->start();
+}
+
+void ImagePanel::cancel()
+{
+  if (m_kernelWatcher->isRunning() || m_pending) m_dirty = true; // refitted on the next show
+  m_pending = false;
+  m_coalesce->stop();
+  m_evalPending = false;
+  stopJob();
+  stopTraining();
+  setPlaying(false);
+}
+
+void ImagePanel::startKernelJob()
+{
+  if (m_kernelWatcher->isRunning()) return; // onKernelFinished starts the pending job
+  m_pending = false;
+  auto nothing = [this](const QString& why) {
+    if (!why.isEmpty()) emit statusMessage(why);
+    updateTiles();
+    if (!isBusy()) emit idle();
+  };
+  if (m_image.empty()) return nothing(tr("Image: open an image (or drop one onto the panel)"));
+  if (!m_unavailable.isEmpty()) return nothing(tr("Image: %1").arg(m_unavailable));
+  const Network net = m_kernelNet;
+  const Image image = m_image;
+  const int stride = m_strideSpin->value();
+  const long long trainPixels = (long long)((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
+  if (net.encoding.kind == EncodingKind::None && trainPixels > kMaxDensePixels && (m_ntkCheck->isChecked() || m_nngpCheck->isChecked())) {
+    // Not stationary: only the dense Gram (cubic cost) can solve it.
+    m_fit = KernelFitResult{};
+    m_shownKernel.clear();
+    m_shownPsnr.clear();
+    m_lastError = tr("without an encoding the kernel is not stationary and needs the dense %1 × %1 Gram of the training pixels "
+                     "(at most %2 here) — choose an encoding, or a stride of at least %3")
+                      .arg(trainPixels)
+                      .arg(kMaxDensePixels)
+                      .arg(int(std::ceil(std::sqrt(double(image.width) * image.height / kMaxDensePixels))));
+    updateChart();
+    return nothing(tr("Image not fitted: %1").arg(m_lastError));
+  }
+  const double ridge = m_ridgeSpin->value();
+  const bool ntk = m_ntkCheck->isChecked(), nngp = m_nngpCheck->isChecked();
+  const int generation = ++m_generation;
+  launchJob(m_kernelWatcher, [net, image, stride, ridge, ntk, nngp, generation](const JobFlags& flags) {
+    KernelFitResult r = computeKernelFits(net, image, stride, ridge, ntk, nngp, flags);
+    r.generation = generation;
+    return r;
+  });
+  updateTiles();
+  emit statusMessage(tr("Fitting %1 (%2 × %3, stride %4) with the %5…")
+                         .arg(m_imageName)
+                         .arg(image.width)
+                         .arg(image.height)
+                         .arg(stride)
+                         .arg(ntk && nngp ? tr("NTK and NNGP") : ntk ? tr("NTK") : nngp ? tr("NNGP") : tr("bicubic baseline")));
+}
+
+void ImagePanel::onKernelFinished()
+{
+  KernelFitResult r = m_kernelWatcher->future().result();
+  if (m_pending) {
+    startKernelJob(); // superseded: drop this result, run the newest request
+    return;
+  }
+  endJob(isTraining());
+  if (r.generation != m_generation) {
+    if (!isBusy()) emit idle();
+    return;
+  }
+  if (r.cancelled) {
+    emit statusMessage(tr("Image fit cancelled"));
+    m_lastError = tr("cancelled");
+  } else if (!r.error.isEmpty()) {
+    m_lastError = r.error;
+    m_fit = KernelFitResult{};
+    m_shownKernel.clear();
+    m_shownPsnr.clear();
+    emit statusMessage(tr("Image not fitted: %1").arg(r.error));
+  } else {
+    m_lastError.clear();
+    m_fit = std::move(r);
+    ++m_fitCount;
+    m_shownKernel.clear();
+    m_shownPsnr.clear();
+    for (const KernelImageFit& f : m_fit.fits) {
+      m_shownKernel.push_back(f.prediction);
+      m_shownPsnr.push_back(f.report.psnrHeldOut);
+    }
+    m_shownTime = std::numeric_limits<double>::infinity();
+    const int trainPixels = m_fit.fits.empty() ? 0 : int(m_fit.fits.front().regression->dataset().trainX.rows());
+    QStringList parts;
+    for (const KernelImageFit& f : m_fit.fits)
+      parts << tr("%1 held-out PSNR %2 (%3 path, %4 s)")
+                   .arg(kindName(f.kind), formatPsnr(f.report.psnrHeldOut), QString::fromStdString(regressionPathName(f.report.path)))
+                   .arg(f.report.seconds, 0, 'f', 2);
+    parts << tr("bicubic %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut));
+    m_infoLabel->setText(tr("%1 training pixels of %2 · %3").arg(trainPixels).arg(m_image.width * m_image.height).arg(parts.join(QStringLiteral(" · "))));
+    emit statusMessage(tr("Image %1 fitted in %2 s: %3").arg(m_imageName).arg(m_fit.seconds, 0, 'f', 2).arg(parts.join(QStringLiteral("; "))));
+    updateTimeControls();
+    if (!std::isinf(time()) && timeSupported()) requestEvaluation();
+  }
+  updateTiles();
+  updateChart();
+  if (!isBusy()) emit idle();
+}
+
+// ---- time slider ----
+
+void ImagePanel::setPlaying(bool on) { m_timeSlider->setPlaying(on); }
+
+void ImagePanel::updateTimeControls()
+{
+  const bool noTime = !m_fit.fits.empty() && !timeSupported();
+  m_timeSlider->slider()->setEnabled(!noTime);
+  m_timeSlider->playButton()->setEnabled(!noTime);
+  const QString tip = tr("Training time t of gradient flow on the training pixels (loss (1/2m)Σ‖f(x_i) − y_i‖²), log scale\n"
+                         "from 10⁻¹ to 10⁷; the right end is t = ∞ (kernel regression). Each Fourier mode of the kernel\n"
+                         "converges as 1 − e^{−λt/m}: low frequencies (large λ) first, fine detail last.");
+  const int stride = m_strideSpin->value();
+  const bool strideDivides = m_image.empty() || (m_image.width % stride == 0 && m_image.height % stride == 0);
+  const QString noTip =
+      strideDivides
+          ? tr("Only t = ∞ is available for this encoding: its frequencies are not integers, so the kernel is not\n"
+               "periodic on the pixel grid and the regression is solved by conjugate gradients (Toeplitz path).\n"
+               "Tick 'integer' (or use basic / positional with integer σ^{j/M}) for the time slider.")
+          : tr("Only t = ∞ is available: the stride %1 does not divide the %2 × %3 image, so the training grid is not\n"
+               "periodic and the regression is solved by conjugate gradients (Toeplitz path).\n"
+               "Choose a stride that divides both sides (1, 2, 4, … for 256 × 256) for the time slider.")
+                .arg(stride)
+                .arg(m_image.width)
+                .arg(m_image.height);
+  m_timeSlider->slider()->setToolTip(noTime ? noTip : tip);
+  m_timeSlider->playButton()->setToolTip(noTime ? noTip
+                                                : tr("Sweep t log-uniformly from 10⁻¹ to ∞ over about five seconds: the kernel picture sharpens\n"
+                                                     "from low to high frequencies (large-eigenvalue modes are learnt first)"));
+  if (noTime && m_timeSlider->isPlaying()) setPlaying(false);
+}
+
+void ImagePanel::requestEvaluation()
+{
+  if (m_fit.fits.empty()) return;
+  if (std::isinf(time()) || !timeSupported()) {
+    m_evalPending = false;
+    if (m_evalWatcher->isRunning()) {
+      m_evalPending = true; // the newest request (∞) is applied when the running one is done
+      return;
+    }
+    m_shownKernel.clear();
+    m_shownPsnr.clear();
+    for (const KernelImageFit& f : m_fit.fits) {
+      m_shownKernel.push_back(f.prediction);
+      m_shownPsnr.push_back(f.report.psnrHeldOut);
+    }
+    m_shownTime = std::numeric_limits<double>::infinity();
+    updateTiles();
+    if (!isBusy()) emit idle();
+    return;
+  }
+  m_evalPending = true;
+  if (!m_evalWatcher->isRunning()) startEvaluation();
+}
+
+void ImagePanel::startEvaluation()
+{
+  m_evalPending = false;
+  if (std::isinf(time()) || !timeSupported()) {
+    requestEvaluation();
+    return;
+  }
+  TimeEvaluation e;
+  for (const KernelImageFit& f : m_fit.fits) e.regressions.push_back(f.regression);
+  e.heldOutMask = m_fit.heldOutMask;
+  e.truth = m_image;
+  e.t = time();
+  m_evalWatcher->setFuture(QtConcurrent::run([e]() mutable {
+    try {
+      for (const auto& reg : e.regressions) {
+        e.images.push_back(reg->predictAt(e.t));
+        e.psnrs.push_back(psnr(e.images.back(), e.truth, e.heldOutMask.empty() ? nullptr : &e.heldOutMask));
+      }
+    } catch (const std::exception& ex) {
+      e.failure = QString::fromStdString(ex.what());
+      e.images.clear();
+    }
+    e.truth = Image{};
+    return e;
+  }));
+}
+
+void ImagePanel::onEvaluationFinished()
+{
+  TimeEvaluation e = m_evalWatcher->future().result();
+  const bool current = !m_fit.fits.empty() && !e.regressions.empty() && e.regressions.front() == m_fit.fits.front().regression &&
+                       e.images.size() == m_fit.fits.size();
+  if (current) {
+    m_shownKernel = std::move(e.images);
+    m_shownPsnr = std::move(e.psnrs);
+    m_shownTime = e.t;
+    updateTiles();
+  } else if (!e.failure.isEmpty()) {
+    emit statusMessage(tr("Gradient flow at t = %1 not computed: %2").arg(formatTime(e.t), e.failure));
+  }
+  if (m_evalPending && !m_fit.fits.empty())
+    startEvaluation();
+  else if (!isBusy())
+    emit idle();
+}
+
+// ---- MLP ----
+
+void ImagePanel::resetMlp(const QString& why)
+{
+  const bool had = isTraining() || !m_history.empty() || !m_mlpImage.empty();
+  m_mlpStop->store(true);
+  ++m_mlpGeneration; // snapshots of the old run are dropped
+  m_history.clear();
+  m_mlpImage = Image{};
+  m_mlpStepsDone = 0;
+  m_mlpMessage = had ? tr("MLP reset: %1 — press Train").arg(why) : QString();
+  m_trainButton->setText(tr("Train MLP"));
+  m_trainButton->setEnabled(true);
+  updateTiles();
+  updateChart();
+}
+
+void ImagePanel::stopTraining()
+{
+  m_mlpStop->store(true);
+  if (isTraining()) { // the current step finishes first (onMlpFinished re-enables the button)
+    m_trainButton->setText(tr("Stopping…"));
+    m_trainButton->setEnabled(false);
+  }
+}
+
+void ImagePanel::startTraining()
+{
+  if (m_image.empty() || !m_unavailable.isEmpty()) {
+    emit statusMessage(m_image.empty() ? tr("MLP: open an image first") : tr("MLP: %1").arg(m_unavailable));
+    return;
+  }
+  if (isTraining()) {
+    m_mlpStop->store(true);
+    m_mlpWatcher->waitForFinished(); // at most one step
+  }
+  if (!m_mlpCheck->isChecked()) {
+    const QSignalBlocker block(m_mlpCheck);
+    m_mlpCheck->setChecked(true);
+  }
+  const int generation = ++m_mlpGeneration;
+  m_mlpStop = std::make_shared<std::atomic<bool>>(false);
+  m_history.clear();
+  m_mlpImage = Image{};
+  m_mlpStepsDone = 0;
+  m_mlpMessage.clear();
+  m_mlpStepsTarget = m_stepsSpin->value();
+  const Network net = m_mlpNet;
+  const Image image = m_image;
+  const int stride = m_strideSpin->value();
+  const int steps = m_mlpStepsTarget;
+  MlpOptions options;
+  options.learningRate = m_lrSpin->value();
+  const std::shared_ptr<std::atomic<bool>> stop = m_mlpStop;
+  const int every = std::max(1, steps / 30);
+  m_mlpWatcher->setFuture(QtConcurrent::run([this, net, image, stride, steps, options, stop, generation, every] {
+    MlpSnapshot last;
+    last.generation = generation;
+    last.last = true;
+    JobControl job;
+    job.stop = stop.get();
+    catchJobErrors(
+        [&] {
+          MlpTrainer trainer(net, image, stride, options);
+          const ImageDataset& data = trainer.dataset();
+          auto snapshot = [&](double loss) {
+            MlpSnapshot s;
+            s.generation = generation;
+            s.step = trainer.steps();
+            s.loss = loss;
+            s.prediction = trainer.predict();
+            s.psnrTrain = psnr(s.prediction, image, &data.trainMask);
+            s.psnrHeldOut = psnr(s.prediction, image, &data.heldOutMask);
+            s.psnrAll = psnr(s.prediction, image);
+            return s;
+          };
+          auto post = [this](MlpSnapshot s) {
+            QMetaObject::invokeMethod(this, [this, s = std::move(s)] { onMlpSnapshot(s); }, Qt::QueuedConnection);
+          };
+          {
+            MlpSnapshot init = snapshot(0.0); // the initialisation: its loss is the training MSE
+            init.loss = std::pow(10.0, -init.psnrTrain / 10.0);
+            post(std::move(init));
+          }
+          auto lastPost = std::chrono::steady_clock::now();
+          double snapshotCost = 0.0;
+          double loss = std::numeric_limits<double>::quiet_NaN();
+          for (int i = 0; i < steps; ++i) {
+            job.checkCancelled();
+            loss = trainer.step(job);
+            if (i + 1 == steps) break;
+            const auto now = std::chrono::steady_clock::now();
+            // About 30 pictures per run, but evaluating all pixels costs ~2 steps: at most a quarter of the time.
+            const double since = std::chrono::duration<double>(now - lastPost).count();
+            if ((trainer.steps() % every == 0 && since > 3.0 * snapshotCost) || since > std::max(3.0, 6.0 * snapshotCost)) {
+              post(snapshot(loss));
+              lastPost = std::chrono::steady_clock::now();
+              snapshotCost = std::chrono::duration<double>(lastPost - now).count();
+            }
+          }
+          last = snapshot(loss);
+          last.last = true;
+        },
+        &last.cancelled, &last.error);
+    return last;
+  }));
+  m_trainButton->setText(tr("Stop MLP"));
+  m_trainButton->setEnabled(true);
+  updateTiles();
+  emit busyChanged(true);
+  emit statusMessage(tr("Training the MLP (%1 steps, Adam, lr %2, width %3)…").arg(steps).arg(options.learningRate).arg(m_widthSpin->value()));
+}
+
+void ImagePanel::onMlpSnapshot(const MlpSnapshot& s)
+{
+  if (s.generation != m_mlpGeneration) return;
+  m_mlpStepsDone = s.step;
+  if (!s.prediction.empty()) m_mlpImage = s.prediction;
+  if (m_history.empty() || m_history.back()[0] < s.step)
+    m_history.push_back({double(s.step), s.loss, s.psnrTrain, s.psnrHeldOut, s.psnrAll});
+  if (!m_kernelWatcher->isRunning() && m_mlpStepsTarget > 0) emit progressChanged(std::clamp(100 * s.step / m_mlpStepsTarget, 0, 100));
+  updateTiles();
+  updateChart();
+}
+
+void ImagePanel::onMlpFinished()
+{
+  const MlpSnapshot s = m_mlpWatcher->future().result();
+  m_trainButton->setEnabled(true);
+  if (s.generation == m_mlpGeneration) {
+    m_trainButton->setText(tr("Train MLP"));
+    if (!s.prediction.empty()) onMlpSnapshot(s);
+    if (s.cancelled) {
+      m_mlpMessage = tr("stopped at step %1").arg(m_mlpStepsDone);
+      emit statusMessage(tr("MLP training stopped at step %1").arg(m_mlpStepsDone));
+    } else if (!s.error.isEmpty()) {
+      m_mlpMessage = tr("MLP not trained: %1").arg(s.error);
+      emit statusMessage(m_mlpMessage);
+    } else {
+      emit statusMessage(tr("MLP trained %1 steps: held-out PSNR %2 (train %3)")
+                             .arg(s.step)
+                             .arg(formatPsnr(s.psnrHeldOut), formatPsnr(s.psnrTrain)));
+    }
+    updateTiles();
+    updateChart();
+  }
+  if (!isBusy()) {
+    emit progressChanged(100);
+    emit busyChanged(false);
+    emit idle();
+  }
+}
+
+// ---- views ----
+
+void ImagePanel::updateTiles()
+{
+  const bool computing = m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive();
+  const QString waiting = !m_unavailable.isEmpty() ? m_unavailable
+                          : m_image.empty()        ? tr("no image")
+                          : computing              ? tr("computing…")
+                          : !m_lastError.isEmpty() ? tr("not computed: %1").arg(m_lastError)
+                                                   : tr("not computed yet");
+  if (m_image.empty())
+    m_truthTile->setMessage(tr("Open an image, pick a sample, or drop a file here"));
+  else
+    m_truthTile->setImage(qimageFromImage(m_image), tr("%1 × %2, stride %3").arg(m_image.width).arg(m_image.height).arg(m_strideSpin->value()));
+  const QString timeText = std::isinf(m_shownTime) ? QString() : tr(", t = %1").arg(formatTime(m_shownTime));
+  auto kernelTile = [&](ImageTile* tile, KernelKind kind, bool on) {
+    tile->setVisible(on);
+    const int i = fitIndex(kind);
+    tile->setTitle(tr("%1 %2").arg(kindName(kind), std::isinf(m_shownTime) ? tr("regression") : tr("gradient flow")));
+    if (i >= 0 && std::size_t(i) < m_shownKernel.size())
+      tile->setImage(qimageFromImage(m_shownKernel[std::size_t(i)]),
+                     tr("held-out PSNR %1%2").arg(formatPsnr(m_shownPsnr[std::size_t(i)]), timeText));
+    else
+      tile->setMessage(waiting);
+  };
+  kernelTile(m_ntkTile, KernelKind::Ntk, m_ntkCheck->isChecked());
+  kernelTile(m_nngpTile, KernelKind::Nngp, m_nngpCheck->isChecked());
+
+  m_mlpTile->setVisible(m_mlpCheck->isChecked());
+  m_mlpTile->setTitle(tr("MLP (width %1)").arg(m_widthSpin->value()));
+  if (!m_mlpImage.empty() && !m_history.empty()) {
+    m_mlpTile->setImage(qimageFromImage(m_mlpImage), tr("held-out PSNR %1 · step %2/%3")
+                                                         .arg(formatPsnr(m_history.back()[3]))
+                                                         .arg(m_mlpStepsDone)
+                                                         .arg(isTraining() ? m_mlpStepsTarget : std::max(m_mlpStepsDone, m_mlpStepsTarget)));
+  } else if (isTraining()) {
+    m_mlpTile->setMessage(tr("initialising…"));
+  } else {
+    QString text = m_mlpMessage.isEmpty() ? QString() : m_mlpMessage + QStringLiteral("\n\n");
+    text += tr("Press Train MLP to train the finite network (%1 Adam steps, lr %2, width %3) on the training pixels.")
+                .arg(m_stepsSpin->value())
+                .arg(m_lrSpin->value())
+                .arg(m_widthSpin->value());
+    m_mlpTile->setMessage(m_image.empty() || !m_unavailable.isEmpty() ? waiting : text);
+  }
+
+  if (!m_fit.bicubic.empty())
+    m_bicubicTile->setImage(qimageFromImage(m_fit.bicubic), tr("held-out PSNR %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut)));
+  else
+    m_bicubicTile->setMessage(waiting);
+
+  if (m_fit.spectrum.size() > 0)
+    m_spectrumTile->setImage(powerSpectrumImage(m_fit.spectrum), tr("%1 kernel on the %2 × %3 training grid; 0 at the centre")
+                                                                    .arg(kindName(m_fit.fits.front().kind))
+                                                                    .arg(m_fit.spectrum.cols())
+                                                                    .arg(m_fit.spectrum.rows()));
+  else
+    m_spectrumTile->setMessage(m_ntkCheck->isChecked() || m_nngpCheck->isChecked() ? waiting : tr("tick NTK or NNGP"));
+}
+
+void ImagePanel::updateChart()
+{
+  std::vector<PlotSeries> series;
+  double xmax = std::max(1.0, double(m_stepsSpin->value()));
+  if (!m_history.empty()) xmax = std::max(xmax, m_history.back()[0]);
+  if (!m_history.empty() && m_mlpCheck->isChecked()) {
+    // Step 0 (the initialisation) is kept; PSNRs are finite unless a prediction is exact.
+    const Eigen::Index n = Eigen::Index(m_history.size());
+    Eigen::VectorXd x(n), train(n), held(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      x(i) = m_history[std::size_t(i)][0];
+      train(i) = std::min(m_history[std::size_t(i)][2], 100.0);
+      held(i) = std::min(m_history[std::size_t(i)][3], 100.0);
+    }
+    PlotSeries s;
+    s.name = tr("MLP train");
+    s.x = x;
+    s.y = train;
+    s.color = seriesColor(0);
+    series.push_back(s);
+    s.name = tr("MLP held-out");
+    s.y = held;
+    s.color = seriesColor(1);
+    s.lineWidth = 1.6;
+    series.push_back(s);
+  }
+  auto line = [&](const QString& name, double value, QColor color) {
+    if (!std::isfinite(value)) return;
+    PlotSeries s;
+    s.name = name;
+    s.x = Eigen::Vector2d(0.0, xmax);
+    s.y = Eigen::Vector2d(value, value);
+    s.color = color;
+    s.dashed = true;
+    s.pickable = false;
+    series.push_back(s);
+  };
+  for (const KernelImageFit& f : m_fit.fits)
+    if ((f.kind == KernelKind::Ntk && m_ntkCheck->isChecked()) || (f.kind == KernelKind::Nngp && m_nngpCheck->isChecked()))
+      line(tr("%1 held-out (t = ∞)").arg(kindName(f.kind)), f.report.psnrHeldOut, seriesColor(f.kind == KernelKind::Ntk ? 2 : 3));
+  if (!m_fit.bicubic.empty()) line(tr("bicubic held-out"), m_fit.bicubicPsnrHeldOut, QColor(110, 110, 110));
+  if (series.empty()) {
+    m_chart->clear();
+    return;
+  }
+  PlotOptions o;
+  o.xTitle = tr("MLP training step");
+  o.yTitle = tr("PSNR (dB)");
+  o.title = tr("PSNR over training");
+  m_chart->setPlot(std::move(series), o, true);
+}
+
+void ImagePanel::paintFigure(QPainter& p, const QRectF& rect) const
+{
+  QString title = m_imageName.isEmpty() ? tr("Image regression") : tr("Image regression of %1").arg(m_imageName);
+  if (!m_image.empty()) title += tr(" (%1 × %2, stride %3)").arg(m_image.width).arg(m_image.height).arg(m_strideSpin->value());
+  const double em = beginFigure(p, rect, title);
+  const double small = 0.62 * em; // tiles and the network line
+  QRectF body = rect.adjusted(em, 2.0 * em, -em, -0.5 * em);
+  {
+    // The network the kernels belong to, on one line under the title.
+    QFont f = p.font();
+    f.setPixelSize(std::max(6, int(small)));
+    p.setFont(f);
+    p.setPen(QColor(60, 60, 60));
+    const QString net = QString::fromStdString(m_kernelNet.summary()) + (m_unavailable.isEmpty() ? QString() : QStringLiteral(" — ") + m_unavailable);
+    p.drawText(QRectF(body.left(), body.top(), body.width(), 1.4 * small), Qt::AlignCenter | Qt::TextSingleLine,
+               QFontMetricsF(f).elidedText(net, Qt::ElideMiddle, body.width()));
+    body.setTop(body.top() + 1.8 * small);
+  }
+  std::vector<const ImageTile*> tiles = {m_truthTile};
+  if (m_ntkCheck->isChecked()) tiles.push_back(m_ntkTile);
+  if (m_nngpCheck->isChecked()) tiles.push_back(m_nngpTile);
+  if (m_mlpCheck->isChecked()) tiles.push_back(m_mlpTile);
+  tiles.push_back(m_bicubicTile);
+  const double gap = em;
+  const double w = (body.width() - gap * double(tiles.size() - 1)) / double(tiles.size());
+  const double topHeight = std::min(body.height() * 0.55, w + 3.5 * small);
+  for (std::size_t i = 0; i < tiles.size(); ++i)
+    tiles[i]->paintTo(p, QRectF(body.left() + double(i) * (w + gap), body.top(), w, topHeight), small);
+  const QRectF lower(body.left(), body.top() + topHeight + gap, body.width(), body.bottom() - body.top() - topHeight - gap);
+  const QRectF chartRect(lower.left(), lower.top(), lower.width() * 0.64, lower.height());
+  if (m_chart->series().empty())
+    paintFigureMessage(p, chartRect, tr("no PSNR data yet"), small);
+  else
+    m_chart->paintFigure(p, chartRect, false);
+  m_spectrumTile->paintTo(p, QRectF(chartRect.right() + gap, lower.top(), lower.right() - chartRect.right() - gap, lower.height()), small);
+  p.restore();
+}
+
+bool ImagePanel::exportView(const QString& path, QString* error)
+{
+  return exportFigureOrMatrix(path, QSize(2200, 1250), psnrHistory(), error,
+                              tr("no MLP PSNR history yet: train the MLP first (the PNG/SVG figure can be exported now)"));
+}
+
+} // namespace ntk::gui
+

@@ -1,0 +1,234 @@
+// ImagePanel — the "image" panel: Tancik et al. (2020) on one picture. An image (a bundled sample,
+// a file from the dialog, or one dropped onto the panel) is regressed from every s-th pixel, side by
+// side: the ground truth, the exact NTK and/or NNGP kernel regression (ImageKernelRegression), the real
+// finite MLP trained step by step (MlpTrainer), and the aligned bicubic upsampling of the same pixels,
+// each captioned with its held-out PSNR; a PSNR-over-steps chart (MLP train / held-out, kernels and
+// bicubic as horizontal lines); a log time slider (∞ at the right) with Play that shows the kernel
+// gradient flow f_t — the image sharpens from low to high frequencies; and the kernel's 2-D power
+// spectrum on the training grid (log scale), i.e. what the encoding did.
+// In: the NetworkDocument (a copy with input_dim 2 and the panel's encoding; MLP hidden widths set in
+// the panel), the image, stride, relative ridge, methods, MLP steps / learning rate / width.
+// Out: the views; exportView: PNG/SVG of the whole comparison, CSV/NPY of the MLP's PSNR history
+// (rows: step, loss, PSNR train, PSNR held-out, PSNR all); savePrediction writes one result as an image.
+// Work: the kernel fits run off the GUI thread (launchJob; newer requests cancel older ones), the time
+// slider evaluates predictAt(t) off-thread coalesced to the newest t, the MLP trains on a worker thread
+// and streams a snapshot every few steps (queued), cancellable at any step. While hidden, network edits
+// only mark the panel stale. GUI thread only.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <QFutureWatcher>
+
+#include "widgets/common/AnalysisPanel.h"
+#include "widgets/image/ImageModel.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTimer;
+class QToolButton;
+
+namespace ntk::gui {
+
+class NetworkDocument;
+class ImageTile;
+class PlotWidget;
+class LogTimeSlider;
+
+class ImagePanel : public AnalysisPanel {
+  Q_OBJECT
+
+public:
+  /// Slider positions 0…kSliderLogSteps are t = 10^(kLogTimeMin … kLogTimeMax); kSliderLogSteps + 1 is ∞.
+  static constexpr int kSliderLogSteps = 800;
+  static constexpr double kLogTimeMin = -1.0, kLogTimeMax = 7.0;
+  static double timeForSliderPosition(int position);
+  /// Encoding none is not stationary: the dense Gram is used, up to this many training pixels.
+  static constexpr long long kMaxDensePixels = 8192;
+  static int sliderPositionForTime(double t);
+
+  explicit ImagePanel(NetworkDocument* doc, QWidget* parent = nullptr);
+  ~ImagePanel() override;
+
+  bool isBusy() const override;
+  /// .png/.svg: the comparison figure; .csv/.npy: the MLP PSNR history (step, loss, train, held-out, all).
+  bool exportView(const QString& path, QString* error) override;
+  void paintFigure(QPainter& p, const QRectF& rect) const override;
+
+  /// Loads a bundled sample (a name from bundledSampleNames()); the previous image is kept on failure.
+  bool loadSample(const QString& name, QString* error = nullptr);
+  /// Loads any image file Qt reads; the previous image is kept on failure (the reason is also shown).
+  bool loadImage(const QString& path, QString* error = nullptr);
+  /// Uses `image` (1 or 3 channels) under `name`.
+  bool setImage(const Image& image, const QString& name, QString* error = nullptr);
+  /// Writes one result ("truth", "ntk", "nngp", "mlp", "bicubic") as an image file (format by suffix).
+  bool savePrediction(const QString& path, const QString& which, QString* error = nullptr) const;
+
+  // State, for tests and scripting.
+  const Image& groundTruth() const { return m_image; }
+  QString imageName() const { return m_imageName; }
+  bool hasKernelFit(KernelKind kind) const;
+  /// The kernel prediction shown (at the current t); empty before the fit.
+  Image kernelPrediction(KernelKind kind) const;
+  /// Held-out PSNR of the shown kernel prediction (NaN before the fit).
+  double kernelPsnr(KernelKind kind) const;
+  double bicubicPsnr() const { return m_fit.bicubicPsnrHeldOut; }
+  const Image& mlpPrediction() const { return m_mlpImage; }
+  /// Rows: step, loss, PSNR train, PSNR held-out, PSNR all.
+  Eigen::MatrixXd psnrHistory() const;
+  int mlpStepsDone() const { return m_mlpStepsDone; }
+  bool isTraining() const;
+  bool timeSupported() const;
+  double time() const;
+  QSlider* timeSlider() const;
+  const Eigen::MatrixXd& kernelSpectrum() const { return m_fit.spectrum; }
+  QString unavailableReason() const { return m_unavailable; }
+  QString networkNote() const { return m_note; }
+  QString lastError() const { return m_lastError; }
+  /// Kernel fits shown so far (+1 per recompute).
+  int fitCount() const { return m_fitCount; }
+  const Network& kernelNetwork() const { return m_kernelNet; }
+  /// View ▸ Show NTK / Show NNGP: which kernel regression is fitted and shown. showsNtk: the NTK is ticked
+  /// and the NNGP is not (showsNngp the other way round); showsBothKernels: both (the menu checks neither).
+  bool showsNtk() const;
+  bool showsNngp() const;
+  bool showsBothKernels() const;
+
+public slots:
+  void scheduleRecompute() override;
+  void cancel() override;
+  void setTime(double t);
+  void setPlaying(bool on);
+  void setStride(int stride);
+  void setRidge(double relativeRidge);
+  void setMethods(bool ntk, bool nngp, bool mlp);
+  /// Shows (and fits) only the NTK (true) or only the NNGP (false) regression; the MLP is left as it is.
+  void setShowNtk(bool ntk);
+  void setEncoding(const ntk::gui::EncodingChoice& choice);
+  void setMlpOptions(int steps, double learningRate, int width);
+  /// Starts (or restarts) MLP training for the MLP step count; no-op while the kernel has no image.
+  void startTraining();
+  void stopTraining();
+  void openImageDialog();
+
+protected:
+  void showEvent(QShowEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+private:
+  struct MlpSnapshot {
+    int generation = 0;
+    int step = 0;
+    double loss = 0.0, psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
+    Image prediction;
+    QString error;
+    bool cancelled = false;
+    bool last = false;
+  };
+  struct TimeEvaluation {
+    std::vector<std::shared_ptr<const ImageKernelRegression>> regressions;
+    std::vector<bool> heldOutMask;
+    Image truth;
+    double t = 0.0;
+    std::vector<Image> images;
+    std::vector<double> psnrs;
+    QString failure;
+  };
+
+  EncodingChoice encodingChoice() const;
+  void updateNetwork();
+  void startKernelJob();
+  void onKernelFinished();
+  void requestEvaluation();
+  void startEvaluation();
+  void onEvaluationFinished();
+  void onMlpSnapshot(const MlpSnapshot& s);
+  void onMlpFinished();
+  void resetMlp(const QString& why);
+  void settingsChanged();
+  /// The kernel methods changed: remember them, refit (or mark stale while hidden).
+  void kernelMethodsChanged();
+  void updateTiles();
+  void updateChart();
+  void updateTimeControls();
+  void updateEncodingControls();
+  void updateSampleCombo();
+  void restoreSettings();
+  void saveSettings();
+  bool acceptImage(Image image, const QString& name, const QString& source, QString* error);
+  QString kindName(KernelKind kind) const;
+  int fitIndex(KernelKind kind) const;
+
+  NetworkDocument* m_doc;
+  // Controls.
+  QComboBox* m_sampleCombo;
+  QPushButton* m_openButton;
+  QComboBox* m_encodingCombo;
+  QDoubleSpinBox* m_sigmaSpin;
+  QSpinBox* m_levelsSpin;
+  QSpinBox* m_featuresSpin;
+  QCheckBox* m_integerCheck;
+  QSpinBox* m_strideSpin;
+  QDoubleSpinBox* m_ridgeSpin;
+  QCheckBox* m_ntkCheck;
+  QCheckBox* m_nngpCheck;
+  QCheckBox* m_mlpCheck;
+  QSpinBox* m_stepsSpin;
+  QDoubleSpinBox* m_lrSpin;
+  QSpinBox* m_widthSpin;
+  QPushButton* m_trainButton;
+  QToolButton* m_saveButton;
+  LogTimeSlider* m_timeSlider;
+  QLabel* m_noteLabel;
+  QLabel* m_infoLabel;
+  // Views.
+  ImageTile* m_truthTile;
+  ImageTile* m_ntkTile;
+  ImageTile* m_nngpTile;
+  ImageTile* m_mlpTile;
+  ImageTile* m_bicubicTile;
+  ImageTile* m_spectrumTile;
+  PlotWidget* m_chart;
+  QTimer* m_coalesce;
+
+  // Kernel job.
+  QFutureWatcher<KernelFitResult>* m_kernelWatcher;
+  int m_generation = 0;
+  bool m_pending = false;
+  bool m_dirty = true;
+  int m_fitCount = 0;
+  KernelFitResult m_fit;               ///< the fit shown (t = ∞ predictions)
+  std::vector<Image> m_shownKernel;    ///< per fit: the prediction at m_shownTime
+  std::vector<double> m_shownPsnr;     ///< per fit: its held-out PSNR
+  double m_shownTime = INFINITY;
+  QFutureWatcher<TimeEvaluation>* m_evalWatcher;
+  bool m_evalPending = false;
+
+  // MLP training.
+  QFutureWatcher<MlpSnapshot>* m_mlpWatcher;
+  std::shared_ptr<std::atomic<bool>> m_mlpStop;
+  int m_mlpGeneration = 0;
+  int m_mlpStepsDone = 0;
+  int m_mlpStepsTarget = 0;
+  Image m_mlpImage;
+  std::vector<std::array<double, 5>> m_history;
+  QString m_mlpMessage;
+
+  Network m_kernelNet, m_mlpNet;
+  QString m_unavailable, m_note, m_lastError;
+  Image m_image;
+  QString m_imageName;
+  QString m_imagePath; ///< file path or ":/images/…"
+};
+
+} // namespace ntk::gui

@@ -1,0 +1,475 @@
+#include "widgets/window/MainWindow.h"
+
+#include <QAbstractSpinBox>
+#include <QAction>
+#include <QActionGroup>
+#include <QKeyEvent>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDeadlineTimer>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFile>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QThread>
+#include <QTimer>
+#include <QUndoStack>
+
+#include "widgets/dynamics/DynamicsPanel.h"
+#include "widgets/spectra/EigenfunctionPanel.h"
+#include "widgets/image/ImagePanel.h"
+#include "widgets/kernel/KernelPanel.h"
+#include "widgets/spectra/SpectrumPanel.h"
+#include "widgets/network/NetworkDocument.h"
+#include "widgets/network/NetworkEditor.h"
+
+namespace ntk::gui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+}
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new NetworkDocument(this))
+{
+  setObjectName(QStringLiteral("MainWindow"));
+  m_tabs = new QTabWidget;
+  m_kernel = new KernelPanel(m_doc);
+  addPanel(m_kernel, QStringLiteral("kernel"), tr("Kernel"), tr("Exact NNGP/NTK on a grid of inputs, one row as a curve"));
+  auto* spectrum = new SpectrumPanel(m_doc);
+  addPanel(spectrum, QStringLiteral("spectrum"), tr("Spectrum"), tr("Mercer eigenvalues of the NTK/NNGP (log–log), power-law fit, pins"));
+  auto* eigenfunctions = new EigenfunctionPanel(spectrum);
+  addPanel(eigenfunctions, QStringLiteral("eigenfunctions"), tr("Eigenfunctions"), tr("The eigenfunction of a chosen eigenvalue on the spectrum's domain"));
+  // Double-clicking a spectrum point opens its eigenfunction.
+  connect(spectrum, &SpectrumPanel::eigenfunctionRequested, this, [this, eigenfunctions] { m_tabs->setCurrentWidget(eigenfunctions); });
+  addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("1-D regression playground: f_t of gradient flow / GD with the NTK-GP band, per-mode residual decay"));
+  addPanel(new ImagePanel(m_doc), QStringLiteral("image"), tr("Image"), tr("Fit a picture from every s-th pixel: exact NTK/NNGP regression, its gradient flow over t, the trained MLP and bicubic, with held-out PSNRs"));
+  // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
+  setCentralWidget(m_tabs);
+
+  auto* dock = new QDockWidget(tr("Network"), this);
+  dock->setObjectName(QStringLiteral("NetworkDock"));
+  m_editor = new NetworkEditor(m_doc);
+  // Scrollable, so a small or high-DPI screen can still reach every control.
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(m_editor);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(m_editor->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
+  dock->setWidget(scroll);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+  m_status = new QLabel;
+  m_status->setObjectName(QStringLiteral("statusText"));
+  m_progress = new QProgressBar;
+  m_progress->setRange(0, 100);
+  m_progress->setMaximumWidth(160);
+  m_progress->setVisible(false);
+  m_cancel = new QPushButton(tr("Cancel"));
+  m_cancel->setToolTip(tr("Cancel the running computation (Esc)"));
+  m_cancel->setVisible(false);
+  statusBar()->addWidget(m_status, 1);
+  statusBar()->addPermanentWidget(m_progress);
+  statusBar()->addPermanentWidget(m_cancel);
+
+  // Only show the bar for work that takes a moment: quick updates while dragging stay quiet.
+  m_showProgress = new QTimer(this);
+  m_showProgress->setSingleShot(true);
+  m_showProgress->setInterval(250);
+  connect(m_showProgress, &QTimer::timeout, this, [this] {
+    if (anyPanelBusy()) {
+      m_progress->setVisible(true);
+      m_cancel->setVisible(true);
+    }
+  });
+  connect(m_cancel, &QPushButton::clicked, this, [this] {
+    for (AnalysisPanel* p : m_panels)
+      if (p->isBusy()) p->cancel();
+  });
+  for (AnalysisPanel* p : m_panels) registerPanel(p);
+  // A tab brought forward shows its own last message (hidden panels do not write the status bar).
+  connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+    if (const AnalysisPanel* p = currentPanel(); p && m_panelStatus.contains(p)) m_status->setText(m_panelStatus.value(p));
+  });
+  connect(m_doc, &NetworkDocument::editRejected, this,
+          [this](const QString& msg) { m_status->setText(tr("Edit refused: %1").arg(msg)); });
+  connect(m_doc, &NetworkDocument::filePathChanged, this, &MainWindow::updateTitle);
+  // One undo history: each step remembers the tab it was made on, and undo/redo brings that tab forward.
+  auto syncContext = [this] {
+    if (const AnalysisPanel* p = currentPanel()) m_doc->setEditContext(p->objectName());
+  };
+  syncContext();
+  connect(m_tabs, &QTabWidget::currentChanged, this, syncContext);
+  connect(m_doc, &NetworkDocument::contextActivated, this, [this](const QString& panel) {
+    if (!panel.isEmpty()) showPanel(panel);
+  });
+  connect(m_doc->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+
+  createActions();
+  updateTitle();
+  qApp->installEventFilter(this);
+  resize(1400, 820);
+  QSettings settings;
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addPanel(AnalysisPanel* panel, const QString& name, const QString& title, const QString& tip)
+{
+  panel->setObjectName(name);
+  const int index = m_tabs->addTab(panel, title);
+  m_tabs->setTabToolTip(index, tip);
+  m_panels.push_back(panel);
+  if (m_status) registerPanel(panel);
+}
+
+void MainWindow::registerPanel(AnalysisPanel* panel)
+{
+  connect(panel, &AnalysisPanel::statusMessage, this, [this, panel](const QString& text) {
+    m_panelStatus.insert(panel, text);
+    if (showsStatusOf(panel)) m_status->setText(text);
+  });
+  connect(panel, &AnalysisPanel::progressChanged, m_progress, &QProgressBar::setValue);
+  connect(panel, &AnalysisPanel::busyChanged, this, [this](bool busy) {
+    if (busy) {
+      if (!m_progress->isVisible()) m_showProgress->start();
+    } else if (!anyPanelBusy()) {
+      m_showProgress->stop();
+      m_progress->setVisible(false);
+      m_cancel->setVisible(false);
+    }
+  });
+}
+
+bool MainWindow::anyPanelBusy() const
+{
+  for (const AnalysisPanel* p : m_panels)
+    if (p->isBusy()) return true;
+  return false;
+}
+
+bool MainWindow::showsStatusOf(const AnalysisPanel* panel) const
+{
+  const AnalysisPanel* current = currentPanel();
+  return current && (panel == current || current->upstream() == panel);
+}
+
+AnalysisPanel* MainWindow::currentPanel() const
+{
+  return qobject_cast<AnalysisPanel*>(m_tabs->currentWidget());
+}
+
+void MainWindow::createActions()
+{
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* newAct = file->addAction(tr("&New network"), this, [this] {
+    if (maybeSave()) m_doc->reset(Network::defaultNetwork(1));
+  });
+  newAct->setShortcut(QKeySequence::New);
+  QAction* open = file->addAction(tr("&Open network…"), this, [this] {
+    if (!maybeSave()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open network"), QString(), tr("Network JSON (*.json);;All files (*)"));
+    if (!path.isEmpty()) openNetwork(path);
+  });
+  open->setShortcut(QKeySequence::Open);
+  m_recentMenu = file->addMenu(tr("Open &recent"));
+  updateRecentMenu();
+  // Examples ship inside the executable (resources.qrc) when the app provides them.
+  QMenu* examples = file->addMenu(tr("E&xamples"));
+  const QList<QPair<QString, QString>> exampleFiles = {
+      {tr("Fourier features (Gaussian σ = 4)"), QStringLiteral(":/networks/fourier_features.json")},
+      {tr("ReLU on the circle"), QStringLiteral(":/networks/relu_circle.json")},
+      {tr("erf, standard parameterisation"), QStringLiteral(":/networks/erf_standard.json")},
+      {tr("SIREN-style sin(30z)"), QStringLiteral(":/networks/siren.json")},
+      {tr("Bias-free 2-layer ReLU on the circle (odd eigenvalues vanish)"), QStringLiteral(":/networks/relu2_circle_nobias.json")},
+      {tr("ReLU on the sphere S²"), QStringLiteral(":/networks/relu_sphere.json")}};
+  for (const auto& [label, path] : exampleFiles) {
+    if (!QFile::exists(path)) continue;
+    examples->addAction(label, this, [this, path = path] {
+      if (!maybeSave()) return;
+      QString err;
+      if (m_doc->load(path, &err)) {
+        m_doc->reset(m_doc->network()); // an example is a template: untitled, not the resource path
+        m_status->setText(tr("Example loaded: %1").arg(QFileInfo(path).fileName()));
+      } else {
+        QMessageBox::warning(this, tr("Open example"), err);
+      }
+    });
+  }
+  examples->setEnabled(!examples->isEmpty());
+  file->addSeparator();
+  file->addAction(tr("&Save"), this, [this] { save(); })->setShortcut(QKeySequence::Save);
+  // Explicit: QKeySequence::SaveAs is empty without a desktop theme.
+  file->addAction(tr("Save &as…"), this, [this] { saveAs(); })->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
+  file->addSeparator();
+  QAction* exportAct = file->addAction(tr("&Export view…"), this, [this] { exportView(); });
+  exportAct->setShortcut(QKeySequence(tr("Ctrl+E")));
+  exportAct->setToolTip(tr("PNG or SVG figure, or the matrix as CSV / NPY"));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = m_doc->undoStack()->createUndoAction(this, tr("&Undo"));
+  undo->setShortcut(QKeySequence::Undo);
+  QAction* redo = m_doc->undoStack()->createRedoAction(this, tr("&Redo"));
+  redo->setShortcut(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
+  edit->addSeparator();
+  edit->addAction(tr("Add &layer"), m_editor, &NetworkEditor::addHiddenLayer)->setShortcut(QKeySequence(tr("Ctrl+L")));
+  edit->addAction(tr("&Remove layer"), m_editor, &NetworkEditor::removeSelectedLayer)
+      ->setShortcut(QKeySequence(tr("Ctrl+Del")));
+  edit->addAction(tr("Move layer &up"), this, [this] { m_editor->moveSelectedLayer(-1); })
+      ->setShortcut(QKeySequence(tr("Ctrl+Up")));
+  edit->addAction(tr("Move layer &down"), this, [this] { m_editor->moveSelectedLayer(+1); })
+      ->setShortcut(QKeySequence(tr("Ctrl+Down")));
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  // NTK / NNGP of the current tab (the eigenfunction tab: of its spectrum).
+  auto* kinds = new QActionGroup(this);
+  auto setKind = [this](bool ntk) {
+    AnalysisPanel* p = currentPanel();
+    if (auto* e = qobject_cast<EigenfunctionPanel*>(p)) p = const_cast<AnalysisPanel*>(e->upstream());
+    if (auto* s = qobject_cast<SpectrumPanel*>(p))
+      s->setShowNtk(ntk);
+    else if (auto* d = qobject_cast<DynamicsPanel*>(p))
+      d->setShowNtk(ntk);
+    else if (auto* im = qobject_cast<ImagePanel*>(p))
+      im->setShowNtk(ntk); // which kernel regression is fitted and shown (the MLP stays as it is)
+    else
+      m_kernel->setShowNtk(ntk);
+  };
+  QAction* ntkAct = view->addAction(tr("Show &NTK"), this, [setKind] { setKind(true); });
+  ntkAct->setShortcut(QKeySequence(tr("Ctrl+1")));
+  ntkAct->setStatusTip(tr("The current view shows the neural tangent kernel Θ"));
+  QAction* nngpAct = view->addAction(tr("Show NN&GP"), this, [setKind] { setKind(false); });
+  nngpAct->setShortcut(QKeySequence(tr("Ctrl+2")));
+  nngpAct->setStatusTip(tr("The current view shows the NNGP kernel K"));
+  for (QAction* a : {ntkAct, nngpAct}) {
+    a->setCheckable(true);
+    kinds->addAction(a);
+  }
+  auto syncKind = [this, ntkAct, nngpAct] {
+    const AnalysisPanel* p = currentPanel();
+    if (auto* e = qobject_cast<const EigenfunctionPanel*>(p)) p = e->upstream();
+    bool ntk = m_kernel->showsNtk();
+    if (auto* s = qobject_cast<const SpectrumPanel*>(p))
+      ntk = s->showsNtk();
+    else if (auto* d = qobject_cast<const DynamicsPanel*>(p))
+      ntk = d->showsNtk();
+    if (auto* im = qobject_cast<const ImagePanel*>(p); im && (im->showsBothKernels() || !(im->showsNtk() || im->showsNngp()))) {
+      // The image panel can show both kernels (or neither): then neither action is checked.
+      ntkAct->setChecked(false);
+      nngpAct->setChecked(false);
+      return;
+    } else if (im) {
+      ntk = im->showsNtk();
+    }
+    (ntk ? ntkAct : nngpAct)->setChecked(true);
+  };
+  syncKind();
+  connect(m_kernel, &KernelPanel::kindChanged, this, syncKind);
+  connect(m_tabs, &QTabWidget::currentChanged, this, syncKind);
+  connect(view, &QMenu::aboutToShow, this, syncKind);
+  view->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+  view->addAction(tr("&Recompute"), this, [this] {
+        if (AnalysisPanel* p = currentPanel()) p->scheduleRecompute();
+      })->setShortcut(QKeySequence(tr("F5")));
+  view->addAction(tr("&Cancel computation"), this, [this] {
+        for (AnalysisPanel* p : m_panels)
+          if (p->isBusy()) p->cancel();
+      })->setShortcut(QKeySequence(Qt::Key_Escape));
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About NTK Studio"), this, [this] {
+    QMessageBox::about(this, tr("About NTK Studio"),
+                       tr("<b>NTK Studio</b> %1<br>Exact infinite-width NNGP and NTK of the network you build, "
+                          "with the finite-network Monte-Carlo kernel beside it.<br>"
+                          "Conventions follow Neural Tangents; mathematics from Golikov, Pokonechnyy &amp; Korviakov (2022).")
+                           .arg(QApplication::applicationVersion()));
+  });
+}
+
+QStringList MainWindow::panelNames() const
+{
+  QStringList names;
+  for (int i = 0; i < m_tabs->count(); ++i) names << m_tabs->widget(i)->objectName();
+  return names;
+}
+
+bool MainWindow::showPanel(const QString& name)
+{
+  for (int i = 0; i < m_tabs->count(); ++i)
+    if (m_tabs->widget(i)->objectName() == name) {
+      m_tabs->setCurrentIndex(i);
+      return true;
+    }
+  return false;
+}
+
+bool MainWindow::openNetwork(const QString& path, QString* error, bool quiet)
+{
+  QString err;
+  if (!m_doc->load(path, &err)) {
+    if (error) *error = err;
+    m_status->setText(tr("Could not open %1").arg(QFileInfo(path).fileName()));
+    if (!quiet) QMessageBox::warning(this, tr("Open network"), err);
+    return false;
+  }
+  addRecentFile(path);
+  m_status->setText(tr("Opened %1").arg(path));
+  return true;
+}
+
+bool MainWindow::waitUntilIdle(int timeoutMs)
+{
+  QDeadlineTimer deadline(timeoutMs);
+  while (!deadline.hasExpired()) {
+    QApplication::processEvents(QEventLoop::AllEvents, 20);
+    if (!anyPanelBusy()) {
+      QApplication::processEvents();
+      if (!anyPanelBusy()) return true;
+    }
+    QThread::msleep(5);
+  }
+  return false;
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+  // Ctrl+Z / Ctrl+Shift+Z typed in a spin box: a QLineEdit claims them (ShortcutOverride) for its own
+  // one-field undo, and after every edit a spin box has focus — so the document's undo would never
+  // run. Claim the key here and run the document's undo/redo on the key press instead.
+  if (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress) {
+    auto* key = static_cast<QKeyEvent*>(event);
+    const bool undo = key->matches(QKeySequence::Undo), redo = key->matches(QKeySequence::Redo);
+    const bool inSpinBox = qobject_cast<QAbstractSpinBox*>(watched) ||
+                           (watched->parent() && qobject_cast<QAbstractSpinBox*>(watched->parent()));
+    bool ours = false; // also inside a floating dock (isAncestorOf stops at window boundaries)
+    for (QObject* o = watched; o && !ours; o = o->parent()) ours = (o == this);
+    if ((undo || redo) && inSpinBox && ours) {
+      if (event->type() == QEvent::KeyPress) {
+        if (undo)
+          m_doc->undoStack()->undo();
+        else
+          m_doc->undoStack()->redo();
+      }
+      event->accept();
+      return true;
+    }
+  }
+  return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+  if (!maybeSave()) {
+    event->ignore();
+    return;
+  }
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+  event->accept();
+}
+
+void MainWindow::updateTitle()
+{
+  const QString name = m_doc->filePath().isEmpty() ? tr("untitled") : QFileInfo(m_doc->filePath()).fileName();
+  setWindowTitle(tr("%1[*] — NTK Studio").arg(name));
+  setWindowModified(m_doc->isModified());
+}
+
+void MainWindow::updateRecentMenu()
+{
+  m_recentMenu->clear();
+  const QStringList files = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+  for (const QString& f : files)
+    m_recentMenu->addAction(QFileInfo(f).fileName(), this, [this, f] {
+      if (maybeSave()) openNetwork(f);
+    })->setToolTip(f);
+  m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::addRecentFile(const QString& path)
+{
+  QSettings settings;
+  QStringList files = settings.value(QStringLiteral("recentFiles")).toStringList();
+  const QString abs = QFileInfo(path).absoluteFilePath();
+  files.removeAll(abs);
+  files.prepend(abs);
+  while (files.size() > kMaxRecent) files.removeLast();
+  settings.setValue(QStringLiteral("recentFiles"), files);
+  updateRecentMenu();
+}
+
+bool MainWindow::maybeSave()
+{
+  if (!m_doc->isModified() || !isVisible()) return true;
+  const auto answer = QMessageBox::question(this, tr("Unsaved network"), tr("The network has unsaved changes. Save them?"),
+                                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+  if (answer == QMessageBox::Save) return save();
+  return answer == QMessageBox::Discard;
+}
+
+bool MainWindow::save()
+{
+  if (m_doc->filePath().isEmpty()) return saveAs();
+  QString err;
+  if (!m_doc->save(m_doc->filePath(), &err)) {
+    QMessageBox::warning(this, tr("Save network"), err);
+    return false;
+  }
+  m_status->setText(tr("Saved %1").arg(m_doc->filePath()));
+  return true;
+}
+
+bool MainWindow::saveAs()
+{
+  QString path = QFileDialog::getSaveFileName(this, tr("Save network"), m_doc->filePath(), tr("Network JSON (*.json)"));
+  if (path.isEmpty()) return false;
+  if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".json");
+  QString err;
+  if (!m_doc->save(path, &err)) {
+    QMessageBox::warning(this, tr("Save network"), err);
+    return false;
+  }
+  addRecentFile(path);
+  return true;
+}
+
+void MainWindow::exportView()
+{
+  QString selected;
+  AnalysisPanel* panel = currentPanel();
+  if (!panel) return;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), panel->objectName() + QStringLiteral(".png"),
+                                                    panel->exportFilter(), &selected);
+  if (path.isEmpty()) return;
+  QString target = path;
+  if (QFileInfo(target).suffix().isEmpty()) {
+    // No extension typed: take it from the chosen filter, "PNG figure (*.png)" → ".png".
+    const int star = selected.indexOf(QStringLiteral("*."));
+    target += star >= 0 ? selected.mid(star + 1, selected.indexOf(QLatin1Char(')'), star) - star - 1) : QStringLiteral(".png");
+  }
+  QString err;
+  if (!panel->exportView(target, &err))
+    QMessageBox::warning(this, tr("Export view"), err);
+  else
+    m_status->setText(tr("Exported %1").arg(target));
+}
+
+} // namespace ntk::gui
