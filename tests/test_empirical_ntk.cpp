@@ -268,6 +268,27 @@ private slots:
     for (int s = 0; s < 3; ++s) mean += FiniteNetwork(net.withHiddenWidth(16), 42 + s).empiricalNtk(X) / 3.0;
     QVERIFY(ntktest::relErrToMax(a, mean) <= 1e-14);
   }
+
+  void monteCarloAtTheNetworksOwnWidths()
+  {
+    // Hidden widths 12 and 48: the overlay of the GUI uses them as they are, not one common width.
+    Network net = ntktest::mlp(3, 3, Activation(ActivationKind::Relu), 1.4, 0.1, 12);
+    std::get<DenseLayer>(net.layers[2]).width = 48;
+    const Eigen::MatrixXd X = randomInputs(4, 3, 2);
+    const Eigen::MatrixXd a = monteCarloKernelAtWidths(net, X, nullptr, true, 3, 7);
+    Eigen::MatrixXd mean = Eigen::MatrixXd::Zero(4, 4);
+    for (int s = 0; s < 3; ++s) {
+      const FiniteNetwork f(net, 7 + s);
+      QCOMPARE(std::get<DenseLayer>(f.network().layers[2]).width, 48);
+      mean += f.empiricalNtk(X) / 3.0;
+    }
+    QVERIFY(ntktest::relErrToMax(a, mean) <= 1e-14);
+    // Not the same as forcing one width: the widths matter.
+    QVERIFY(ntktest::relErrToMax(a, monteCarloKernel(net, X, nullptr, true, 12, 3, 7)) > 1e-6);
+    QCOMPARE(monteCarloKernelAtWidths(net.withHiddenWidth(12), X, nullptr, true, 3, 7),
+             monteCarloKernel(net, X, nullptr, true, 12, 3, 7));
+    QVERIFY_THROWS_EXCEPTION(InputError, monteCarloKernelAtWidths(net, X, nullptr, true, 0, 0));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestEmpiricalNtk)

@@ -171,10 +171,18 @@ Eigen::MatrixXd monteCarloKernel(const Network& net, const Eigen::MatrixXd& X1, 
                                  int width, int samples, std::uint64_t seed, const JobControl& job)
 {
   if (width < 1) throw InputError("--width must be >= 1");
+  return monteCarloKernelAtWidths(net.withHiddenWidth(width), X1, X2, ntk, samples, seed, job);
+}
+
+Eigen::MatrixXd monteCarloKernelAtWidths(const Network& wide, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,
+                                         bool ntk, int samples, std::uint64_t seed, const JobControl& job)
+{
   if (samples < 1) throw InputError("--samples must be >= 1");
   if (!X1.allFinite() || (X2 && !X2->allFinite())) throw InputError("inputs hold NaN or infinite values");
-  const Network wide = net.withHiddenWidth(width);
   wide.validate();
+  int width = 1; // the widest hidden layer sizes the activations
+  for (const Layer& l : wide.layers)
+    if (const auto* d = std::get_if<DenseLayer>(&l)) width = std::max(width, d->width);
   // Parameters (twice: one network alive while the next is built), the per-layer activations of both
   // input sets, and the m1 by m2 matrices: the sum, the result and one H Hᵀ (and Δ Δᵀ) per Dense layer.
   const double m1 = double(X1.rows()), m2 = double(X2 ? X2->rows() : X1.rows());

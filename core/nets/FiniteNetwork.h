@@ -61,8 +61,14 @@ private:
   std::vector<int> m_denseOfLayer;  ///< layer index → Dense index or −1
 };
 
-/// Monte-Carlo kernel: the mean of `samples` finite networks' empirical kernels (seeds seed, seed+1, …),
-/// hidden widths set to `width`. Refuses (MemoryLimitError) widths whose parameters, activations and
+/// Monte-Carlo kernel of the network as it is: the mean of `samples` finite networks' empirical kernels
+/// (seeds seed, seed+1, …) with the network's own hidden widths. Refuses (MemoryLimitError) networks
+/// whose parameters, activations and m1 by m2 work matrices do not fit in memory; InputError for
+/// NaN/inf inputs; NumericalError when the kernel overflows.
+Eigen::MatrixXd monteCarloKernelAtWidths(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,
+                                         bool ntk, int samples, std::uint64_t seed, const JobControl& job = {});
+
+/// The same with every hidden width set to `width` (`ntk-cli kernel --empirical --width N`). Refuses (MemoryLimitError) widths whose parameters, activations and
 /// m1 by m2 work matrices do not fit in memory; InputError for NaN/inf inputs; NumericalError when the
 /// kernel overflows.
 Eigen::MatrixXd monteCarloKernel(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,

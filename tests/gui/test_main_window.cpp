@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QSettings>
@@ -21,7 +22,9 @@
 #include "widgets/kernel/KernelPanel.h"
 #include "widgets/window/MainWindow.h"
 #include "widgets/network/NetworkDocument.h"
+#include "widgets/network/NetworkBar.h"
 #include "widgets/network/NetworkEditor.h"
+#include "widgets/common/CheckedSpinBox.h"
 #include "widgets/common/VtkOpenGLWidget.h"
 #include "GuiTestUtil.h"
 #include "core/util/MatrixIO.h"
@@ -144,17 +147,131 @@ private slots:
     QVERIFY(m_window->waitUntilIdle(60000));
   }
 
-  void refusedEditRestoresTheControl()
+  void refusedValueStaysVisibleWithItsReason()
   {
     NetworkDocument* doc = m_window->document();
-    QVERIFY(doc->edit(QStringLiteral("pos"), [](Network& n) { n.encoding.kind = EncodingKind::Positional; }));
-    auto* sigma = m_window->editor()->findChild<QDoubleSpinBox*>(QStringLiteral("encodingSigma"));
-    QVERIFY(sigma);
-    const double before = sigma->value();
-    sigma->setValue(0.0); // σ must be positive for the positional encoding: refused
-    QTRY_COMPARE(sigma->value(), before);
-    QCOMPARE(doc->network().encoding.sigma, before);
+    QVERIFY(doc->edit(QStringLiteral("gauss"), [](Network& n) { n.encoding.kind = EncodingKind::Gaussian; }));
     QVERIFY(m_window->waitUntilIdle(60000));
+    auto* sigma = m_window->editor()->findChild<CheckedDoubleSpinBox*>(QStringLiteral("encodingSigma"));
+    QVERIFY(sigma);
+    const double before = doc->network().encoding.sigma;
+    const int undoCount = doc->undoStack()->count();
+    KernelPanel* panel = m_window->kernelPanel();
+    QSignalSpy started(panel, &AnalysisPanel::busyChanged);
+    sigma->setValue(-5.0); // σ < 0: refused, not bent to 0 (a constant kernel)
+    QCOMPARE(sigma->value(), -5.0);                 // what the user typed stays visible …
+    QVERIFY(sigma->isRefused());                    // … marked …
+    QVERIFY(sigma->toolTip().contains(QStringLiteral("sigma")));  // … with core's reason in the tooltip
+    auto* status = m_window->findChild<QLabel*>(QStringLiteral("statusText"));
+    QVERIFY(status->text().contains(QStringLiteral("sigma")));    // … and on the status bar
+    QCOMPARE(doc->network().encoding.sigma, before); // the network is unchanged
+    QCOMPARE(doc->undoStack()->count(), undoCount);
+    QTest::qWait(100);
+    QCOMPARE(started.count(), 0); // nothing recomputed
+    // Another edit does not bend the refused box back; fixing it clears the mark.
+    QVERIFY(doc->edit(QStringLiteral("w"), [](Network& n) { std::get<DenseLayer>(n.layers[0]).wStd = 1.1; }));
+    QCOMPARE(sigma->value(), -5.0);
+    sigma->setValue(3.0);
+    QVERIFY(!sigma->isRefused());
+    QCOMPARE(doc->network().encoding.sigma, 3.0);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void widthZeroAndHugeWidthsAreRefused()
+  {
+    NetworkDocument* doc = m_window->document();
+    auto* width = qobject_cast<CheckedSpinBox*>(m_window->editor()->layerTable()->cellWidget(0, 1));
+    QVERIFY(width);
+    const int before = std::get<DenseLayer>(doc->network().layers[0]).width;
+    for (int bad : {0, 100000000}) {
+      width->setValue(bad);
+      QCOMPARE(width->value(), bad); // not snapped back to 512, not clamped to a cap
+      QVERIFY2(width->isRefused(), qPrintable(QString::number(bad)));
+      QVERIFY(width->refusal().contains(QStringLiteral("width")));
+      QCOMPARE(std::get<DenseLayer>(doc->network().layers[0]).width, before);
+    }
+    // The whole number is readable in its cell (the column fits 8 digits and the buttons).
+    QVERIFY(width->width() >= width->fontMetrics().horizontalAdvance(QStringLiteral("100000000")));
+    // The "all hidden widths" box refuses too.
+    auto* all = m_window->editor()->findChild<CheckedSpinBox*>(QStringLiteral("allHiddenWidths"));
+    QVERIFY(all);
+    all->setValue(0);
+    QVERIFY(all->isRefused());
+    QCOMPARE(std::get<DenseLayer>(doc->network().layers[0]).width, before);
+    width->setValue(64);
+    QVERIFY(!width->isRefused());
+    QCOMPARE(std::get<DenseLayer>(doc->network().layers[0]).width, 64);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void undoNamesTheStepAndShowsItsPanel()
+  {
+    NetworkDocument* doc = m_window->document();
+    QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
+    auto* width = qobject_cast<CheckedSpinBox*>(m_window->editor()->layerTable()->cellWidget(0, 1));
+    width->setValue(640);
+    QCOMPARE(doc->undoStack()->undoText(), QStringLiteral("Set width of layer 1 to 640 (Kernel)"));
+    QVERIFY(m_window->showPanel(QStringLiteral("spectrum")));
+    QVERIFY(m_window->waitUntilIdle(60000));
+    doc->undoStack()->undo(); // made on the Kernel tab: undo brings it forward
+    QCOMPARE(m_window->currentPanel()->objectName(), QStringLiteral("kernel"));
+    QVERIFY(std::get<DenseLayer>(doc->network().layers[0]).width != 640);
+    QVERIFY(m_window->showPanel(QStringLiteral("dynamics")));
+    doc->undoStack()->redo();
+    QCOMPARE(m_window->currentPanel()->objectName(), QStringLiteral("kernel"));
+    QCOMPARE(std::get<DenseLayer>(doc->network().layers[0]).width, 640);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void eachPanelSaysWhichNetworkItUses()
+  {
+    NetworkDocument* doc = m_window->document();
+    for (const QString& name : m_window->panelNames()) {
+      QVERIFY(m_window->showPanel(name));
+      auto* page = m_window->findChild<QWidget*>(name + QStringLiteral("Page"));
+      QVERIFY2(page, qPrintable(name));
+      auto* bar = page->findChild<NetworkBar*>();
+      QVERIFY2(bar && bar->isVisible(), qPrintable(name));
+      QCOMPARE(bar->networkCombo()->currentText(), doc->networkNameFor(name == QStringLiteral("eigenfunctions") ? QStringLiteral("spectrum") : name));
+    }
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void panelsCanUseDifferentNetworks()
+  {
+    NetworkDocument* doc = m_window->document();
+    QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
+    const int first = doc->currentId();
+    m_window->editor()->duplicateNetwork(); // a named copy, used by the panel on screen
+    const int copy = doc->currentId();
+    QVERIFY(copy != first);
+    QCOMPARE(doc->networkIdFor(QStringLiteral("kernel")), copy);
+    QCOMPARE(doc->networkIdFor(QStringLiteral("spectrum")), first);
+    QVERIFY(doc->edit(QStringLiteral("w"), [](Network& n) { std::get<DenseLayer>(n.layers[0]).wStd = 0.3; }));
+    QCOMPARE(std::get<DenseLayer>(doc->network(copy).layers[0]).wStd, 0.3);
+    QVERIFY(std::get<DenseLayer>(doc->network(first).layers[0]).wStd != 0.3);
+    // Switching tabs makes the dock edit the shown panel's network.
+    QVERIFY(m_window->showPanel(QStringLiteral("spectrum")));
+    QCOMPARE(doc->currentId(), first);
+    QCOMPARE(m_window->editor()->networkList()->currentText(), doc->networkName(first));
+    QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
+    QCOMPARE(doc->currentId(), copy);
+    // Choosing a network in the dock lets the panel on screen use it.
+    QVERIFY(m_window->showPanel(QStringLiteral("spectrum")));
+    QComboBox* list = m_window->editor()->networkList();
+    emit list->activated(list->findData(copy));
+    QCOMPARE(doc->networkIdFor(QStringLiteral("spectrum")), copy);
+    QCOMPARE(doc->networkIdFor(QStringLiteral("dynamics")), first);
+    QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
+    // Undo removes the copy; the panels fall back to the first network.
+    doc->undoStack()->undo(); // the W_std edit
+    doc->undoStack()->undo(); // the copy
+    QCOMPARE(int(doc->networks().size()), 1);
+    QCOMPARE(doc->networkIdFor(QStringLiteral("kernel")), first);
+    QCOMPARE(doc->networkIdFor(QStringLiteral("spectrum")), first);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    const std::string json = doc->toJson();
+    QVERIFY(json.find("ntk-studio.document/1") != std::string::npos);
   }
 
   void changingTheGridKeepsTheRowPosition()
@@ -228,6 +345,7 @@ private slots:
     QStringList widths; // which panel is too wide, when one is
     for (AnalysisPanel* p : m_window->panels())
       widths << QStringLiteral("%1 %2").arg(p->objectName()).arg(p->minimumSizeHint().width());
+    widths << QStringLiteral("editor %1").arg(m_window->editor()->minimumSizeHint().width());
     QVERIFY2(m_window->width() <= 960, qPrintable(QString::number(m_window->width()) + ": " + widths.join(", ")));
   }
 
@@ -315,7 +433,8 @@ private slots:
   void finiteNetworkOverlayApproachesTheKernel()
   {
     KernelPanel* panel = m_window->kernelPanel();
-    panel->setFiniteNetworkOverlay(true, 1024, 4);
+    QVERIFY(m_window->editor()->setHiddenWidths(1024)); // the finite nets are the network, at its widths
+    panel->setFiniteNetworkOverlay(true, 4);
     QVERIFY(m_window->waitUntilIdle(120000));
     const Eigen::MatrixXd& emp = panel->empiricalMatrix();
     const Eigen::MatrixXd& exact = panel->shownMatrix();
@@ -323,6 +442,57 @@ private slots:
     const double rel = (emp - exact).norm() / exact.norm();
     qInfo("finite nets (n = 1024, S = 4) vs infinite width: relative error %.3f", rel);
     QVERIFY(rel > 1e-6 && rel < 0.15); // ≈ 3/√1024 per network, less for the mean of 4
+  }
+
+  void networkBarOffersFixesForANeededInputDim()
+  {
+    NetworkDocument* doc = m_window->document();
+    NetworkBar bar(doc, QStringLiteral("probe"), QStringLiteral("Probe"));
+    bar.setRequirement(2, QStringLiteral("x, y"));
+    QCOMPARE(doc->networkFor(QStringLiteral("probe")).inputDim, 1);
+    QVERIFY(bar.mismatch().contains(QStringLiteral("input_dim 2")));
+    QVERIFY(bar.fixButton()->text().contains(QStringLiteral("to 2")));
+    const int networks = int(doc->networks().size());
+    // Offer 1: change the network itself (undoable, seen by every panel that uses it).
+    QVERIFY(bar.applyFix());
+    QCOMPARE(doc->networkFor(QStringLiteral("probe")).inputDim, 2);
+    QVERIFY(bar.mismatch().isEmpty());
+    doc->undoStack()->undo();
+    QCOMPARE(doc->networkFor(QStringLiteral("probe")).inputDim, 1);
+    // Offer 2: a new named network for this panel; the others keep theirs.
+    QVERIFY(bar.makeNetworkForPanel());
+    QCOMPARE(int(doc->networks().size()), networks + 1);
+    QCOMPARE(doc->networkFor(QStringLiteral("probe")).inputDim, 2);
+    QCOMPARE(doc->networkNameFor(QStringLiteral("probe")), QStringLiteral("main (2-D)"));
+    QCOMPARE(doc->networkFor(QStringLiteral("kernel")).inputDim, 1);
+    QVERIFY(bar.mismatch().isEmpty());
+    doc->undoStack()->undo();
+    QCOMPARE(int(doc->networks().size()), networks);
+    QCOMPARE(doc->networkFor(QStringLiteral("probe")).inputDim, 1);
+    QVERIFY(m_window->waitUntilIdle(60000));
+  }
+
+  void finiteOverlayUsesTheNetworksWidths()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    QVERIFY(m_window->editor()->setHiddenWidths(64));
+    panel->setFiniteNetworkOverlay(true, 2);
+    QVERIFY(m_window->waitUntilIdle(120000));
+    const Eigen::MatrixXd narrow = panel->empiricalMatrix();
+    QVERIFY(panel->findChild<QLabel*>(QStringLiteral("finiteWidths"))->text().contains(QStringLiteral("64")));
+    // Changing one layer's width (as a user typing in the dock) changes the overlay.
+    auto* width = qobject_cast<CheckedSpinBox*>(m_window->editor()->layerTable()->cellWidget(0, 1));
+    width->setValue(2048);
+    QVERIFY(m_window->waitUntilIdle(120000));
+    QVERIFY(panel->findChild<QLabel*>(QStringLiteral("finiteWidths"))->text().contains(QStringLiteral("2048")));
+    const Eigen::MatrixXd wide = panel->empiricalMatrix();
+    QCOMPARE(wide.rows(), narrow.rows());
+    QVERIFY((wide - narrow).norm() > 1e-6 * narrow.norm());
+    // All widths × 16 through the dock: closer to the infinite-width kernel (error ≈ 3/√n).
+    QVERIFY(m_window->editor()->setHiddenWidths(1024));
+    QVERIFY(m_window->waitUntilIdle(120000));
+    const Eigen::MatrixXd& exact = panel->shownMatrix();
+    QVERIFY((panel->empiricalMatrix() - exact).norm() < 0.5 * (narrow - exact).norm());
   }
 
   void examplesAreBundled()

@@ -40,6 +40,10 @@ public:
   /// The panel whose result this one shows (e.g. the spectrum for the eigenfunctions), or null.
   /// While this panel is current, the upstream panel's status messages are shown too.
   virtual const AnalysisPanel* upstream() const { return nullptr; }
+  /// The input dimension the panel needs from its network now (0: any), and what the inputs are
+  /// ("x, y pixel coordinates"). The panel's NetworkBar offers fixes when the network differs.
+  virtual int requiredInputDim() const { return 0; }
+  virtual QString requiredInputPurpose() const { return {}; }
   /// File-dialog filter of what exportView accepts.
   virtual QString exportFilter() const
   {
@@ -56,6 +60,8 @@ signals:
   void statusMessage(const QString& text);
   /// Emitted when a result has been shown and nothing else is pending.
   void idle();
+  /// requiredInputDim() or requiredInputPurpose() changed.
+  void requirementChanged();
 
 protected:
   enum class Progress { Polled, None };

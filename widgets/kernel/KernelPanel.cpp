@@ -32,10 +32,18 @@ struct JobInput {
   int m = 128;
   bool empirical = false;
   bool ntk = true;
-  int width = 512;
   int samples = 4;
   int generation = 0;
 };
+
+/// "512-512": the hidden widths, input to output (the readout is not hidden).
+QString hiddenWidthsText(const Network& net)
+{
+  QStringList widths;
+  for (size_t i = 0; i + 1 < net.layers.size(); ++i)
+    if (const auto* d = std::get_if<DenseLayer>(&net.layers[i])) widths << QString::number(d->width);
+  return widths.isEmpty() ? QObject::tr("none") : widths.join(QLatin1Char('-'));
+}
 
 /// The grid the panel shows: t_i = i/m, mapped to inputs by the rule in the header.
 Eigen::MatrixXd gridInputs(const Network& net, const Eigen::VectorXd& t, QString* domain)
@@ -65,8 +73,10 @@ KernelResult runJob(const JobInput& in, const JobFlags& flags)
     GramResult g = computeGram(in.net, X, nullptr, GramRequest{}, flags.control(0.0, share));
     r.nngp = std::move(g.nngp);
     r.ntk = std::move(g.ntk);
-    if (in.empirical)
-      r.empirical = monteCarloKernel(in.net, X, nullptr, in.ntk, in.width, in.samples, 1, flags.control(share, 1.0 - share));
+    if (in.empirical) {
+      r.empirical = monteCarloKernelAtWidths(in.net, X, nullptr, in.ntk, in.samples, 1, flags.control(share, 1.0 - share));
+      r.finiteWidths = hiddenWidthsText(in.net);
+    }
   }, &r.cancelled, &r.error);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
@@ -102,13 +112,12 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
                              "NTK: the empirical NTK J(x)J(x')ᵀ;  NNGP: W²·h(x)·h(x')/n + b² of the readout's input h.\n"
                              "Relative error ≈ 3/√n for one network, smaller for the mean of S."));
   controls->addWidget(m_empirical);
-  m_empiricalWidth = new QSpinBox;
-  m_empiricalWidth->setRange(1, 4096); // wider nets take seconds per sample: use ntk-cli for those
-  m_empiricalWidth->setValue(512);
-  m_empiricalWidth->setKeyboardTracking(false);
-  m_empiricalWidth->setPrefix(tr("n = "));
-  m_empiricalWidth->setToolTip(tr("Hidden width n of the finite networks"));
-  controls->addWidget(m_empiricalWidth);
+  // The finite networks are the network itself: its widths, set in the Network dock (no private copy).
+  m_finiteWidths = new QLabel;
+  m_finiteWidths->setObjectName(QStringLiteral("finiteWidths"));
+  m_finiteWidths->setToolTip(tr("Hidden widths of the finite networks: the network's own, set in the Network dock\n"
+                                "(All hidden widths × 2 / × ½ there). Relative error ≈ 3/√n."));
+  controls->addWidget(m_finiteWidths);
   m_empiricalSamples = new QSpinBox;
   m_empiricalSamples->setRange(1, 256);
   m_empiricalSamples->setValue(4);
@@ -144,13 +153,14 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
 
   restoreSettings();
   connect(m_coalesce, &QTimer::timeout, this, &KernelPanel::startJob);
-  for (auto* spin : {m_grid, m_empiricalWidth, m_empiricalSamples})
+  for (auto* spin : {m_grid, m_empiricalSamples})
     connect(spin, &QSpinBox::valueChanged, this, &KernelPanel::saveSettings);
   connect(m_kind, &QComboBox::currentIndexChanged, this, &KernelPanel::saveSettings);
   connect(m_empirical, &QCheckBox::toggled, this, &KernelPanel::saveSettings);
   connect(m_splitter, &QSplitter::splitterMoved, this, &KernelPanel::saveSettings);
   connect(m_watcher, &QFutureWatcher<KernelResult>::finished, this, &KernelPanel::onJobFinished);
   connect(m_doc, &NetworkDocument::changed, this, [this] {
+    m_finiteWidths->setText(tr("n = %1").arg(hiddenWidthsText(m_doc->networkFor(objectName()))));
     if (isVisible())
       scheduleRecompute();
     else
@@ -165,11 +175,11 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   });
   connect(m_grid, &QSpinBox::valueChanged, this, &KernelPanel::scheduleRecompute);
   connect(m_empirical, &QCheckBox::toggled, this, &KernelPanel::scheduleRecompute);
-  connect(m_empiricalWidth, &QSpinBox::valueChanged, this, &KernelPanel::scheduleRecompute);
   connect(m_empiricalSamples, &QSpinBox::valueChanged, this, &KernelPanel::scheduleRecompute);
   connect(m_row, &QSlider::valueChanged, this, &KernelPanel::setSelectedRow);
   connect(m_heatmap, &HeatmapView::rowSelected, this, [this](int row) { m_row->setValue(row); });
   m_dirty = true; // computed when first shown (the first tab: at startup)
+  m_finiteWidths->setText(tr("n = %1").arg(hiddenWidthsText(m_doc->networkFor(objectName()))));
 }
 
 void KernelPanel::showEvent(QShowEvent* event)
@@ -184,7 +194,6 @@ void KernelPanel::restoreSettings()
   settings.beginGroup(QStringLiteral("kernelPanel"));
   m_grid->setValue(settings.value(QStringLiteral("grid"), 128).toInt());
   m_kind->setCurrentIndex(settings.value(QStringLiteral("showNtk"), true).toBool() ? 0 : 1);
-  m_empiricalWidth->setValue(settings.value(QStringLiteral("finiteWidth"), 512).toInt());
   m_empiricalSamples->setValue(settings.value(QStringLiteral("finiteSamples"), 4).toInt());
   m_empirical->setChecked(settings.value(QStringLiteral("finite"), false).toBool());
   m_splitter->restoreState(settings.value(QStringLiteral("splitter")).toByteArray());
@@ -196,7 +205,6 @@ void KernelPanel::saveSettings()
   settings.beginGroup(QStringLiteral("kernelPanel"));
   settings.setValue(QStringLiteral("grid"), m_grid->value());
   settings.setValue(QStringLiteral("showNtk"), showsNtk());
-  settings.setValue(QStringLiteral("finiteWidth"), m_empiricalWidth->value());
   settings.setValue(QStringLiteral("finiteSamples"), m_empiricalSamples->value());
   settings.setValue(QStringLiteral("finite"), m_empirical->isChecked());
   settings.setValue(QStringLiteral("splitter"), m_splitter->saveState());
@@ -231,9 +239,8 @@ void KernelPanel::setSelectedRow(int row)
   updateRowPlot();
 }
 
-void KernelPanel::setFiniteNetworkOverlay(bool on, int width, int samples)
+void KernelPanel::setFiniteNetworkOverlay(bool on, int samples)
 {
-  m_empiricalWidth->setValue(width);
   m_empiricalSamples->setValue(samples);
   m_empirical->setChecked(on);
 }
@@ -258,11 +265,10 @@ void KernelPanel::startJob()
   if (m_watcher->isRunning()) return; // onJobFinished starts the pending job
   m_pending = false;
   JobInput in;
-  in.net = m_doc->network();
+  in.net = m_doc->networkFor(objectName());
   in.m = m_grid->value();
   in.empirical = m_empirical->isChecked();
   in.ntk = showsNtk();
-  in.width = m_empiricalWidth->value();
   in.samples = m_empiricalSamples->value();
   in.generation = ++m_generation;
   launchJob(m_watcher, [in](const JobFlags& flags) { return runJob(in, flags); });
@@ -325,7 +331,7 @@ void KernelPanel::updateRowPlot()
   series.emplace_back(tr("%1, infinite width").arg(name), K.row(m_selectedRow).transpose());
   const bool empiricalMatches = m_result.empirical.rows() == K.rows() && m_empirical->isChecked();
   if (empiricalMatches)
-    series.emplace_back(tr("finite nets n = %1, S = %2").arg(m_empiricalWidth->value()).arg(m_empiricalSamples->value()),
+    series.emplace_back(tr("finite nets n = %1, S = %2").arg(m_result.finiteWidths).arg(m_empiricalSamples->value()),
                         m_result.empirical.row(m_selectedRow).transpose());
   m_plot->setSeries(m_result.t, series, QStringLiteral("t"), name, tr("Kernel row at t₀ = %1").arg(tr0, 0, 'f', 3));
 }
@@ -341,7 +347,7 @@ void KernelPanel::paintFigure(QPainter& p, const QRectF& rect) const
   if (K.size() && m_selectedRow >= 0 && m_selectedRow < K.rows()) {
     series.push_back({tr("infinite width"), K.row(m_selectedRow).transpose(), {}, false, {}});
     if (m_result.empirical.rows() == K.rows())
-      series.push_back({tr("finite nets n = %1, S = %2").arg(m_empiricalWidth->value()).arg(m_empiricalSamples->value()),
+      series.push_back({tr("finite nets n = %1, S = %2").arg(m_result.finiteWidths).arg(m_empiricalSamples->value()),
                         m_result.empirical.row(m_selectedRow).transpose(), {}, true, {}});
   }
   const double t0 = (m_selectedRow >= 0 && m_selectedRow < m_result.t.size()) ? m_result.t(m_selectedRow) : 0.0;

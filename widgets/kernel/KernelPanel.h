@@ -34,6 +34,7 @@ struct KernelResult {
   Eigen::VectorXd t;        ///< grid coordinate of each point
   Eigen::MatrixXd nngp, ntk;
   Eigen::MatrixXd empirical; ///< Monte-Carlo kernel of the chosen kind (empty unless asked)
+  QString finiteWidths;      ///< the hidden widths the finite networks had ("512-512")
   QString domain;            ///< "v ∈ [0,1)" or "circle"
   QString error;             ///< non-empty: the job failed with this message
   bool cancelled = false;
@@ -69,8 +70,8 @@ public slots:
   void setShowNtk(bool ntk);
   void setGridSize(int m);
   void setSelectedRow(int row);
-  /// The "Finite net" overlay: S networks of hidden width n.
-  void setFiniteNetworkOverlay(bool on, int width, int samples);
+  /// The "Finite net" overlay: the mean of S finite networks with the network's own widths.
+  void setFiniteNetworkOverlay(bool on, int samples);
   int gridSize() const;
 
 signals:
@@ -96,7 +97,7 @@ private:
   QSlider* m_row;
   QLabel* m_rowLabel;
   QCheckBox* m_empirical;
-  QSpinBox* m_empiricalWidth;
+  QLabel* m_finiteWidths;  ///< the network's hidden widths, which the finite networks use
   QSpinBox* m_empiricalSamples;
   QTimer* m_coalesce;
   QSplitter* m_splitter = nullptr;

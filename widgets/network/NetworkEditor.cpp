@@ -1,5 +1,6 @@
 #include "widgets/network/NetworkEditor.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QCheckBox>
@@ -9,15 +10,19 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStackedWidget>
+#include <QToolButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "widgets/common/CheckedSpinBox.h"
 #include "widgets/network/NetworkDocument.h"
 
 namespace ntk::gui {
@@ -50,17 +55,36 @@ int activationIndex(ActivationKind k)
   return 0;
 }
 
-QDoubleSpinBox* makeDouble(double lo, double hi, int decimals, double step, const QString& tip)
+/// A number box whose value the document judges (Network::validate): what the user types stays as
+/// typed; a refusal marks the box with core's reason (see NetworkEditor::commit).
+CheckedDoubleSpinBox* makeDouble(double lo, double hi, int decimals, double step, const QString& tip)
 {
-  auto* s = new QDoubleSpinBox;
-  s->setRange(lo, hi);
-  s->setDecimals(decimals);
+  auto* s = new CheckedDoubleSpinBox(lo, hi, decimals);
+  s->setCheck([](double) { return QString(); });
   s->setSingleStep(step);
-  s->setKeyboardTracking(false);
-  s->setToolTip(tip);
-  s->setAccelerated(true);
+  s->setToolTipBase(tip);
   return s;
 }
+
+CheckedSpinBox* makeInt(int lo, int hi, const QString& tip)
+{
+  auto* s = new CheckedSpinBox(lo, hi);
+  s->setCheck([](int) { return QString(); });
+  s->setToolTipBase(tip);
+  return s;
+}
+
+void setUnlessRefused(CheckedSpinBox* box, int v)
+{
+  if (!box->isRefused()) box->setValueQuietly(v);
+}
+
+void setUnlessRefused(CheckedDoubleSpinBox* box, double v)
+{
+  if (!box->isRefused()) box->setValueQuietly(v);
+}
+
+QString quoted(const QString& name) { return QStringLiteral("‘%1’").arg(name); }
 
 /// The hidden block [Dense, φ] that row `row` belongs to, or −1 (a file may hold Dense, Dense, …).
 int blockStart(const Network& n, int row)
@@ -80,12 +104,11 @@ int blockStart(const Network& n, int row)
 NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(parent), m_doc(doc)
 {
   auto* layout = new QVBoxLayout(this);
+  layout->addWidget(createNetworkRow());
 
   auto* input = new QGroupBox(tr("Input and encoding"));
   auto* form = new QFormLayout(input);
-  m_inputDim = new QSpinBox;
-  m_inputDim->setRange(1, 16);
-  m_inputDim->setToolTip(tr("Raw input dimension d; inputs v ∈ [0,1)^d.\nWith encoding none and d ≥ 2 the views sample the unit circle."));
+  m_inputDim = makeInt(1, 16, tr("Raw input dimension d; inputs v ∈ [0,1)^d.\nWith encoding none and d ≥ 2 the views sample the unit circle."));
   form->addRow(tr("Input dimension"), m_inputDim);
   m_encoding = new QComboBox;
   m_encoding->addItem(tr("none — γ(v) = v"), int(EncodingKind::None));
@@ -96,20 +119,16 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   m_encoding->setToolTip(tr("Input encoding γ (Tancik et al. 2020): γ(v) = [cos 2πBv, sin 2πBv].\n"
                             "The NTK of the encoded network is stationary in v: K(v, v') = h(v − v')."));
   form->addRow(tr("Encoding"), m_encoding);
-  m_levels = new QSpinBox;
-  m_levels->setRange(1, 64);
-  m_levels->setToolTip(tr("Positional encoding: M levels, frequencies f_j = σ^{j/M}, j = 0…M−1"));
+  m_levels = makeInt(1, 64, tr("Positional encoding: M levels, frequencies f_j = σ^{j/M}, j = 0…M−1"));
   form->addRow(tr("Levels M"), m_levels);
   m_sigma = makeDouble(0.0, 1000.0, 3, 0.5, tr("σ: frequency scale. Gaussian: B_ij ~ N(0, σ²); positional: top frequency σ"));
   m_sigma->setObjectName(QStringLiteral("encodingSigma"));
   form->addRow(tr("Scale σ"), m_sigma);
-  m_features = new QSpinBox;
-  m_features->setRange(1, 8192);
-  m_features->setToolTip(tr("Gaussian encoding: M rows of B (2M features)"));
+  m_features = makeInt(1, 8192, tr("Gaussian encoding: M rows of B (2M features)"));
   form->addRow(tr("Features M"), m_features);
-  m_seed = new QSpinBox;
-  m_seed->setRange(0, 1 << 30);
-  m_seed->setToolTip(tr("Seed of the Gaussian frequency matrix B"));
+  m_seed = makeInt(0, 1 << 30, tr("Seed of the Gaussian frequency matrix B"));
+  // A seed is any non-negative number: the check is the box's (core stores it unsigned).
+  m_seed->setCheck([](int v) { return v < 0 ? tr("the seed must be ≥ 0 (got %1)").arg(v) : QString(); });
   form->addRow(tr("Seed"), m_seed);
   m_parameterization = new QComboBox;
   m_parameterization->addItem(tr("NTK"), int(Parameterization::Ntk));
@@ -127,13 +146,16 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   // Every column visible without scrolling: fixed, font-relative widths (HiDPI-safe); the spin boxes
   // shrink to their cells.
   const int ch = fontMetrics().averageCharWidth();
-  const int widths[ColCount] = {15 * ch, 10 * ch, 10 * ch, 10 * ch, 5 * ch, 11 * ch};
+  // The number columns stretch into whatever width the dock has (at least 9–12 characters each).
+  const int widths[ColCount] = {14 * ch, 12 * ch, 9 * ch, 9 * ch, 5 * ch, 9 * ch};
+  const bool stretch[ColCount] = {false, true, true, true, false, false};
   int total = 0;
   for (int c = 0; c < ColCount; ++c) {
-    m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Fixed);
+    m_table->horizontalHeader()->setSectionResizeMode(c, stretch[c] ? QHeaderView::Stretch : QHeaderView::Fixed);
     m_table->setColumnWidth(c, widths[c]);
     total += widths[c];
   }
+  m_table->horizontalHeader()->setMinimumSectionSize(5 * ch);
   m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   m_table->setMinimumWidth(total + 2 * m_table->frameWidth() + 4);
   m_table->verticalHeader()->setVisible(false);
@@ -156,6 +178,7 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   buttons->addWidget(m_up);
   buttons->addWidget(m_down);
   lv->addLayout(buttons);
+  lv->addWidget(createWidthRow());
   layout->addWidget(layers, 1);
   m_summary = new QLabel;
   m_summary->setWordWrap(true);
@@ -167,8 +190,8 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   connect(m_up, &QPushButton::clicked, this, [this] { moveSelectedLayer(-1); });
   connect(m_down, &QPushButton::clicked, this, [this] { moveSelectedLayer(+1); });
 
-  connect(m_inputDim, &QSpinBox::valueChanged, this, [this](int v) {
-    m_doc->edit(tr("Set input dimension"), [v](Network& n) {
+  connect(m_inputDim, &CheckedSpinBox::valueAccepted, this, [this](int v) {
+    commit(m_inputDim, tr("Set input_dim to %1").arg(v), [v](Network& n) {
       n.inputDim = v;
       if (n.encoding.kind == EncodingKind::Fourier && n.encoding.B.cols() != v) n.encoding.kind = EncodingKind::Gaussian;
     }, QStringLiteral("input_dim"));
@@ -177,16 +200,21 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
     const auto kind = EncodingKind(m_encoding->itemData(index).toInt());
     m_doc->edit(tr("Set encoding"), [kind](Network& n) { n.encoding.kind = kind; });
   });
-  connect(m_levels, &QSpinBox::valueChanged, this,
-          [this](int v) { m_doc->edit(tr("Set levels"), [v](Network& n) { n.encoding.levels = v; }, QStringLiteral("levels")); });
-  connect(m_sigma, &QDoubleSpinBox::valueChanged, this,
-          [this](double v) { m_doc->edit(tr("Set σ"), [v](Network& n) { n.encoding.sigma = v; }, QStringLiteral("sigma")); });
-  connect(m_features, &QSpinBox::valueChanged, this, [this](int v) {
-    m_doc->edit(tr("Set features"), [v](Network& n) { n.encoding.features = v; }, QStringLiteral("features"));
+  connect(m_levels, &CheckedSpinBox::valueAccepted, this, [this](int v) {
+    commit(m_levels, tr("Set levels M to %1").arg(v), [v](Network& n) { n.encoding.levels = v; }, QStringLiteral("levels"));
   });
-  connect(m_seed, &QSpinBox::valueChanged, this, [this](int v) {
-    m_doc->edit(tr("Set seed"), [v](Network& n) { n.encoding.seed = std::uint64_t(v); }, QStringLiteral("seed"));
+  connect(m_sigma, &CheckedDoubleSpinBox::valueAccepted, this, [this](double v) {
+    commit(m_sigma, tr("Set σ to %1").arg(v), [v](Network& n) { n.encoding.sigma = v; }, QStringLiteral("sigma"));
   });
+  connect(m_features, &CheckedSpinBox::valueAccepted, this, [this](int v) {
+    commit(m_features, tr("Set features M to %1").arg(v), [v](Network& n) { n.encoding.features = v; }, QStringLiteral("features"));
+  });
+  connect(m_seed, &CheckedSpinBox::valueAccepted, this, [this](int v) {
+    commit(m_seed, tr("Set seed to %1").arg(v), [v](Network& n) { n.encoding.seed = std::uint64_t(v); }, QStringLiteral("seed"));
+  });
+  for (auto* box : {m_inputDim, m_levels, m_features, m_seed})
+    connect(box, &CheckedSpinBox::valueRefused, this, &NetworkEditor::valueRefused);
+  connect(m_sigma, &CheckedDoubleSpinBox::valueRefused, this, &NetworkEditor::valueRefused);
   connect(m_parameterization, &QComboBox::activated, this, [this](int index) {
     const auto p = Parameterization(m_parameterization->itemData(index).toInt());
     m_doc->edit(tr("Set parameterisation"), [p](Network& n) { n.parameterization = p; });
@@ -200,8 +228,9 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
     m_down->setEnabled(start >= 0 && blockStart(n, start + 2) == start + 2);
   });
   connect(m_doc, &NetworkDocument::changed, this, &NetworkEditor::refresh);
-  // A refused edit must not leave the control showing a value the network does not have.
-  connect(m_doc, &NetworkDocument::editRejected, this, &NetworkEditor::refresh, Qt::QueuedConnection);
+  connect(m_doc, &NetworkDocument::networksChanged, this, &NetworkEditor::refresh);
+  // The document's reason, for the box that made the refused edit (see commit()).
+  connect(m_doc, &NetworkDocument::editRejected, this, [this](const QString& why) { m_lastRefusal = why; });
   refresh();
 }
 
@@ -212,18 +241,153 @@ QString NetworkEditor::structureSignature() const
   return s;
 }
 
+template <class Box>
+void NetworkEditor::commit(Box* box, const QString& description, const std::function<void(Network&)>& edit, const QString& key)
+{
+  m_lastRefusal.clear();
+  if (!m_doc->edit(description, edit, key)) box->markRefused(m_lastRefusal.isEmpty() ? tr("refused") : m_lastRefusal);
+}
+
+QWidget* NetworkEditor::createNetworkRow()
+{
+  auto* box = new QGroupBox(tr("Networks of the document"));
+  auto* row = new QHBoxLayout(box);
+  m_networks = new QComboBox;
+  m_networks->setObjectName(QStringLiteral("networkList"));
+  m_networks->setToolTip(tr("The network this dock edits: the one the panel on screen uses.\n"
+                            "Choosing another lets that panel use it."));
+  row->addWidget(m_networks, 1);
+  const struct {
+    QString text, tip;
+    void (NetworkEditor::*slot)();
+  } buttons[] = {{tr("New"), tr("A new default network (File ▸ New network, Ctrl+N)"), &NetworkEditor::newNetwork},
+                 {tr("Copy"), tr("A copy of this network under a new name"), &NetworkEditor::duplicateNetwork},
+                 {tr("Rename"), tr("Rename this network (names are unique)"), &NetworkEditor::renameNetwork},
+                 {tr("Delete"), tr("Delete this network (undoable); panels using it use the first network"),
+                  &NetworkEditor::deleteNetwork}};
+  for (const auto& b : buttons) {
+    auto* button = new QToolButton; // compact: the dock must leave room for the panels at 1024 px
+    button->setText(b.text);
+    button->setToolTip(b.tip);
+    connect(button, &QToolButton::clicked, this, b.slot);
+    row->addWidget(button);
+  }
+  connect(m_networks, &QComboBox::activated, this, [this](int index) {
+    const int id = m_networks->itemData(index).toInt();
+    m_doc->setCurrent(id);
+    emit networkChosen(id);
+  });
+  return box;
+}
+
+QWidget* NetworkEditor::createWidthRow()
+{
+  auto* w = new QWidget;
+  auto* row = new QHBoxLayout(w);
+  row->setContentsMargins(0, 0, 0, 0);
+  row->addWidget(new QLabel(tr("All hidden widths")));
+  auto* half = new QToolButton;
+  half->setText(tr("× ½"));
+  half->setToolTip(tr("Halve every hidden width (n_l ← max(1, round(n_l/2))): one undo step"));
+  auto* twice = new QToolButton;
+  twice->setText(tr("× 2"));
+  twice->setToolTip(tr("Double every hidden width: one undo step.\nThe finite networks approach the kernel as 1/√n."));
+  m_allWidths = makeInt(1, kMaxWidth, tr("Set every hidden width to n (the readout keeps its width)"));
+  m_allWidths->setObjectName(QStringLiteral("allHiddenWidths"));
+  m_allWidths->setPrefix(tr("n = "));
+  row->addWidget(half);
+  row->addWidget(twice);
+  row->addWidget(m_allWidths, 1);
+  connect(half, &QToolButton::clicked, this, [this] { scaleHiddenWidths(0.5); });
+  connect(twice, &QToolButton::clicked, this, [this] { scaleHiddenWidths(2.0); });
+  connect(m_allWidths, &CheckedSpinBox::valueAccepted, this, [this](int v) { setHiddenWidths(v); });
+  connect(m_allWidths, &CheckedSpinBox::valueRefused, this, &NetworkEditor::valueRefused);
+  return w;
+}
+
+bool NetworkEditor::scaleHiddenWidths(double factor)
+{
+  bool ok = true;
+  m_lastRefusal.clear();
+  ok = m_doc->edit(tr("Scale all hidden widths × %1").arg(factor), [factor](Network& n) {
+    for (size_t i = 0; i + 1 < n.layers.size(); ++i)
+      if (auto* d = std::get_if<DenseLayer>(&n.layers[i]))
+        d->width = int(std::clamp(std::llround(d->width * factor), 1LL, (long long)kMaxWidth + 1));
+  });
+  if (!ok) emit valueRefused(m_lastRefusal);
+  return ok;
+}
+
+bool NetworkEditor::setHiddenWidths(int width)
+{
+  m_lastRefusal.clear();
+  const bool ok = m_doc->edit(tr("Set all hidden widths to %1").arg(width), [width](Network& n) {
+    for (size_t i = 0; i + 1 < n.layers.size(); ++i)
+      if (auto* d = std::get_if<DenseLayer>(&n.layers[i])) d->width = width;
+  }, QStringLiteral("allWidths"));
+  if (!ok) m_allWidths->markRefused(m_lastRefusal);
+  return ok;
+}
+
+void NetworkEditor::newNetwork() { m_doc->addNetwork(tr("network"), Network::defaultNetwork(m_doc->network().inputDim)); }
+
+void NetworkEditor::duplicateNetwork()
+{
+  const QString name = m_doc->uniqueName(tr("%1 copy").arg(m_doc->currentName()));
+  m_doc->addNetwork(name, m_doc->network(), tr("Copy %1 as %2").arg(quoted(m_doc->currentName()), quoted(name)));
+}
+
+void NetworkEditor::renameNetwork()
+{
+  bool ok = false;
+  const QString name = QInputDialog::getText(this, tr("Rename network"), tr("Name:"), QLineEdit::Normal, m_doc->currentName(), &ok);
+  QString why;
+  if (ok && !m_doc->renameNetwork(m_doc->currentId(), name, &why)) emit valueRefused(why);
+}
+
+void NetworkEditor::deleteNetwork()
+{
+  QString why;
+  if (!m_doc->removeNetwork(m_doc->currentId(), &why)) emit valueRefused(why);
+}
+
+void NetworkEditor::refreshNetworkList()
+{
+  const QSignalBlocker block(m_networks);
+  m_networks->clear();
+  for (const NamedNetwork& n : m_doc->networks()) m_networks->addItem(n.name, n.id);
+  m_networks->setCurrentIndex(m_networks->findData(m_doc->currentId()));
+}
+
 void NetworkEditor::refresh()
 {
+  refreshNetworkList();
   const Network& n = m_doc->network();
+  if (m_doc->currentId() != m_shownId) {
+    // Another network: what was typed (and refused) for the previous one does not apply to it.
+    m_shownId = m_doc->currentId();
+    m_tableSignature.clear();
+    for (auto* box : {m_inputDim, m_levels, m_features, m_seed, m_allWidths}) box->setValueQuietly(box->value());
+    m_sigma->setValueQuietly(m_sigma->value());
+  }
+  if (!m_allWidths->isRefused()) {
+    // The box shows the common hidden width when all agree, else stays as it was.
+    std::vector<int> widths;
+    for (size_t i = 0; i + 1 < n.layers.size(); ++i)
+      if (const auto* d = std::get_if<DenseLayer>(&n.layers[i])) widths.push_back(d->width);
+    if (!widths.empty() && std::all_of(widths.begin(), widths.end(), [&](int w) { return w == widths.front(); }))
+      m_allWidths->setValueQuietly(widths.front());
+  }
   {
     const QSignalBlocker b1(m_inputDim), b2(m_encoding), b3(m_levels), b4(m_sigma), b5(m_features), b6(m_seed),
         b7(m_parameterization);
-    m_inputDim->setValue(n.inputDim);
+    // A refused box keeps what the user typed (marked) until it is fixed: refresh does not bend it back.
+    setUnlessRefused(m_inputDim, n.inputDim);
     m_encoding->setCurrentIndex(m_encoding->findData(int(n.encoding.kind)));
-    m_levels->setValue(n.encoding.levels);
-    m_sigma->setValue(n.encoding.sigma);
-    m_features->setValue(n.encoding.features);
-    m_seed->setValue(int(n.encoding.seed));
+    setUnlessRefused(m_levels, n.encoding.levels);
+    setUnlessRefused(m_sigma, n.encoding.sigma);
+    setUnlessRefused(m_features, n.encoding.features);
+    setUnlessRefused(m_seed, int(n.encoding.seed));
     m_parameterization->setCurrentIndex(m_parameterization->findData(int(n.parameterization)));
   }
   updateEncodingControls();
@@ -261,11 +425,9 @@ void NetworkEditor::rebuildTable()
       label->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
       label->setToolTip(tr("z = (W_std/√n_in)·W·h + b_std·b   (NTK parameterisation)\nq ← W_std²·q + b_std²,  Θ ← q + W_std²·Θ"));
       m_table->setItem(row, ColType, label);
-      auto* width = new QSpinBox;
-      width->setRange(1, 1 << 20);
-      width->setKeyboardTracking(false);
-      width->setToolTip(tr("Width n_l. The infinite-width kernels do not depend on it (NTK parameterisation);\n"
-                           "the standard-parameterisation NTK scales with it; the finite network uses it."));
+      auto* width = makeInt(1, kMaxWidth, tr("Width n_l. The infinite-width kernels do not depend on it (NTK parameterisation);\n"
+                           "the standard-parameterisation NTK scales with it; every finite network (the kernel panel's\n"
+                           "Monte-Carlo overlay, the image MLP) uses it. At most %1.").arg(kMaxWidth));
       m_table->setCellWidget(row, ColWidth, width);
       auto* w = makeDouble(0.0, 100.0, 3, 0.05, tr("W_std: weight scale σ_w. q ← σ_w²·q + σ_b²"));
       m_table->setCellWidget(row, ColW, w);
@@ -274,18 +436,22 @@ void NetworkEditor::rebuildTable()
       auto* bias = new QCheckBox;
       bias->setToolTip(tr("Has a bias parameter. Unchecked = b_std null: no bias at all\n(differs from b_std = 0 in the standard-parameterisation NTK: +1 per layer)."));
       m_table->setCellWidget(row, ColBias, bias);
-      connect(width, &QSpinBox::valueChanged, this, [this, idx](int v) {
-        m_doc->edit(tr("Set width"), [idx, v](Network& net) { std::get<DenseLayer>(net.layers[idx]).width = v; },
-                    QStringLiteral("width%1").arg(idx));
+      const int layerNo = int(idx) + 1;
+      connect(width, &CheckedSpinBox::valueAccepted, this, [this, idx, width, layerNo](int v) {
+        commit(width, tr("Set width of layer %1 to %2").arg(layerNo).arg(v),
+               [idx, v](Network& net) { std::get<DenseLayer>(net.layers[idx]).width = v; }, QStringLiteral("width%1").arg(idx));
       });
-      connect(w, &QDoubleSpinBox::valueChanged, this, [this, idx](double v) {
-        m_doc->edit(tr("Set W_std"), [idx, v](Network& net) { std::get<DenseLayer>(net.layers[idx]).wStd = v; },
-                    QStringLiteral("W%1").arg(idx));
+      connect(w, &CheckedDoubleSpinBox::valueAccepted, this, [this, idx, w, layerNo](double v) {
+        commit(w, tr("Set W_std of layer %1 to %2").arg(layerNo).arg(v),
+               [idx, v](Network& net) { std::get<DenseLayer>(net.layers[idx]).wStd = v; }, QStringLiteral("W%1").arg(idx));
       });
-      connect(b, &QDoubleSpinBox::valueChanged, this, [this, idx](double v) {
-        m_doc->edit(tr("Set b_std"), [idx, v](Network& net) { std::get<DenseLayer>(net.layers[idx]).bStd = v; },
-                    QStringLiteral("b%1").arg(idx));
+      connect(b, &CheckedDoubleSpinBox::valueAccepted, this, [this, idx, b, layerNo](double v) {
+        commit(b, tr("Set b_std of layer %1 to %2").arg(layerNo).arg(v),
+               [idx, v](Network& net) { std::get<DenseLayer>(net.layers[idx]).bStd = v; }, QStringLiteral("b%1").arg(idx));
       });
+      connect(width, &CheckedSpinBox::valueRefused, this, &NetworkEditor::valueRefused);
+      connect(w, &CheckedDoubleSpinBox::valueRefused, this, &NetworkEditor::valueRefused);
+      connect(b, &CheckedDoubleSpinBox::valueRefused, this, &NetworkEditor::valueRefused);
       connect(bias, &QCheckBox::toggled, this, [this, idx, b](bool on) {
         const double v = b->value();
         m_doc->edit(on ? tr("Add bias") : tr("Remove bias"), [idx, on, v](Network& net) {
@@ -323,12 +489,13 @@ void NetworkEditor::rebuildTable()
           a = Activation(c.kind, p);
         });
       });
-      connect(param, &QDoubleSpinBox::valueChanged, this, [this, idx](double v) {
-        m_doc->edit(tr("Set activation parameter"), [idx, v](Network& net) {
+      connect(param, &CheckedDoubleSpinBox::valueAccepted, this, [this, idx, param](double v) {
+        commit(param, tr("Set α / ω of layer %1 to %2").arg(int(idx) + 1).arg(v), [idx, v](Network& net) {
           auto& a = std::get<ActivationLayer>(net.layers[idx]).activation;
           a = Activation(a.kind(), v);
         }, QStringLiteral("param%1").arg(idx));
       });
+      connect(param, &CheckedDoubleSpinBox::valueRefused, this, &NetworkEditor::valueRefused);
     }
   }
   m_tableSignature = structureSignature();
@@ -343,28 +510,28 @@ void NetworkEditor::updateTableValues()
   for (int row = 0; row < int(n.layers.size()); ++row) {
     const Layer& l = n.layers[size_t(row)];
     if (const auto* d = std::get_if<DenseLayer>(&l)) {
-      auto* width = qobject_cast<QSpinBox*>(m_table->cellWidget(row, ColWidth));
-      auto* w = qobject_cast<QDoubleSpinBox*>(m_table->cellWidget(row, ColW));
-      auto* b = qobject_cast<QDoubleSpinBox*>(m_table->cellWidget(row, ColB));
+      auto* width = qobject_cast<CheckedSpinBox*>(m_table->cellWidget(row, ColWidth));
+      auto* w = qobject_cast<CheckedDoubleSpinBox*>(m_table->cellWidget(row, ColW));
+      auto* b = qobject_cast<CheckedDoubleSpinBox*>(m_table->cellWidget(row, ColB));
       auto* bias = qobject_cast<QCheckBox*>(m_table->cellWidget(row, ColBias));
       if (!width || !w || !b || !bias) continue;
       const QSignalBlocker s1(width), s2(w), s3(b), s4(bias);
-      width->setValue(d->width);
-      w->setValue(d->wStd);
+      setUnlessRefused(width, d->width);
+      setUnlessRefused(w, d->wStd);
       bias->setChecked(d->bStd.has_value());
       b->setEnabled(d->bStd.has_value());
-      if (d->bStd) b->setValue(*d->bStd);
+      if (d->bStd) setUnlessRefused(b, *d->bStd);
     } else {
       const Activation& a = std::get<ActivationLayer>(l).activation;
       auto* combo = qobject_cast<QComboBox*>(m_table->cellWidget(row, ColType));
       auto* paramStack = qobject_cast<QStackedWidget*>(m_table->cellWidget(row, ColParam));
-      auto* param = paramStack ? qobject_cast<QDoubleSpinBox*>(paramStack->widget(1)) : nullptr;
+      auto* param = paramStack ? qobject_cast<CheckedDoubleSpinBox*>(paramStack->widget(1)) : nullptr;
       if (!combo || !param) continue;
       const QSignalBlocker s1(combo), s2(param);
       combo->setCurrentIndex(activationIndex(a.kind()));
       const bool hasParam = a.kind() == ActivationKind::LeakyRelu || a.kind() == ActivationKind::Sin;
       paramStack->setCurrentIndex(hasParam ? 1 : 0);
-      param->setValue(hasParam ? a.parameter() : 0.0);
+      setUnlessRefused(param, hasParam ? a.parameter() : 0.0);
     }
   }
 }

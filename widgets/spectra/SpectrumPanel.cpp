@@ -337,7 +337,7 @@ void SpectrumPanel::setFitRange(int kmin, int kmax)
 
 bool SpectrumPanel::isDomainAvailable(SpectrumDomain d, QString* why) const
 {
-  const Network& net = m_doc->network();
+  const Network& net = m_doc->networkFor(objectName());
   switch (d) {
   case SpectrumDomain::Sphere:
     if (net.encoding.kind != EncodingKind::None) {
@@ -395,7 +395,7 @@ void SpectrumPanel::updateDomainChoices()
   }
   m_domain->setToolTip(unavailable.isEmpty() ? tr("All three domains apply to this network.") : unavailable.join(QLatin1Char('\n')));
   // The grid size's natural default depends on the dimension (256 points on a line, 64² on a square).
-  const int d = m_doc->network().inputDim;
+  const int d = m_doc->networkFor(objectName()).inputDim;
   if (d != m_gridDim) {
     const QSignalBlocker block(m_gridN);
     m_gridN->setValue(d == 2 ? 64 : 256);
@@ -465,7 +465,7 @@ void SpectrumPanel::startJob()
   if (m_watcher->isRunning()) return; // onJobFinished starts the pending job
   m_pending = false;
   Request in;
-  in.net = m_doc->network();
+  in.net = m_doc->networkFor(objectName());
   in.ntk = showsNtk();
   in.domain = domain();
   in.size = sizeSpin(in.domain)->value();
@@ -654,7 +654,7 @@ bool SpectrumPanel::pinNetworkFile(const QString& path, QString* error)
   }
   if ((in.domain == SpectrumDomain::Sphere && !sphereOk) || (in.domain == SpectrumDomain::Grid && !gridOk)) in.domain = SpectrumDomain::Points;
   in.size = sizeSpin(in.domain)->value();
-  if (in.domain == SpectrumDomain::Grid && net.inputDim != m_doc->network().inputDim) in.size = net.inputDim == 2 ? 64 : 256;
+  if (in.domain == SpectrumDomain::Grid && net.inputDim != m_doc->networkFor(objectName()).inputDim) in.size = net.inputDim == 2 ? 64 : 256;
   const JobFlags pin; // its own flags: not polled, cancelled with the panel
   m_pinStop = pin.stop;
   const QString name = QFileInfo(path).fileName();

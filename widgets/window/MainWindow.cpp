@@ -24,6 +24,8 @@
 #include <QThread>
 #include <QTimer>
 #include <QUndoStack>
+#include <QUndoView>
+#include <QVBoxLayout>
 
 #include "widgets/dynamics/DynamicsPanel.h"
 #include "widgets/spectra/EigenfunctionPanel.h"
@@ -31,6 +33,7 @@
 #include "widgets/kernel/KernelPanel.h"
 #include "widgets/spectra/SpectrumPanel.h"
 #include "widgets/network/NetworkDocument.h"
+#include "widgets/network/NetworkBar.h"
 #include "widgets/network/NetworkEditor.h"
 
 namespace ntk::gui {
@@ -50,7 +53,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   auto* eigenfunctions = new EigenfunctionPanel(spectrum);
   addPanel(eigenfunctions, QStringLiteral("eigenfunctions"), tr("Eigenfunctions"), tr("The eigenfunction of a chosen eigenvalue on the spectrum's domain"));
   // Double-clicking a spectrum point opens its eigenfunction.
-  connect(spectrum, &SpectrumPanel::eigenfunctionRequested, this, [this, eigenfunctions] { m_tabs->setCurrentWidget(eigenfunctions); });
+  connect(spectrum, &SpectrumPanel::eigenfunctionRequested, this, [this] { showPanel(QStringLiteral("eigenfunctions")); });
   addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("1-D regression playground: f_t of gradient flow / GD with the NTK-GP band, per-mode residual decay"));
   addPanel(new ImagePanel(m_doc), QStringLiteral("image"), tr("Image"), tr("Fit a picture from every s-th pixel: exact NTK/NNGP regression, its gradient flow over t, the trained MLP and bicubic, with held-out PSNRs"));
   // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
@@ -68,6 +71,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   scroll->setMinimumWidth(m_editor->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width());
   dock->setWidget(scroll);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
+  // The one undo history, every step named with the panel it was made on; clicking a step goes there.
+  auto* history = new QDockWidget(tr("History"), this);
+  history->setObjectName(QStringLiteral("HistoryDock"));
+  auto* undoView = new QUndoView(m_doc->undoStack());
+  undoView->setEmptyLabel(tr("<opened>"));
+  undoView->setToolTip(tr("Every change to the document, oldest first. Click a step to go back to it."));
+  history->setWidget(undoView);
+  addDockWidget(Qt::LeftDockWidgetArea, history);
+  history->hide();
 
   m_status = new QLabel;
   m_status->setObjectName(QStringLiteral("statusText"));
@@ -103,15 +115,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   });
   connect(m_doc, &NetworkDocument::editRejected, this,
           [this](const QString& msg) { m_status->setText(tr("Edit refused: %1").arg(msg)); });
+  connect(m_editor, &NetworkEditor::valueRefused, this,
+          [this](const QString& msg) { m_status->setText(tr("Refused: %1 — nothing recomputed until it is fixed").arg(msg)); });
   connect(m_doc, &NetworkDocument::filePathChanged, this, &MainWindow::updateTitle);
   // One undo history: each step remembers the tab it was made on, and undo/redo brings that tab forward.
-  auto syncContext = [this] {
-    if (const AnalysisPanel* p = currentPanel()) m_doc->setEditContext(p->objectName());
-  };
-  syncContext();
-  connect(m_tabs, &QTabWidget::currentChanged, this, syncContext);
+  onPanelShown();
+  connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::onPanelShown);
   connect(m_doc, &NetworkDocument::contextActivated, this, [this](const QString& panel) {
     if (!panel.isEmpty()) showPanel(panel);
+  });
+  // The user chose another network in the dock: the panel on screen now uses it.
+  connect(m_editor, &NetworkEditor::networkChosen, this, [this](int id) {
+    if (const AnalysisPanel* p = currentPanel()) m_doc->bindPanel(bindingName(p), id);
   });
   connect(m_doc->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
 
@@ -124,12 +139,30 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+  // The document is a child and dies in ~QObject, after this destructor: its undo stack emits
+  // cleanChanged as it goes, which must not reach a half-destroyed window.
+  m_doc->undoStack()->disconnect(this);
+  m_doc->disconnect(this);
+}
 
 void MainWindow::addPanel(AnalysisPanel* panel, const QString& name, const QString& title, const QString& tip)
 {
   panel->setObjectName(name);
-  const int index = m_tabs->addTab(panel, title);
+  m_titles.insert(panel, title);
+  auto* page = new QWidget;
+  page->setObjectName(name + QStringLiteral("Page"));
+  auto* column = new QVBoxLayout(page);
+  column->setContentsMargins(0, 0, 0, 0);
+  column->setSpacing(0);
+  auto* bar = new NetworkBar(m_doc, bindingName(panel), title);
+  bar->setRequirement(panel->requiredInputDim(), panel->requiredInputPurpose());
+  connect(panel, &AnalysisPanel::requirementChanged, bar,
+          [bar, panel] { bar->setRequirement(panel->requiredInputDim(), panel->requiredInputPurpose()); });
+  column->addWidget(bar);
+  column->addWidget(panel, 1);
+  const int index = m_tabs->addTab(page, title);
   m_tabs->setTabToolTip(index, tip);
   m_panels.push_back(panel);
   if (m_status) registerPanel(panel);
@@ -168,15 +201,29 @@ bool MainWindow::showsStatusOf(const AnalysisPanel* panel) const
 
 AnalysisPanel* MainWindow::currentPanel() const
 {
-  return qobject_cast<AnalysisPanel*>(m_tabs->currentWidget());
+  const int index = m_tabs->currentIndex();
+  return index >= 0 && index < int(m_panels.size()) ? m_panels[size_t(index)] : nullptr;
+}
+
+QString MainWindow::bindingName(const AnalysisPanel* panel) const
+{
+  const AnalysisPanel* upstream = panel->upstream();
+  return upstream ? upstream->objectName() : panel->objectName();
+}
+
+void MainWindow::onPanelShown()
+{
+  const AnalysisPanel* p = currentPanel();
+  if (!p) return;
+  m_doc->setEditContext(p->objectName(), m_titles.value(p));
+  m_doc->setCurrent(m_doc->networkIdFor(bindingName(p)));
 }
 
 void MainWindow::createActions()
 {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* newAct = file->addAction(tr("&New network"), this, [this] {
-    if (maybeSave()) m_doc->reset(Network::defaultNetwork(1));
-  });
+  // A new network joins the document (undoable); nothing is discarded.
+  QAction* newAct = file->addAction(tr("&New network"), m_editor, &NetworkEditor::newNetwork);
   newAct->setShortcut(QKeySequence::New);
   QAction* open = file->addAction(tr("&Open network…"), this, [this] {
     if (!maybeSave()) return;
@@ -306,15 +353,15 @@ void MainWindow::createActions()
 QStringList MainWindow::panelNames() const
 {
   QStringList names;
-  for (int i = 0; i < m_tabs->count(); ++i) names << m_tabs->widget(i)->objectName();
+  for (const AnalysisPanel* p : m_panels) names << p->objectName();
   return names;
 }
 
 bool MainWindow::showPanel(const QString& name)
 {
-  for (int i = 0; i < m_tabs->count(); ++i)
-    if (m_tabs->widget(i)->objectName() == name) {
-      m_tabs->setCurrentIndex(i);
+  for (size_t i = 0; i < m_panels.size(); ++i)
+    if (m_panels[i]->objectName() == name) {
+      m_tabs->setCurrentIndex(int(i));
       return true;
     }
   return false;

@@ -51,6 +51,11 @@ protected:
 
 private:
   void addPanel(AnalysisPanel* panel, const QString& name, const QString& title, const QString& tip);
+  /// The name under which `panel`'s network is bound: its own, or its upstream's (the eigenfunctions
+  /// show the spectrum's network).
+  QString bindingName(const AnalysisPanel* panel) const;
+  /// The tab became current: the dock edits its network; undo steps name it.
+  void onPanelShown();
   void registerPanel(AnalysisPanel* panel);
   bool anyPanelBusy() const;
   /// Whether `panel`'s status messages belong on the status bar now: it is the current tab, or the
@@ -69,7 +74,8 @@ private:
   NetworkEditor* m_editor;
   QTabWidget* m_tabs;
   KernelPanel* m_kernel;
-  std::vector<AnalysisPanel*> m_panels;
+  std::vector<AnalysisPanel*> m_panels;   ///< in tab order; each tab page is the panel under its NetworkBar
+  QHash<const AnalysisPanel*, QString> m_titles;
   QTimer* m_showProgress = nullptr;
   QMenu* m_recentMenu = nullptr;
   QProgressBar* m_progress;
