@@ -204,6 +204,25 @@ private slots:
     QVERIFY(m_window->waitUntilIdle(60000));
   }
 
+  void panelSizesAreRefusedNotClamped()
+  {
+    KernelPanel* panel = m_window->kernelPanel();
+    auto* grid = panel->findChild<CheckedSpinBox*>(QStringLiteral("gridSize"));
+    QVERIFY(grid);
+    const int before = panel->gridSize();
+    QSignalSpy busy(panel, &AnalysisPanel::busyChanged);
+    grid->setValue(100000); // was silently bent to the cap
+    QCOMPARE(grid->value(), 100000);
+    QVERIFY(grid->isRefused());
+    QVERIFY(grid->toolTip().contains(QStringLiteral("2048")));
+    QCOMPARE(panel->gridSize(), before);
+    QTest::qWait(100);
+    QCOMPARE(busy.count(), 0); // nothing recomputed
+    grid->setValue(64);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(panel->shownMatrix().rows(), 64);
+  }
+
   void undoNamesTheStepAndShowsItsPanel()
   {
     NetworkDocument* doc = m_window->document();
@@ -270,8 +289,25 @@ private slots:
     QCOMPARE(doc->networkIdFor(QStringLiteral("kernel")), first);
     QCOMPARE(doc->networkIdFor(QStringLiteral("spectrum")), first);
     QVERIFY(m_window->waitUntilIdle(60000));
+    // The document round-trips through its JSON form (what a session file will hold).
+    m_window->editor()->duplicateNetwork();
+    QVERIFY(doc->renameNetwork(doc->currentId(), QStringLiteral("wide")));
+    QVERIFY(m_window->editor()->setHiddenWidths(2048));
     const std::string json = doc->toJson();
     QVERIFY(json.find("ntk-studio.document/1") != std::string::npos);
+    NetworkDocument copyDoc;
+    QString err;
+    QVERIFY2(copyDoc.fromJson(json, &err), qPrintable(err));
+    QCOMPARE(copyDoc.toJson(), json);
+    QCOMPARE(copyDoc.networkNameFor(QStringLiteral("kernel")), QStringLiteral("wide"));
+    QCOMPARE(std::get<DenseLayer>(copyDoc.networkFor(QStringLiteral("kernel")).layers[0]).width, 2048);
+    // A malformed document changes nothing and says why.
+    QVERIFY(!copyDoc.fromJson(R"({"format": "ntk-studio.document/1", "networks": [], "current": "x"})", &err));
+    QVERIFY(err.contains(QStringLiteral("networks")));
+    QVERIFY(!copyDoc.fromJson(R"({"format": "ntk-studio.document/1", "networks": [{"name": "a", "network": {"input_dim": 1, "layers": [{"type": "dense", "width": 0}]}}]})", &err));
+    QVERIFY(err.contains(QStringLiteral("width")));
+    QCOMPARE(copyDoc.toJson(), json);
+    QVERIFY(m_window->waitUntilIdle(60000));
   }
 
   void changingTheGridKeepsTheRowPosition()

@@ -42,6 +42,7 @@ CheckedSpinBox::CheckedSpinBox(int lo, int hi, QWidget* parent) : QSpinBox(paren
   m_check = [this](int v) {
     return (v < m_lo || v > m_hi) ? outOfRange(QString::number(v), QString::number(m_lo), QString::number(m_hi)) : QString();
   };
+  m_accepted = value();
   connect(this, &QSpinBox::valueChanged, this, &CheckedSpinBox::onValueChanged);
 }
 
@@ -58,6 +59,7 @@ void CheckedSpinBox::onValueChanged(int v)
   const QString reason = m_check ? m_check(v) : QString();
   if (reason.isEmpty()) {
     clearMark();
+    m_accepted = v;
     emit valueAccepted(v);
   } else {
     markRefused(reason);
@@ -84,6 +86,7 @@ void CheckedSpinBox::setValueQuietly(int v)
 {
   const QSignalBlocker block(this);
   setValue(v);
+  m_accepted = value();
   clearMark();
 }
 
@@ -108,6 +111,7 @@ CheckedDoubleSpinBox::CheckedDoubleSpinBox(double lo, double hi, int decimals, Q
                ? outOfRange(QString::number(v), QString::number(m_lo), QString::number(m_hi))
                : QString();
   };
+  m_accepted = value();
   connect(this, &QDoubleSpinBox::valueChanged, this, &CheckedDoubleSpinBox::onValueChanged);
 }
 
@@ -124,6 +128,7 @@ void CheckedDoubleSpinBox::onValueChanged(double v)
   const QString reason = m_check ? m_check(v) : QString();
   if (reason.isEmpty()) {
     clearMark();
+    m_accepted = v;
     emit valueAccepted(v);
   } else {
     markRefused(reason);
@@ -150,6 +155,7 @@ void CheckedDoubleSpinBox::setValueQuietly(double v)
 {
   const QSignalBlocker block(this);
   setValue(v);
+  m_accepted = value();
   clearMark();
 }
 

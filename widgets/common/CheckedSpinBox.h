@@ -29,6 +29,8 @@ public:
   /// The reason the shown value was refused (empty when it is valid).
   QString refusal() const { return m_refusal; }
   bool isRefused() const { return !m_refusal.isEmpty(); }
+  /// The last value that passed the check (what computations use while a refused one is shown).
+  int acceptedValue() const { return m_accepted; }
   void setValueQuietly(int v);
   /// Marks the box as refused from outside (e.g. the document refused the value) with `reason`.
   void markRefused(const QString& reason);
@@ -44,6 +46,7 @@ private:
   void onValueChanged(int v);
   void clearMark();
   int m_lo, m_hi;
+  int m_accepted = 0;
   Check m_check;
   QString m_refusal, m_tip;
 };
@@ -57,6 +60,7 @@ public:
   void setCheck(Check check);
   QString refusal() const { return m_refusal; }
   bool isRefused() const { return !m_refusal.isEmpty(); }
+  double acceptedValue() const { return m_accepted; }
   void setValueQuietly(double v);
   void markRefused(const QString& reason);
   void setToolTipBase(const QString& tip);
@@ -71,6 +75,7 @@ private:
   void onValueChanged(double v);
   void clearMark();
   double m_lo, m_hi;
+  double m_accepted = 0.0;
   Check m_check;
   QString m_refusal, m_tip;
 };

@@ -1,4 +1,5 @@
 #include "widgets/kernel/KernelPanel.h"
+#include "widgets/common/CheckedSpinBox.h"
 
 #include <algorithm>
 #include <chrono>
@@ -96,11 +97,15 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   m_kind->setToolTip(tr("NTK: Θ_l = q_l + W²·Ṫ·Θ_{l−1} (training dynamics)\nNNGP: q_l = W²·T(q_{l−1}) + b² (prior covariance)"));
   controls->addWidget(new QLabel(tr("Kernel")));
   controls->addWidget(m_kind);
-  m_grid = new QSpinBox;
-  m_grid->setRange(8, 2048);
-  m_grid->setValue(128);
-  m_grid->setKeyboardTracking(false);
-  m_grid->setToolTip(tr("Number of grid points m: t_i = i/m. The Gram is m×m."));
+  // Refused, not clamped: m above 2048 makes the heatmap slower than a drag (ntk-cli kernel has no cap).
+  m_grid = new CheckedSpinBox(8, 2048);
+  m_grid->setObjectName(QStringLiteral("gridSize"));
+  m_grid->setValueQuietly(128);
+  m_grid->setCheck([](int m) {
+    return (m < 8 || m > 2048) ? tr("grid m = %1 is outside 8 … 2048 (the view's cap; use ntk-cli kernel for larger grids)").arg(m)
+                               : QString();
+  });
+  m_grid->setToolTipBase(tr("Number of grid points m: t_i = i/m. The Gram is m×m (8 … 2048)."));
   controls->addWidget(new QLabel(tr("Grid m")));
   controls->addWidget(m_grid);
   m_row = new QSlider(Qt::Horizontal);
@@ -118,11 +123,10 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   m_finiteWidths->setToolTip(tr("Hidden widths of the finite networks: the network's own, set in the Network dock\n"
                                 "(All hidden widths × 2 / × ½ there). Relative error ≈ 3/√n."));
   controls->addWidget(m_finiteWidths);
-  m_empiricalSamples = new QSpinBox;
-  m_empiricalSamples->setRange(1, 256);
-  m_empiricalSamples->setValue(4);
+  m_empiricalSamples = new CheckedSpinBox(1, 256);
+  m_empiricalSamples->setObjectName(QStringLiteral("finiteSamples"));
+  m_empiricalSamples->setValueQuietly(4);
   m_empiricalSamples->setPrefix(tr("S = "));
-  m_empiricalSamples->setKeyboardTracking(false);
   m_empiricalSamples->setToolTip(tr("Number of random initialisations averaged"));
   controls->addWidget(m_empiricalSamples);
   controls->addStretch(1);
@@ -153,8 +157,12 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
 
   restoreSettings();
   connect(m_coalesce, &QTimer::timeout, this, &KernelPanel::startJob);
-  for (auto* spin : {m_grid, m_empiricalSamples})
-    connect(spin, &QSpinBox::valueChanged, this, &KernelPanel::saveSettings);
+  for (auto* spin : {m_grid, m_empiricalSamples}) {
+    connect(spin, &CheckedSpinBox::valueAccepted, this, &KernelPanel::saveSettings);
+    connect(spin, &CheckedSpinBox::valueAccepted, this, &KernelPanel::scheduleRecompute);
+    connect(spin, &CheckedSpinBox::valueRefused, this,
+            [this](const QString& why) { emit statusMessage(tr("Refused: %1 — nothing recomputed until it is fixed").arg(why)); });
+  }
   connect(m_kind, &QComboBox::currentIndexChanged, this, &KernelPanel::saveSettings);
   connect(m_empirical, &QCheckBox::toggled, this, &KernelPanel::saveSettings);
   connect(m_splitter, &QSplitter::splitterMoved, this, &KernelPanel::saveSettings);
@@ -173,9 +181,7 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
     else
       showResult();
   });
-  connect(m_grid, &QSpinBox::valueChanged, this, &KernelPanel::scheduleRecompute);
   connect(m_empirical, &QCheckBox::toggled, this, &KernelPanel::scheduleRecompute);
-  connect(m_empiricalSamples, &QSpinBox::valueChanged, this, &KernelPanel::scheduleRecompute);
   connect(m_row, &QSlider::valueChanged, this, &KernelPanel::setSelectedRow);
   connect(m_heatmap, &HeatmapView::rowSelected, this, [this](int row) { m_row->setValue(row); });
   m_dirty = true; // computed when first shown (the first tab: at startup)
@@ -203,9 +209,9 @@ void KernelPanel::saveSettings()
 {
   QSettings settings;
   settings.beginGroup(QStringLiteral("kernelPanel"));
-  settings.setValue(QStringLiteral("grid"), m_grid->value());
+  settings.setValue(QStringLiteral("grid"), m_grid->acceptedValue());
   settings.setValue(QStringLiteral("showNtk"), showsNtk());
-  settings.setValue(QStringLiteral("finiteSamples"), m_empiricalSamples->value());
+  settings.setValue(QStringLiteral("finiteSamples"), m_empiricalSamples->acceptedValue());
   settings.setValue(QStringLiteral("finite"), m_empirical->isChecked());
   settings.setValue(QStringLiteral("splitter"), m_splitter->saveState());
 }
@@ -227,7 +233,7 @@ void KernelPanel::setShowNtk(bool ntk) { m_kind->setCurrentIndex(ntk ? 0 : 1); }
 
 void KernelPanel::setGridSize(int m) { m_grid->setValue(m); }
 
-int KernelPanel::gridSize() const { return m_grid->value(); }
+int KernelPanel::gridSize() const { return m_grid->acceptedValue(); }
 
 void KernelPanel::setSelectedRow(int row)
 {
@@ -266,10 +272,10 @@ void KernelPanel::startJob()
   m_pending = false;
   JobInput in;
   in.net = m_doc->networkFor(objectName());
-  in.m = m_grid->value();
+  in.m = m_grid->acceptedValue();
   in.empirical = m_empirical->isChecked();
   in.ntk = showsNtk();
-  in.samples = m_empiricalSamples->value();
+  in.samples = m_empiricalSamples->acceptedValue();
   in.generation = ++m_generation;
   launchJob(m_watcher, [in](const JobFlags& flags) { return runJob(in, flags); });
   emit statusMessage(tr("Computing the %1×%1 NNGP and NTK%2…").arg(in.m).arg(in.empirical ? tr(" and finite nets") : QString()));
@@ -331,7 +337,7 @@ void KernelPanel::updateRowPlot()
   series.emplace_back(tr("%1, infinite width").arg(name), K.row(m_selectedRow).transpose());
   const bool empiricalMatches = m_result.empirical.rows() == K.rows() && m_empirical->isChecked();
   if (empiricalMatches)
-    series.emplace_back(tr("finite nets n = %1, S = %2").arg(m_result.finiteWidths).arg(m_empiricalSamples->value()),
+    series.emplace_back(tr("finite nets n = %1, S = %2").arg(m_result.finiteWidths).arg(m_empiricalSamples->acceptedValue()),
                         m_result.empirical.row(m_selectedRow).transpose());
   m_plot->setSeries(m_result.t, series, QStringLiteral("t"), name, tr("Kernel row at t₀ = %1").arg(tr0, 0, 'f', 3));
 }
@@ -347,7 +353,7 @@ void KernelPanel::paintFigure(QPainter& p, const QRectF& rect) const
   if (K.size() && m_selectedRow >= 0 && m_selectedRow < K.rows()) {
     series.push_back({tr("infinite width"), K.row(m_selectedRow).transpose(), {}, false, {}});
     if (m_result.empirical.rows() == K.rows())
-      series.push_back({tr("finite nets n = %1, S = %2").arg(m_result.finiteWidths).arg(m_empiricalSamples->value()),
+      series.push_back({tr("finite nets n = %1, S = %2").arg(m_result.finiteWidths).arg(m_empiricalSamples->acceptedValue()),
                         m_result.empirical.row(m_selectedRow).transpose(), {}, true, {}});
   }
   const double t0 = (m_selectedRow >= 0 && m_selectedRow < m_result.t.size()) ? m_result.t(m_selectedRow) : 0.0;

@@ -27,6 +27,7 @@ namespace ntk::gui {
 
 class NetworkDocument;
 class HeatmapView;
+class CheckedSpinBox;
 class LinePlotView;
 
 struct KernelResult {
@@ -93,12 +94,12 @@ private:
   HeatmapView* m_heatmap;
   LinePlotView* m_plot;
   QComboBox* m_kind;
-  QSpinBox* m_grid;
+  CheckedSpinBox* m_grid;
   QSlider* m_row;
   QLabel* m_rowLabel;
   QCheckBox* m_empirical;
   QLabel* m_finiteWidths;  ///< the network's hidden widths, which the finite networks use
-  QSpinBox* m_empiricalSamples;
+  CheckedSpinBox* m_empiricalSamples;
   QTimer* m_coalesce;
   QSplitter* m_splitter = nullptr;
 

@@ -351,4 +351,54 @@ std::string NetworkDocument::toJson() const
   return doc.dump(2);
 }
 
+bool NetworkDocument::fromJson(const std::string& text, QString* error)
+{
+  auto fail = [error](const QString& why) {
+    if (error) *error = why;
+    return false;
+  };
+  Structure s;
+  try {
+    const nlohmann::json doc = nlohmann::json::parse(text);
+    if (!doc.is_object() || doc.value("format", std::string()) != "ntk-studio.document/1")
+      return fail(tr("not an NTK Studio document (\"format\" must be \"ntk-studio.document/1\")"));
+    for (const auto& [key, value] : doc.items())
+      if (key != "format" && key != "networks" && key != "current" && key != "panels") return fail(tr("unknown key \"%1\"").arg(QString::fromStdString(key)));
+    const auto& list = doc.at("networks");
+    if (!list.is_array() || list.empty()) return fail(tr("\"networks\" must be a non-empty array"));
+    int id = 1;
+    for (const auto& entry : list) {
+      const QString name = QString::fromStdString(entry.at("name").get<std::string>()).trimmed();
+      if (name.isEmpty()) return fail(tr("networks[%1]: empty name").arg(id - 1));
+      for (const NamedNetwork& n : s.networks)
+        if (n.name == name) return fail(tr("networks[%1]: the name ‘%2’ is used twice").arg(id - 1).arg(name));
+      try {
+        s.networks.push_back({id++, name, networkFromJson(entry.at("network").dump()), {}});
+      } catch (const NtkError& e) {
+        return fail(tr("network ‘%1’: %2").arg(name, QString::fromStdString(e.what())));
+      }
+    }
+    auto idOf = [&s](const QString& name) {
+      for (const NamedNetwork& n : s.networks)
+        if (n.name == name) return n.id;
+      return 0;
+    };
+    s.current = doc.contains("current") ? idOf(QString::fromStdString(doc["current"].get<std::string>())) : 1;
+    if (!s.current) return fail(tr("\"current\" names no network of the document"));
+    if (doc.contains("panels"))
+      for (const auto& [panel, name] : doc["panels"].items()) {
+        const int bound = idOf(QString::fromStdString(name.get<std::string>()));
+        if (!bound) return fail(tr("panels.%1 names no network of the document").arg(QString::fromStdString(panel)));
+        s.bindings.insert(QString::fromStdString(panel), bound);
+      }
+    m_nextId = id;
+  } catch (const nlohmann::json::exception& e) {
+    return fail(tr("malformed document: %1").arg(QString::fromUtf8(e.what())));
+  }
+  m_undo->clear();
+  setStructureDirect(s);
+  m_undo->setClean();
+  return true;
+}
+
 } // namespace ntk::gui

@@ -101,6 +101,9 @@ public:
   /// The whole document as JSON: {"format": "ntk-studio.document/1", "networks": [{"name", "network"}],
   /// "current": name, "panels": {panel: network name}} — what a session file will embed.
   std::string toJson() const;
+  /// Replaces the whole document by `text` (toJson's format) and clears the undo history; on a
+  /// malformed document returns false with the reason (naming the key) and changes nothing.
+  bool fromJson(const std::string& text, QString* error);
 
   // ---- used by the undo commands and the main window
   /// Sets network `id` without pushing anything.

@@ -147,8 +147,8 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   // shrink to their cells.
   const int ch = fontMetrics().averageCharWidth();
   // The number columns stretch into whatever width the dock has (at least 9–12 characters each).
-  const int widths[ColCount] = {14 * ch, 12 * ch, 9 * ch, 9 * ch, 5 * ch, 9 * ch};
-  const bool stretch[ColCount] = {false, true, true, true, false, false};
+  const int widths[ColCount] = {14 * ch, 13 * ch, 9 * ch, 9 * ch, 5 * ch, 9 * ch};
+  const bool stretch[ColCount] = {false, false, true, true, false, false}; // width: fixed, fits 9 digits
   int total = 0;
   for (int c = 0; c < ColCount; ++c) {
     m_table->horizontalHeader()->setSectionResizeMode(c, stretch[c] ? QHeaderView::Stretch : QHeaderView::Fixed);
