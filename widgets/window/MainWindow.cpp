@@ -35,6 +35,10 @@
 #include "widgets/network/NetworkDocument.h"
 #include "widgets/network/NetworkBar.h"
 #include "widgets/network/NetworkEditor.h"
+#include "widgets/window/AboutBox.h"
+#include "widgets/window/HelpBrowser.h"
+#include "widgets/window/PanelHintBar.h"
+#include "widgets/window/ShortcutsDialog.h"
 
 namespace ntk::gui {
 
@@ -57,7 +61,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("1-D regression playground: f_t of gradient flow / GD with the NTK-GP band, per-mode residual decay"));
   addPanel(new ImagePanel(m_doc), QStringLiteral("image"), tr("Image"), tr("Fit a picture from every s-th pixel: exact NTK/NNGP regression, its gradient flow over t, the trained MLP and bicubic, with held-out PSNRs"));
   // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
-  setCentralWidget(m_tabs);
+  setCentralWidget(withPanelHints(m_tabs)); // the "Try this first" line above the tabs
 
   auto* dock = new QDockWidget(tr("Network"), this);
   dock->setObjectName(QStringLiteral("NetworkDock"));
@@ -241,7 +245,8 @@ void MainWindow::createActions()
       {tr("erf, standard parameterisation"), QStringLiteral(":/networks/erf_standard.json")},
       {tr("SIREN-style sin(30z)"), QStringLiteral(":/networks/siren.json")},
       {tr("Bias-free 2-layer ReLU on the circle (odd eigenvalues vanish)"), QStringLiteral(":/networks/relu2_circle_nobias.json")},
-      {tr("ReLU on the sphere S²"), QStringLiteral(":/networks/relu_sphere.json")}};
+      {tr("ReLU on the sphere S²"), QStringLiteral(":/networks/relu_sphere.json")},
+      {tr("Positional encoding, integer frequencies (periodic grid spectra)"), QStringLiteral(":/networks/positional_grid.json")}};
   for (const auto& [label, path] : exampleFiles) {
     if (!QFile::exists(path)) continue;
     examples->addAction(label, this, [this, path = path] {
@@ -340,13 +345,36 @@ void MainWindow::createActions()
           if (p->isBusy()) p->cancel();
       })->setShortcut(QKeySequence(Qt::Key_Escape));
 
+  createHelpMenu();
+}
+
+void MainWindow::createHelpMenu()
+{
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* guide = help->addAction(tr("&Guide"), this, [this] {
+    if (!m_guide) m_guide = new HelpBrowser(this);
+    m_guide->show();
+    m_guide->raise();
+    m_guide->activateWindow();
+    // At the current tab's section (after show: the scroll position needs the laid-out text).
+    if (const AnalysisPanel* p = currentPanel()) m_guide->showSection(p->objectName());
+  });
+  guide->setShortcut(QKeySequence(Qt::Key_F1));
+  guide->setStatusTip(tr("What each panel shows, what to try first, and the formula behind it"));
+  help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+    // Generated from the menus each time, so it lists exactly the shortcuts the window has.
+    auto* dialog = new ShortcutsDialog(collectShortcuts(menuBar(), m_doc->undoStack()), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+  });
+  help->addAction(tr("Show panel &hints"), this, [this] {
+    if (auto* hints = findChild<PanelHintBar*>()) hints->resetDismissed();
+  })->setStatusTip(tr("Show the “Try this first” line of every panel again"));
+  help->addSeparator();
   help->addAction(tr("&About NTK Studio"), this, [this] {
-    QMessageBox::about(this, tr("About NTK Studio"),
-                       tr("<b>NTK Studio</b> %1<br>Exact infinite-width NNGP and NTK of the network you build, "
-                          "with the finite-network Monte-Carlo kernel beside it.<br>"
-                          "Conventions follow Neural Tangents; mathematics from Golikov, Pokonechnyy &amp; Korviakov (2022).")
-                           .arg(QApplication::applicationVersion()));
+    PanelSummaries panels;
+    for (int i = 0; i < m_tabs->count(); ++i) panels.emplace_back(m_tabs->tabText(i).remove(QLatin1Char('&')), m_tabs->tabToolTip(i));
+    showAboutBox(this, panels, QApplication::applicationVersion());
   });
 }
 

@@ -21,6 +21,7 @@ class NetworkDocument;
 class NetworkEditor;
 class KernelPanel;
 class AnalysisPanel;
+class HelpBrowser;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -62,6 +63,7 @@ private:
   /// current tab shows its result (AnalysisPanel::upstream).
   bool showsStatusOf(const AnalysisPanel* panel) const;
   void createActions();
+  void createHelpMenu();
   void updateTitle();
   void updateRecentMenu();
   void addRecentFile(const QString& path);
@@ -81,6 +83,7 @@ private:
   QProgressBar* m_progress;
   QPushButton* m_cancel;
   QLabel* m_status = nullptr;
+  HelpBrowser* m_guide = nullptr; ///< Help ▸ Guide, created when first opened
   QHash<const AnalysisPanel*, QString> m_panelStatus; ///< each panel's last message, shown when its tab is
 };
 
