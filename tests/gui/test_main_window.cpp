@@ -247,9 +247,9 @@ private slots:
     NetworkDocument* doc = m_window->document();
     for (const QString& name : m_window->panelNames()) {
       QVERIFY(m_window->showPanel(name));
-      auto* page = m_window->findChild<QWidget*>(name + QStringLiteral("Page"));
-      QVERIFY2(page, qPrintable(name));
-      auto* bar = page->findChild<NetworkBar*>();
+      NetworkBar* bar = nullptr;
+      for (NetworkBar* b : m_window->findChildren<NetworkBar*>())
+        if (b->parentWidget()->objectName() == name) bar = b;
       QVERIFY2(bar && bar->isVisible(), qPrintable(name));
       QCOMPARE(bar->networkCombo()->currentText(), doc->networkNameFor(name == QStringLiteral("eigenfunctions") ? QStringLiteral("spectrum") : name));
     }

@@ -156,7 +156,7 @@ void MainWindow::addPanel(AnalysisPanel* panel, const QString& name, const QStri
   panel->setObjectName(name);
   m_titles.insert(panel, title);
   auto* page = new QWidget;
-  page->setObjectName(name + QStringLiteral("Page"));
+  page->setObjectName(name); // the tab's page carries the panel's name too (hint bar, guide, tab lookups)
   auto* column = new QVBoxLayout(page);
   column->setContentsMargins(0, 0, 0, 0);
   column->setSpacing(0);
