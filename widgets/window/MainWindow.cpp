@@ -303,6 +303,11 @@ void MainWindow::createActions()
   });
 }
 
+QStringList MainWindow::panelNameList()
+{
+  return {QStringLiteral("kernel"), QStringLiteral("spectrum"), QStringLiteral("eigenfunctions"), QStringLiteral("dynamics"), QStringLiteral("image")};
+}
+
 QStringList MainWindow::panelNames() const
 {
   QStringList names;
