@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace ntkcli {
@@ -16,6 +17,14 @@ std::atomic<bool> g_quiet{false};
 /// A plain line repeats an unchanged text only this often (a heartbeat through a long silent step).
 constexpr std::chrono::seconds kHeartbeat{10};
 constexpr int kBarWidth = 24;
+
+/// Columns of the terminal on stderr (0 when unknown): a longer line would wrap and break the redraw.
+std::size_t terminalColumns(std::FILE* stream)
+{
+  winsize ws{};
+  if (::ioctl(::fileno(stream), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 0;
+}
 
 } // namespace
 
@@ -113,22 +122,29 @@ std::string Progress::line(bool final) const
 {
   const double t = elapsed();
   char buf[64];
-  std::string text = "ntk-cli " + m_label + ": ";
+  std::string head = "ntk-cli " + m_label + ": ";
   if (final) {
     std::snprintf(buf, sizeof buf, "done in %.1f s", t);
-    return text + buf;
+    return head + buf;
   }
   std::snprintf(buf, sizeof buf, "%3d%%", int(std::floor(100.0 * m_fraction)));
   if (m_settings.terminal) {
     const int filled = int(std::lround(kBarWidth * m_fraction));
-    text += "[" + std::string(std::size_t(filled), '#') + std::string(std::size_t(kBarWidth - filled), '-') + "] ";
+    head += "[" + std::string(std::size_t(filled), '#') + std::string(std::size_t(kBarWidth - filled), '-') + "] ";
   }
-  text += buf;
-  if (!m_detail.empty()) text += "  " + m_detail;
-  text += "  (" + duration(t) + " elapsed";
+  head += buf;
+  std::string tail = "  (" + duration(t) + " elapsed";
   // An ETA from the rate so far, once there is a rate to speak of.
-  if (m_fraction >= 0.01 && m_fraction < 1.0) text += ", ETA " + duration(t * (1.0 - m_fraction) / m_fraction);
-  return text + ")";
+  if (m_fraction >= 0.01 && m_fraction < 1.0) tail += ", ETA " + duration(t * (1.0 - m_fraction) / m_fraction);
+  tail += ")";
+  std::string detail = m_detail.empty() ? std::string() : "  " + m_detail;
+  // On a terminal the line must not wrap (the '\r' redraw would stack lines): shorten the detail.
+  const std::size_t columns = m_settings.terminal ? terminalColumns(m_settings.stream) : 0;
+  if (columns > 0 && head.size() + detail.size() + tail.size() >= columns) {
+    const std::size_t room = columns - 1 > head.size() + tail.size() ? columns - 1 - head.size() - tail.size() : 0;
+    detail = room > 3 ? detail.substr(0, room - 3) + "..." : std::string();
+  }
+  return head + detail + tail;
 }
 
 void Progress::draw(bool final)

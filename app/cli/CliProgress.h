@@ -68,7 +68,6 @@ private:
   double m_fraction = 0.0;
   std::string m_detail;
   std::string m_lastText;     ///< the last plain line's content (no repeat of an unchanged line)
-  std::size_t m_drawnWidth = 0; ///< terminal: characters of the bar now on screen
   bool m_shown = false, m_finished = false;
   std::thread m_ticker;
 };
