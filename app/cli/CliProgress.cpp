@@ -135,7 +135,7 @@ std::string Progress::line(bool final) const
   head += buf;
   std::string tail = "  (" + duration(t) + " elapsed";
   // An ETA from the rate so far, once there is a rate to speak of.
-  if (m_fraction >= 0.01 && m_fraction < 1.0) tail += ", ETA " + duration(t * (1.0 - m_fraction) / m_fraction);
+  if (m_fraction >= 0.002 && m_fraction < 1.0) tail += ", ETA " + duration(t * (1.0 - m_fraction) / m_fraction);
   tail += ")";
   std::string detail = m_detail.empty() ? std::string() : "  " + m_detail;
   // On a terminal the line must not wrap (the '\r' redraw would stack lines): shorten the detail.

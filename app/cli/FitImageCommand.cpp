@@ -159,6 +159,7 @@ int runFitImage(const FitImageOptions& o)
               << "}";
     };
     bool recorded = false; // p holds a PSNR to show
+    progress.setDetail("mlp: step 0/" + std::to_string(o.steps) + ", initialising");
     for (int s = 1; s <= o.steps; ++s) {
       loss = trainer.step();
       if (s % o.recordEvery == 0 || s == o.steps) {
