@@ -1,7 +1,8 @@
 // test_cli_dynamics — `ntk-cli dynamics` as a user scripts it: the output has one row per test point and a
 // (mean, variance) column pair per time; t = 0 is the prior (0, K(x,x)); t = inf equals kernel (ridge)
 // regression on Grams written by `ntk-cli kernel`; --gd-lr equals the explicit gradient-descent iteration;
-// .npy output and --threads work; bad input gives exit 2, one line naming the problem and no output file.
+// .npy output and --threads work; bad input gives exit 2, one line naming the problem and no output file;
+// a divergent --gd-lr (η > 2/λ_max) is bad input.
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -128,6 +129,36 @@ private slots:
     const double err = maxAbsRel(pred.col(4), fx);
     qInfo("--gd-lr 1/lambda_max, 150 steps vs explicit iteration: %.2e", err);
     QVERIFY2(err <= 1e-10, qPrintable(QString::number(err)));
+  }
+
+  // η > 2/λ_max((Θ(X,X))/m) diverges: found exiting 0 with means of −4.8e23 (--gd-lr 1000 --t 10). Refused
+  // with the numbers, nothing written; a stable η just below the limit and 0 steps above it still run.
+  void divergentGradientDescentIsRefused()
+  {
+    const Eigen::MatrixXd T = kernelMatrix(m_net, m_X, nullptr, KernelKind::Ntk);
+    const double limit = 2.0 / Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(T / 25.0).eigenvalues().maxCoeff();
+    const QStringList base{"dynamics", "--net", qpath("net.json"), "--train", qpath("train.csv"), "--test", qpath("test.csv"),
+                           "--out", qpath("div.csv")};
+    QFile::remove(qpath("div.csv"));
+    const Run r = runCli(base + QStringList{"--gd-lr", "1000", "--t", "0,10"});
+    const QString problem = ntktest::refusalProblem(r, QStringLiteral("gradient descent diverges: η = 1000 > 2/λ_max = "), m_dir.path());
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    QVERIFY2(r.err.contains(QStringLiteral("after 10 steps")), qPrintable(r.err));
+    QVERIFY(!QFile::exists(qpath("div.csv")));
+    // The limit in the message is 2/λ_max of the Gram computed here.
+    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("2/λ_max = ([0-9.e+-]+);")).match(r.err);
+    QVERIFY2(m.hasMatch(), qPrintable(r.err));
+    QVERIFY2(std::abs(m.captured(1).toDouble() / limit - 1.0) < 1e-5, qPrintable(r.err + QString::number(limit, 'g', 17)));
+
+    // Just above the limit is refused too; just below it runs; no step at all cannot diverge.
+    const Run above = runCli(base + QStringList{"--gd-lr", QString::number(1.01 * limit, 'g', 17), "--t", "1"});
+    QCOMPARE(above.code, 2);
+    QVERIFY(!QFile::exists(qpath("div.csv")));
+    const Run below = runCli(base + QStringList{"--gd-lr", QString::number(0.99 * limit, 'g', 17), "--t", "10"});
+    QVERIFY2(below.code == 0, qPrintable(below.err));
+    QVERIFY(readMatrix(path("div.csv")).allFinite());
+    const Run none = runCli(base + QStringList{"--gd-lr", "1000", "--t", "0"});
+    QVERIFY2(none.code == 0, qPrintable(none.err));
   }
 
   void badInputGivesOneLineAndExitTwo_data()

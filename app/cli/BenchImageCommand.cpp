@@ -14,6 +14,7 @@
 #include <tbb/global_control.h>
 
 #include "app/cli/CliCommands.h"
+#include "app/cli/CliProgress.h"
 #include "core/image/ImageKernelRegression.h"
 #include "core/nets/MlpTrainer.h"
 #include "core/network/NetworkJson.h"
@@ -40,6 +41,7 @@ int runBenchImage(const BenchImageOptions& o)
   const ntk::Image image = ntk::readPng(o.image);
   std::vector<double> seconds;
   std::string extra;
+  Progress progress("bench image");
   if (o.method == "mlp") {
     ntk::MlpOptions options;
     options.batchSize = o.batch;
@@ -49,6 +51,7 @@ int runBenchImage(const BenchImageOptions& o)
       const auto t0 = std::chrono::steady_clock::now();
       trainer.step();
       seconds.push_back(secondsSince(t0));
+      progress.update(double(r + 1) / o.repeats, "step " + std::to_string(r + 1) + "/" + std::to_string(o.repeats));
     }
     extra = "\"batch\": " + std::to_string(o.batch);
   } else {
@@ -56,9 +59,11 @@ int runBenchImage(const BenchImageOptions& o)
     options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
     ntk::ImageRegressionReport report;
     for (int r = 0; r < o.repeats; ++r) {
+      progress.setDetail("run " + std::to_string(r + 1) + "/" + std::to_string(o.repeats));
+      const double a = double(r) / o.repeats, b = double(r + 1) / o.repeats;
       const auto t0 = std::chrono::steady_clock::now();
-      const ntk::ImageKernelRegression regression(net, image, o.stride, options);
-      const ntk::Image prediction = regression.predict(&report);
+      const ntk::ImageKernelRegression regression(net, image, o.stride, options, progress.job(a, (a + b) / 2));
+      const ntk::Image prediction = regression.predict(&report, progress.job((a + b) / 2, b));
       seconds.push_back(secondsSince(t0));
     }
     // No held-out pixels (stride 1) or an exact fit gives a non-finite PSNR: JSON null, never "nan"/"inf".
@@ -69,6 +74,7 @@ int runBenchImage(const BenchImageOptions& o)
                   ntk::regressionPathName(report.path).c_str(), report.cgIterations, psnr);
     extra = buf;
   }
+  progress.finish();
   std::sort(seconds.begin(), seconds.end());
   std::printf("{\"bench\": \"image\", \"method\": \"%s\", \"width\": %d, \"height\": %d, \"channels\": %d, "
               "\"stride\": %d, \"encoding\": \"%s\", \"threads\": %d, \"repeats\": %d, \"seconds\": %.6g, "

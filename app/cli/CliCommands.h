@@ -1,6 +1,6 @@
 // CliCommands.h — the pieces ntk-cli's subcommands share, and one registration function per command
 // that lives in its own file (SpectrumCommand.cpp, DynamicsCommand.cpp, …).
-// In: the CLI11 app and the shared --threads option adder. Out: a Command whose `run` is called when
+// In: the CLI11 app and the adder of the shared options (--threads, --quiet). Out: a Command whose `run` is called when
 // its subcommand was parsed; it returns the exit status and throws ntk::NtkError on bad input
 // (main prints one line and exits 2).
 #pragma once

@@ -11,8 +11,9 @@
 // mlp: `history` is the training curve, [{step, loss, psnr_train, psnr_heldout, psnr_test}, …] after every
 // K-th step (--record-every, default 100) and after the final step; its last entry is the final state
 // (the same numbers as the report's psnr_* keys). loss is the MSE of that step's batch (null at step 0).
-// A PSNR of +∞ (an exact fit) is written as null. Nothing on stdout; bad input is one line on stderr,
-// exit 2, and no file is written (main.cpp).
+// A PSNR of +∞ (an exact fit) is written as null. Nothing on stdout; progress on stderr (CliProgress.h:
+// for mlp step s/S, the last batch loss, the last recorded held-out PSNR, elapsed and ETA); bad input is
+// one line on stderr, exit 2, and no file is written (main.cpp).
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -25,6 +26,7 @@
 #include <string>
 
 #include "app/cli/CliCommands.h"
+#include "app/cli/CliProgress.h"
 #include "core/image/Image.h"
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageKernelRegression.h"
@@ -85,6 +87,19 @@ void writeText(const std::string& path, const std::string& text)
   }
 }
 
+/// "step 700/2000, loss 0.00123, PSNR held-out 23.41 dB (step 700)".
+std::string mlpDetail(int step, int steps, double loss, const ntk::MlpProgress* recorded)
+{
+  char buf[160];
+  int n = std::snprintf(buf, sizeof buf, "step %d/%d, loss %.4g", step, steps, loss);
+  if (recorded && n > 0 && n < int(sizeof buf)) {
+    const double psnr = recorded->psnrHeldOut;
+    if (std::isfinite(psnr))
+      std::snprintf(buf + n, sizeof buf - std::size_t(n), ", PSNR held-out %.2f dB (step %d)", psnr, recorded->step);
+  }
+  return buf;
+}
+
 int runFitImage(const FitImageOptions& o)
 {
   // Validate every option before any work or any file.
@@ -106,6 +121,7 @@ int runFitImage(const FitImageOptions& o)
                           std::to_string(image.width) + " x " + std::to_string(image.height) + " image");
 
   const auto t0 = std::chrono::steady_clock::now();
+  Progress progress("fit-image");
   ntk::Image prediction;
   double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
   std::ostringstream extra; // method-specific report keys
@@ -114,9 +130,12 @@ int runFitImage(const FitImageOptions& o)
     ntk::ImageRegressionOptions options;
     options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
     options.ridge = ridge;
-    const ntk::ImageKernelRegression regression(net, image, o.stride, options);
+    progress.setDetail(o.method + " regression: solver for " + std::to_string(image.width) + " x " +
+                       std::to_string(image.height) + " pixels, stride " + std::to_string(o.stride));
+    const ntk::ImageKernelRegression regression(net, image, o.stride, options, progress.job(0.0, 0.6));
     ntk::ImageRegressionReport report;
-    prediction = regression.predict(&report);
+    progress.setDetail(o.method + " regression: predicting every pixel");
+    prediction = regression.predict(&report, progress.job(0.6, 1.0));
     psnrTrain = report.psnrTrain;
     psnrHeldOut = report.psnrHeldOut;
     psnrAll = report.psnrAll;
@@ -139,11 +158,18 @@ int runFitImage(const FitImageOptions& o)
               << ", \"psnr_heldout\": " << jsonNumber(p.psnrHeldOut) << ", \"psnr_test\": " << jsonNumber(p.psnrAll)
               << "}";
     };
+    bool recorded = false; // p holds a PSNR to show
+    progress.setDetail("mlp: step 0/" + std::to_string(o.steps) + ", initialising");
     for (int s = 1; s <= o.steps; ++s) {
       loss = trainer.step();
-      if (s % o.recordEvery == 0 || s == o.steps) record();
+      if (s % o.recordEvery == 0 || s == o.steps) {
+        record();
+        recorded = true;
+      }
+      progress.update(double(s) / o.steps, mlpDetail(s, o.steps, loss, recorded ? &p : nullptr));
     }
     if (o.steps == 0) record();
+    progress.setDetail("predicting every pixel");
     prediction = trainer.predict();
     psnrTrain = p.psnrTrain;
     psnrHeldOut = p.psnrHeldOut;
@@ -172,6 +198,7 @@ int runFitImage(const FitImageOptions& o)
        << ",\n  \"height\": " << image.height << ",\n  \"channels\": " << image.channels
        << ",\n  \"stride\": " << o.stride << extra.str() << "\n}\n";
 
+  progress.finish();
   ntk::writePng(o.out, prediction);
   try {
     writeText(o.report, json.str());

@@ -7,7 +7,9 @@
 // eigenspace (sphere: N(d,k) columns in SphericalHarmonics.h order; grid: the √2 cos, √2 sin pairs
 // of table row k — |ν| = k in 1-D, the k-th group of equal eigenvalues in 2-D; points: the Nyström
 // eigenfunction of the k-th largest eigenvalue). Options that do not apply to the chosen domain are
-// refused, and every check runs before anything is written.
+// refused, and every check runs before anything is written. With --header the CSV's first line names the
+// columns: k,lambda,multiplicity, or x0,x1,…,phi0,phi1,… for eigenfunctions. Progress on stderr
+// (CliProgress.h).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,6 +20,8 @@
 #include <tbb/global_control.h>
 
 #include "app/cli/CliCommands.h"
+#include "app/cli/CliProgress.h"
+#include "app/cli/TableOutput.h"
 #include "core/network/NetworkJson.h"
 #include "core/spectra/GramSpectrum.h"
 #include "core/spectra/GridSpectrum.h"
@@ -35,6 +39,7 @@ namespace {
 struct SpectrumOptions {
   std::string net, kind = "ntk", domain = "sphere", x, out, fit;
   int dim = 0, kmax = 128, grid = 0, top = 0, eigenfunction = -1;
+  bool header = false;
 };
 
 ntk::KernelKind kernelKind(const std::string& kind) { return kind == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp; }
@@ -51,12 +56,22 @@ std::pair<int, int> parseFitRange(const std::string& text)
   return {lo, hi};
 }
 
-void writeRows(const std::string& path, const std::vector<ntk::SpectrumRow>& rows)
+void writeRows(const SpectrumOptions& o, const std::vector<ntk::SpectrumRow>& rows)
 {
   Eigen::MatrixXd table(Eigen::Index(rows.size()), 3);
   for (std::size_t i = 0; i < rows.size(); ++i)
     table.row(Eigen::Index(i)) << double(rows[i].k), rows[i].lambda, rows[i].multiplicity;
-  ntk::writeMatrix(path, table);
+  writeTable(o.out, table, {"k", "lambda", "multiplicity"}, o.header);
+}
+
+/// The coordinates of each evaluation point, then the eigenfunctions' values there.
+void writeEigenfunctions(const SpectrumOptions& o, const Eigen::MatrixXd& points, const Eigen::MatrixXd& values)
+{
+  Eigen::MatrixXd out(points.rows(), points.cols() + values.cols());
+  out << points, values;
+  std::vector<std::string> names = numberedColumns("x", long(points.cols()));
+  for (const std::string& phi : numberedColumns("phi", long(values.cols()))) names.push_back(phi);
+  writeTable(o.out, out, names, o.header);
 }
 
 void printFit(const char* which, const ntk::PowerLaw& f, int kmin, int kmax)
@@ -83,14 +98,7 @@ void printFits(const Eigen::VectorXd& lambdaByK, const std::string& range)
   }
 }
 
-Eigen::MatrixXd withCoordinates(const Eigen::MatrixXd& points, const Eigen::MatrixXd& values)
-{
-  Eigen::MatrixXd out(points.rows(), points.cols() + values.cols());
-  out << points, values;
-  return out;
-}
-
-int runSphere(const SpectrumOptions& o, ntk::Network net)
+int runSphere(const SpectrumOptions& o, ntk::Network net, Progress& progress)
 {
   const int d = o.dim > 0 ? o.dim : net.inputDim;
   if (d != net.inputDim)
@@ -113,35 +121,41 @@ int runSphere(const SpectrumOptions& o, ntk::Network net)
     const Eigen::MatrixXd X = d == 2 ? ntk::circleGrid(n) : ntk::sphereLatLongGrid(n, 2 * n);
     const int count = int(columns);
     Eigen::MatrixXd values(X.rows(), count);
-    for (int j = 0; j < count; ++j) values.col(j) = ntk::realSphericalHarmonic(o.eigenfunction, j, X);
-    ntk::writeMatrix(o.out, withCoordinates(X, values));
+    for (int j = 0; j < count; ++j) {
+      progress.update(double(j) / count, "harmonic " + std::to_string(j + 1) + "/" + std::to_string(count));
+      values.col(j) = ntk::realSphericalHarmonic(o.eigenfunction, j, X);
+    }
+    progress.setDetail("writing " + o.out);
+    writeEigenfunctions(o, X, values);
     return 0;
   }
-  const ntk::SphereSpectrum s = ntk::funkHeckeSpectrum(net, kernelKind(o.kind), o.kmax);
+  progress.setDetail("Funk-Hecke, degrees 0.." + std::to_string(o.kmax));
+  const ntk::SphereSpectrum s = ntk::funkHeckeSpectrum(net, kernelKind(o.kind), o.kmax, progress.job());
   if (!s.converged) // the table is still written: the status goes to stderr, with how far off it may be
     std::fprintf(stderr, "warning: the Funk-Hecke rule did not converge at %d nodes; lambda_k may be off by up to %.3g\n",
                  s.nodes, s.error.maxCoeff());
   std::vector<ntk::SpectrumRow> rows;
   for (int k = 0; k <= o.kmax; ++k) rows.push_back({k, s.lambda(k), s.multiplicity(k)});
-  writeRows(o.out, rows);
+  writeRows(o, rows);
   if (!o.fit.empty()) printFits(s.lambda, o.fit);
   return 0;
 }
 
-int runGrid(const SpectrumOptions& o, const ntk::Network& net)
+int runGrid(const SpectrumOptions& o, const ntk::Network& net, Progress& progress)
 {
   const int n = o.grid > 0 ? o.grid : (net.inputDim == 1 ? 1024 : 64);
-  const ntk::GridSpectrum s = ntk::periodicGridSpectrum(net, kernelKind(o.kind), n);
+  progress.setDetail("FFT of the " + std::to_string(n) + (net.inputDim == 1 ? "" : " x " + std::to_string(n)) + " grid");
+  const ntk::GridSpectrum s = ntk::periodicGridSpectrum(net, kernelKind(o.kind), n, progress.job());
   const std::vector<ntk::SpectrumRow> rows = ntk::gridSpectrumRows(s);
   if (o.eigenfunction >= 0) {
     // k is the table's row: |ν| in 1-D, the k-th group of equal eigenvalues in 2-D; all of its basis.
     if (o.eigenfunction >= int(rows.size()))
       throw ntk::InputError("--eigenfunction must be < " + std::to_string(rows.size()) + ", the rows of the " +
                             std::to_string(s.dim) + "-D grid table" + (s.dim == 1 ? " (|nu| <= grid/2)" : ""));
-    ntk::writeMatrix(o.out, withCoordinates(ntk::periodicGridPoints(s.dim, n), ntk::gridEigenspace(s, o.eigenfunction)));
+    writeEigenfunctions(o, ntk::periodicGridPoints(s.dim, n), ntk::gridEigenspace(s, o.eigenfunction));
     return 0;
   }
-  writeRows(o.out, rows);
+  writeRows(o, rows);
   if (!o.fit.empty()) {
     Eigen::VectorXd byK(Eigen::Index(rows.size()));
     for (std::size_t i = 0; i < rows.size(); ++i) byK(Eigen::Index(i)) = rows[i].lambda;
@@ -171,7 +185,7 @@ Eigen::MatrixXd nystromGrid(const Eigen::MatrixXd& X, int n)
   return X;
 }
 
-int runPoints(const SpectrumOptions& o, const ntk::Network& net)
+int runPoints(const SpectrumOptions& o, const ntk::Network& net, Progress& progress)
 {
   if (o.x.empty()) throw ntk::InputError("--domain points needs --x X.csv");
   const Eigen::MatrixXd X = ntk::readMatrix(o.x);
@@ -194,16 +208,19 @@ int runPoints(const SpectrumOptions& o, const ntk::Network& net)
     ntk::requireMemory(8.0 * points * (2.0 * d + 2.0),
                        "the Nystrom eigenfunction at " + std::to_string((long long)points) + " points");
   }
-  const ntk::GramSpectrum s = ntk::gramSpectrum(net, kernelKind(o.kind), X, top, vectors);
+  progress.setDetail("Gram eigenvalues of " + std::to_string(X.rows()) + " points");
+  const ntk::GramSpectrum s = ntk::gramSpectrum(net, kernelKind(o.kind), X, top, vectors, progress.job(0.0, vectors ? 0.6 : 1.0));
   if (vectors) {
     const Eigen::MatrixXd G = nystromGrid(X, evalN);
-    const Eigen::MatrixXd f = ntk::nystromEigenfunctions(net, kernelKind(o.kind), X, s, G, {o.eigenfunction});
-    ntk::writeMatrix(o.out, withCoordinates(G, f));
+    progress.setDetail("Nystrom eigenfunction at " + std::to_string(G.rows()) + " points");
+    const Eigen::MatrixXd f =
+        ntk::nystromEigenfunctions(net, kernelKind(o.kind), X, s, G, {o.eigenfunction}, progress.job(0.6, 1.0));
+    writeEigenfunctions(o, G, f);
     return 0;
   }
   std::vector<ntk::SpectrumRow> rows;
   for (Eigen::Index i = 0; i < s.eigenvalues.size(); ++i) rows.push_back({long(i), s.eigenvalues(i), 1.0});
-  writeRows(o.out, rows);
+  writeRows(o, rows);
   if (!o.fit.empty()) {
     // Index i ↦ k = i + 1: the rank, so that k^{−p} is a Weyl-law fit of the ordered eigenvalues.
     Eigen::VectorXd byK(s.eigenvalues.size() + 1);
@@ -216,9 +233,13 @@ int runPoints(const SpectrumOptions& o, const ntk::Network& net)
 int runSpectrum(const SpectrumOptions& o)
 {
   const ntk::Network net = ntk::loadNetwork(o.net);
-  if (o.domain == "sphere") return runSphere(o, net);
-  if (o.domain == "grid") return runGrid(o, net);
-  return runPoints(o, net);
+  checkHeaderTarget(o.out, o.header);
+  Progress progress("spectrum");
+  const int status = o.domain == "sphere" ? runSphere(o, net, progress)
+                     : o.domain == "grid" ? runGrid(o, net, progress)
+                                          : runPoints(o, net, progress);
+  progress.finish();
+  return status;
 }
 
 struct BenchSpectrumOptions {
@@ -235,13 +256,18 @@ int runBenchSpectrum(const BenchSpectrumOptions& o)
   if (o.route == "gram") X = ntk::uniformSpherePoints(o.m, net.inputDim, 12345);
   std::vector<double> seconds;
   double checksum = 0.0;
+  Progress progress("bench spectrum");
   for (int r = 0; r < o.repeats; ++r) {
+    progress.setDetail("run " + std::to_string(r + 1) + "/" + std::to_string(o.repeats));
+    const ntk::JobControl job = progress.job(double(r) / o.repeats, double(r + 1) / o.repeats);
     const auto t0 = std::chrono::steady_clock::now();
-    if (o.route == "sphere") checksum = ntk::funkHeckeSpectrum(net, kind, o.kmax).lambda.sum();
-    else if (o.route == "grid") checksum = ntk::periodicGridSpectrum(net, kind, o.grid).eigenvalues.sum();
-    else checksum = ntk::gramSpectrum(net, kind, X, 0, false).eigenvalues.sum();
+    if (o.route == "sphere") checksum = ntk::funkHeckeSpectrum(net, kind, o.kmax, job).lambda.sum();
+    else if (o.route == "grid") checksum = ntk::periodicGridSpectrum(net, kind, o.grid, job).eigenvalues.sum();
+    else checksum = ntk::gramSpectrum(net, kind, X, 0, false, job).eigenvalues.sum();
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    progress.update(double(r + 1) / o.repeats);
   }
+  progress.finish();
   std::sort(seconds.begin(), seconds.end());
   const std::string size = o.route == "sphere" ? "\"kmax\": " + std::to_string(o.kmax)
                            : o.route == "grid" ? "\"grid\": " + std::to_string(o.grid)
@@ -288,6 +314,8 @@ Command addSpectrumCommand(CLI::App& app, const AddThreads& addThreads)
                   "group of equal eigenvalues in 2-D) or of the k-th largest eigenvalue (points)")
       ->check(atLeast("--eigenfunction", 0));
   sub->add_option("--out", o->out, "Output: .npy if the name ends in .npy, CSV otherwise")->required();
+  sub->add_flag("--header", o->header,
+                "CSV output: a first line naming the columns (k,lambda,multiplicity; x0,...,phi0,... for --eigenfunction)");
   addThreads(sub);
   return {sub, [o, kmaxOption, gridOption] {
             const bool eigenfunction = o->eigenfunction >= 0;

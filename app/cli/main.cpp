@@ -23,7 +23,13 @@
 #include "core/util/MemoryEstimate.h"
 #include "core/util/SeededNormal.h"
 #include "core/util/SymmetricEigen.h"
+
+#ifndef NTK_VERSION
+#error "NTK_VERSION (the CMake project version) must be defined by the build"
+#endif
 #include "app/cli/CliCommands.h"
+#include "app/cli/CliProgress.h"
+#include "app/cli/TableOutput.h"
 
 namespace {
 
@@ -32,7 +38,7 @@ using ntkcli::seedValue;
 
 struct KernelOptions {
   std::string net, x, x2, kind = "ntk", out;
-  bool empirical = false;
+  bool empirical = false, header = false;
   int width = 1024, samples = 1;
   std::uint64_t seed = 0;
 };
@@ -54,13 +60,23 @@ int runKernel(const KernelOptions& o)
     if (X && X->cols() != net.inputDim)
       throw ntk::InputError((X == &X1 ? o.x : o.x2) + " has " + std::to_string(X->cols()) +
                             " columns but the network's input_dim is " + std::to_string(net.inputDim));
+  ntkcli::checkHeaderTarget(o.out, o.header);
   const bool ntkKind = o.kind == "ntk";
   Eigen::MatrixXd K;
-  if (o.empirical)
-    K = ntk::monteCarloKernel(net, X1, X2 ? &*X2 : nullptr, ntkKind, o.width, o.samples, o.seed);
-  else
-    K = ntk::kernelMatrix(net, X1, X2 ? &*X2 : nullptr, ntkKind ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp);
-  ntk::writeMatrix(o.out, K);
+  ntkcli::Progress progress("kernel");
+  if (o.empirical) {
+    progress.setDetail(std::to_string(o.samples) + (o.samples == 1 ? " network" : " networks") + " of width " +
+                       std::to_string(o.width));
+    K = ntk::monteCarloKernel(net, X1, X2 ? &*X2 : nullptr, ntkKind, o.width, o.samples, o.seed, progress.job());
+  } else {
+    progress.setDetail(std::to_string(X1.rows()) + " x " + std::to_string(X2 ? X2->rows() : X1.rows()) + " Gram");
+    K = ntk::kernelMatrix(net, X1, X2 ? &*X2 : nullptr, ntkKind ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp,
+                          progress.job());
+  }
+  progress.setDetail("writing " + o.out);
+  // Column j is the kernel against point j of the second set.
+  ntkcli::writeTable(o.out, K, ntkcli::numberedColumns(X2 ? "x2_" : "x_", long(K.cols())), o.header);
+  progress.finish();
   return 0;
 }
 
@@ -82,13 +98,17 @@ int runBenchGram(const BenchOptions& o, int threads)
   const ntk::KernelKind kind = o.kind == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
   std::vector<double> seconds;
   double checksum = 0.0;
+  ntkcli::Progress progress("bench gram");
   for (int r = 0; r < o.repeats; ++r) {
+    progress.setDetail("run " + std::to_string(r + 1) + "/" + std::to_string(o.repeats));
     const auto t0 = std::chrono::steady_clock::now();
-    const Eigen::MatrixXd K = ntk::kernelMatrix(net, X, nullptr, kind);
+    const Eigen::MatrixXd K =
+        ntk::kernelMatrix(net, X, nullptr, kind, progress.job(double(r) / o.repeats, double(r + 1) / o.repeats));
     const auto t1 = std::chrono::steady_clock::now();
     seconds.push_back(std::chrono::duration<double>(t1 - t0).count());
     checksum = K.sum();
   }
+  progress.finish();
   std::sort(seconds.begin(), seconds.end());
   const double median = seconds[seconds.size() / 2];
   const double entries = double(o.m) * double(o.m);
@@ -106,9 +126,13 @@ int main(int argc, char** argv)
   CLI::App app{"ntk-cli — exact NNGP/NTK kernels of fully-connected networks, from the command line.\n"
                "Matrices are CSV (no header, 17 significant digits) or .npy by extension."};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "ntk-cli " NTK_VERSION, "Print the version (ntk-cli " NTK_VERSION ") and exit");
   int threads = 0;
+  bool quietFlag = false;
+  // Accepted before and after the subcommand's name, like every shared option.
   const auto addThreads = [&](CLI::App* command) {
     command->add_option("--threads", threads, "Worker threads (default: all cores)")->check(atLeast("--threads", 0));
+    command->add_flag("--quiet", quietFlag, "No progress on stderr (errors still print)");
   };
   addThreads(&app);
 
@@ -130,6 +154,7 @@ int main(int argc, char** argv)
   kernel->add_option("--samples", ko.samples, "Number of random networks averaged (with --empirical)")
       ->check(atLeast("--samples", 1))
       ->needs(empirical);
+  kernel->add_flag("--header", ko.header, "CSV output: a first line naming the columns (x_0, x_1, ... or x2_0, ...)");
   kernel->add_option("--seed", ko.seed, "Seed of the first network (with --empirical)")->check(seedValue())->needs(empirical);
   addThreads(kernel);
 
@@ -158,6 +183,8 @@ int main(int argc, char** argv)
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string msg = e.what();
     std::replace(msg.begin(), msg.end(), '\n', ' ');
@@ -170,6 +197,7 @@ int main(int argc, char** argv)
     return 2;
   }
 
+  ntkcli::setQuiet(quietFlag);
   std::unique_ptr<tbb::global_control> limit;
   const int used = threads > 0 ? threads : tbb::info::default_concurrency();
   if (threads > 0) {

@@ -1,21 +1,32 @@
 // ntk-studio — the GUI. With a display: the window. Without one (or with --demo DIR): the headless
-// demo, which writes figures and a report. `--screenshot out.png [--network NET.json] [--panel NAME]`
-// renders the window once the views are computed, saves it and exits (tests, README).
+// demo, which writes figures and a report. `--screenshot out.png [--network NET.json] [--panel NAME]
+// [--size WxH]` renders the window once the views are computed, saves it and exits (tests, README).
+// The command line is read before any Q*Application exists, so --help and --version work without a
+// display, and --screenshot without one says how to run it (xvfb-run) instead of aborting in Qt.
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QGuiApplication>
 #include <QIcon>
+#include <QRegularExpression>
+#include <QSize>
 #include <QTimer>
 
 #include "HeadlessDemo.h"
 #include "widgets/window/MainWindow.h"
 #include "widgets/common/VtkOpenGLWidget.h"
 
+#ifndef NTK_VERSION
+#error "NTK_VERSION (the CMake project version) must be defined by the build"
+#endif
+
 namespace {
+
+constexpr int kMinWidth = 640, kMinHeight = 480, kMaxSide = 16384;
 
 bool hasDisplay()
 {
@@ -29,78 +40,192 @@ bool argPresent(int argc, char** argv, const char* name)
   return false;
 }
 
-} // namespace
-
-int main(int argc, char** argv)
+/// Every option of every mode, so that one --help lists them all.
+void addOptions(QCommandLineParser& parser)
 {
-  QCoreApplication::setOrganizationName(QStringLiteral("NTK Studio"));
-  QCoreApplication::setApplicationName(QStringLiteral("ntk-studio"));
-  QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+  parser.setApplicationDescription(
+      QStringLiteral("NTK Studio — build networks, see their NNGP and NTK.\n"
+                     "Without a display (DISPLAY and WAYLAND_DISPLAY unset), or with --demo DIR, it writes the\n"
+                     "headless demo (figures and a report) instead of opening the window."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QString panels = ntk::gui::MainWindow::panelNameList().join(QStringLiteral(", "));
+  parser.addOptions({
+      {QStringLiteral("screenshot"),
+       QStringLiteral("Render the window to FILE (PNG) once its views are computed, and exit. Needs a display: "
+                      "xvfb-run -a -s '-screen 0 1920x1080x24' ntk-studio --screenshot FILE"),
+       QStringLiteral("FILE")},
+      {QStringLiteral("network"), QStringLiteral("Open the network JSON FILE."), QStringLiteral("FILE")},
+      {QStringLiteral("panel"), QStringLiteral("Show panel NAME: %1.").arg(panels), QStringLiteral("NAME")},
+      {QStringLiteral("size"),
+       QStringLiteral("Window size in pixels, e.g. 1024x700 or 1920x1080 (at least %1x%2); for --screenshot.")
+           .arg(kMinWidth)
+           .arg(kMinHeight),
+       QStringLiteral("WxH")},
+      {QStringLiteral("demo"),
+       QStringLiteral("Write the headless demo to DIR and exit (the default without a display, DIR ntk-demo-output)."),
+       QStringLiteral("DIR")},
+  });
+}
 
-  const bool demo = argPresent(argc, argv, "--demo") || (!hasDisplay() && !argPresent(argc, argv, "--screenshot") &&
-                                                         !argPresent(argc, argv, "--help") && !argPresent(argc, argv, "-h"));
-  if (demo) {
-    // No OpenGL in the demo: QPainter figures under the offscreen platform.
-    qputenv("QT_QPA_PLATFORM", "offscreen");
-    QGuiApplication app(argc, argv);
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("NTK Studio headless demo"));
-    parser.addHelpOption();
-    QCommandLineOption demoOpt(QStringLiteral("demo"), QStringLiteral("Write the demo figures and report to DIR."),
-                               QStringLiteral("DIR"), QStringLiteral("ntk-demo-output"));
-    parser.addOption(demoOpt);
-    parser.process(app);
-    const QString out = parser.isSet(demoOpt) ? parser.value(demoOpt) : QStringLiteral("ntk-demo-output");
-    if (!hasDisplay()) std::printf("No display found: running the headless demo instead of the window.\n");
-    return ntk::app::runHeadlessDemo(out);
+/// "1024x700" → the size; otherwise nullopt and the reason in `error`.
+std::optional<QSize> parseSize(const QString& text, QString* error)
+{
+  static const QRegularExpression form(QStringLiteral("^([0-9]{1,6})[xX]([0-9]{1,6})$"));
+  const QRegularExpressionMatch m = form.match(text);
+  if (!m.hasMatch()) {
+    *error = QStringLiteral("--size must look like WIDTHxHEIGHT, e.g. 1024x700 (got '%1')").arg(text);
+    return std::nullopt;
   }
+  const QSize size(m.captured(1).toInt(), m.captured(2).toInt());
+  if (size.width() < kMinWidth || size.height() < kMinHeight) {
+    *error = QStringLiteral("--size %1 is smaller than %2x%3, the smallest window the panels are laid out for")
+                 .arg(text)
+                 .arg(kMinWidth)
+                 .arg(kMinHeight);
+    return std::nullopt;
+  }
+  if (size.width() > kMaxSide || size.height() > kMaxSide) {
+    *error = QStringLiteral("--size %1 is larger than %2x%2").arg(text).arg(kMaxSide);
+    return std::nullopt;
+  }
+  return size;
+}
 
+/// Help text without an application object: Qt then names the program "<executable_name>".
+void printHelp(const QCommandLineParser& parser)
+{
+  QString text = parser.helpText();
+  text.replace(QStringLiteral("<executable_name>"), QStringLiteral("ntk-studio"));
+  std::fputs(qPrintable(text), stdout);
+}
+
+int runDemo(int argc, char** argv)
+{
+  // No OpenGL in the demo: QPainter figures under the offscreen platform.
+  qputenv("QT_QPA_PLATFORM", "offscreen");
+  QGuiApplication app(argc, argv);
+  QCommandLineParser parser;
+  addOptions(parser);
+  parser.process(app);
+  if (parser.isSet(QStringLiteral("size"))) {
+    std::fprintf(stderr, "ntk-studio: --size applies to the window (--screenshot), not to the headless demo\n");
+    return 2;
+  }
+  const QString out = parser.isSet(QStringLiteral("demo")) ? parser.value(QStringLiteral("demo"))
+                                                           : QStringLiteral("ntk-demo-output");
+  if (!hasDisplay()) std::printf("No display found: running the headless demo instead of the window.\n");
+  return ntk::app::runHeadlessDemo(out);
+}
+
+/// Saves the window once its views are computed, then quits with 0 (2 when the file cannot be written).
+void scheduleScreenshot(ntk::gui::MainWindow& window, const QString& path, std::optional<QSize> requested)
+{
+  QTimer::singleShot(0, &window, [&window, path, requested] {
+    if (!window.waitUntilIdle(60000)) std::fprintf(stderr, "ntk-studio: views still computing after 60 s\n");
+    // Let the views render their last frame before grabbing.
+    for (int i = 0; i < 5; ++i) QApplication::processEvents(QEventLoop::AllEvents, 20);
+    const QImage img = window.grab().toImage();
+    if (img.isNull() || !img.save(path)) {
+      std::fprintf(stderr, "ntk-studio: could not write %s\n", qPrintable(path));
+      QCoreApplication::exit(2);
+      return;
+    }
+    if (requested && window.size() != *requested)
+      std::fprintf(stderr, "ntk-studio: warning: asked for --size %dx%d, the window is %dx%d (its minimum size)\n",
+                   requested->width(), requested->height(), window.width(), window.height());
+    std::printf("ntk-studio: wrote %s (%dx%d)\n", qPrintable(path), img.width(), img.height());
+    QCoreApplication::exit(0);
+  });
+}
+
+int runWindow(int argc, char** argv)
+{
   // Debian's VTK uses GLX-only GLEW: force the xcb platform unless the user chose one.
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "xcb");
   ntk::gui::VtkOpenGLWidget::setDefaultSurfaceFormat();
   QApplication app(argc, argv);
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ntk-studio.svg")));
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("NTK Studio — build networks, see their NNGP and NTK."));
-  parser.addHelpOption();
-  parser.addVersionOption();
-  QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render the window to FILE (PNG) and exit."),
-                                QStringLiteral("FILE"));
-  QCommandLineOption network(QStringLiteral("network"), QStringLiteral("Open the network JSON FILE."), QStringLiteral("FILE"));
-  QCommandLineOption panel(QStringLiteral("panel"), QStringLiteral("Show panel NAME (kernel)."), QStringLiteral("NAME"));
-  QCommandLineOption demoOpt(QStringLiteral("demo"), QStringLiteral("Write the headless demo to DIR and exit."), QStringLiteral("DIR"));
-  parser.addOptions({screenshot, network, panel, demoOpt});
-  parser.process(app);
-
-  ntk::gui::MainWindow window;
-  if (parser.isSet(network)) {
+  addOptions(parser);
+  parser.process(app); // again, now that QApplication took its own options (-platform, -style, …)
+  const bool screenshot = parser.isSet(QStringLiteral("screenshot"));
+  std::optional<QSize> size;
+  if (parser.isSet(QStringLiteral("size"))) {
     QString err;
-    if (!window.openNetwork(parser.value(network), &err, parser.isSet(screenshot))) {
+    size = parseSize(parser.value(QStringLiteral("size")), &err);
+    if (!size) {
       std::fprintf(stderr, "ntk-studio: %s\n", qPrintable(err));
-      if (parser.isSet(screenshot)) return 2;
+      return 2;
     }
   }
-  if (parser.isSet(panel) && !window.showPanel(parser.value(panel))) {
-    std::fprintf(stderr, "ntk-studio: unknown panel '%s' (panels: %s)\n", qPrintable(parser.value(panel)),
+
+  ntk::gui::MainWindow window;
+  if (parser.isSet(QStringLiteral("network"))) {
+    QString err;
+    if (!window.openNetwork(parser.value(QStringLiteral("network")), &err, screenshot)) {
+      std::fprintf(stderr, "ntk-studio: %s\n", qPrintable(err));
+      if (screenshot) return 2;
+    }
+  }
+  const QString panel = parser.value(QStringLiteral("panel"));
+  if (parser.isSet(QStringLiteral("panel")) && !window.showPanel(panel)) {
+    std::fprintf(stderr, "ntk-studio: unknown panel '%s' (panels: %s)\n", qPrintable(panel),
                  qPrintable(window.panelNames().join(QStringLiteral(", "))));
     return 2;
   }
-  window.show();
-  if (parser.isSet(screenshot)) {
-    const QString path = parser.value(screenshot);
-    QTimer::singleShot(0, &window, [&window, path] {
-      if (!window.waitUntilIdle(60000)) std::fprintf(stderr, "ntk-studio: views still computing after 60 s\n");
-      // Let the views render their last frame before grabbing.
-      for (int i = 0; i < 5; ++i) QApplication::processEvents(QEventLoop::AllEvents, 20);
-      const QImage img = window.grab().toImage();
-      if (img.isNull() || !img.save(path)) {
-        std::fprintf(stderr, "ntk-studio: could not write %s\n", qPrintable(path));
-        QCoreApplication::exit(2);
-        return;
-      }
-      std::printf("ntk-studio: wrote %s (%dx%d)\n", qPrintable(path), img.width(), img.height());
-      QCoreApplication::exit(0);
-    });
+  if (size) {
+    // Over the geometry remembered from the last session (QSettings).
+    window.setWindowState(Qt::WindowNoState);
+    window.resize(*size);
   }
+  window.show();
+  if (screenshot) scheduleScreenshot(window, parser.value(QStringLiteral("screenshot")), size);
   return app.exec();
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+  QCoreApplication::setOrganizationName(QStringLiteral("NTK Studio"));
+  QCoreApplication::setApplicationName(QStringLiteral("ntk-studio"));
+  QCoreApplication::setApplicationVersion(QStringLiteral(NTK_VERSION));
+
+  // First pass, before any application object (which would need a display): help, version, and the
+  // checks that need none. A command line Qt's own options make unparseable here (-platform xcb) is
+  // parsed again, with those removed, by the application object below.
+  QStringList arguments;
+  for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+  QCommandLineParser parser;
+  addOptions(parser);
+  const bool parsed = parser.parse(arguments);
+  if (parsed && (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all")))) {
+    printHelp(parser);
+    return 0;
+  }
+  if (parsed && parser.isSet(QStringLiteral("version"))) {
+    std::printf("ntk-studio %s\n", NTK_VERSION);
+    return 0;
+  }
+  if (parsed && parser.isSet(QStringLiteral("size"))) {
+    QString err;
+    if (!parseSize(parser.value(QStringLiteral("size")), &err)) {
+      std::fprintf(stderr, "ntk-studio: %s\n", qPrintable(err));
+      return 2;
+    }
+  }
+
+  const bool screenshot = parsed ? parser.isSet(QStringLiteral("screenshot")) : argPresent(argc, argv, "--screenshot");
+  const bool demo =
+      (parsed ? parser.isSet(QStringLiteral("demo")) : argPresent(argc, argv, "--demo")) || (!hasDisplay() && !screenshot);
+  if (demo) return runDemo(argc, argv);
+  if (screenshot && !hasDisplay()) {
+    std::fprintf(stderr,
+                 "ntk-studio: --screenshot needs a display (DISPLAY and WAYLAND_DISPLAY are unset); run it under a "
+                 "virtual X server: xvfb-run -a -s '-screen 0 1920x1080x24' ntk-studio --screenshot out.png "
+                 "[--panel NAME] [--size 1920x1080]\n");
+    return 2;
+  }
+  return runWindow(argc, argv);
 }

@@ -10,6 +10,26 @@
 
 namespace ntk {
 
+namespace {
+
+/// The m1 by m2 products are computed in blocks of rows, so that a long one (thousands of points,
+/// seconds each) reports progress and can be cancelled between blocks.
+constexpr Eigen::Index kRowBlock = 256;
+
+/// Calls f(i0, rows) for each block of rows of an m-row product, then `done()`.
+template <class F, class Done>
+void forRowBlocks(Eigen::Index m, F&& f, Done&& done)
+{
+  for (Eigen::Index i0 = 0; i0 < m; i0 += kRowBlock) {
+    f(i0, std::min(kRowBlock, m - i0));
+    done();
+  }
+}
+
+Eigen::Index rowBlocks(Eigen::Index m) { return (m + kRowBlock - 1) / kRowBlock; }
+
+} // namespace
+
 FiniteNetwork::FiniteNetwork(const Network& net, std::uint64_t seed) : m_net(net)
 {
   m_net.validate();
@@ -123,13 +143,20 @@ Eigen::MatrixXd FiniteNetwork::jacobian(const Eigen::MatrixXd& X, int output) co
   return J;
 }
 
-Eigen::MatrixXd FiniteNetwork::empiricalNtk(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2) const
+Eigen::MatrixXd FiniteNetwork::empiricalNtk(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2, const JobControl& job) const
 {
   const Trace t1 = run(X1);
   const Trace t2 = X2 ? run(*X2) : Trace{};
   const Trace& u2 = X2 ? t2 : t1;
   const int outputs = int(t1.output.cols());
   Eigen::MatrixXd theta = Eigen::MatrixXd::Zero(X1.rows(), X2 ? X2->rows() : X1.rows());
+  // Progress: one unit per block of rows of each product (H Hᵀ per layer, Δ Δᵀ per layer and output).
+  const double total = double(rowBlocks(X1.rows())) * double(t1.denseInputs.size()) * (1.0 + outputs);
+  double done = 0.0;
+  const auto step = [&] {
+    job.checkCancelled();
+    job.report(++done / total);
+  };
   // The H Hᵀ factor does not depend on the output: compute it once per layer.
   std::vector<Eigen::MatrixXd> inputGram;
   int k = 0;
@@ -139,7 +166,11 @@ Eigen::MatrixXd FiniteNetwork::empiricalNtk(const Eigen::MatrixXd& X1, const Eig
     const Eigen::MatrixXd& H1 = t1.denseInputs[size_t(k)];
     const double gw = d->weightScale(int(H1.cols()), m_net.parameterization);
     const double gb = d->biasScale(m_net.parameterization);
-    Eigen::MatrixXd G = (gw * gw) * (H1 * u2.denseInputs[size_t(k)].transpose());
+    const Eigen::MatrixXd& H2 = u2.denseInputs[size_t(k)];
+    Eigen::MatrixXd G(H1.rows(), H2.rows());
+    forRowBlocks(
+        H1.rows(), [&](Eigen::Index i0, Eigen::Index rows) { G.middleRows(i0, rows).noalias() = (gw * gw) * (H1.middleRows(i0, rows) * H2.transpose()); },
+        step);
     if (m_b[size_t(k)].size()) G.array() += gb * gb;
     inputGram.push_back(std::move(G));
     ++k;
@@ -147,12 +178,19 @@ Eigen::MatrixXd FiniteNetwork::empiricalNtk(const Eigen::MatrixXd& X1, const Eig
   for (int j = 0; j < outputs; ++j) {
     const auto d1 = backward(t1, j);
     const auto d2 = X2 ? backward(t2, j) : d1;
-    for (size_t l = 0; l < d1.size(); ++l) theta.array() += (d1[l] * d2[l].transpose()).array() * inputGram[l].array();
+    for (size_t l = 0; l < d1.size(); ++l)
+      forRowBlocks(
+          theta.rows(),
+          [&](Eigen::Index i0, Eigen::Index rows) {
+            theta.middleRows(i0, rows).array() +=
+                (d1[l].middleRows(i0, rows) * d2[l].transpose()).array() * inputGram[l].middleRows(i0, rows).array();
+          },
+          step);
   }
   return theta / double(outputs);
 }
 
-Eigen::MatrixXd FiniteNetwork::empiricalNngp(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2) const
+Eigen::MatrixXd FiniteNetwork::empiricalNngp(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2, const JobControl& job) const
 {
   const Trace t1 = run(X1);
   const Trace t2 = X2 ? run(*X2) : Trace{};
@@ -162,7 +200,16 @@ Eigen::MatrixXd FiniteNetwork::empiricalNngp(const Eigen::MatrixXd& X1, const Ei
   // averaging f fᵀ over W, b exactly leaves W_std² h·h'/n_in + b_std².
   const DenseLayer& readout = std::get<DenseLayer>(m_net.layers.back());
   const double nIn = double(H1.cols());
-  Eigen::MatrixXd K = (readout.wStd * readout.wStd / nIn) * (H1 * H2.transpose());
+  const double scale = readout.wStd * readout.wStd / nIn;
+  Eigen::MatrixXd K(H1.rows(), H2.rows());
+  const double total = double(rowBlocks(H1.rows()));
+  double done = 0.0;
+  forRowBlocks(
+      H1.rows(), [&](Eigen::Index i0, Eigen::Index rows) { K.middleRows(i0, rows).noalias() = scale * (H1.middleRows(i0, rows) * H2.transpose()); },
+      [&] {
+        job.checkCancelled();
+        job.report(++done / total);
+      });
   K.array() += readout.bias2();
   return K;
 }
@@ -194,7 +241,11 @@ Eigen::MatrixXd monteCarloKernelAtWidths(const Network& wide, const Eigen::Matri
   for (int s = 0; s < samples; ++s) {
     job.checkCancelled();
     const FiniteNetwork f(wide, seed + std::uint64_t(s));
-    sum += ntk ? f.empiricalNtk(X1, X2) : f.empiricalNngp(X1, X2);
+    // Network s covers [s, s + 1)/samples of the job.
+    JobControl one;
+    one.stop = job.stop;
+    if (job.progress) one.progress = [&job, s, samples](double fraction) { job.report((s + fraction) / samples); };
+    sum += ntk ? f.empiricalNtk(X1, X2, one) : f.empiricalNngp(X1, X2, one);
     job.report(double(s + 1) / samples);
   }
   if (!sum.allFinite())

@@ -28,13 +28,14 @@ public:
   /// ∂f_output/∂θ for each sample: m by P (parameter order: per Dense layer, W row-major, then b).
   Eigen::MatrixXd jacobian(const Eigen::MatrixXd& X, int output = 0) const;
   /// Empirical NTK averaged over the k outputs: (1/k) Σ_j J_j(X1) J_j(X2)ᵀ. X2 == nullptr: X2 = X1.
-  Eigen::MatrixXd empiricalNtk(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2 = nullptr) const;
+  /// `job`: progress and cancellation between blocks of rows of the m1 by m2 products.
+  Eigen::MatrixXd empiricalNtk(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2 = nullptr, const JobControl& job = {}) const;
   /// Empirical NNGP, Rao–Blackwellised over the readout: K̂ = W_std²·H1 H2ᵀ/n_in + b_std², where H is the
   /// input of the last Dense layer (m by n_in) and W_std, b_std are that layer's (b_std² = 0 without a
   /// bias), in either parameterisation. This is E[f(x) f(x')ᵀ | hidden layers] (the same for each of
   /// the k outputs): unlike (1/k) f fᵀ of one draw, whose noise is O(1) at any width, it converges to
   /// the NNGP as the hidden widths grow, at the rate of the empirical NTK.
-  Eigen::MatrixXd empiricalNngp(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2 = nullptr) const;
+  Eigen::MatrixXd empiricalNngp(const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2 = nullptr, const JobControl& job = {}) const;
 
   /// Dense layer parameters, in layer order.
   std::vector<Eigen::MatrixXd>& weights() { return m_W; }

@@ -154,8 +154,16 @@ GramSpectrum gramSpectrum(const Network& net, KernelKind kind, const Eigen::Matr
   const Eigen::Index m = X.rows();
   requireMemory(estimateGramBytes(net, m, m, 1) + solverBytes(m, top, vectors, useDense(m, top)),
                 "the Gram spectrum of " + std::to_string(m) + " points");
-  const Eigen::MatrixXd K = kernelMatrix(net, X, nullptr, kind, job);
-  return gramSpectrumFromMatrix(K, top, vectors, job);
+  // Two phases of one job: the Gram to 50 %, the eigensolver from there (a bar that restarted at 0 % for
+  // the second phase would look like a new job, or like going backwards).
+  const auto phase = [&job](double from, double to) {
+    JobControl part;
+    part.stop = job.stop;
+    if (job.progress) part.progress = [&job, from, to](double f) { job.report(from + (to - from) * f); };
+    return part;
+  };
+  const Eigen::MatrixXd K = kernelMatrix(net, X, nullptr, kind, phase(0.0, 0.5));
+  return gramSpectrumFromMatrix(K, top, vectors, phase(0.5, 1.0));
 }
 
 Eigen::MatrixXd nystromEigenfunctions(const Network& net, KernelKind kind, const Eigen::MatrixXd& X,

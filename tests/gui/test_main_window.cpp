@@ -60,6 +60,7 @@ private slots:
     const QImage window = m_window->grab().toImage();
     QVERIFY2(distinctColours(window) > 100, "window screenshot looks blank");
     QCOMPARE(m_window->panelNames(), (QStringList{"kernel", "spectrum", "eigenfunctions", "dynamics", "image"}));
+    QCOMPARE(MainWindow::panelNameList(), m_window->panelNames()); // what ntk-studio --help lists
   }
 
   void editingWStdUpdatesTheHeatmap()

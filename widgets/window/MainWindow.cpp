@@ -378,6 +378,11 @@ void MainWindow::createHelpMenu()
   });
 }
 
+QStringList MainWindow::panelNameList()
+{
+  return {QStringLiteral("kernel"), QStringLiteral("spectrum"), QStringLiteral("eigenfunctions"), QStringLiteral("dynamics"), QStringLiteral("image")};
+}
+
 QStringList MainWindow::panelNames() const
 {
   QStringList names;

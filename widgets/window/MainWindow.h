@@ -38,6 +38,8 @@ public:
   const std::vector<AnalysisPanel*>& panels() const { return m_panels; }
   AnalysisPanel* currentPanel() const;
   QStringList panelNames() const;
+  /// The same names without a window (ntk-studio --help): kernel, spectrum, eigenfunctions, dynamics, image.
+  static QStringList panelNameList();
   bool showPanel(const QString& name);
   /// Opens a network file; on failure shows nothing modal when `quiet`, returns false with the reason.
   bool openNetwork(const QString& path, QString* error = nullptr, bool quiet = false);
