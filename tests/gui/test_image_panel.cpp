@@ -652,11 +652,25 @@ private slots:
     QVERIFY(waitIdle(m_panel.get()));
     QCOMPARE(m_panel->fitCount(), fits + 1);
 
+    // A ridge outside 0 … 10: kept, refused, not fitted; a valid one is fitted again.
+    m_panel->setRidge(100.0);
+    QVERIFY2(status.last().at(0).toString().contains(QStringLiteral("ridge 100 is outside 0 … 10")), qPrintable(status.last().at(0).toString()));
+    QVERIFY(!m_panel->isBusy());
+    QCOMPARE(m_panel->fitCount(), fits + 1);
+    m_panel->setStride(2); // another setting changes: still not fitted while the ridge is refused
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->fitCount(), fits + 1);
+    m_panel->setRidge(1e-6);
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->fitCount(), fits + 2);
+
     m_panel->setMlpOptions(0, 1e-3);
     QVERIFY(steps->isRefused());
     QVERIFY2(status.last().at(0).toString().contains(QStringLiteral("0 is outside 1 … 100000")), qPrintable(status.last().at(0).toString()));
     QVERIFY(!m_panel->isBusy());
-    QCOMPARE(m_panel->fitCount(), fits + 1);
+    QCOMPARE(m_panel->fitCount(), fits + 2);
+    m_panel->startTraining(); // refused steps: no training
+    QVERIFY(!m_panel->isTraining());
   }
 
   void screenshotsAtTwoSizes()

@@ -186,11 +186,19 @@ double estimateMlpTrainingBytes(const Network& mlp, int width, int height, int c
          4.0 * mTrain * (widthSum + 2.0 * maxWidth) + 4.0 * std::min(8192.0, pixels) * (widthSum + d0);
 }
 
-void requireMlpMemory(const Network& mlp, int width, int height, int channels, int stride)
+QString mlpMemoryRefusal(const Network& mlp, int width, int height, int channels, int stride, QString* brief)
 {
   const double bytes = estimateMlpTrainingBytes(mlp, width, height, channels, stride);
+  const double available = double(availableMemoryBytes());
+  if (bytes <= 0.8 * available) return {}; // requireMemory's fraction, as in MlpTrainer
+  const QString needs = QString::fromStdString(formatBytes(bytes)), has = QString::fromStdString(formatBytes(available));
   const auto mTrain = (long long)std::ceil(double(width) / stride) * (long long)std::ceil(double(height) / stride);
-  requireMemory(bytes, "training " + mlpTitle(mlp).toStdString() + " on " + std::to_string(mTrain) + " pixels (float32)");
+  if (brief) *brief = QObject::tr("Not trained: it needs %1 of memory; %2 is available.").arg(needs, has);
+  return QObject::tr("%1 needs %2 to train on %3 pixels (float32: parameters, gradients, Adam state, activations) but only "
+                     "%4 is available on this machine. Make the hidden layers narrower in the Network dock, or the stride larger.")
+      .arg(mlpTitle(mlp), needs)
+      .arg(mTrain)
+      .arg(has);
 }
 
 QString encodingDescription(const Encoding& e)

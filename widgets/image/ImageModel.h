@@ -59,9 +59,10 @@ bool mlpNetworkFor(const Network& net, int channels, Network* mlp, QString* reas
 /// initialisation), every layer's activations and two gradient buffers for the training batch, the encoded
 /// inputs, and one prediction block. The same sum MlpTrainer checks before it allocates.
 double estimateMlpTrainingBytes(const Network& mlp, int width, int height, int channels, int stride);
-/// Throws MemoryLimitError ("training MLP 1000000-512-512 … needs 3.9 TiB but only 12.0 GiB is available")
-/// when the machine has less than that.
-void requireMlpMemory(const Network& mlp, int width, int height, int channels, int stride);
+/// Why the machine cannot train `mlp` (empty when it can): the estimate above against 80 % of the available
+/// memory, as MlpTrainer checks it, with both numbers ("MLP 1000000-512 needs 3.9 TiB to train on 16384 pixels
+/// … but only 12.0 GiB is available"). `brief` gets a short form for a picture's caption.
+QString mlpMemoryRefusal(const Network& mlp, int width, int height, int channels, int stride, QString* brief = nullptr);
 
 /// One line for undo texts and captions: "none", "basic", "positional (8 levels, σ = 10)",
 /// "Gaussian σ = 10 (256 features)", "fourier (256 integer frequencies)".

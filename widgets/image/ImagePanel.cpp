@@ -196,9 +196,12 @@ void ImagePanel::createFitControls()
   });
   m_strideSpin->setToolTipBase(tr("Training pixels: every s-th pixel in each direction (rows 0, s, 2s, …).\n"
                                   "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2)."));
-  m_ridgeSpin = new DecadeSpinBox(0.0, 10.0);
-  m_ridgeSpin->setToolTip(tr("Relative ridge λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I (CONVENTIONS §5; default 1e-6).\n"
-                             "Arrows step by ×√10."));
+  // Decade boxes take any number; the panel refuses what is out of range (decadeRefusal), so a typed value
+  // stays visible with the reason instead of being clamped.
+  m_ridgeSpin = new DecadeSpinBox(-1e12, 1e12);
+  m_ridgeSpin->setProperty("baseToolTip", tr("Relative ridge λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I (CONVENTIONS §5; default 1e-6;\n"
+                                             "0 … %1). Arrows step by ×√10.").arg(kMaxRidge));
+  m_ridgeSpin->setToolTip(m_ridgeSpin->property("baseToolTip").toString());
   m_ntkCheck = new QCheckBox(tr("NTK"));
   m_ntkCheck->setToolTip(tr("Exact kernel regression with the neural tangent kernel Θ: the infinitely wide network trained\n"
                             "to convergence by gradient flow on the training pixels (mean prediction)."));
@@ -215,8 +218,9 @@ void ImagePanel::createMlpControls()
   m_stepsSpin->setSuffix(tr(" steps"));
   m_stepsSpin->setToolTipBase(tr("Full-batch Adam steps of the MLP (Tancik et al. use 2000; each step costs a forward and\n"
                                  "backward pass over all training pixels)"));
-  m_lrSpin = new DecadeSpinBox(1e-7, 10.0, tr("lr "));
-  m_lrSpin->setToolTip(tr("Adam learning rate (default 1e-3). Arrows step by ×√10."));
+  m_lrSpin = new DecadeSpinBox(-1e12, 1e12, tr("lr "));
+  m_lrSpin->setProperty("baseToolTip", tr("Adam learning rate (default 1e-3; %1 … %2). Arrows step by ×√10.").arg(kMinLearningRate).arg(kMaxLearningRate));
+  m_lrSpin->setToolTip(m_lrSpin->property("baseToolTip").toString());
   m_trainButton = new QPushButton(tr("Train MLP"));
   m_trainButton->setToolTip(tr("Train the MLP from a fresh initialisation; the picture and the PSNR chart update every few steps.\n"
                                "Press again (or Esc / Cancel) to stop at the current step."));
@@ -354,6 +358,39 @@ template <class Box> void ImagePanel::forwardRefusals(Box* box)
   connect(box, &Box::valueRefused, this, [this](const QString& reason) { emit statusMessage(tr("Refused: %1").arg(reason)); });
 }
 
+QString ImagePanel::ridgeRefusal() const
+{
+  const double v = m_ridgeSpin->value();
+  return std::isfinite(v) && v >= 0.0 && v <= kMaxRidge ? QString() : tr("ridge %1 is outside 0 … %2").arg(v).arg(kMaxRidge);
+}
+
+QString ImagePanel::learningRateRefusal() const
+{
+  const double v = m_lrSpin->value();
+  return std::isfinite(v) && v >= kMinLearningRate && v <= kMaxLearningRate
+             ? QString()
+             : tr("learning rate %1 is outside %2 … %3").arg(v).arg(kMinLearningRate).arg(kMaxLearningRate);
+}
+
+bool ImagePanel::markDecade(QDoubleSpinBox* box, const QString& reason)
+{
+  // The same marking as CheckedSpinBox: the value stays as typed, red, the reason in the tooltip and the status bar.
+  const QString tip = box->property("baseToolTip").toString();
+  box->setStyleSheet(reason.isEmpty() ? QString() : QStringLiteral("background-color: #ffd0d0;"));
+  box->setToolTip(reason.isEmpty() ? tip : tr("Refused: %1\n\n%2").arg(reason, tip));
+  if (!reason.isEmpty()) emit statusMessage(tr("Refused: %1").arg(reason));
+  return reason.isEmpty();
+}
+
+QString ImagePanel::refusedSetting(bool forMlp) const
+{
+  if (m_strideSpin->isRefused()) return m_strideSpin->refusal();
+  if (const QString r = ridgeRefusal(); !r.isEmpty() && !forMlp) return r;
+  if (forMlp && m_stepsSpin->isRefused()) return m_stepsSpin->refusal();
+  if (const QString r = learningRateRefusal(); !r.isEmpty() && forMlp) return r;
+  return {};
+}
+
 void ImagePanel::connectEncodingControls()
 {
   connect(m_encodingCombo, &QComboBox::activated, this, &ImagePanel::chooseEncodingKind);
@@ -381,7 +418,9 @@ void ImagePanel::connectFitControls()
 {
   connect(m_strideSpin, &CheckedSpinBox::valueAccepted, this, [this] { settingsChanged(); });
   forwardRefusals(m_strideSpin);
-  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, &ImagePanel::kernelMethodsChanged);
+  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, [this] {
+    if (markDecade(m_ridgeSpin, ridgeRefusal())) kernelMethodsChanged();
+  });
   connect(m_ntkCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
   connect(m_nngpCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
 }
@@ -401,6 +440,7 @@ void ImagePanel::connectMlpControls()
   });
   forwardRefusals(m_stepsSpin);
   connect(m_lrSpin, &QDoubleSpinBox::valueChanged, this, [this] {
+    if (!markDecade(m_lrSpin, learningRateRefusal())) return;
     saveSettings();
     updateTiles();
   });
@@ -449,6 +489,8 @@ void ImagePanel::restoreSettings()
   m_stepsSpin->setValueQuietly(steps >= 1 && steps <= kMaxSteps ? steps : 300);
   m_lrSpin->setValue(s.value(QStringLiteral("lr"), 1e-3).toDouble());
   m_timeSlider->setPosition(s.value(QStringLiteral("time"), kSliderLogSteps + 1).toInt());
+  if (!ridgeRefusal().isEmpty()) m_ridgeSpin->setValue(1e-6);
+  if (!learningRateRefusal().isEmpty()) m_lrSpin->setValue(1e-3);
 }
 
 void ImagePanel::saveSettings()
@@ -456,12 +498,12 @@ void ImagePanel::saveSettings()
   QSettings s;
   s.beginGroup(QStringLiteral("imagePanel"));
   if (!m_strideSpin->isRefused()) s.setValue(QStringLiteral("stride"), m_strideSpin->value());
-  s.setValue(QStringLiteral("ridge"), m_ridgeSpin->value());
+  if (ridgeRefusal().isEmpty()) s.setValue(QStringLiteral("ridge"), m_ridgeSpin->value());
   s.setValue(QStringLiteral("ntk"), m_ntkCheck->isChecked());
   s.setValue(QStringLiteral("nngp"), m_nngpCheck->isChecked());
   s.setValue(QStringLiteral("mlp"), m_mlpCheck->isChecked());
   if (!m_stepsSpin->isRefused()) s.setValue(QStringLiteral("steps"), m_stepsSpin->value());
-  s.setValue(QStringLiteral("lr"), m_lrSpin->value());
+  if (learningRateRefusal().isEmpty()) s.setValue(QStringLiteral("lr"), m_lrSpin->value());
   s.setValue(QStringLiteral("time"), m_timeSlider->position());
   if (!m_imagePath.isEmpty()) s.setValue(QStringLiteral("image"), m_imagePath);
 }
@@ -676,22 +718,18 @@ void ImagePanel::updateMlpNetwork()
 {
   // The MLP is the network itself; only its readout follows the image's channels (or it is refused).
   m_mlpRefusal.clear();
+  m_mlpBrief.clear();
   if (!m_unavailable.isEmpty()) {
-    m_mlpRefusal = m_unavailable;
+    m_mlpRefusal = m_mlpBrief = m_unavailable;
   } else if (!m_image.empty()) {
     Network mlp;
-    QString reason;
-    if (!mlpNetworkFor(network(), m_image.channels, &mlp, &reason)) {
-      m_mlpRefusal = reason;
+    if (!mlpNetworkFor(network(), m_image.channels, &mlp, &m_mlpRefusal)) {
+      m_mlpBrief = tr("Not trained: the network's output width is %1; this image needs %2 (or 1).")
+                       .arg(network().outputDim())
+                       .arg(m_image.channels);
     } else {
       m_mlpNet = std::move(mlp);
-      try {
-        requireMlpMemory(m_mlpNet, m_image.width, m_image.height, m_image.channels, m_strideSpin->value());
-      } catch (const NtkError& e) {
-        m_mlpRefusal = tr("%1 is too large to train here: %2. Make the hidden layers narrower in the Network dock, or "
-                          "choose a larger stride.")
-                           .arg(ntk::gui::mlpTitle(m_mlpNet), QString::fromStdString(e.what()));
-      }
+      m_mlpRefusal = mlpMemoryRefusal(m_mlpNet, m_image.width, m_image.height, m_image.channels, m_strideSpin->value(), &m_mlpBrief);
     }
   }
   m_trainButton->setEnabled(m_mlpRefusal.isEmpty() || isTraining());
@@ -885,6 +923,8 @@ void ImagePanel::startKernelJob()
   };
   if (m_image.empty()) return nothing(tr("Image: open an image (or drop one onto the panel)"));
   if (!m_unavailable.isEmpty()) return nothing(tr("Image: %1").arg(m_unavailable));
+  if (const QString refused = refusedSetting(false); !refused.isEmpty())
+    return nothing(tr("Image not fitted until this is fixed: %1").arg(refused));
   const Network net = network(); // a snapshot for the worker: the document's network, unchanged
   const Image image = m_image;
   const int stride = m_strideSpin->value();
@@ -1099,8 +1139,9 @@ void ImagePanel::stopTraining()
 void ImagePanel::startTraining()
 {
   updateMlpNetwork(); // the memory available now decides
-  if (m_image.empty() || !m_mlpRefusal.isEmpty()) {
-    emit statusMessage(m_image.empty() ? tr("MLP: open an image first") : tr("MLP not trained: %1").arg(m_mlpRefusal));
+  const QString refused = !m_mlpRefusal.isEmpty() ? m_mlpRefusal : refusedSetting(true);
+  if (m_image.empty() || !refused.isEmpty()) {
+    emit statusMessage(m_image.empty() ? tr("MLP: open an image first") : tr("MLP not trained: %1").arg(refused));
     updateTiles();
     return;
   }
@@ -1273,7 +1314,7 @@ void ImagePanel::updateTiles()
                 .arg(m_stepsSpin->value())
                 .arg(m_lrSpin->value());
     m_mlpTile->setMessage(m_image.empty() || !m_unavailable.isEmpty() ? waiting
-                          : !m_mlpRefusal.isEmpty()                  ? tr("Not trained: %1").arg(m_mlpRefusal)
+                          : !m_mlpRefusal.isEmpty()                  ? m_mlpBrief
                                                                      : text);
   }
 

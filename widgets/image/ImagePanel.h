@@ -63,6 +63,7 @@ public:
   static int sliderPositionForTime(double t);
   /// Limits of the panel's own settings (larger values are refused, with the reason).
   static constexpr int kMaxStride = 64, kMaxSteps = 100000;
+  static constexpr double kMaxRidge = 10.0, kMinLearningRate = 1e-7, kMaxLearningRate = 10.0;
 
   explicit ImagePanel(NetworkDocument* doc, QWidget* parent = nullptr);
   ~ImagePanel() override;
@@ -195,6 +196,13 @@ private:
   /// Forwards a spin box's refusals to the status bar.
   template <class Box> void forwardRefusals(Box* box);
 
+  /// Why the ridge / learning rate shown is refused (empty when valid).
+  QString ridgeRefusal() const;
+  QString learningRateRefusal() const;
+  /// Marks `box` refused with `reason` (or clears the mark when it is empty); true when valid.
+  bool markDecade(QDoubleSpinBox* box, const QString& reason);
+  /// The first refused panel setting the kernels (forMlp false) or the MLP (true) would use; empty if none.
+  QString refusedSetting(bool forMlp) const;
   /// How the network is named in messages.
   QString networkName() const;
   /// Applies `edit` to the network's encoding as one undo step described by `description`.
@@ -281,6 +289,7 @@ private:
   Network m_mlpNet;     ///< network() with the readout sized to the image (mlpNetworkFor)
   Network m_trainedNet; ///< what the last MLP run trained
   QString m_unavailable, m_mlpRefusal, m_lastError;
+  QString m_mlpBrief; ///< m_mlpRefusal, short enough for the MLP picture
   Image m_image;
   QString m_imageName;
   QString m_imagePath; ///< file path or ":/images/…"
