@@ -11,7 +11,11 @@
 // widths, for the kernels and the MLP alike (the MLP's readout is the image's channel count, or widened
 // from 1). The encoding controls edit that network through the document (one undo step each). Panel-only:
 // the image, stride, relative ridge, methods, MLP steps / learning rate, time.
-// Out: the views; exportView: PNG/SVG of the whole comparison, CSV/NPY of the MLP's PSNR history
+// Refusals: a stride, step count, ridge or learning rate out of range stays visible, marked, with the reason
+// (statusMessage), and nothing is fitted or trained until it is fixed; an MLP whose output width fits neither
+// the image's channels nor 1, or whose memory estimate (float32 parameters, Adam state, activations of the
+// training batch) exceeds what the machine has, is not offered (mlpRefusal(), with the estimate).
+// Out: the views; requirementChanged() when the network starts or stops fitting an image; exportView: PNG/SVG of the whole comparison, CSV/NPY of the MLP's PSNR history
 // (rows: step, loss, PSNR train, PSNR held-out, PSNR all); savePrediction writes one result as an image.
 // Work: the kernel fits run off the GUI thread (launchJob; newer requests cancel older ones), the time
 // slider evaluates predictAt(t) off-thread coalesced to the newest t, the MLP trains on a worker thread
