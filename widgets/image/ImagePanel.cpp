@@ -612,12 +612,18 @@ QString ImagePanel::mlpTitle() const { return ntk::gui::mlpTitle(network()); }
 
 bool ImagePanel::editEncoding(const QString& description, const std::function<void(Encoding&)>& edit, const QString& mergeKey)
 {
+  // The document says why it refuses an edit (editRejected, emitted inside edit()): keep that reason for the
+  // refused control and the status bar.
+  QString why;
+  const QMetaObject::Connection listen =
+      connect(m_doc, &NetworkDocument::editRejected, this, [&why](const QString& message) { why = message; });
   const bool ok = m_doc->edit(description, [&edit](Network& n) { edit(n.encoding); }, mergeKey);
+  disconnect(listen);
   if (!ok) {
-    // The document says why (editRejected); keep it for the refused control and show it here too.
-    m_lastError = tr("%1 refused: the network would be invalid").arg(description);
-    emit statusMessage(m_lastError);
-    updateEncodingControls(); // back to what the network has
+    m_lastError = why.isEmpty() ? tr("%1 refused: the network would be invalid").arg(description) : why;
+    emit statusMessage(tr("%1 refused: %2").arg(description, m_lastError));
+    const QSignalBlocker block(m_encodingCombo); // the kind shown is the network's; a refused number stays, marked
+    m_encodingCombo->setCurrentIndex(int(network().encoding.kind));
   }
   return ok;
 }
@@ -666,6 +672,9 @@ void ImagePanel::updateEncodingControls()
   const Encoding& e = network().encoding;
   {
     const QSignalBlocker block(m_encodingCombo);
+    // Choosing "fourier" rounds the frequencies; a network's own non-integer B is shown as what it is.
+    const bool givenB = e.kind == EncodingKind::Fourier && !hasIntegerFrequencies(e);
+    m_encodingCombo->setItemText(int(EncodingKind::Fourier), givenB ? tr("fourier (given B)") : tr("fourier (integer B)"));
     m_encodingCombo->setCurrentIndex(int(e.kind));
   }
   m_sigmaSpin->setValueQuietly(e.sigma);
