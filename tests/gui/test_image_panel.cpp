@@ -2,11 +2,21 @@
 // NTK (a held-out PSNR, pictures not blank), the time slider changes the kernel picture (t → ∞ gives the
 // regression back, a non-periodic encoding disables it), the MLP trains a few steps and its PSNR
 // curve grows, cancel stops training and fitting, an unreadable file keeps the previous image, a hidden
-// panel does not compute, and the exports write files. Runs under xvfb-run like the other GUI tests.
+// panel does not compute, and the exports write files. The panel fits the document's network exactly: a
+// hidden width edited in the document is the width the MLP trains (and its caption), a 1-D network is
+// refused with the reason and nothing is fitted, the encoding control edits the document (undo restores
+// it), invalid stride/steps are refused without a recompute, and a huge MLP is refused with its memory
+// estimate. Screenshots at 1024 × 700 and 1920 × 1080 go to the build directory.
+// Runs under xvfb-run like the other GUI tests.
 #include <cmath>
 
+#include <QComboBox>
 #include <QFile>
+#include <QLabel>
 #include <QMimeData>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QUndoStack>
 #include <QImageReader>
 #include <QLineEdit>
 #include <QSettings>
@@ -14,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "widgets/common/CheckedSpinBox.h"
 #include "widgets/common/DecadeSpinBox.h"
 #include "GuiTestUtil.h"
 #include "widgets/image/ImageModel.h"
@@ -22,6 +33,7 @@
 #include "widgets/common/PlotWidget.h"
 #include "widgets/network/NetworkDocument.h"
 #include "core/util/Errors.h"
+#include "core/nets/MlpTrainer.h"
 #include "core/util/MatrixIO.h"
 
 using namespace ntk;
@@ -65,6 +77,46 @@ Image smallPicture()
   return img;
 }
 
+/// The network the tests fit: the default 2-D network (3 × 512 ReLU) with a Gaussian encoding
+/// (σ = 10, 256 features) rounded to integer frequencies — the periodic FFT path with the time slider.
+Network imageTestNetwork()
+{
+  Network n = Network::defaultNetwork(2);
+  Encoding g;
+  g.kind = EncodingKind::Gaussian;
+  g.sigma = 10.0;
+  g.features = 256;
+  g.seed = 1;
+  n.encoding = withIntegerFrequencies(g, 2);
+  return n;
+}
+
+/// Hidden Dense widths of `net`, readout excluded.
+std::vector<int> widthsOf(const Network& net) { return hiddenWidths(net); }
+
+/// Sets the hidden Dense widths of the document's network (in order) as one edit.
+bool setWidths(NetworkDocument* doc, const std::vector<int>& widths)
+{
+  return doc->edit(QStringLiteral("widths"), [widths](Network& n) {
+    std::size_t i = 0;
+    std::vector<DenseLayer*> dense;
+    for (Layer& l : n.layers)
+      if (auto* d = std::get_if<DenseLayer>(&l)) dense.push_back(d);
+    for (; i + 1 < dense.size() && i < widths.size(); ++i) dense[i]->width = widths[i];
+  });
+}
+
+Encoding encodingOf(EncodingKind kind, int size, double sigma)
+{
+  Encoding e;
+  e.kind = kind;
+  e.sigma = sigma;
+  e.levels = size;
+  e.features = size;
+  e.seed = 1;
+  return e;
+}
+
 void keepFigure(ImagePanel* panel, const QString& name)
 {
   const QString keep = qEnvironmentVariable("NTK_IMAGE_EXPORT_DIR");
@@ -84,6 +136,8 @@ private slots:
   {
     QSettings().clear(); // every test starts from the defaults (the panel remembers its settings)
     m_doc = std::make_unique<NetworkDocument>();
+    QVERIFY(m_doc->edit(QStringLiteral("image test network"), [](Network& n) { n = imageTestNetwork(); }));
+    m_doc->undoStack()->clear();
     m_panel = std::make_unique<ImagePanel>(m_doc.get());
     m_panel->resize(1500, 900);
     m_panel->show();
@@ -109,8 +163,9 @@ private slots:
     QCOMPARE(m_panel->groundTruth().width, 256);
     QCOMPARE(m_panel->groundTruth().channels, 3);
     QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
-    QVERIFY(m_panel->unavailableReason().isEmpty());
-    QVERIFY(!m_panel->networkNote().isEmpty()); // input_dim 2 and the panel's encoding
+    QVERIFY(m_panel->requirementReason().isEmpty());
+    QVERIFY(m_panel->requirementReason().isEmpty());
+    QCOMPARE(m_panel->network().encoding.kind, EncodingKind::Fourier); // the document's own, not a copy
     const double ntk = m_panel->kernelPsnr(KernelKind::Ntk);
     QVERIFY2(ntk > 18.0 && ntk < 60.0, qPrintable(QString::number(ntk)));
     QVERIFY(m_panel->bicubicPsnr() > 15.0);
@@ -122,7 +177,7 @@ private slots:
     const QImage shot = m_panel->grab().toImage();
     QVERIFY(ntktest::distinctColours(shot) > 500);
     for (ImageTile* tile : m_panel->findChildren<ImageTile*>())
-      if (tile->isVisible() && tile->title() != QStringLiteral("MLP (width 128)"))
+      if (tile->isVisible() && tile->title() != QStringLiteral("MLP 512-512-512"))
         QVERIFY2(!tile->image().isNull(), qPrintable(tile->title() + QStringLiteral(": ") + tile->message()));
     keepFigure(m_panel.get(), QStringLiteral("image_fit.png"));
   }
@@ -157,11 +212,7 @@ private slots:
     QVERIFY(meanAbsDifference(m_panel->kernelPrediction(KernelKind::Ntk), limit) < 1e-9);
 
     // A Gaussian encoding with non-integer frequencies: only t = ∞ (the slider is disabled).
-    EncodingChoice e;
-    e.preset = EncodingPreset::Gaussian;
-    e.integerFrequencies = false;
-    e.features = 64;
-    m_panel->setEncoding(e);
+    QVERIFY(m_panel->setEncoding(encodingOf(EncodingKind::Gaussian, 64, 10.0)));
     QVERIFY(waitIdle(m_panel.get()));
     QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
     QVERIFY(!m_panel->timeSupported());
@@ -185,9 +236,7 @@ private slots:
 
   void withoutEncodingSmallImagesOnly()
   {
-    EncodingChoice e;
-    e.preset = EncodingPreset::None;
-    m_panel->setEncoding(e);
+    QVERIFY(m_panel->setEncoding(encodingOf(EncodingKind::None, 8, 10.0)));
     QVERIFY(waitIdle(m_panel.get()));
     QVERIFY(!m_panel->hasKernelFit(KernelKind::Ntk)); // 16384 training pixels: refused, with the reason
     QVERIFY2(m_panel->lastError().contains(QStringLiteral("stride")), qPrintable(m_panel->lastError()));
@@ -199,20 +248,18 @@ private slots:
 
   void hugeImagesAreRefusedWithTheEstimate()
   {
-    QVERIFY_THROWS_EXCEPTION(MemoryLimitError, requireImageMemory(m_panel->kernelNetwork(), 200000, 200000, 3, 1));
-    requireImageMemory(m_panel->kernelNetwork(), 256, 256, 3, 2); // no throw
+    QVERIFY_THROWS_EXCEPTION(MemoryLimitError, requireImageMemory(m_panel->network(), 200000, 200000, 3, 1));
+    requireImageMemory(m_panel->network(), 256, 256, 3, 2); // no throw
   }
 
   void mlpTrainsAndItsPsnrGrows()
   {
     QString err;
     QVERIFY2(m_panel->setImage(smallPicture(), QStringLiteral("small"), &err), qPrintable(err));
-    EncodingChoice e; // low frequencies: a smooth 48 × 48 picture
-    e.preset = EncodingPreset::Positional;
-    e.levels = 4;
-    e.sigma = 4.0;
-    m_panel->setEncoding(e);
-    m_panel->setMlpOptions(40, 1e-2, 32);
+    // Low frequencies for a smooth 48 × 48 picture; a narrow network trains fast.
+    QVERIFY(m_panel->setEncoding(withIntegerFrequencies(encodingOf(EncodingKind::Positional, 4, 4.0), 2)));
+    QVERIFY(setWidths(m_doc.get(), {32, 32, 32}));
+    m_panel->setMlpOptions(40, 1e-2);
     QVERIFY(waitIdle(m_panel.get()));
     QVERIFY(m_panel->hasKernelFit(KernelKind::Ntk));
     m_panel->startTraining();
@@ -249,7 +296,8 @@ private slots:
     // The 256 × 256 sample (16384 training pixels, 512 features, width 64): the picture and the chart
     // update while it trains, the event loop keeps running, and Stop ends the run within about a step.
     QVERIFY(m_panel->imageName().startsWith(QStringLiteral("astronaut")));
-    m_panel->setMlpOptions(20, 1e-3, 64);
+    QVERIFY(setWidths(m_doc.get(), {64, 64, 64}));
+    m_panel->setMlpOptions(20, 1e-3);
     QVERIFY(waitIdle(m_panel.get()));
     auto* chart = m_panel->findChild<PlotWidget*>();
     QVERIFY(chart);
@@ -282,7 +330,7 @@ private slots:
     keepFigure(m_panel.get(), QStringLiteral("image_mlp256.png"));
 
     // Stop: within a step or two.
-    m_panel->setMlpOptions(5000, 1e-3, 64);
+    m_panel->setMlpOptions(5000, 1e-3);
     m_panel->startTraining();
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->mlpStepsDone() >= 2, 60000);
     QElapsedTimer stop;
@@ -321,7 +369,8 @@ private slots:
   {
     QString err;
     QVERIFY(m_panel->setImage(smallPicture(), QStringLiteral("small"), &err));
-    m_panel->setMlpOptions(100000, 1e-3, 32);
+    QVERIFY(setWidths(m_doc.get(), {32, 32, 32}));
+    m_panel->setMlpOptions(100000, 1e-3);
     QVERIFY(waitIdle(m_panel.get()));
     m_panel->startTraining();
     QTRY_VERIFY_WITH_TIMEOUT(m_panel->mlpStepsDone() >= 1, 60000);
@@ -424,7 +473,245 @@ private slots:
     QVERIFY(!m_panel->savePrediction(dir.filePath(QStringLiteral("mlp.png")), QStringLiteral("mlp"), &err));
   }
 
+  void theMlpHasTheDocumentsWidths()
+  {
+    QString err;
+    QVERIFY2(m_panel->setImage(smallPicture(), QStringLiteral("small"), &err), qPrintable(err));
+    QVERIFY(setWidths(m_doc.get(), {24, 16, 8}));
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->mlpTitle(), QStringLiteral("MLP 24-16-8"));
+    QVERIFY2(m_panel->mlpRefusal().isEmpty(), qPrintable(m_panel->mlpRefusal()));
+    QCOMPARE(widthsOf(m_panel->mlpNetwork()), (std::vector<int>{24, 16, 8}));
+    m_panel->setMlpOptions(2, 1e-3);
+    m_panel->startTraining();
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->mlpStepsDone(), 2);
+    // What MlpTrainer trained: the document's hidden widths, one readout unit per RGB channel.
+    QCOMPARE(widthsOf(m_panel->trainedNetwork()), (std::vector<int>{24, 16, 8}));
+    QCOMPARE(m_panel->trainedNetwork().outputDim(), 3);
+    auto* mlpTile = findTile(QStringLiteral("MLP 24-16-8"));
+    QVERIFY(mlpTile);
+    QVERIFY(!mlpTile->image().isNull());
+
+    // Another width in the document: another MLP, another caption; the old run is reset.
+    QVERIFY(setWidths(m_doc.get(), {40}));
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->mlpTitle(), QStringLiteral("MLP 40-16-8"));
+    QVERIFY(findTile(QStringLiteral("MLP 40-16-8")));
+    QCOMPARE(m_panel->mlpStepsDone(), 0);
+    m_panel->startTraining();
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(widthsOf(m_panel->trainedNetwork()), (std::vector<int>{40, 16, 8}));
+
+    // A readout that fits neither the image's channels nor 1 is refused, with the reason; 3 is used as it is.
+    QVERIFY(m_doc->edit(QStringLiteral("readout 5"), [](Network& n) { std::get<DenseLayer>(n.layers.back()).width = 5; }));
+    QVERIFY(m_panel->mlpRefusal().contains(QStringLiteral("output width")));
+    QVERIFY(!findTrainButton()->isEnabled());
+    m_panel->startTraining();
+    QVERIFY(!m_panel->isTraining());
+    QCOMPARE(m_panel->mlpStepsDone(), 0);
+    QVERIFY(m_doc->edit(QStringLiteral("readout 3"), [](Network& n) { std::get<DenseLayer>(n.layers.back()).width = 3; }));
+    QVERIFY(m_panel->mlpRefusal().isEmpty());
+    QVERIFY(findTrainButton()->isEnabled());
+    QVERIFY(waitIdle(m_panel.get()));
+  }
+
+  void aHugeMlpIsRefusedWithItsEstimate()
+  {
+    // Width 1,000,000 in the first two hidden layers: ~10¹² parameters, terabytes — refused before training.
+    QVERIFY(setWidths(m_doc.get(), {1000000, 1000000}));
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->mlpTitle(), QStringLiteral("MLP 1000000-1000000-512"));
+    const QString why = m_panel->mlpRefusal();
+    QVERIFY2(why.contains(QStringLiteral("MLP 1000000-1000000-512")) && why.contains(QStringLiteral("TiB")) &&
+                 why.contains(QStringLiteral("available")),
+             qPrintable(why));
+    QVERIFY(!findTrainButton()->isEnabled());
+    QSignalSpy status(m_panel.get(), &AnalysisPanel::statusMessage);
+    m_panel->startTraining();
+    QVERIFY(!m_panel->isTraining());
+    QVERIFY(!status.isEmpty() && status.last().at(0).toString().contains(QStringLiteral("TiB")));
+    // The estimate is MlpTrainer's own: it refuses the same network with the same number.
+    auto needs = [](const QString& message) {
+      const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("needs ([0-9.]+ [KMGTP]?i?B)")).match(message);
+      return m.captured(1);
+    };
+    QString trainerSays;
+    try {
+      MlpTrainer trainer(m_panel->mlpNetwork(), m_panel->groundTruth(), 2);
+    } catch (const MemoryLimitError& e) {
+      trainerSays = QString::fromStdString(e.what());
+    }
+    QVERIFY2(!needs(trainerSays).isEmpty(), qPrintable(trainerSays));
+    QCOMPARE(needs(why), needs(trainerSays));
+    // The kernels do not depend on widths: they are still fitted.
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+  }
+
+  void aOneDimensionalNetworkIsRefused()
+  {
+    const int fits = m_panel->fitCount();
+    QSignalSpy requirement(m_panel.get(), &ImagePanel::requirementChanged);
+    QCOMPARE(m_panel->requiredInputDim(), 2);
+    QVERIFY(m_panel->requirementReason().isEmpty());
+    QVERIFY(m_doc->edit(QStringLiteral("1-D"), [](Network& n) {
+      n.inputDim = 1;
+      n.encoding.kind = EncodingKind::Basic;
+    }));
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(requirement.count(), 1);
+    const QString why = m_panel->requirementReason();
+    QVERIFY2(why.contains(QStringLiteral("needs input_dim 2 (x, y pixel coordinates)")) && why.contains(QStringLiteral("has input_dim 1")),
+             qPrintable(why));
+    QCOMPARE(m_panel->fitCount(), fits);
+    QVERIFY(!m_panel->hasKernelFit(KernelKind::Ntk));
+    QVERIFY(!m_panel->mlpRefusal().isEmpty());
+    auto* note = m_panel->findChild<QLabel*>(QStringLiteral("imageNote"));
+    QVERIFY(note && note->isVisible() && note->text() == why);
+    for (ImageTile* tile : m_panel->findChildren<ImageTile*>())
+      QVERIFY2(tile->title() == QStringLiteral("Ground truth") || tile->image().isNull(), qPrintable(tile->title()));
+    m_panel->scheduleRecompute();
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->fitCount(), fits);
+    keepScreenshot(QStringLiteral("image_panel_1d_refused.png"), QSize(1024, 700));
+
+    // Undo: the 2-D network is back and fitted.
+    m_doc->undoStack()->undo();
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(requirement.count(), 2);
+    QVERIFY(m_panel->requirementReason().isEmpty());
+    QVERIFY(!note->isVisible());
+    QCOMPARE(m_panel->fitCount(), fits + 1);
+  }
+
+  void theEncodingControlEditsTheDocument()
+  {
+    QComboBox* combo = nullptr;
+    for (auto* c : m_panel->findChildren<QComboBox*>())
+      if (c->count() == 5 && c->itemText(3) == QStringLiteral("Gaussian")) combo = c;
+    QVERIFY(combo);
+    const Encoding before = m_doc->network().encoding;
+    QCOMPARE(combo->currentIndex(), int(EncodingKind::Fourier)); // it shows the network's encoding
+    const int steps = m_doc->undoStack()->count();
+    combo->setCurrentIndex(int(EncodingKind::Gaussian));
+    emit combo->activated(int(EncodingKind::Gaussian));
+    QCOMPARE(m_doc->network().encoding.kind, EncodingKind::Gaussian);
+    QCOMPARE(m_doc->network().encoding.sigma, 10.0);
+    QCOMPARE(m_doc->undoStack()->count(), steps + 1);
+    QCOMPARE(m_doc->undoStack()->undoText(), QStringLiteral("Set encoding to Gaussian σ = 10 (256 features)"));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(!m_panel->timeSupported()); // non-integer frequencies: t = ∞ only
+
+    // σ edits the network's σ, one undo step.
+    auto* sigma = m_panel->findChildren<CheckedDoubleSpinBox*>().value(0);
+    QVERIFY(sigma && sigma->isVisible());
+    sigma->setValue(5.0);
+    QCOMPARE(m_doc->network().encoding.sigma, 5.0);
+    QCOMPARE(m_doc->undoStack()->count(), steps + 2);
+    m_doc->undoStack()->undo();
+    QCOMPARE(m_doc->network().encoding.sigma, 10.0);
+    QCOMPARE(sigma->value(), 10.0);
+
+    // Undo restores the previous encoding, and the control shows it.
+    m_doc->undoStack()->undo();
+    QCOMPARE(m_doc->network().encoding.kind, before.kind);
+    QCOMPARE(m_doc->network().encoding.B, before.B);
+    QCOMPARE(combo->currentIndex(), int(EncodingKind::Fourier));
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->timeSupported());
+  }
+
+  void invalidStrideAndStepsAreRefused()
+  {
+    const int fits = m_panel->fitCount();
+    QSignalSpy status(m_panel.get(), &AnalysisPanel::statusMessage);
+    CheckedSpinBox *stride = nullptr, *steps = nullptr;
+    for (auto* box : m_panel->findChildren<CheckedSpinBox*>()) {
+      if (box->suffix() == QStringLiteral(" steps")) steps = box;
+      if (box->toolTip().contains(QStringLiteral("every s-th pixel"))) stride = box;
+    }
+    QVERIFY(stride && steps);
+    // Typed, as a user would: the value stays visible, marked, with the reason; nothing is recomputed.
+    stride->selectAll();
+    QTest::keyClicks(stride, QStringLiteral("500"));
+    QTest::keyClick(stride, Qt::Key_Return);
+    QCOMPARE(stride->text(), QStringLiteral("500"));
+    QVERIFY(stride->isRefused());
+    QVERIFY(!status.isEmpty());
+    QVERIFY2(status.last().at(0).toString().contains(QStringLiteral("500 is outside 1 … 64")), qPrintable(status.last().at(0).toString()));
+    QVERIFY(stride->toolTip().startsWith(QStringLiteral("Refused")));
+    QVERIFY(!m_panel->isBusy());
+    QTest::qWait(50);
+    QCOMPARE(m_panel->fitCount(), fits);
+    m_panel->setStride(0);
+    QVERIFY(stride->isRefused());
+    QVERIFY(!m_panel->isBusy());
+    QCOMPARE(m_panel->fitCount(), fits);
+    m_panel->setStride(4); // fixed: fitted again
+    QVERIFY(!stride->isRefused());
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->fitCount(), fits + 1);
+
+    // A ridge outside 0 … 10: kept, refused, not fitted; a valid one is fitted again.
+    m_panel->setRidge(100.0);
+    QVERIFY2(status.last().at(0).toString().contains(QStringLiteral("ridge 100 is outside 0 … 10")), qPrintable(status.last().at(0).toString()));
+    QVERIFY(!m_panel->isBusy());
+    QCOMPARE(m_panel->fitCount(), fits + 1);
+    m_panel->setStride(2); // another setting changes: still not fitted while the ridge is refused
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->fitCount(), fits + 1);
+    m_panel->setRidge(1e-6);
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->fitCount(), fits + 2);
+
+    m_panel->setMlpOptions(0, 1e-3);
+    QVERIFY(steps->isRefused());
+    QVERIFY2(status.last().at(0).toString().contains(QStringLiteral("0 is outside 1 … 100000")), qPrintable(status.last().at(0).toString()));
+    QVERIFY(!m_panel->isBusy());
+    QCOMPARE(m_panel->fitCount(), fits + 2);
+    m_panel->startTraining(); // refused steps: no training
+    QVERIFY(!m_panel->isTraining());
+  }
+
+  void screenshotsAtTwoSizes()
+  {
+    // Looked at by a person: every caption whole (PSNRs, widths), no clipped controls.
+    QString err;
+    QVERIFY(setWidths(m_doc.get(), {256, 256, 256}));
+    m_panel->setMethods(true, true, true); // five pictures: the narrowest tiles
+    QVERIFY(waitIdle(m_panel.get()));
+    m_panel->setMlpOptions(3, 1e-3);
+    m_panel->startTraining();
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(findTile(QStringLiteral("MLP 256-256-256")));
+    keepScreenshot(QStringLiteral("image_panel_1024x700.png"), QSize(1024, 700));
+    keepScreenshot(QStringLiteral("image_panel_1920x1080.png"), QSize(1920, 1080));
+  }
+
 private:
+  ImageTile* findTile(const QString& title) const
+  {
+    for (ImageTile* tile : m_panel->findChildren<ImageTile*>())
+      if (tile->title() == title) return tile;
+    return nullptr;
+  }
+  QPushButton* findTrainButton() const
+  {
+    for (auto* b : m_panel->findChildren<QPushButton*>())
+      if (b->text() == QStringLiteral("Train MLP")) return b;
+    return nullptr;
+  }
+  /// The panel at `size`, grabbed into the test's build directory (tests/gui/NAME).
+  void keepScreenshot(const QString& name, QSize size)
+  {
+    m_panel->resize(size);
+    QTest::qWait(100);
+    QCoreApplication::processEvents();
+    const QString path = QDir(QCoreApplication::applicationDirPath()).filePath(name);
+    QVERIFY(m_panel->grab().save(path));
+    qInfo("screenshot %s", qPrintable(path));
+  }
+
   std::unique_ptr<NetworkDocument> m_doc;
   std::unique_ptr<ImagePanel> m_panel;
 };

@@ -335,6 +335,7 @@ private slots:
   void viewMenuKindActsOnTheImageTab()
   {
     // Ctrl+1 / Ctrl+2 on the image tab choose the kernel regression shown there, not the kernel tab's kind.
+    QVERIFY(m_window->document()->edit(QStringLiteral("2-D"), [](Network& n) { n.inputDim = 2; })); // the image needs x, y
     QVERIFY(m_window->showPanel(QStringLiteral("image")));
     auto* image = qobject_cast<ImagePanel*>(m_window->currentPanel());
     QVERIFY(image);

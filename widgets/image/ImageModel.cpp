@@ -111,93 +111,122 @@ bool loadImageFile(const QString& path, const Network& net, int stride, Image* o
   return true;
 }
 
-bool imageNetwork(const Network& doc, const EncodingChoice& choice, Network* kernelNet, Network* mlpNet, int mlpWidth,
-                  QString* note, QString* reason)
+QString imageRequirementReason(const Network& net, const QString& name)
 {
-  Network net = doc;
-  QStringList changes;
-  if (doc.inputDim != 2) changes << QObject::tr("input_dim 2 (the document has %1)").arg(doc.inputDim);
-  net.inputDim = 2;
-  Encoding enc;
-  switch (choice.preset) {
-  case EncodingPreset::Network:
-    enc = doc.encoding;
-    if (enc.kind == EncodingKind::Fourier && enc.B.cols() != 2) {
-      if (reason)
-        *reason = QObject::tr("The network's 'fourier' encoding has a B with %1 columns; an image needs 2 (x and y). "
-                              "Choose another encoding above, or give B two columns.")
-                      .arg(enc.B.cols());
-      return false;
-    }
-    if (enc.kind == EncodingKind::Gaussian && doc.inputDim != 2)
-      changes << QObject::tr("its Gaussian B re-sampled for d = 2 from seed %1").arg(enc.seed);
-    break;
-  case EncodingPreset::None: enc.kind = EncodingKind::None; break;
-  case EncodingPreset::Basic: enc.kind = EncodingKind::Basic; break;
-  case EncodingPreset::Positional:
-    enc.kind = EncodingKind::Positional;
-    enc.levels = choice.levels;
-    enc.sigma = choice.sigma;
-    break;
-  case EncodingPreset::Gaussian:
-    enc.kind = EncodingKind::Gaussian;
-    enc.features = choice.features;
-    enc.sigma = choice.sigma;
-    enc.seed = choice.seed;
-    break;
-  }
-  bool rounded = false;
-  if (choice.preset != EncodingPreset::Network && choice.integerFrequencies &&
-      (enc.kind == EncodingKind::Positional || enc.kind == EncodingKind::Gaussian)) {
-    try {
-      Encoding fourier;
-      fourier.kind = EncodingKind::Fourier;
-      fourier.B = enc.frequencies(2).array().round().matrix();
-      enc = std::move(fourier);
-      rounded = true;
-    } catch (const NtkError& e) {
-      if (reason) *reason = QObject::tr("The encoding cannot be built: %1").arg(QString::fromStdString(e.what()));
-      return false;
-    }
-  }
-  net.encoding = enc;
-  if (choice.preset != EncodingPreset::Network) {
-    QString what;
-    switch (choice.preset) {
-    case EncodingPreset::None: what = QObject::tr("no encoding"); break;
-    case EncodingPreset::Basic: what = QObject::tr("basic encoding"); break;
-    case EncodingPreset::Positional:
-      what = QObject::tr("positional encoding (%1 levels, σ = %2)").arg(choice.levels).arg(choice.sigma);
-      break;
-    case EncodingPreset::Gaussian:
-      what = QObject::tr("Gaussian encoding (%1 features, σ = %2, seed %3)").arg(choice.features).arg(choice.sigma).arg(choice.seed);
-      break;
-    case EncodingPreset::Network: break;
-    }
-    if (rounded) what += QObject::tr(" with frequencies rounded to integers");
-    changes << what;
-  }
+  const QString network = name.isEmpty() ? QObject::tr("the network") : QObject::tr("network ‘%1’").arg(name);
+  if (net.inputDim != 2)
+    return QObject::tr("The image panel needs input_dim 2 (x, y pixel coordinates); %1 has input_dim %2.").arg(network).arg(net.inputDim);
+  if (net.encoding.kind == EncodingKind::Fourier && net.encoding.B.cols() != 2)
+    return QObject::tr("The image panel needs 2 columns in the 'fourier' encoding's B (x and y); %1 has %2.")
+        .arg(network)
+        .arg(net.encoding.B.cols());
   try {
     net.validate();
   } catch (const NtkError& e) {
-    if (reason) *reason = QObject::tr("The network cannot fit an image: %1").arg(QString::fromStdString(e.what()));
+    return QObject::tr("The image panel cannot fit an image with %1: %2").arg(network, QString::fromStdString(e.what()));
+  }
+  return {};
+}
+
+std::vector<int> hiddenWidths(const Network& net)
+{
+  std::vector<int> widths;
+  for (const Layer& l : net.layers)
+    if (const auto* dense = std::get_if<DenseLayer>(&l)) widths.push_back(dense->width);
+  if (!widths.empty()) widths.pop_back(); // the readout
+  return widths;
+}
+
+QString mlpTitle(const Network& net)
+{
+  QStringList parts;
+  for (int w : hiddenWidths(net)) parts << QString::number(w);
+  return parts.isEmpty() ? QObject::tr("MLP (no hidden layer)") : QObject::tr("MLP %1").arg(parts.join(QLatin1Char('-')));
+}
+
+bool mlpNetworkFor(const Network& net, int channels, Network* mlp, QString* reason)
+{
+  const int k = net.outputDim();
+  if (k != channels && k != 1) {
+    if (reason)
+      *reason = QObject::tr("The MLP needs an output width of %1 (one per %2 channel) or 1; the network's last Dense layer "
+                            "has width %3. Set it to %1 in the Network dock.")
+                    .arg(channels)
+                    .arg(channels == 1 ? QObject::tr("grey") : QObject::tr("colour"))
+                    .arg(k);
     return false;
   }
-  if (mlpNet) {
-    *mlpNet = mlpWidth > 0 ? net.withHiddenWidth(mlpWidth) : net;
-    try {
-      mlpNet->validate();
-    } catch (const NtkError& e) {
-      if (reason) *reason = QObject::tr("The MLP cannot be built: %1").arg(QString::fromStdString(e.what()));
-      return false;
+  Network out = net;
+  for (auto it = out.layers.rbegin(); it != out.layers.rend(); ++it)
+    if (auto* dense = std::get_if<DenseLayer>(&*it)) {
+      dense->width = channels;
+      break;
     }
-  }
-  if (note) {
-    *note = changes.isEmpty() ? QString()
-                              : QObject::tr("Fitted with a copy of the network: %1.").arg(changes.join(QStringLiteral(", ")));
-  }
-  *kernelNet = std::move(net);
+  *mlp = std::move(out);
   return true;
+}
+
+double estimateMlpTrainingBytes(const Network& mlp, int width, int height, int channels, int stride)
+{
+  // Mirrors MlpTrainer's constructor (full batch): see the sum there.
+  const double d0 = double(mlp.encodedDim());
+  const double trainWidth = std::ceil(double(width) / stride), trainHeight = std::ceil(double(height) / stride);
+  const double mTrain = trainWidth * trainHeight, pixels = double(width) * double(height);
+  double widthSum = 0.0, maxWidth = d0, params = 0.0, nIn = d0;
+  for (const Layer& l : mlp.layers) {
+    if (const auto* dense = std::get_if<DenseLayer>(&l)) {
+      params += double(dense->width) * (nIn + 1.0);
+      nIn = dense->width;
+    }
+    widthSum += nIn;
+    maxWidth = std::max(maxWidth, nIn);
+  }
+  const bool cacheAll = 4.0 * pixels * d0 <= 1024.0 * 1024.0 * 1024.0 && stride > 1;
+  return 4.0 * (mTrain * d0 + (cacheAll ? pixels * d0 : 0.0) + mTrain * channels) + 4.0 * 4.0 * params + 8.0 * params +
+         4.0 * mTrain * (widthSum + 2.0 * maxWidth) + 4.0 * std::min(8192.0, pixels) * (widthSum + d0);
+}
+
+QString mlpMemoryRefusal(const Network& mlp, int width, int height, int channels, int stride, QString* brief)
+{
+  const double bytes = estimateMlpTrainingBytes(mlp, width, height, channels, stride);
+  const double available = double(availableMemoryBytes());
+  if (bytes <= 0.8 * available) return {}; // requireMemory's fraction, as in MlpTrainer
+  const QString needs = QString::fromStdString(formatBytes(bytes)), has = QString::fromStdString(formatBytes(available));
+  const auto mTrain = (long long)std::ceil(double(width) / stride) * (long long)std::ceil(double(height) / stride);
+  if (brief) *brief = QObject::tr("Not trained: it needs %1 of memory; %2 is available.").arg(needs, has);
+  return QObject::tr("%1 needs %2 to train on %3 pixels (float32: parameters, gradients, Adam state, activations) but only "
+                     "%4 is available on this machine. Make the hidden layers narrower in the Network dock, or the stride larger.")
+      .arg(mlpTitle(mlp), needs)
+      .arg(mTrain)
+      .arg(has);
+}
+
+QString encodingDescription(const Encoding& e)
+{
+  switch (e.kind) {
+  case EncodingKind::None: return QObject::tr("none");
+  case EncodingKind::Basic: return QObject::tr("basic");
+  case EncodingKind::Positional: return QObject::tr("positional (%1 levels, σ = %2)").arg(e.levels).arg(e.sigma);
+  case EncodingKind::Gaussian: return QObject::tr("Gaussian σ = %1 (%2 features)").arg(e.sigma).arg(e.features);
+  case EncodingKind::Fourier:
+    return hasIntegerFrequencies(e) ? QObject::tr("fourier (%1 integer frequencies)").arg(e.B.rows())
+                                    : QObject::tr("fourier (%1 frequencies)").arg(e.B.rows());
+  }
+  return {};
+}
+
+Encoding withIntegerFrequencies(const Encoding& encoding, int inputDim)
+{
+  Encoding out = encoding; // keeps σ, levels, features and seed, so switching back restores them
+  out.kind = EncodingKind::Fourier;
+  out.B = encoding.kind == EncodingKind::None ? Eigen::MatrixXd::Identity(inputDim, inputDim)
+                                              : Eigen::MatrixXd(encoding.frequencies(inputDim).array().round().matrix());
+  return out;
+}
+
+bool hasIntegerFrequencies(const Encoding& e)
+{
+  return e.kind == EncodingKind::Fourier && e.B.size() > 0 && (e.B.array() == e.B.array().round()).all();
 }
 
 KernelFitResult computeKernelFits(const Network& net, const Image& image, int stride, double ridge, bool ntk, bool nngp,

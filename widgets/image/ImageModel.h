@@ -1,6 +1,6 @@
 // ImageModel — what the image panel computes, without widgets: QImage ↔ ntk::Image, reading any image
-// file Qt can decode (with a memory estimate before decoding), the 2-D network the panel fits with
-// (the document's network with input_dim 2 and the chosen encoding), the kernel fits of one image
+// file Qt can decode (with a memory estimate before decoding), whether a network can fit an image (input_dim 2)
+// and the finite MLP trained from it (its widths, its memory), the encoding edits the panel offers, the kernel fits of one image
 // (NTK and/or NNGP ImageKernelRegression, the aligned bicubic baseline, the kernel's power spectrum),
 // and the pictures the panel and its figure show (log power spectrum in viridis).
 // Thread-safety: free functions of their inputs; computeKernelFits runs on a worker thread (it only
@@ -37,23 +37,42 @@ bool loadImageFile(const QString& path, const Network& net, int stride, Image* o
 /// encoding none can need far more; ImageKernelRegression refuses that fit with its own estimate.)
 void requireImageMemory(const Network& net, int width, int height, int channels, int stride);
 
-/// The input encoding the image panel fits with (its own, so the 1-D views of the document keep theirs).
-enum class EncodingPreset { Network, None, Basic, Positional, Gaussian };
+/// Why `net` cannot fit an image (empty when it can): the pixel coordinates (x, y) need input_dim 2, a
+/// 'fourier' encoding's B needs 2 columns, and the network must be valid. `name` names the network in
+/// the message ("The image panel needs input_dim 2 (x, y pixel coordinates); network ‘name’ has input_dim 1.";
+/// "the network" when `name` is empty).
+QString imageRequirementReason(const Network& net, const QString& name);
 
-struct EncodingChoice {
-  EncodingPreset preset = EncodingPreset::Gaussian;
-  int levels = 8;                 ///< positional: M
-  double sigma = 10.0;            ///< positional: top frequency σ; Gaussian: std of B
-  int features = 256;             ///< Gaussian: rows of B
-  std::uint64_t seed = 1;         ///< Gaussian
-  bool integerFrequencies = true; ///< round B to integers: a 1-periodic kernel (exact FFT path, time slider)
-};
+/// The hidden Dense widths of `net` (every Dense layer but the last), in order.
+std::vector<int> hiddenWidths(const Network& net);
+/// "MLP 256-256-256": the hidden widths of the finite network `net`.
+QString mlpTitle(const Network& net);
 
-/// The 2-D network of the panel: a copy of `doc` with input_dim 2 and `choice`'s encoding, hidden widths
-/// `mlpWidth` (> 0) for `mlp` (the kernels do not depend on widths). `note` says what differs from the
-/// document; false with `reason` when no such network exists.
-bool imageNetwork(const Network& doc, const EncodingChoice& choice, Network* kernelNet, Network* mlpNet, int mlpWidth,
-                  QString* note, QString* reason);
+/// The finite network trained on an image with `channels` channels: `net` itself when its output width is
+/// `channels`; when it is 1, `net` with one readout unit per channel (each channel is an output, as the kernel
+/// regressions fit each channel with the same kernel). Any other output width is refused with `reason`
+/// (nothing is changed silently). Hidden widths, activations and encoding are always `net`'s.
+bool mlpNetworkFor(const Network& net, int channels, Network* mlp, QString* reason);
+
+/// Bytes MlpTrainer needs (float32) to train `mlp` full batch on a width × height × channels image at
+/// `stride`: the parameters with their gradients and Adam moments (plus the double copy drawn at
+/// initialisation), every layer's activations and two gradient buffers for the training batch, the encoded
+/// inputs, and one prediction block. The same sum MlpTrainer checks before it allocates.
+double estimateMlpTrainingBytes(const Network& mlp, int width, int height, int channels, int stride);
+/// Why the machine cannot train `mlp` (empty when it can): the estimate above against 80 % of the available
+/// memory, as MlpTrainer checks it, with both numbers ("MLP 1000000-512 needs 3.9 TiB to train on 16384 pixels
+/// … but only 12.0 GiB is available"). `brief` gets a short form for a picture's caption.
+QString mlpMemoryRefusal(const Network& mlp, int width, int height, int channels, int stride, QString* brief = nullptr);
+
+/// One line for undo texts and captions: "none", "basic", "positional (8 levels, σ = 10)",
+/// "Gaussian σ = 10 (256 features)", "fourier (256 integer frequencies)".
+QString encodingDescription(const Encoding& encoding);
+/// `encoding` with its frequencies B (for `inputDim`) rounded to integers, as a 'fourier' encoding: the kernel
+/// becomes 1-periodic on [0,1)², so the regression is an exact FFT solve and the time slider works.
+/// None gives B = I (the basic frequencies). Throws NtkError when B cannot be built.
+Encoding withIntegerFrequencies(const Encoding& encoding, int inputDim);
+/// True for a 'fourier' encoding whose B holds only integers.
+bool hasIntegerFrequencies(const Encoding& encoding);
 
 /// One kernel's regression of the image.
 struct KernelImageFit {

@@ -23,13 +23,13 @@
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSlider>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "widgets/common/CheckedSpinBox.h"
 #include "widgets/common/DecadeSpinBox.h"
 #include "widgets/common/FigurePainter.h"
 #include "widgets/image/ImageTile.h"
@@ -52,9 +52,9 @@ QString formatTime(double t)
 
 QString formatPsnr(double db)
 {
-  if (std::isinf(db)) return QStringLiteral("∞ dB");
+  if (std::isinf(db)) return QStringLiteral("∞\u00a0dB");
   if (!std::isfinite(db)) return QStringLiteral("—");
-  return QStringLiteral("%1 dB").arg(db, 0, 'f', 2);
+  return QStringLiteral("%1\u00a0dB").arg(db, 0, 'f', 2); // no-break space: a wrapped caption keeps "24.32 dB" whole
 }
 
 } // namespace
@@ -74,11 +74,49 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
       m_evalWatcher(new QFutureWatcher<TimeEvaluation>(this)), m_mlpWatcher(new QFutureWatcher<MlpSnapshot>(this)),
       m_mlpStop(std::make_shared<std::atomic<bool>>(false))
 {
+  setObjectName(QStringLiteral("image")); // the panel's name for networkFor(); MainWindow::addPanel sets the same
   setAcceptDrops(true);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
+  createImageControls();
+  createEncodingControls();
+  createFitControls();
+  createMlpControls();
+  layoutControlRows(layout);
+  createTimeAndNotes(layout);
 
-  // Image and encoding.
+  // Views: the pictures side by side, the PSNR chart and the kernel spectrum below.
+  auto* splitter = new QSplitter(Qt::Vertical);
+  splitter->addWidget(createTiles());
+  splitter->addWidget(createChartAndSpectrum());
+  splitter->setStretchFactor(0, 5);
+  splitter->setStretchFactor(1, 4);
+  layout->addWidget(splitter, 1);
+
+  m_coalesce = new QTimer(this);
+  m_coalesce->setSingleShot(true);
+  m_coalesce->setInterval(0);
+
+  restoreSettings();
+  updateNetwork();
+  loadInitialImage();
+  updateSampleCombo();
+  updateTimeControls();
+  updateTiles();
+  updateChart();
+
+  connectJobs();
+  connectDocument();
+  connectImageControls();
+  connectEncodingControls();
+  connectFitControls();
+  connectMlpControls();
+  connectTimeSlider();
+  m_dirty = true; // fitted when first shown
+}
+
+void ImagePanel::createImageControls()
+{
   m_sampleCombo = new QComboBox;
   m_sampleCombo->setToolTip(tr("The image to fit: a bundled sample, or the file you opened or dropped onto the panel"));
   m_sampleCombo->setMinimumContentsLength(8);
@@ -86,91 +124,6 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   m_openButton = new QPushButton(tr("Open…"));
   m_openButton->setToolTip(tr("Open an image file (PNG, JPEG, BMP, … anything Qt reads); you can also drop a file onto the panel.\n"
                               "Colour images are fitted per channel with one shared kernel; grey images as one channel."));
-  m_encodingCombo = new QComboBox;
-  m_encodingCombo->addItem(tr("as in the network"));
-  m_encodingCombo->addItem(tr("none"));
-  m_encodingCombo->addItem(tr("basic"));
-  m_encodingCombo->addItem(tr("positional"));
-  m_encodingCombo->addItem(tr("Gaussian"));
-  m_encodingCombo->setToolTip(
-      tr("Input encoding γ(v) of the pixel coordinates v = (col/W, row/H) ∈ [0,1)² (Tancik et al. 2020).\n"
-         "The panel fits with its own copy of the network: the layers, widths and parameterisation come from the\n"
-         "network dock, input_dim is 2, and the encoding is chosen here — so the 1-D views keep theirs.\n"
-         "  as in the network: the dock's encoding (a Gaussian B is re-sampled for d = 2)\n"
-         "  none: v itself — the kernel is not stationary and only small images can be fitted (dense Gram)\n"
-         "  basic: [cos 2πv, sin 2πv] — one frequency: blurry\n"
-         "  positional: frequencies σ^{j/M}, j = 0…M−1, on each axis\n"
-         "  Gaussian: 2M features [cos 2πBv, sin 2πBv], B ~ N(0, σ²) — σ sets the sharpness (σ ≈ 10 for 256² images)"));
-  m_sigmaSpin = new QDoubleSpinBox;
-  m_sigmaSpin->setRange(0.01, 1000.0);
-  m_sigmaSpin->setDecimals(2);
-  m_sigmaSpin->setValue(10.0);
-  m_sigmaSpin->setPrefix(tr("σ = "));
-  m_sigmaSpin->setKeyboardTracking(false);
-  m_sigmaSpin->setToolTip(tr("positional: the top frequency scale σ; Gaussian: the standard deviation of B.\n"
-                             "Too small: blurry; too large: noisy, aliased interpolation between the training pixels."));
-  m_levelsSpin = new QSpinBox;
-  m_levelsSpin->setRange(1, 64);
-  m_levelsSpin->setValue(8);
-  m_levelsSpin->setPrefix(tr("M = "));
-  m_levelsSpin->setKeyboardTracking(false);
-  m_levelsSpin->setToolTip(tr("positional: number of frequency levels M per axis"));
-  m_featuresSpin = new QSpinBox;
-  m_featuresSpin->setRange(1, 4096);
-  m_featuresSpin->setValue(256);
-  m_featuresSpin->setPrefix(tr("M = "));
-  m_featuresSpin->setKeyboardTracking(false);
-  m_featuresSpin->setToolTip(tr("Gaussian: number of rows M of B (2M features)"));
-  m_integerCheck = new QCheckBox(tr("integer"));
-  m_integerCheck->setChecked(true);
-  m_integerCheck->setToolTip(tr("Round the frequencies B to integers (a 'fourier' encoding).\n"
-                                "Then the kernel k(v − v') is 1-periodic and the training grid regular: the Gram is block-circulant,\n"
-                                "the regression is an exact FFT solve, and the time slider (gradient flow f_t) works.\n"
-                                "Unticked: a Toeplitz Gram solved by conjugate gradients, t = ∞ only."));
-
-  // Split, ridge, methods.
-  m_strideSpin = new QSpinBox;
-  m_strideSpin->setRange(1, 64);
-  m_strideSpin->setValue(2);
-  m_strideSpin->setKeyboardTracking(false);
-  m_strideSpin->setToolTip(tr("Training pixels: every s-th pixel in each direction (rows 0, s, 2s, …).\n"
-                              "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2)."));
-  m_ridgeSpin = new DecadeSpinBox(0.0, 10.0);
-  m_ridgeSpin->setValue(1e-6);
-  m_ridgeSpin->setToolTip(tr("Relative ridge λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I (CONVENTIONS §5; default 1e-6).\n"
-                             "Arrows step by ×√10."));
-  m_ntkCheck = new QCheckBox(tr("NTK"));
-  m_ntkCheck->setChecked(true);
-  m_ntkCheck->setToolTip(tr("Exact kernel regression with the neural tangent kernel Θ: the infinitely wide network trained\n"
-                            "to convergence by gradient flow on the training pixels (mean prediction)."));
-  m_nngpCheck = new QCheckBox(tr("NNGP"));
-  m_nngpCheck->setToolTip(tr("Kernel regression with the NNGP kernel K: only the readout layer trained (GP posterior mean)."));
-  m_mlpCheck = new QCheckBox(tr("MLP"));
-  m_mlpCheck->setChecked(true);
-  m_mlpCheck->setToolTip(tr("The real finite network (the same layers, the MLP width below, readout widened to the image's\n"
-                            "channels, sigmoid output) trained with Adam on the training pixels — press Train."));
-
-  // MLP training, saving pictures.
-  m_stepsSpin = new QSpinBox;
-  m_stepsSpin->setRange(1, 100000);
-  m_stepsSpin->setValue(300);
-  m_stepsSpin->setSuffix(tr(" steps"));
-  m_stepsSpin->setKeyboardTracking(false);
-  m_stepsSpin->setToolTip(tr("Full-batch Adam steps of the MLP (Tancik et al. use 2000; each step costs a forward and\n"
-                             "backward pass over all training pixels)"));
-  m_lrSpin = new DecadeSpinBox(1e-7, 10.0, tr("lr "));
-  m_lrSpin->setValue(1e-3);
-  m_lrSpin->setToolTip(tr("Adam learning rate (default 1e-3). Arrows step by ×√10."));
-  m_widthSpin = new QSpinBox;
-  m_widthSpin->setRange(1, 4096);
-  m_widthSpin->setValue(128);
-  m_widthSpin->setPrefix(tr("width "));
-  m_widthSpin->setKeyboardTracking(false);
-  m_widthSpin->setToolTip(tr("Hidden width of the finite MLP (every hidden Dense layer). The kernels are its infinite-width\n"
-                             "limit and do not depend on it; smaller widths train faster."));
-  m_trainButton = new QPushButton(tr("Train MLP"));
-  m_trainButton->setToolTip(tr("Train the MLP from a fresh initialisation; the picture and the PSNR chart update every few steps.\n"
-                               "Press again (or Esc / Cancel) to stop at the current step."));
   m_saveButton = new QToolButton;
   m_saveButton->setText(tr("Save image"));
   m_saveButton->setPopupMode(QToolButton::InstantPopup);
@@ -191,7 +144,90 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
       emit statusMessage(savePrediction(path, which, &err) ? tr("Saved %1").arg(path) : tr("Not saved: %1").arg(err));
     });
   m_saveButton->setMenu(saveMenu);
+}
 
+void ImagePanel::createEncodingControls()
+{
+  // These edit the network's own encoding (through the document, one undo step each): they show what the
+  // Network dock shows, and the other panels see the same encoding.
+  m_encodingCombo = new QComboBox;
+  m_encodingCombo->addItem(tr("none"));
+  m_encodingCombo->addItem(tr("basic"));
+  m_encodingCombo->addItem(tr("positional"));
+  m_encodingCombo->addItem(tr("Gaussian"));
+  m_encodingCombo->addItem(tr("fourier (integer B)"));
+  m_encodingCombo->setToolTip(
+      tr("The network's input encoding γ(v) of the pixel coordinates v = (col/W, row/H) ∈ [0,1)² (Tancik et al. 2020).\n"
+         "This edits the network (one undo step; the Network dock shows it):\n"
+         "  none: v itself — the kernel is not stationary and only small images can be fitted (dense Gram)\n"
+         "  basic: [cos 2πv, sin 2πv] — one frequency: blurry\n"
+         "  positional: frequencies σ^{j/M}, j = 0…M−1, on each axis\n"
+         "  Gaussian: 2M features [cos 2πBv, sin 2πBv], B ~ N(0, σ²) — σ sets the sharpness (σ ≈ 10 for 256² images)\n"
+         "  fourier (integer B): the current frequencies rounded to integers — a 1-periodic kernel: the exact FFT\n"
+         "  solve and the time slider (gradient flow f_t)"));
+  m_sigmaSpin = new CheckedDoubleSpinBox(0.01, 1000.0, 2);
+  m_sigmaSpin->setPrefix(tr("σ = "));
+  m_sigmaSpin->setCheck([](double v) {
+    return std::isfinite(v) && v > 0.0 ? QString() : tr("σ must be a positive number (got %1)").arg(v);
+  });
+  m_sigmaSpin->setToolTipBase(tr("positional: the top frequency scale σ; Gaussian: the standard deviation of B.\n"
+                                 "Too small: blurry; too large: noisy, aliased interpolation between the training pixels."));
+  m_levelsSpin = new CheckedSpinBox(1, 64);
+  m_levelsSpin->setPrefix(tr("M = "));
+  m_levelsSpin->setToolTipBase(tr("positional: number of frequency levels M per axis"));
+  m_featuresSpin = new CheckedSpinBox(1, 4096);
+  m_featuresSpin->setPrefix(tr("M = "));
+  m_featuresSpin->setToolTipBase(tr("Gaussian: number of rows M of B (2M features)"));
+  m_roundButton = new QPushButton(tr("Integer frequencies"));
+  m_roundButton->setToolTip(tr("Round the encoding's frequencies B to integers (it becomes a 'fourier' encoding; one undo step).\n"
+                               "Then the kernel k(v − v') is 1-periodic and the training grid regular: the Gram is block-circulant,\n"
+                               "the regression is an exact FFT solve, and the time slider (gradient flow f_t) works.\n"
+                               "Otherwise: a Toeplitz Gram solved by conjugate gradients, t = ∞ only."));
+}
+
+void ImagePanel::createFitControls()
+{
+  m_strideSpin = new CheckedSpinBox(1, kMaxStride);
+  m_strideSpin->setCheck([this](int s) {
+    if (s < 1 || s > kMaxStride) return tr("stride %1 is outside 1 … %2").arg(s).arg(kMaxStride);
+    if (!m_image.empty() && (s > m_image.width || s > m_image.height))
+      return tr("stride %1 is larger than the %2 × %3 image").arg(s).arg(m_image.width).arg(m_image.height);
+    return QString();
+  });
+  m_strideSpin->setToolTipBase(tr("Training pixels: every s-th pixel in each direction (rows 0, s, 2s, …).\n"
+                                  "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2)."));
+  // Decade boxes take any number; the panel refuses what is out of range (decadeRefusal), so a typed value
+  // stays visible with the reason instead of being clamped.
+  m_ridgeSpin = new DecadeSpinBox(-1e12, 1e12);
+  m_ridgeSpin->setProperty("baseToolTip", tr("Relative ridge λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I (CONVENTIONS §5; default 1e-6;\n"
+                                             "0 … %1). Arrows step by ×√10.").arg(kMaxRidge));
+  m_ridgeSpin->setToolTip(m_ridgeSpin->property("baseToolTip").toString());
+  m_ntkCheck = new QCheckBox(tr("NTK"));
+  m_ntkCheck->setToolTip(tr("Exact kernel regression with the neural tangent kernel Θ: the infinitely wide network trained\n"
+                            "to convergence by gradient flow on the training pixels (mean prediction)."));
+  m_nngpCheck = new QCheckBox(tr("NNGP"));
+  m_nngpCheck->setToolTip(tr("Kernel regression with the NNGP kernel K: only the readout layer trained (GP posterior mean)."));
+  m_mlpCheck = new QCheckBox(tr("MLP"));
+  m_mlpCheck->setToolTip(tr("The real finite network (the network's layers and widths, one output per image channel, sigmoid\n"
+                            "output) trained with Adam on the training pixels — press Train."));
+}
+
+void ImagePanel::createMlpControls()
+{
+  m_stepsSpin = new CheckedSpinBox(1, kMaxSteps);
+  m_stepsSpin->setSuffix(tr(" steps"));
+  m_stepsSpin->setToolTipBase(tr("Full-batch Adam steps of the MLP (Tancik et al. use 2000; each step costs a forward and\n"
+                                 "backward pass over all training pixels)"));
+  m_lrSpin = new DecadeSpinBox(-1e12, 1e12, tr("lr "));
+  m_lrSpin->setProperty("baseToolTip", tr("Adam learning rate (default 1e-3; %1 … %2). Arrows step by ×√10.").arg(kMinLearningRate).arg(kMaxLearningRate));
+  m_lrSpin->setToolTip(m_lrSpin->property("baseToolTip").toString());
+  m_trainButton = new QPushButton(tr("Train MLP"));
+  m_trainButton->setToolTip(tr("Train the MLP from a fresh initialisation; the picture and the PSNR chart update every few steps.\n"
+                               "Press again (or Esc / Cancel) to stop at the current step."));
+}
+
+void ImagePanel::layoutControlRows(QBoxLayout* layout)
+{
   // Controls on short rows, so the panel fits a small screen (the main window's test: ≤ 960 px).
   auto addRow = [layout](std::initializer_list<QWidget*> widgets) {
     auto* row = new QHBoxLayout;
@@ -200,27 +236,32 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
     layout->addLayout(row);
   };
   addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton});
-  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_levelsSpin, m_featuresSpin, m_integerCheck});
+  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_levelsSpin, m_featuresSpin, m_roundButton});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
-  addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_widthSpin, m_trainButton});
+  addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton});
+}
 
-  // Time.
+void ImagePanel::createTimeAndNotes(QBoxLayout* layout)
+{
   m_timeSlider = new LogTimeSlider(kLogTimeMin, kLogTimeMax, kSliderLogSteps); // starts at t = ∞
   m_timeSlider->setSweepDuration(5000, 40);
   layout->addWidget(m_timeSlider);
 
+  // Why the network cannot fit an image (input_dim ≠ 2, …), in red; hidden when it can.
   m_noteLabel = new QLabel;
   m_noteLabel->setWordWrap(true);
   m_noteLabel->setObjectName(QStringLiteral("imageNote"));
+  m_noteLabel->setStyleSheet(QStringLiteral("color: #b00020"));
   layout->addWidget(m_noteLabel);
   m_infoLabel = new QLabel;
   m_infoLabel->setWordWrap(true);
   m_infoLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(m_infoLabel);
+}
 
-  // Views: the pictures side by side, the PSNR chart and the kernel spectrum below.
-  auto* splitter = new QSplitter(Qt::Vertical);
+QWidget* ImagePanel::createTiles()
+{
   auto* tiles = new QWidget;
   auto* tileLayout = new QHBoxLayout(tiles);
   tileLayout->setContentsMargins(0, 0, 0, 0);
@@ -233,7 +274,11 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   m_bicubicTile->setToolTip(tr("The classical baseline on the same pixels: aligned bicubic upsampling (Keys, a = −0.5)"));
   m_mlpTile->setToolTip(tr("The finite MLP's prediction at every pixel, updated every few training steps"));
   for (ImageTile* t : {m_truthTile, m_ntkTile, m_nngpTile, m_mlpTile, m_bicubicTile}) tileLayout->addWidget(t, 1);
-  splitter->addWidget(tiles);
+  return tiles;
+}
+
+QWidget* ImagePanel::createChartAndSpectrum()
+{
   auto* bottom = new QWidget;
   auto* bottomLayout = new QHBoxLayout(bottom);
   bottomLayout->setContentsMargins(0, 0, 0, 0);
@@ -246,55 +291,58 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
                                 "frequencies where it is tiny are learnt last (or never)."));
   bottomLayout->addWidget(m_chart, 2);
   bottomLayout->addWidget(m_spectrumTile, 1);
-  splitter->addWidget(bottom);
-  splitter->setStretchFactor(0, 5);
-  splitter->setStretchFactor(1, 4);
-  layout->addWidget(splitter, 1);
+  return bottom;
+}
 
-  m_coalesce = new QTimer(this);
-  m_coalesce->setSingleShot(true);
-  m_coalesce->setInterval(0);
-
-  restoreSettings();
-  updateEncodingControls();
-  updateNetwork();
-
+void ImagePanel::loadInitialImage()
+{
   // The last image, or the first bundled sample (not fitted until the panel is shown).
-  {
-    QSettings s;
-    const QString last = s.value(QStringLiteral("imagePanel/image")).toString();
-    const QStringList samples = bundledSampleNames();
-    bool loaded = false;
-    if (!last.isEmpty()) {
-      if (last.startsWith(QStringLiteral(":/images/")))
-        loaded = loadSample(QFileInfo(last).completeBaseName());
-      else
-        loaded = loadImage(last);
-    }
-    if (!loaded && !samples.isEmpty()) {
-      const QString preferred = samples.filter(QRegularExpression(QStringLiteral("^astronaut"))).value(0, samples.first());
-      loadSample(preferred);
-    }
-    m_lastError.clear();
+  QSettings s;
+  const QString last = s.value(QStringLiteral("imagePanel/image")).toString();
+  const QStringList samples = bundledSampleNames();
+  bool loaded = false;
+  if (!last.isEmpty()) {
+    if (last.startsWith(QStringLiteral(":/images/")))
+      loaded = loadSample(QFileInfo(last).completeBaseName());
+    else
+      loaded = loadImage(last);
   }
-  updateSampleCombo();
-  updateTimeControls();
-  updateTiles();
-  updateChart();
+  if (!loaded && !samples.isEmpty()) {
+    const QString preferred = samples.filter(QRegularExpression(QStringLiteral("^astronaut"))).value(0, samples.first());
+    loadSample(preferred);
+  }
+  m_lastError.clear();
+}
 
+void ImagePanel::connectJobs()
+{
   connect(m_coalesce, &QTimer::timeout, this, &ImagePanel::startKernelJob);
   connect(m_kernelWatcher, &QFutureWatcher<KernelFitResult>::finished, this, &ImagePanel::onKernelFinished);
   connect(m_evalWatcher, &QFutureWatcher<TimeEvaluation>::finished, this, &ImagePanel::onEvaluationFinished);
   connect(m_mlpWatcher, &QFutureWatcher<MlpSnapshot>::finished, this, &ImagePanel::onMlpFinished);
+}
+
+void ImagePanel::connectDocument()
+{
   connect(m_doc, &NetworkDocument::changed, this, [this] {
     updateNetwork();
     resetMlp(tr("the network changed"));
+    m_fit = KernelFitResult{}; // fitted with another network: not shown as this one's
+    m_shownKernel.clear();
+    m_shownPsnr.clear();
+    updateTiles();
+    updateChart();
+    updateTimeControls();
     if (!isVisible()) {
       m_dirty = true;
       return;
     }
     scheduleRecompute();
   });
+}
+
+void ImagePanel::connectImageControls()
+{
   connect(m_sampleCombo, &QComboBox::activated, this, [this](int index) {
     const QString data = m_sampleCombo->itemData(index).toString();
     if (data.startsWith(QStringLiteral(":/images/")))
@@ -303,32 +351,96 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
       loadImage(data);
   });
   connect(m_openButton, &QPushButton::clicked, this, &ImagePanel::openImageDialog);
-  auto encodingEdited = [this] {
-    updateEncodingControls();
-    settingsChanged();
-  };
-  connect(m_encodingCombo, &QComboBox::currentIndexChanged, this, encodingEdited);
-  connect(m_sigmaSpin, &QDoubleSpinBox::valueChanged, this, encodingEdited);
-  connect(m_levelsSpin, &QSpinBox::valueChanged, this, encodingEdited);
-  connect(m_featuresSpin, &QSpinBox::valueChanged, this, encodingEdited);
-  connect(m_integerCheck, &QCheckBox::toggled, this, encodingEdited);
-  connect(m_strideSpin, &QSpinBox::valueChanged, this, [this] { settingsChanged(); });
-  connect(m_widthSpin, &QSpinBox::valueChanged, this, [this] { settingsChanged(); });
-  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, &ImagePanel::kernelMethodsChanged);
+}
+
+template <class Box> void ImagePanel::forwardRefusals(Box* box)
+{
+  connect(box, &Box::valueRefused, this, [this](const QString& reason) { emit statusMessage(tr("Refused: %1").arg(reason)); });
+}
+
+QString ImagePanel::ridgeRefusal() const
+{
+  const double v = m_ridgeSpin->value();
+  return std::isfinite(v) && v >= 0.0 && v <= kMaxRidge ? QString() : tr("ridge %1 is outside 0 … %2").arg(v).arg(kMaxRidge);
+}
+
+QString ImagePanel::learningRateRefusal() const
+{
+  const double v = m_lrSpin->value();
+  return std::isfinite(v) && v >= kMinLearningRate && v <= kMaxLearningRate
+             ? QString()
+             : tr("learning rate %1 is outside %2 … %3").arg(v).arg(kMinLearningRate).arg(kMaxLearningRate);
+}
+
+bool ImagePanel::markDecade(QDoubleSpinBox* box, const QString& reason)
+{
+  // The same marking as CheckedSpinBox: the value stays as typed, red, the reason in the tooltip and the status bar.
+  const QString tip = box->property("baseToolTip").toString();
+  box->setStyleSheet(reason.isEmpty() ? QString() : QStringLiteral("background-color: #ffd0d0;"));
+  box->setToolTip(reason.isEmpty() ? tip : tr("Refused: %1\n\n%2").arg(reason, tip));
+  if (!reason.isEmpty()) emit statusMessage(tr("Refused: %1").arg(reason));
+  return reason.isEmpty();
+}
+
+QString ImagePanel::refusedSetting(bool forMlp) const
+{
+  if (m_strideSpin->isRefused()) return m_strideSpin->refusal();
+  if (const QString r = ridgeRefusal(); !r.isEmpty() && !forMlp) return r;
+  if (forMlp && m_stepsSpin->isRefused()) return m_stepsSpin->refusal();
+  if (const QString r = learningRateRefusal(); !r.isEmpty() && forMlp) return r;
+  return {};
+}
+
+void ImagePanel::connectEncodingControls()
+{
+  connect(m_encodingCombo, &QComboBox::activated, this, &ImagePanel::chooseEncodingKind);
+  connect(m_sigmaSpin, &CheckedDoubleSpinBox::valueAccepted, this, [this](double v) {
+    if (!editEncoding(tr("Set encoding σ = %1").arg(v), [v](Encoding& e) { e.sigma = v; }, QStringLiteral("image/sigma")))
+      m_sigmaSpin->markRefused(m_lastError);
+  });
+  connect(m_levelsSpin, &CheckedSpinBox::valueAccepted, this, [this](int v) {
+    if (!editEncoding(tr("Set positional encoding levels M = %1").arg(v), [v](Encoding& e) { e.levels = v; },
+                      QStringLiteral("image/levels")))
+      m_levelsSpin->markRefused(m_lastError);
+  });
+  connect(m_featuresSpin, &CheckedSpinBox::valueAccepted, this, [this](int v) {
+    if (!editEncoding(tr("Set Gaussian encoding features M = %1").arg(v), [v](Encoding& e) { e.features = v; },
+                      QStringLiteral("image/features")))
+      m_featuresSpin->markRefused(m_lastError);
+  });
+  connect(m_roundButton, &QPushButton::clicked, this, [this] { chooseEncodingKind(int(EncodingKind::Fourier)); });
+  forwardRefusals(m_sigmaSpin);
+  forwardRefusals(m_levelsSpin);
+  forwardRefusals(m_featuresSpin);
+}
+
+void ImagePanel::connectFitControls()
+{
+  connect(m_strideSpin, &CheckedSpinBox::valueAccepted, this, [this] { settingsChanged(); });
+  forwardRefusals(m_strideSpin);
+  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, [this] {
+    if (markDecade(m_ridgeSpin, ridgeRefusal())) kernelMethodsChanged();
+  });
   connect(m_ntkCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
   connect(m_nngpCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
+}
+
+void ImagePanel::connectMlpControls()
+{
   connect(m_mlpCheck, &QCheckBox::toggled, this, [this](bool on) {
     if (!on) stopTraining();
     saveSettings();
     updateTiles();
     updateChart();
   });
-  connect(m_stepsSpin, &QSpinBox::valueChanged, this, [this] {
+  connect(m_stepsSpin, &CheckedSpinBox::valueAccepted, this, [this] {
     saveSettings();
     updateTiles();
     updateChart();
   });
+  forwardRefusals(m_stepsSpin);
   connect(m_lrSpin, &QDoubleSpinBox::valueChanged, this, [this] {
+    if (!markDecade(m_lrSpin, learningRateRefusal())) return;
     saveSettings();
     updateTiles();
   });
@@ -340,14 +452,16 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
     else
       startTraining();
   });
+}
+
+void ImagePanel::connectTimeSlider()
+{
   connect(m_timeSlider, &LogTimeSlider::timeChanged, this, [this] {
     updateTimeControls();
     requestEvaluation();
   });
   connect(m_timeSlider, &LogTimeSlider::timeSettled, this, &ImagePanel::saveSettings);
-  m_dirty = true; // fitted when first shown
 }
-
 ImagePanel::~ImagePanel()
 {
   saveSettings();
@@ -361,44 +475,35 @@ ImagePanel::~ImagePanel()
 
 void ImagePanel::restoreSettings()
 {
+  // Panel-only settings; the encoding and the widths are the network's.
   QSettings s;
   s.beginGroup(QStringLiteral("imagePanel"));
-  const QSignalBlocker b1(m_encodingCombo), b2(m_sigmaSpin), b3(m_levelsSpin), b4(m_featuresSpin), b5(m_integerCheck),
-      b6(m_strideSpin), b7(m_ridgeSpin), b8(m_ntkCheck), b9(m_nngpCheck), b10(m_mlpCheck), b11(m_stepsSpin), b12(m_lrSpin),
-      b13(m_widthSpin), b14(m_timeSlider);
-  m_encodingCombo->setCurrentIndex(std::clamp(s.value(QStringLiteral("encoding"), int(EncodingPreset::Gaussian)).toInt(), 0, 4));
-  m_sigmaSpin->setValue(s.value(QStringLiteral("sigma"), 10.0).toDouble());
-  m_levelsSpin->setValue(s.value(QStringLiteral("levels"), 8).toInt());
-  m_featuresSpin->setValue(s.value(QStringLiteral("features"), 256).toInt());
-  m_integerCheck->setChecked(s.value(QStringLiteral("integerFrequencies"), true).toBool());
-  m_strideSpin->setValue(s.value(QStringLiteral("stride"), 2).toInt());
+  const QSignalBlocker b1(m_ridgeSpin), b2(m_ntkCheck), b3(m_nngpCheck), b4(m_mlpCheck), b5(m_lrSpin), b6(m_timeSlider);
+  const int stride = s.value(QStringLiteral("stride"), 2).toInt(), steps = s.value(QStringLiteral("steps"), 300).toInt();
+  // A stored value outside today's limits falls back to the default.
+  m_strideSpin->setValueQuietly(stride >= 1 && stride <= kMaxStride ? stride : 2);
   m_ridgeSpin->setValue(s.value(QStringLiteral("ridge"), 1e-6).toDouble());
   m_ntkCheck->setChecked(s.value(QStringLiteral("ntk"), true).toBool());
   m_nngpCheck->setChecked(s.value(QStringLiteral("nngp"), false).toBool());
   m_mlpCheck->setChecked(s.value(QStringLiteral("mlp"), true).toBool());
-  m_stepsSpin->setValue(s.value(QStringLiteral("steps"), 300).toInt());
+  m_stepsSpin->setValueQuietly(steps >= 1 && steps <= kMaxSteps ? steps : 300);
   m_lrSpin->setValue(s.value(QStringLiteral("lr"), 1e-3).toDouble());
-  m_widthSpin->setValue(s.value(QStringLiteral("width"), 128).toInt());
   m_timeSlider->setPosition(s.value(QStringLiteral("time"), kSliderLogSteps + 1).toInt());
+  if (!ridgeRefusal().isEmpty()) m_ridgeSpin->setValue(1e-6);
+  if (!learningRateRefusal().isEmpty()) m_lrSpin->setValue(1e-3);
 }
 
 void ImagePanel::saveSettings()
 {
   QSettings s;
   s.beginGroup(QStringLiteral("imagePanel"));
-  s.setValue(QStringLiteral("encoding"), m_encodingCombo->currentIndex());
-  s.setValue(QStringLiteral("sigma"), m_sigmaSpin->value());
-  s.setValue(QStringLiteral("levels"), m_levelsSpin->value());
-  s.setValue(QStringLiteral("features"), m_featuresSpin->value());
-  s.setValue(QStringLiteral("integerFrequencies"), m_integerCheck->isChecked());
-  s.setValue(QStringLiteral("stride"), m_strideSpin->value());
-  s.setValue(QStringLiteral("ridge"), m_ridgeSpin->value());
+  if (!m_strideSpin->isRefused()) s.setValue(QStringLiteral("stride"), m_strideSpin->value());
+  if (ridgeRefusal().isEmpty()) s.setValue(QStringLiteral("ridge"), m_ridgeSpin->value());
   s.setValue(QStringLiteral("ntk"), m_ntkCheck->isChecked());
   s.setValue(QStringLiteral("nngp"), m_nngpCheck->isChecked());
   s.setValue(QStringLiteral("mlp"), m_mlpCheck->isChecked());
-  s.setValue(QStringLiteral("steps"), m_stepsSpin->value());
-  s.setValue(QStringLiteral("lr"), m_lrSpin->value());
-  s.setValue(QStringLiteral("width"), m_widthSpin->value());
+  if (!m_stepsSpin->isRefused()) s.setValue(QStringLiteral("steps"), m_stepsSpin->value());
+  if (learningRateRefusal().isEmpty()) s.setValue(QStringLiteral("lr"), m_lrSpin->value());
   s.setValue(QStringLiteral("time"), m_timeSlider->position());
   if (!m_imagePath.isEmpty()) s.setValue(QStringLiteral("image"), m_imagePath);
 }
@@ -449,17 +554,6 @@ Eigen::MatrixXd ImagePanel::psnrHistory() const
 
 QString ImagePanel::kindName(KernelKind kind) const { return kind == KernelKind::Ntk ? tr("NTK") : tr("NNGP"); }
 
-EncodingChoice ImagePanel::encodingChoice() const
-{
-  EncodingChoice c;
-  c.preset = EncodingPreset(m_encodingCombo->currentIndex());
-  c.sigma = m_sigmaSpin->value();
-  c.levels = m_levelsSpin->value();
-  c.features = m_featuresSpin->value();
-  c.integerFrequencies = m_integerCheck->isChecked();
-  return c;
-}
-
 // ---- settings ----
 
 double ImagePanel::time() const { return m_timeSlider->time(); }
@@ -503,35 +597,94 @@ void ImagePanel::kernelMethodsChanged()
     m_dirty = true;
 }
 
-void ImagePanel::setEncoding(const EncodingChoice& choice)
+// ---- the network ----
+
+const Network& ImagePanel::network() const { return m_doc->networkFor(objectName()); }
+
+QString ImagePanel::networkName() const
 {
-  {
-    const QSignalBlocker b1(m_encodingCombo), b2(m_sigmaSpin), b3(m_levelsSpin), b4(m_featuresSpin), b5(m_integerCheck);
-    m_encodingCombo->setCurrentIndex(int(choice.preset));
-    m_sigmaSpin->setValue(choice.sigma);
-    m_levelsSpin->setValue(choice.levels);
-    m_featuresSpin->setValue(choice.features);
-    m_integerCheck->setChecked(choice.integerFrequencies);
-  }
-  updateEncodingControls();
-  settingsChanged();
+  // The document is getting named networks (networkFor); until it exposes a display name, messages say
+  // "the network". Return the name here once it does.
+  return QString();
 }
 
-void ImagePanel::setMlpOptions(int steps, double learningRate, int width)
+QString ImagePanel::mlpTitle() const { return ntk::gui::mlpTitle(network()); }
+
+bool ImagePanel::editEncoding(const QString& description, const std::function<void(Encoding&)>& edit, const QString& mergeKey)
+{
+  // The document says why it refuses an edit (editRejected, emitted inside edit()): keep that reason for the
+  // refused control and the status bar.
+  QString why;
+  const QMetaObject::Connection listen =
+      connect(m_doc, &NetworkDocument::editRejected, this, [&why](const QString& message) { why = message; });
+  const bool ok = m_doc->edit(description, [&edit](Network& n) { edit(n.encoding); }, mergeKey);
+  disconnect(listen);
+  if (!ok) {
+    m_lastError = why.isEmpty() ? tr("%1 refused: the network would be invalid").arg(description) : why;
+    emit statusMessage(tr("%1 refused: %2").arg(description, m_lastError));
+    const QSignalBlocker block(m_encodingCombo); // the kind shown is the network's; a refused number stays, marked
+    m_encodingCombo->setCurrentIndex(int(network().encoding.kind));
+  }
+  return ok;
+}
+
+bool ImagePanel::setEncoding(const Encoding& encoding)
+{
+  return editEncoding(tr("Set encoding to %1").arg(encodingDescription(encoding)), [encoding](Encoding& e) { e = encoding; });
+}
+
+void ImagePanel::chooseEncodingKind(int index)
+{
+  const auto kind = EncodingKind(index);
+  const Network& net = network();
+  if (kind == net.encoding.kind && kind != EncodingKind::Fourier) return;
+  Encoding next = net.encoding; // σ, levels, features and seed stay: switching back restores them
+  if (kind == EncodingKind::Fourier) {
+    try {
+      next = withIntegerFrequencies(net.encoding, net.inputDim);
+    } catch (const NtkError& e) {
+      emit statusMessage(tr("Encoding not changed: %1").arg(QString::fromStdString(e.what())));
+      updateEncodingControls();
+      return;
+    }
+    if (net.encoding.kind == EncodingKind::Fourier && next.B == net.encoding.B) {
+      updateEncodingControls();
+      return; // already integer
+    }
+  } else {
+    next.kind = kind;
+  }
+  const QString text = kind == EncodingKind::Fourier && net.encoding.kind != EncodingKind::None
+                           ? tr("Round the encoding's frequencies to integers (%1)").arg(encodingDescription(next))
+                           : tr("Set encoding to %1").arg(encodingDescription(next));
+  editEncoding(text, [next](Encoding& e) { e = next; });
+}
+
+void ImagePanel::setMlpOptions(int steps, double learningRate)
 {
   m_stepsSpin->setValue(steps);
   m_lrSpin->setValue(learningRate);
-  m_widthSpin->setValue(width);
 }
 
 void ImagePanel::updateEncodingControls()
 {
-  const auto preset = EncodingPreset(m_encodingCombo->currentIndex());
-  const bool positional = preset == EncodingPreset::Positional, gaussian = preset == EncodingPreset::Gaussian;
+  // Shows the network's encoding (no signals: this is a view of the document).
+  const Encoding& e = network().encoding;
+  {
+    const QSignalBlocker block(m_encodingCombo);
+    // Choosing "fourier" rounds the frequencies; a network's own non-integer B is shown as what it is.
+    const bool givenB = e.kind == EncodingKind::Fourier && !hasIntegerFrequencies(e);
+    m_encodingCombo->setItemText(int(EncodingKind::Fourier), givenB ? tr("fourier (given B)") : tr("fourier (integer B)"));
+    m_encodingCombo->setCurrentIndex(int(e.kind));
+  }
+  m_sigmaSpin->setValueQuietly(e.sigma);
+  m_levelsSpin->setValueQuietly(e.levels);
+  m_featuresSpin->setValueQuietly(e.features);
+  const bool positional = e.kind == EncodingKind::Positional, gaussian = e.kind == EncodingKind::Gaussian;
   m_sigmaSpin->setVisible(positional || gaussian);
   m_levelsSpin->setVisible(positional);
   m_featuresSpin->setVisible(gaussian);
-  m_integerCheck->setVisible(positional || gaussian);
+  m_roundButton->setVisible(positional || gaussian || (e.kind == EncodingKind::Fourier && !hasIntegerFrequencies(e)));
 }
 
 void ImagePanel::settingsChanged()
@@ -553,26 +706,46 @@ void ImagePanel::settingsChanged()
 
 void ImagePanel::updateNetwork()
 {
-  Network kernelNet, mlpNet;
-  QString note, reason;
-  if (imageNetwork(m_doc->network(), encodingChoice(), &kernelNet, &mlpNet, m_widthSpin->value(), &note, &reason)) {
-    m_kernelNet = std::move(kernelNet);
-    m_mlpNet = std::move(mlpNet);
-    m_unavailable.clear();
-    m_note = note;
-    m_noteLabel->setStyleSheet(QString());
-    m_noteLabel->setText(note);
-  } else {
-    m_unavailable = reason;
-    m_note.clear();
+  const Network& net = network();
+  const QString reason = imageRequirementReason(net, networkName());
+  const bool changed = reason != m_unavailable;
+  m_unavailable = reason;
+  if (!reason.isEmpty()) {
     m_fit = KernelFitResult{};
     m_shownKernel.clear();
     m_shownPsnr.clear();
-    m_noteLabel->setStyleSheet(QStringLiteral("color: #b00020"));
-    m_noteLabel->setText(reason);
   }
-  m_noteLabel->setVisible(!m_noteLabel->text().isEmpty());
-  m_noteLabel->setToolTip(QString::fromStdString(m_kernelNet.summary()));
+  m_noteLabel->setText(reason);
+  m_noteLabel->setVisible(!reason.isEmpty());
+  m_noteLabel->setToolTip(QString::fromStdString(net.summary()));
+  updateEncodingControls();
+  updateMlpNetwork();
+  if (changed) emit requirementChanged();
+}
+
+void ImagePanel::updateMlpNetwork()
+{
+  // The MLP is the network itself; only its readout follows the image's channels (or it is refused).
+  m_mlpRefusal.clear();
+  m_mlpBrief.clear();
+  if (!m_unavailable.isEmpty()) {
+    m_mlpRefusal = m_mlpBrief = m_unavailable;
+  } else if (!m_image.empty()) {
+    Network mlp;
+    if (!mlpNetworkFor(network(), m_image.channels, &mlp, &m_mlpRefusal)) {
+      m_mlpBrief = tr("Not trained: the network's output width is %1; this image needs %2 (or 1).")
+                       .arg(network().outputDim())
+                       .arg(m_image.channels);
+    } else {
+      m_mlpNet = std::move(mlp);
+      m_mlpRefusal = mlpMemoryRefusal(m_mlpNet, m_image.width, m_image.height, m_image.channels, m_strideSpin->value(), &m_mlpBrief);
+    }
+  }
+  m_trainButton->setEnabled(m_mlpRefusal.isEmpty() || isTraining());
+  m_trainButton->setToolTip(m_mlpRefusal.isEmpty()
+                                ? tr("Train the MLP from a fresh initialisation; the picture and the PSNR chart update every few steps.\n"
+                                     "Press again (or Esc / Cancel) to stop at the current step.")
+                                : tr("Not available: %1").arg(m_mlpRefusal));
 }
 
 // ---- images ----
@@ -601,7 +774,7 @@ bool ImagePanel::acceptImage(Image image, const QString& name, const QString& so
   }
   if (m_unavailable.isEmpty()) {
     try {
-      requireImageMemory(m_kernelNet, image.width, image.height, image.channels, m_strideSpin->value());
+      requireImageMemory(network(), image.width, image.height, image.channels, m_strideSpin->value());
     } catch (const NtkError& e) {
       const QString why = tr("%1 (%2 × %3) is too large: %4").arg(name).arg(image.width).arg(image.height).arg(QString::fromStdString(e.what()));
       if (error) *error = why;
@@ -614,6 +787,7 @@ bool ImagePanel::acceptImage(Image image, const QString& name, const QString& so
   m_imageName = name;
   m_imagePath = source;
   m_lastError.clear();
+  updateMlpNetwork(); // its readout follows the image's channels
   resetMlp(tr("a new image"));
   m_fit = KernelFitResult{};
   m_shownKernel.clear();
@@ -636,8 +810,9 @@ bool ImagePanel::loadSample(const QString& name, QString* error)
 {
   Image img;
   QString err;
-  if (!loadImageFile(bundledSamplePath(name), m_unavailable.isEmpty() ? m_kernelNet : m_doc->network(), m_strideSpin->value(), &img,
-                     &err)) {
+  // A network that cannot fit an image does not decide which images load: estimate with the default 2-D one.
+  const Network net = m_unavailable.isEmpty() ? network() : Network::defaultNetwork(2);
+  if (!loadImageFile(bundledSamplePath(name), net, m_strideSpin->value(), &img, &err)) {
     if (error) *error = err;
     m_lastError = err;
     emit statusMessage(tr("Sample not loaded: %1").arg(err));
@@ -650,7 +825,7 @@ bool ImagePanel::loadImage(const QString& path, QString* error)
 {
   Image img;
   QString err;
-  Network net = m_unavailable.isEmpty() ? m_kernelNet : Network::defaultNetwork(2);
+  const Network net = m_unavailable.isEmpty() ? network() : Network::defaultNetwork(2);
   if (!loadImageFile(path, net, m_strideSpin->value(), &img, &err)) {
     if (error) *error = err;
     m_lastError = err;
@@ -757,7 +932,9 @@ void ImagePanel::startKernelJob()
   };
   if (m_image.empty()) return nothing(tr("Image: open an image (or drop one onto the panel)"));
   if (!m_unavailable.isEmpty()) return nothing(tr("Image: %1").arg(m_unavailable));
-  const Network net = m_kernelNet;
+  if (const QString refused = refusedSetting(false); !refused.isEmpty())
+    return nothing(tr("Image not fitted until this is fixed: %1").arg(refused));
+  const Network net = network(); // a snapshot for the worker: the document's network, unchanged
   const Image image = m_image;
   const int stride = m_strideSpin->value();
   const long long trainPixels = (long long)((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
@@ -954,7 +1131,7 @@ void ImagePanel::resetMlp(const QString& why)
   m_mlpStepsDone = 0;
   m_mlpMessage = had ? tr("MLP reset: %1 — press Train").arg(why) : QString();
   m_trainButton->setText(tr("Train MLP"));
-  m_trainButton->setEnabled(true);
+  m_trainButton->setEnabled(m_mlpRefusal.isEmpty());
   updateTiles();
   updateChart();
 }
@@ -970,8 +1147,11 @@ void ImagePanel::stopTraining()
 
 void ImagePanel::startTraining()
 {
-  if (m_image.empty() || !m_unavailable.isEmpty()) {
-    emit statusMessage(m_image.empty() ? tr("MLP: open an image first") : tr("MLP: %1").arg(m_unavailable));
+  updateMlpNetwork(); // the memory available now decides
+  const QString refused = !m_mlpRefusal.isEmpty() ? m_mlpRefusal : refusedSetting(true);
+  if (m_image.empty() || !refused.isEmpty()) {
+    emit statusMessage(m_image.empty() ? tr("MLP: open an image first") : tr("MLP not trained: %1").arg(refused));
+    updateTiles();
     return;
   }
   if (isTraining()) {
@@ -1007,6 +1187,7 @@ void ImagePanel::startTraining()
         [&] {
           MlpTrainer trainer(net, image, stride, options);
           const ImageDataset& data = trainer.dataset();
+          last.trained = trainer.network();
           auto snapshot = [&](double loss) {
             MlpSnapshot s;
             s.generation = generation;
@@ -1024,6 +1205,7 @@ void ImagePanel::startTraining()
           {
             MlpSnapshot init = snapshot(0.0); // the initialisation: its loss is the training MSE
             init.loss = std::pow(10.0, -init.psnrTrain / 10.0);
+            init.trained = trainer.network();
             post(std::move(init));
           }
           auto lastPost = std::chrono::steady_clock::now();
@@ -1044,6 +1226,7 @@ void ImagePanel::startTraining()
           }
           last = snapshot(loss);
           last.last = true;
+          last.trained = trainer.network();
         },
         &last.cancelled, &last.error);
     return last;
@@ -1052,13 +1235,14 @@ void ImagePanel::startTraining()
   m_trainButton->setEnabled(true);
   updateTiles();
   emit busyChanged(true);
-  emit statusMessage(tr("Training the MLP (%1 steps, Adam, lr %2, width %3)…").arg(steps).arg(options.learningRate).arg(m_widthSpin->value()));
+  emit statusMessage(tr("Training %1 (%2 steps, Adam, lr %3)…").arg(ntk::gui::mlpTitle(net)).arg(steps).arg(options.learningRate));
 }
 
 void ImagePanel::onMlpSnapshot(const MlpSnapshot& s)
 {
   if (s.generation != m_mlpGeneration) return;
   m_mlpStepsDone = s.step;
+  if (!s.trained.layers.empty()) m_trainedNet = s.trained;
   if (!s.prediction.empty()) m_mlpImage = s.prediction;
   if (m_history.empty() || m_history.back()[0] < s.step)
     m_history.push_back({double(s.step), s.loss, s.psnrTrain, s.psnrHeldOut, s.psnrAll});
@@ -1070,7 +1254,7 @@ void ImagePanel::onMlpSnapshot(const MlpSnapshot& s)
 void ImagePanel::onMlpFinished()
 {
   const MlpSnapshot s = m_mlpWatcher->future().result();
-  m_trainButton->setEnabled(true);
+  m_trainButton->setEnabled(m_mlpRefusal.isEmpty());
   if (s.generation == m_mlpGeneration) {
     m_trainButton->setText(tr("Train MLP"));
     if (!s.prediction.empty()) onMlpSnapshot(s);
@@ -1099,6 +1283,7 @@ void ImagePanel::onMlpFinished()
 
 void ImagePanel::updateTiles()
 {
+  if (m_fit.fits.empty() && m_fit.bicubic.empty()) m_infoLabel->clear(); // no fit shown: no numbers about one
   const bool computing = m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive();
   const QString waiting = !m_unavailable.isEmpty() ? m_unavailable
                           : m_image.empty()        ? tr("no image")
@@ -1124,9 +1309,9 @@ void ImagePanel::updateTiles()
   kernelTile(m_nngpTile, KernelKind::Nngp, m_nngpCheck->isChecked());
 
   m_mlpTile->setVisible(m_mlpCheck->isChecked());
-  m_mlpTile->setTitle(tr("MLP (width %1)").arg(m_widthSpin->value()));
+  m_mlpTile->setTitle(mlpTitle());
   if (!m_mlpImage.empty() && !m_history.empty()) {
-    m_mlpTile->setImage(qimageFromImage(m_mlpImage), tr("held-out PSNR %1 · step %2/%3")
+    m_mlpTile->setImage(qimageFromImage(m_mlpImage), tr("held-out PSNR %1 · step\u00a0%2/%3")
                                                          .arg(formatPsnr(m_history.back()[3]))
                                                          .arg(m_mlpStepsDone)
                                                          .arg(isTraining() ? m_mlpStepsTarget : std::max(m_mlpStepsDone, m_mlpStepsTarget)));
@@ -1134,11 +1319,12 @@ void ImagePanel::updateTiles()
     m_mlpTile->setMessage(tr("initialising…"));
   } else {
     QString text = m_mlpMessage.isEmpty() ? QString() : m_mlpMessage + QStringLiteral("\n\n");
-    text += tr("Press Train MLP to train the finite network (%1 Adam steps, lr %2, width %3) on the training pixels.")
+    text += tr("Press Train MLP to train the finite network (%1 Adam steps, lr %2) on the training pixels.")
                 .arg(m_stepsSpin->value())
-                .arg(m_lrSpin->value())
-                .arg(m_widthSpin->value());
-    m_mlpTile->setMessage(m_image.empty() || !m_unavailable.isEmpty() ? waiting : text);
+                .arg(m_lrSpin->value());
+    m_mlpTile->setMessage(m_image.empty() || !m_unavailable.isEmpty() ? waiting
+                          : !m_mlpRefusal.isEmpty()                  ? m_mlpBrief
+                                                                     : text);
   }
 
   if (!m_fit.bicubic.empty())
@@ -1220,7 +1406,7 @@ void ImagePanel::paintFigure(QPainter& p, const QRectF& rect) const
     f.setPixelSize(std::max(6, int(small)));
     p.setFont(f);
     p.setPen(QColor(60, 60, 60));
-    const QString net = QString::fromStdString(m_kernelNet.summary()) + (m_unavailable.isEmpty() ? QString() : QStringLiteral(" — ") + m_unavailable);
+    const QString net = QString::fromStdString(network().summary()) + (m_unavailable.isEmpty() ? QString() : QStringLiteral(" — ") + m_unavailable);
     p.drawText(QRectF(body.left(), body.top(), body.width(), 1.4 * small), Qt::AlignCenter | Qt::TextSingleLine,
                QFontMetricsF(f).elidedText(net, Qt::ElideMiddle, body.width()));
     body.setTop(body.top() + 1.8 * small);

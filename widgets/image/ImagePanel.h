@@ -6,9 +6,16 @@
 // bicubic as horizontal lines); a log time slider (∞ at the right) with Play that shows the kernel
 // gradient flow f_t — the image sharpens from low to high frequencies; and the kernel's 2-D power
 // spectrum on the training grid (log scale), i.e. what the encoding did.
-// In: the NetworkDocument (a copy with input_dim 2 and the panel's encoding; MLP hidden widths set in
-// the panel), the image, stride, relative ridge, methods, MLP steps / learning rate / width.
-// Out: the views; exportView: PNG/SVG of the whole comparison, CSV/NPY of the MLP's PSNR history
+// In: the network m_doc->networkFor(objectName()), used exactly — its input_dim (must be 2: the pixel
+// coordinates x, y; otherwise nothing is computed and requirementReason() says why), encoding, layers and
+// widths, for the kernels and the MLP alike (the MLP's readout is the image's channel count, or widened
+// from 1). The encoding controls edit that network through the document (one undo step each). Panel-only:
+// the image, stride, relative ridge, methods, MLP steps / learning rate, time.
+// Refusals: a stride, step count, ridge or learning rate out of range stays visible, marked, with the reason
+// (statusMessage), and nothing is fitted or trained until it is fixed; an MLP whose output width fits neither
+// the image's channels nor 1, or whose memory estimate (float32 parameters, Adam state, activations of the
+// training batch) exceeds what the machine has, is not offered (mlpRefusal(), with the estimate).
+// Out: the views; requirementChanged() when the network starts or stops fitting an image; exportView: PNG/SVG of the whole comparison, CSV/NPY of the MLP's PSNR history
 // (rows: step, loss, PSNR train, PSNR held-out, PSNR all); savePrediction writes one result as an image.
 // Work: the kernel fits run off the GUI thread (launchJob; newer requests cancel older ones), the time
 // slider evaluates predictAt(t) off-thread coalesced to the newest t, the MLP trains on a worker thread
@@ -18,6 +25,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -27,19 +35,21 @@
 #include "widgets/common/AnalysisPanel.h"
 #include "widgets/image/ImageModel.h"
 
+class QBoxLayout;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSlider;
-class QSpinBox;
 class QTimer;
 class QToolButton;
 
 namespace ntk::gui {
 
 class NetworkDocument;
+class CheckedSpinBox;
+class CheckedDoubleSpinBox;
 class ImageTile;
 class PlotWidget;
 class LogTimeSlider;
@@ -55,6 +65,9 @@ public:
   /// Encoding none is not stationary: the dense Gram is used, up to this many training pixels.
   static constexpr long long kMaxDensePixels = 8192;
   static int sliderPositionForTime(double t);
+  /// Limits of the panel's own settings (larger values are refused, with the reason).
+  static constexpr int kMaxStride = 64, kMaxSteps = 100000;
+  static constexpr double kMaxRidge = 10.0, kMinLearningRate = 1e-7, kMaxLearningRate = 10.0;
 
   explicit ImagePanel(NetworkDocument* doc, QWidget* parent = nullptr);
   ~ImagePanel() override;
@@ -91,12 +104,26 @@ public:
   double time() const;
   QSlider* timeSlider() const;
   const Eigen::MatrixXd& kernelSpectrum() const { return m_fit.spectrum; }
-  QString unavailableReason() const { return m_unavailable; }
-  QString networkNote() const { return m_note; }
   QString lastError() const { return m_lastError; }
   /// Kernel fits shown so far (+1 per recompute).
   int fitCount() const { return m_fitCount; }
-  const Network& kernelNetwork() const { return m_kernelNet; }
+  /// The network the panel fits: m_doc->networkFor(objectName()), exactly.
+  const Network& network() const;
+  /// The finite network the MLP trains (network() with the readout sized to the image's channels);
+  /// meaningful when mlpRefusal() is empty.
+  const Network& mlpNetwork() const { return m_mlpNet; }
+  /// The network the last (or current) MLP run actually trained (MlpTrainer::network()); empty layers before a run.
+  const Network& trainedNetwork() const { return m_trainedNet; }
+  /// Why the MLP cannot be trained (input_dim, output width, memory with the estimate); empty when it can.
+  QString mlpRefusal() const { return m_mlpRefusal; }
+  /// The MLP tile's title: "MLP 256-256-256", the network's hidden widths.
+  QString mlpTitle() const;
+  /// The pixel coordinates (x, y) are the network's input.
+  int requiredInputDim() const { return 2; }
+  /// Why the network cannot fit an image (input_dim ≠ 2, …); empty when it fits. Shown in the panel.
+  QString requirementReason() const { return m_unavailable; }
+  /// The same, under the dynamics panel's name.
+  QString unavailableReason() const { return m_unavailable; }
   /// View ▸ Show NTK / Show NNGP: which kernel regression is fitted and shown. showsNtk: the NTK is ticked
   /// and the NNGP is not (showsNngp the other way round); showsBothKernels: both (the menu checks neither).
   bool showsNtk() const;
@@ -113,12 +140,19 @@ public slots:
   void setMethods(bool ntk, bool nngp, bool mlp);
   /// Shows (and fits) only the NTK (true) or only the NNGP (false) regression; the MLP is left as it is.
   void setShowNtk(bool ntk);
-  void setEncoding(const ntk::gui::EncodingChoice& choice);
-  void setMlpOptions(int steps, double learningRate, int width);
+  /// Edits the network's encoding through the document (one undo step, "Set encoding to …"); false when the
+  /// document refuses it (the reason goes to the status bar).
+  bool setEncoding(const ntk::Encoding& encoding);
+  /// Panel-only MLP settings (the widths are the network's).
+  void setMlpOptions(int steps, double learningRate);
   /// Starts (or restarts) MLP training for the MLP step count; no-op while the kernel has no image.
   void startTraining();
   void stopTraining();
   void openImageDialog();
+
+signals:
+  /// requirementReason() changed (the network started or stopped fitting an image).
+  void requirementChanged();
 
 protected:
   void showEvent(QShowEvent* event) override;
@@ -131,6 +165,7 @@ private:
     int step = 0;
     double loss = 0.0, psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
     Image prediction;
+    Network trained; ///< MlpTrainer::network(), in the first and the last snapshot
     QString error;
     bool cancelled = false;
     bool last = false;
@@ -145,8 +180,40 @@ private:
     QString failure;
   };
 
-  EncodingChoice encodingChoice() const;
+  // Construction, in parts.
+  void createImageControls();
+  void createEncodingControls();
+  void createFitControls();
+  void createMlpControls();
+  void layoutControlRows(QBoxLayout* layout);
+  void createTimeAndNotes(QBoxLayout* layout);
+  QWidget* createTiles();
+  QWidget* createChartAndSpectrum();
+  void loadInitialImage();
+  void connectJobs();
+  void connectDocument();
+  void connectImageControls();
+  void connectEncodingControls();
+  void connectFitControls();
+  void connectMlpControls();
+  void connectTimeSlider();
+  /// Forwards a spin box's refusals to the status bar.
+  template <class Box> void forwardRefusals(Box* box);
+
+  /// Why the ridge / learning rate shown is refused (empty when valid).
+  QString ridgeRefusal() const;
+  QString learningRateRefusal() const;
+  /// Marks `box` refused with `reason` (or clears the mark when it is empty); true when valid.
+  bool markDecade(QDoubleSpinBox* box, const QString& reason);
+  /// The first refused panel setting the kernels (forMlp false) or the MLP (true) would use; empty if none.
+  QString refusedSetting(bool forMlp) const;
+  /// How the network is named in messages.
+  QString networkName() const;
+  /// Applies `edit` to the network's encoding as one undo step described by `description`.
+  bool editEncoding(const QString& description, const std::function<void(Encoding&)>& edit, const QString& mergeKey = {});
+  void chooseEncodingKind(int index);
   void updateNetwork();
+  void updateMlpNetwork();
   void startKernelJob();
   void onKernelFinished();
   void requestEvaluation();
@@ -174,18 +241,17 @@ private:
   QComboBox* m_sampleCombo;
   QPushButton* m_openButton;
   QComboBox* m_encodingCombo;
-  QDoubleSpinBox* m_sigmaSpin;
-  QSpinBox* m_levelsSpin;
-  QSpinBox* m_featuresSpin;
-  QCheckBox* m_integerCheck;
-  QSpinBox* m_strideSpin;
+  CheckedDoubleSpinBox* m_sigmaSpin;
+  CheckedSpinBox* m_levelsSpin;
+  CheckedSpinBox* m_featuresSpin;
+  QPushButton* m_roundButton;
+  CheckedSpinBox* m_strideSpin;
   QDoubleSpinBox* m_ridgeSpin;
   QCheckBox* m_ntkCheck;
   QCheckBox* m_nngpCheck;
   QCheckBox* m_mlpCheck;
-  QSpinBox* m_stepsSpin;
+  CheckedSpinBox* m_stepsSpin;
   QDoubleSpinBox* m_lrSpin;
-  QSpinBox* m_widthSpin;
   QPushButton* m_trainButton;
   QToolButton* m_saveButton;
   LogTimeSlider* m_timeSlider;
@@ -224,8 +290,10 @@ private:
   std::vector<std::array<double, 5>> m_history;
   QString m_mlpMessage;
 
-  Network m_kernelNet, m_mlpNet;
-  QString m_unavailable, m_note, m_lastError;
+  Network m_mlpNet;     ///< network() with the readout sized to the image (mlpNetworkFor)
+  Network m_trainedNet; ///< what the last MLP run trained
+  QString m_unavailable, m_mlpRefusal, m_lastError;
+  QString m_mlpBrief; ///< m_mlpRefusal, short enough for the MLP picture
   Image m_image;
   QString m_imageName;
   QString m_imagePath; ///< file path or ":/images/…"

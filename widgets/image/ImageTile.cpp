@@ -9,45 +9,78 @@
 
 namespace ntk::gui {
 
+namespace {
+
+/// `text` broken at spaces into lines no wider than `width` (a " · " separator at a break is dropped).
+/// A single word wider than `width` stays whole on its own line: fitFont shrinks the font for it.
+QStringList wrapLines(const QString& text, const QFontMetricsF& fm, double width)
+{
+  QStringList lines;
+  QString line;
+  for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+    const QString candidate = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+    if (line.isEmpty() || fm.horizontalAdvance(candidate) <= width) {
+      line = candidate;
+    } else {
+      lines << line;
+      line = word;
+    }
+  }
+  if (!line.isEmpty()) lines << line;
+  for (QString& l : lines) {
+    if (l.endsWith(QStringLiteral(" ·"))) l.chop(2);
+    if (l.startsWith(QStringLiteral("· "))) l.remove(0, 2);
+  }
+  lines.removeAll(QStringLiteral("·"));
+  return lines;
+}
+
+/// `font`, made smaller (down to 6 px) until every word of `text` fits `width`: numbers are never cut.
+QFont fitFont(QFont font, const QString& text, double width)
+{
+  const QStringList words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+  while (font.pixelSize() > 6) {
+    const QFontMetricsF fm(font);
+    if (std::all_of(words.begin(), words.end(), [&](const QString& w) { return fm.horizontalAdvance(w) <= width; })) break;
+    font.setPixelSize(font.pixelSize() - 1);
+  }
+  return font;
+}
+
+/// Draws `lines` centred, one per `line` height, from `top`; returns the height used.
+double drawLines(QPainter& p, const QStringList& lines, const QRectF& rect, double top, double line)
+{
+  for (int i = 0; i < lines.size(); ++i)
+    p.drawText(QRectF(rect.left(), top + i * line, rect.width(), line), Qt::AlignCenter | Qt::TextSingleLine, lines[i]);
+  return lines.size() * line;
+}
+
+} // namespace
+
 void paintImageTile(QPainter& p, const QRectF& rect, const QImage& image, const QString& title, const QString& caption,
                     const QString& message, double em)
 {
   p.save();
-  QFont font = p.font();
-  font.setPixelSize(std::max(6, int(em)));
-  font.setBold(true);
-  p.setFont(font);
-  p.setPen(Qt::black);
+  QFont base = p.font();
+  base.setPixelSize(std::max(6, int(em)));
   const double line = 1.5 * em;
-  const QRectF titleRect(rect.left(), rect.top(), rect.width(), line);
-  p.drawText(titleRect, Qt::AlignCenter | Qt::TextSingleLine,
-             QFontMetricsF(font).elidedText(title, Qt::ElideRight, rect.width()));
-  font.setBold(false);
-  p.setFont(font);
-  // The caption wraps onto a second line when it is wider than the tile (narrow tiles, large fonts);
-  // what does not fit on two lines is elided.
-  const QFontMetricsF fm(font);
-  const bool twoLines = fm.horizontalAdvance(caption) > rect.width();
-  const QRectF captionRect(rect.left(), rect.bottom() - (twoLines ? 2.0 : 1.0) * line, rect.width(), (twoLines ? 2.0 : 1.0) * line);
-  if (twoLines) {
-    QString first = caption, rest;
-    // Break at the last space (or " · ") that keeps the first line within the width.
-    for (qsizetype i = caption.size(); i > 0; --i) {
-      if (caption.at(i - 1) != QLatin1Char(' ')) continue;
-      const QString head = caption.left(i).trimmed();
-      if (fm.horizontalAdvance(head) <= rect.width()) {
-        first = head.endsWith(QStringLiteral(" ·")) ? head.chopped(2) : head;
-        rest = caption.mid(i).trimmed();
-        break;
-      }
-    }
-    if (rest.startsWith(QStringLiteral("· "))) rest = rest.mid(2);
-    const QRectF top(captionRect.left(), captionRect.top(), captionRect.width(), line);
-    p.drawText(top, Qt::AlignCenter | Qt::TextSingleLine, fm.elidedText(first, Qt::ElideRight, rect.width()));
-    p.drawText(top.translated(0, line), Qt::AlignCenter | Qt::TextSingleLine, fm.elidedText(rest, Qt::ElideRight, rect.width()));
-  } else {
-    p.drawText(captionRect, Qt::AlignCenter | Qt::TextSingleLine, caption);
-  }
+  // Title and caption wrap onto as many lines as the tile's width needs (a narrow tile at 1024 px, a large
+  // font): nothing is elided, so PSNRs and widths are always whole; the picture gets what is left.
+  QFont titleFont = base;
+  titleFont.setBold(true);
+  titleFont = fitFont(titleFont, title, rect.width());
+  p.setFont(titleFont);
+  p.setPen(Qt::black);
+  const QStringList titleLines = wrapLines(title, QFontMetricsF(titleFont), rect.width());
+  const double titleHeight = drawLines(p, titleLines, rect, rect.top(), line);
+  const QRectF titleRect(rect.left(), rect.top(), rect.width(), std::max(line, titleHeight));
+  const QFont captionFont = fitFont(base, caption, rect.width());
+  p.setFont(captionFont);
+  const QStringList captionLines = wrapLines(caption, QFontMetricsF(captionFont), rect.width());
+  const double captionHeight = std::max(1, int(captionLines.size())) * line;
+  const QRectF captionRect(rect.left(), rect.bottom() - captionHeight, rect.width(), captionHeight);
+  drawLines(p, captionLines, rect, captionRect.top(), line);
+  p.setFont(base);
   const QRectF area(rect.left(), titleRect.bottom() + 0.2 * em, rect.width(),
                     std::max(1.0, captionRect.top() - titleRect.bottom() - 0.4 * em));
   if (image.isNull()) {

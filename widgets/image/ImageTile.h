@@ -13,8 +13,9 @@ class QRectF;
 
 namespace ntk::gui {
 
-/// Paints title (top line), image (centred, aspect kept) and caption (bottom line; two lines when it is wider than
-/// `rect`, broken at a space, the rest elided) into `rect`, or
+/// Paints title (top), image (centred, aspect kept) and caption (bottom) into `rect`; title and caption wrap at
+/// spaces onto as many lines as `rect`'s width needs, and a word wider than the tile makes the font smaller —
+/// never elided, so numbers stay whole. Or
 /// `message` in a grey frame when `image` is null. `em` is the font size in pixels.
 void paintImageTile(QPainter& p, const QRectF& rect, const QImage& image, const QString& title, const QString& caption,
                     const QString& message, double em);
