@@ -601,12 +601,7 @@ void ImagePanel::kernelMethodsChanged()
 
 const Network& ImagePanel::network() const { return m_doc->networkFor(objectName()); }
 
-QString ImagePanel::networkName() const
-{
-  // The document is getting named networks (networkFor); until it exposes a display name, messages say
-  // "the network". Return the name here once it does.
-  return QString();
-}
+QString ImagePanel::networkName() const { return m_doc->networkNameFor(objectName()); }
 
 QString ImagePanel::mlpTitle() const { return ntk::gui::mlpTitle(network()); }
 
@@ -617,7 +612,8 @@ bool ImagePanel::editEncoding(const QString& description, const std::function<vo
   QString why;
   const QMetaObject::Connection listen =
       connect(m_doc, &NetworkDocument::editRejected, this, [&why](const QString& message) { why = message; });
-  const bool ok = m_doc->edit(description, [&edit](Network& n) { edit(n.encoding); }, mergeKey);
+  const bool ok = m_doc->editNetwork(m_doc->networkIdFor(objectName()), description,
+                                     [&edit](Network& n) { edit(n.encoding); }, mergeKey);
   disconnect(listen);
   if (!ok) {
     m_lastError = why.isEmpty() ? tr("%1 refused: the network would be invalid").arg(description) : why;

@@ -119,7 +119,8 @@ public:
   /// The MLP tile's title: "MLP 256-256-256", the network's hidden widths.
   QString mlpTitle() const;
   /// The pixel coordinates (x, y) are the network's input.
-  int requiredInputDim() const { return 2; }
+  int requiredInputDim() const override { return 2; }
+  QString requiredInputPurpose() const override { return tr("x, y pixel coordinates"); }
   /// Why the network cannot fit an image (input_dim ≠ 2, …); empty when it fits. Shown in the panel.
   QString requirementReason() const { return m_unavailable; }
   /// The same, under the dynamics panel's name.
@@ -149,10 +150,6 @@ public slots:
   void startTraining();
   void stopTraining();
   void openImageDialog();
-
-signals:
-  /// requirementReason() changed (the network started or stopped fitting an image).
-  void requirementChanged();
 
 protected:
   void showEvent(QShowEvent* event) override;
