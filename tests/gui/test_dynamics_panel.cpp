@@ -8,6 +8,7 @@
 // network with the wrong input_dim shows the reason instead of being fitted as a modified copy.
 // With NTK_DYNAMICS_EXPORT_DIR set, screenshots at 1024×700 and 1920×1080 are kept for a person to
 // look at. Runs under xvfb-run like the others.
+#include <QAction>
 #include <QComboBox>
 #include <QLabel>
 #include <QSignalSpy>
@@ -711,6 +712,26 @@ private slots:
     QVERIFY(panel);
     QVERIFY(panel->prediction().mean.allFinite());
     QCOMPARE(panel->prediction().mean.size(), Eigen::Index(kDynamicsTestPoints));
+    // Ctrl+Z on the Dynamics tab undoes the point just added — not an earlier network edit.
+    QVERIFY(window.document()->edit(QStringLiteral("activation"), [](Network& n) {
+      n.layers[1] = ActivationLayer{Activation(ActivationKind::Erf)};
+    }));
+    QVERIFY(window.waitUntilIdle(60000));
+    const std::string summary = window.document()->network().summary();
+    const int n = panel->pointCount();
+    RegressionPlayground* pg = panel->playground();
+    QTest::mouseClick(pg, Qt::LeftButton, Qt::NoModifier, toPixel(pg, 2.5 / 32, pg->data().yMin + 0.05 * (pg->data().yMax - pg->data().yMin)));
+    QCOMPARE(panel->pointCount(), n + 1);
+    // The window's Ctrl+Z action (triggered directly: Xvfb gives the test window no keyboard focus).
+    QAction* undo = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+      if (a->shortcut() == QKeySequence(QKeySequence::Undo)) undo = a;
+    QVERIFY(undo);
+    QVERIFY2(undo->text().contains(QStringLiteral("Add point")), qPrintable(undo->text()));
+    undo->trigger();
+    QCOMPARE(panel->pointCount(), n);
+    QCOMPARE(window.document()->network().summary(), summary);
+    QVERIFY(window.waitUntilIdle(60000));
   }
 
 private:
