@@ -677,6 +677,17 @@ private slots:
     QVERIFY(waitIdle(m_panel.get()));
   }
 
+  // The control rows wrap: the panel fits a small screen beside the network dock.
+  void fitsANarrowWindow()
+  {
+    qInfo("minimum width %d", m_panel->minimumSizeHint().width());
+    QVERIFY(m_panel->minimumSizeHint().width() <= 520);
+    m_panel->resize(520, 600);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(m_panel->transport()->isVisible());
+    QVERIFY(m_panel->transport()->geometry().right() <= 520);
+  }
+
   // For a person to look at (NTK_DYNAMICS_EXPORT_DIR): the whole panel at 1024×700 and 1920×1080, 1-D and 2-D.
   void screenshots()
   {

@@ -25,6 +25,7 @@
 #include "widgets/common/DecadeSpinBox.h"
 #include "widgets/common/FigurePainter.h"
 #include "widgets/common/LogTimeSlider.h"
+#include "widgets/dynamics/FlowLayout.h"
 #include "widgets/dynamics/LossCurvePlot.h"
 #include "widgets/dynamics/ModeResidualPlot.h"
 #include "widgets/dynamics/PlanePlayground.h"
@@ -46,6 +47,16 @@ const QString kFlowTip = QObject::tr(
     "t = ∞ is kernel (ridge) regression: μ_∞(x) = Θ(x,X) Θ(X,X)⁻¹ Y.");
 
 QLabel* label(const QString& text) { return new QLabel(text); }
+
+/// Widgets that stay together on one line when the control rows wrap (a label and its box).
+QWidget* group(std::initializer_list<QWidget*> widgets)
+{
+  auto* box = new QWidget;
+  auto* row = new QHBoxLayout(box);
+  row->setContentsMargins(0, 0, 0, 0);
+  for (QWidget* w : widgets) row->addWidget(w);
+  return box;
+}
 
 QString pointText(double x, double y) { return QStringLiteral("(%1, %2)").arg(x, 0, 'f', 2).arg(y, 0, 'f', 2); }
 
@@ -94,7 +105,7 @@ void DynamicsPanel::buildControls()
 {
   auto* layout = static_cast<QVBoxLayout*>(this->layout());
   // Row 1: the data (what TF Playground's left column holds).
-  auto* row1 = new QHBoxLayout;
+  auto* row1 = new FlowLayout;
   m_dataCombo = new QComboBox;
   for (int i = 0; i < kDynamicsDatasetCount; ++i) m_dataCombo->addItem(datasetLabel(DynamicsDataset(i)));
   m_dataCombo->setToolTip(tr("The data set.\n1-D targets y(x) on x ∈ [0, 1) (the network needs input_dim 1):\n"
@@ -103,71 +114,62 @@ void DynamicsPanel::buildControls()
                              "  user-drawn: drag with the left mouse button on empty space of the plot to draw it\n"
                              "TensorFlow Playground's 2-D sets, labels ±1 fitted with the squared loss (input_dim 2),\n"
                              "TF's plane [−6, 6]² scaled to x ∈ [0, 1)²: circle, xor, two Gaussians, spiral."));
-  row1->addWidget(label(tr("Data")));
-  row1->addWidget(m_dataCombo);
+  row1->addWidget(group({label(tr("Data")), m_dataCombo}));
   m_countSpin = new CheckedSpinBox(1, 1000);
   m_countSpin->setKeyboardTracking(false);
   m_countSpin->setToolTipBase(tr("Number of training points m (resamples the data set; clicked points are replaced)"));
-  row1->addWidget(label(tr("Points")));
-  row1->addWidget(m_countSpin);
+  row1->addWidget(group({label(tr("Points")), m_countSpin}));
   m_trainPercentSpin = new CheckedSpinBox(10, 90);
   m_trainPercentSpin->setSuffix(QStringLiteral(" %"));
   m_trainPercentSpin->setKeyboardTracking(false);
   m_trainPercentSpin->setToolTipBase(tr("Ratio of training to all data (TF Playground's ratio): the m training points are "
                                         "this share;\nthe rest, round(m·(100 − p)/p) points, is held out for the test loss."));
-  row1->addWidget(label(tr("Train")));
-  row1->addWidget(m_trainPercentSpin);
+  row1->addWidget(group({label(tr("Train")), m_trainPercentSpin}));
   m_noiseSpin = new CheckedDoubleSpinBox(0.0, 2.0, 2);
   m_noiseSpin->setSingleStep(0.05);
   m_noiseSpin->setKeyboardTracking(false);
   m_noiseSpin->setToolTipBase(tr("Label noise: y = clean value + σ·ε, ε ~ N(0, 1); σ is this standard deviation"));
-  row1->addWidget(label(tr("Noise σ")));
-  row1->addWidget(m_noiseSpin);
+  row1->addWidget(group({label(tr("Noise σ")), m_noiseSpin}));
   m_samplingCombo = new QComboBox;
   m_samplingCombo->addItem(tr("evenly spaced"));
   m_samplingCombo->addItem(tr("random"));
   m_samplingCombo->setToolTip(tr("1-D training x's: evenly spaced x_i = i/m, or uniform random on [0, 1) from the seed"));
-  row1->addWidget(m_samplingCombo);
+  row1->addWidget(group({m_samplingCombo}));
   m_seedSpin = new CheckedSpinBox(0, 999999);
   m_seedSpin->setPrefix(tr("seed "));
   m_seedSpin->setKeyboardTracking(false);
   m_seedSpin->setToolTipBase(tr("Seed of the data set: random points, the test points, the split and the noise"));
-  row1->addWidget(m_seedSpin);
-  row1->addStretch(1);
+  row1->addWidget(group({m_seedSpin}));
   layout->addLayout(row1);
 
   // Row 2: the training (kernel, ridge, gradient descent) and the transport.
-  auto* row2 = new QHBoxLayout;
+  auto* row2 = new FlowLayout;
   m_kindCombo = new QComboBox;
   m_kindCombo->addItem(tr("NTK-GP"));
   m_kindCombo->addItem(tr("NNGP"));
   m_kindCombo->setToolTip(tr("NTK-GP: every layer trained by gradient flow; the band is the spread of f_t over random "
                              "initialisations.\nNNGP: only the readout trained (Θ = K); at t = ∞ the exact GP posterior\n"
                              "  σ²_t(x) = K(x,x) − K(x,X) K⁻¹ (I − e^{−2Kt/m}) K(X,x).\n\n") + kFlowTip);
-  row2->addWidget(label(tr("Kernel")));
-  row2->addWidget(m_kindCombo);
+  row2->addWidget(group({label(tr("Kernel")), m_kindCombo}));
   m_ridgeSpin = new DecadeSpinBox(0.0, 10.0);
   m_ridgeSpin->setValue(0.0);
   m_ridgeSpin->setToolTip(tr("Relative ridge (observation noise) λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I.\n"
                              "0 interpolates the training points at t = ∞ (μ_∞ = Y, σ²_∞ = 0 there).\n"
                              "Arrows step by ×√10."));
-  row2->addWidget(label(tr("Ridge")));
-  row2->addWidget(m_ridgeSpin);
+  row2->addWidget(group({label(tr("Ridge")), m_ridgeSpin}));
   m_gdCheck = new QCheckBox(tr("GD"));
   m_gdCheck->setToolTip(tr("Gradient descent with learning rate η instead of gradient flow: after s = t/η steps,\n"
                            "  f_{s+1}(X) = f_s(X) − (η/m) Θ(X,X)(f_s(X) − Y),  so e^{−λ_k t} → (1 − ηλ_k)^s.\n"
                            "Stable only for η < 2/λ_max(H), H = Θ(X,X)/m."));
-  row2->addWidget(m_gdCheck);
+
   m_etaSpin = new DecadeSpinBox(1e-9, 1e9, tr("η = "));
   m_etaSpin->setValue(0.1);
   m_etaSpin->setEnabled(false);
   m_etaSpin->setToolTip(tr("Learning rate η; the default is half the largest stable one, η = ½·2/λ_max.\n"
                            "η > 2/λ_max: the leading mode grows as |1 − ηλ_max|^s — gradient descent diverges."));
-  row2->addWidget(m_etaSpin);
-  row2->addSpacing(12);
+  row2->addWidget(group({m_gdCheck, m_etaSpin}));
   m_transport = new TransportBar;
   row2->addWidget(m_transport);
-  row2->addStretch(1);
   layout->addLayout(row2);
 
   m_timeSlider = new LogTimeSlider(kLogTimeMin, kLogTimeMax, kSliderLogSteps);
