@@ -26,6 +26,7 @@
 #include "widgets/dynamics/ModeResidualPlot.h"
 #include "widgets/network/NetworkDocument.h"
 #include "widgets/dynamics/DynamicsModel.h"
+#include "widgets/dynamics/DynamicsFigureParts.h"
 #include "widgets/dynamics/LossCurvePlot.h"
 #include "widgets/dynamics/PlanePlayground.h"
 #include "widgets/dynamics/RegressionPlayground.h"
@@ -219,6 +220,14 @@ private slots:
     QVERIFY2(std::abs(m_panel->points()[3].x - (p3.x + 0.012)) < 0.004,
              qPrintable(QStringLiteral("dragged point at x = %1").arg(m_panel->points()[3].x)));
     QVERIFY(std::abs(m_panel->points()[3].y - presetTargetValue(TargetPreset::SumOfSines, m_panel->points()[3].x)) < 1e-12);
+    QVERIFY(waitIdle(m_panel.get()));
+    // The whole drag is one undo step.
+    QUndoStack* stack = m_doc->undoStack();
+    QVERIFY2(stack->undoText().startsWith(QStringLiteral("Move point to (")), qPrintable(stack->undoText()));
+    stack->undo();
+    QCOMPARE(m_panel->points()[3].x, p3.x);
+    stack->redo();
+    QVERIFY(std::abs(m_panel->points()[3].x - (p3.x + 0.012)) < 0.004);
     QVERIFY(waitIdle(m_panel.get()));
   }
 
@@ -675,6 +684,30 @@ private slots:
     QVERIFY(!m_panel->isPlaying()); // stopped at the end
     QVERIFY(std::isinf(m_panel->time()));
     QVERIFY(waitIdle(m_panel.get()));
+  }
+
+  // Titles wrap and stay inside their own plot (at 1024 × 700 two titles once overlapped); legends
+  // wrap their text and never elide a number.
+  void figureTextStaysInItsPlot()
+  {
+    RegressionPlotData d = m_panel->playground()->data();
+    d.title = QStringLiteral("NTK-GP posterior after s = 133798 GD steps (η = 7.47, t = ηs = 1.00e+06) — a long title");
+    QImage img(800, 400, QImage::Format_ARGB32);
+    img.fill(QColor(0, 255, 0));
+    {
+      QPainter p(&img);
+      paintRegressionFigure(p, QRectF(0, 0, 300, 400), d, 14);
+    }
+    for (int y = 0; y < 400; y += 2)
+      for (int x = 300; x < 800; x += 2) QCOMPARE(img.pixelColor(x, y), QColor(0, 255, 0));
+    QFont f;
+    QVERIFY(dynamicsTitleHeight(f, 14, d.title, 280) > dynamicsTitleHeight(f, 14, d.title, 2000));
+    // The residual legend of the issue ("k = 3 (ν ≈ 1): λ = 0.…" elided at 1400 × 820): narrow, it wraps.
+    const QString entry = QStringLiteral("k = 3 (ν ≈ 1): λ = 0.34");
+    const std::vector<LegendEntry> legend{{entry, {}}};
+    const QSizeF wide = legendSize(f, 14, legend, 1000), narrow = legendSize(f, 14, legend, 80);
+    QVERIFY(narrow.height() > wide.height());
+    QVERIFY(narrow.width() <= 80 + 3.4 * 14 + 1);
   }
 
   // The control rows wrap: the panel fits a small screen beside the network dock.
