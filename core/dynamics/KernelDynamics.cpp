@@ -374,6 +374,33 @@ Prediction KernelDynamics::train(double t) const { return predict(modesFlow(t), 
 Eigen::VectorXd KernelDynamics::testMean(double t) const { return predict(modesFlow(t), true, false).mean; }
 Eigen::VectorXd KernelDynamics::trainMean(double t) const { return predict(modesFlow(t), false, false).mean; }
 
+Eigen::VectorXd KernelDynamics::testMeanRows(const Modes& modes, Eigen::Index first, Eigen::Index count) const
+{
+  if (first < 0 || count < 0 || first + count > P_.rows())
+    throw InputError("test rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                     ") are outside the " + std::to_string(P_.rows()) + " test points");
+  Eigen::VectorXd mean = f0Test_.segment(first, count) + P_.middleRows(first, count) * modes.g.cwiseProduct(c_);
+  if (!mean.allFinite())
+    throw NumericalError("the predicted mean overflows (targets too large, or a gradient-descent step above 2/λ_max = " +
+                         num(maxStableLearningRate()) + ")");
+  return mean;
+}
+
+Eigen::VectorXd KernelDynamics::testMeanRows(double t, Eigen::Index first, Eigen::Index count) const
+{
+  return testMeanRows(modesFlow(t), first, count);
+}
+
+Eigen::VectorXd KernelDynamics::testMeanGd(double eta, long long steps) const
+{
+  return testMeanRows(modesGd(eta, steps), 0, P_.rows());
+}
+
+Eigen::VectorXd KernelDynamics::testMeanRowsGd(double eta, long long steps, Eigen::Index first, Eigen::Index count) const
+{
+  return testMeanRows(modesGd(eta, steps), first, count);
+}
+
 Eigen::VectorXd KernelDynamics::residuals(const Modes& modes) const
 {
   // Vᵀ(f(X) − Y) = −(1 − (θ − ridge) g) ∘ c, and 1 − θ g = decay: written without the cancellation of

@@ -93,6 +93,11 @@ public:
   /// The mean alone, O(n·m) (test) / O(m²) (train): for a time slider that does not draw the band.
   Eigen::VectorXd testMean(double t) const;
   Eigen::VectorXd trainMean(double t) const;
+  /// The mean on test rows [first, first + count) only, O(count·m): a loss on part of the test set.
+  Eigen::VectorXd testMeanRows(double t, Eigen::Index first, Eigen::Index count) const;
+  /// Gradient descent, the mean alone (all test rows, or rows [first, first + count)).
+  Eigen::VectorXd testMeanGd(double eta, long long steps) const;
+  Eigen::VectorXd testMeanRowsGd(double eta, long long steps, Eigen::Index first, Eigen::Index count) const;
   /// The absolute ridge added to Θ(X,X) (ridge · mean diagonal).
   double ridgeAbsolute() const { return ridgeAbs_; }
   /// Off: variances are returned exactly as computed, rounding negatives included (for tests).
@@ -107,6 +112,8 @@ private:
   Prediction predict(const Modes& modes, bool onTest, bool withVariance) const;
   /// Vᵀ(f(X) − Y) for these modes: the same training mean as predict(…, false, …).
   Eigen::VectorXd residuals(const Modes& modes) const;
+  /// f_0 + P g∘c on test rows [first, first + count): the mean alone, without forming the variance.
+  Eigen::VectorXd testMeanRows(const Modes& modes, Eigen::Index first, Eigen::Index count) const;
   Modes modesFlow(double t) const;
   Modes modesGd(double eta, long long steps) const;
 

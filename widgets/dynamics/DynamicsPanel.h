@@ -1,11 +1,16 @@
-// DynamicsPanel — the "dynamics" panel: a 1-D regression playground for the training dynamics of the
-// infinitely wide network (KernelDynamics): f_t with the NTK-GP / NNGP ±2σ band, the t = ∞ kernel
-// regression, and the per-mode residual decay, along a log time slider (or GD steps s = t/η).
-// In: the NetworkDocument (its network, or a 1-D copy — DynamicsModel's oneDimensionalNetwork), the
-// target preset (sum of sines / step / user-drawn), training points (sampled, clicked, dragged,
-// removed), kind, relative ridge, t, GD on/off and η.
-// Out: the two plots; `exportView(path)` writes PNG/SVG (both plots as one figure) or CSV/NPY (n by 4:
-// x, target, mean, variance at the current t).
+// DynamicsPanel — the "dynamics" panel: a TensorFlow-Playground-style playground for the training
+// dynamics of the infinitely wide network (KernelDynamics). 1-D targets: f_t with the NTK-GP / NNGP
+// ±2σ band and the t = ∞ kernel regression; TF Playground's 2-D data sets (circle, xor, two Gaussians,
+// spiral; labels ±1, squared loss): the heat map of f_t over the plane. Beside them, the train and
+// test loss against t and the per-mode residual decay; time runs on a log slider with play / pause /
+// step / reset / speed / loop (or as GD steps s = t/η).
+// In: the NetworkDocument (the panel's network, m_doc->networkFor(objectName()), used as it is: the
+// 1-D targets need input_dim 1 and the 2-D sets input_dim 2 — otherwise the panel says so and
+// computes nothing), the data set, the number of training points, the training share (the rest is
+// held out for the test loss), the label-noise std, a seed, point edits (click, drag, remove — each
+// an undoable step of the document's undo stack), kind, relative ridge, t, GD on/off and η.
+// Out: the plots; `exportView(path)` writes PNG/SVG (the plots as one figure) or CSV/NPY (1-D: n by 4:
+// x, target, mean, variance; 2-D: G² by 3: x₁, x₂, mean at the current t).
 // Work: KernelDynamics is built once per (network, kind, points, ridge) off the GUI thread (QtConcurrent;
 // a newer request cancels the older one, whose result is dropped). While hidden, network edits only
 // mark the panel stale: it rebuilds when shown. Moving t only evaluates the cached
@@ -13,9 +18,7 @@
 // For the headless demo: computeNow() builds synchronously; paintFigure() then needs no shown widget
 // (without a QApplication use DynamicsModel's computeDynamicsFigure + paintDynamicsFigure instead).
 #pragma once
-#include <atomic>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -23,23 +26,28 @@
 
 #include "widgets/common/AnalysisPanel.h"
 #include "widgets/dynamics/DynamicsModel.h"
+#include "widgets/dynamics/PlaygroundState.h"
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QSlider;
-class QSpinBox;
 class QSplitter;
 class QStackedWidget;
 class QTimer;
 
 namespace ntk::gui {
 
-class NetworkDocument;
-class RegressionPlayground;
-class ModeResidualPlot;
+class CheckedDoubleSpinBox;
+class CheckedSpinBox;
 class LogTimeSlider;
+class LossCurvePlot;
+class ModeResidualPlot;
+class NetworkDocument;
+class PlanePlayground;
+class RegressionPlayground;
+class TransportBar;
 
 class DynamicsPanel : public AnalysisPanel {
   Q_OBJECT
@@ -49,12 +57,15 @@ public:
   static constexpr int kSliderLogSteps = 900;
   static double timeForSliderPosition(int position);
   static int sliderPositionForTime(double t);
+  /// Slider positions per frame of Play at speed 1× (one frame every kFrameMs).
+  static constexpr double kNotchesPerFrame = 4.0;
+  static constexpr int kFrameMs = 30;
 
   explicit DynamicsPanel(NetworkDocument* doc, QWidget* parent = nullptr);
   ~DynamicsPanel() override;
 
   bool isBusy() const override;
-  /// .png/.svg: both plots as one figure; .csv/.npy: n by 4 (x, target, mean, variance) at the current t.
+  /// .png/.svg: the plots as one figure; .csv/.npy: the prediction on the plotting grid at the current t.
   bool exportView(const QString& path, QString* error) override;
   void paintFigure(QPainter& p, const QRectF& rect) const override;
 
@@ -62,10 +73,20 @@ public:
   /// (headless use; cancels a running job first). False with the reason when nothing can be shown.
   bool computeNow(QString* error = nullptr);
 
+  /// The input_dim the chosen data set needs (1 for the 1-D targets, 2 for the plane sets).
+  int requiredInputDim() const override;
+  QString requiredInputPurpose() const override;
+  /// Empty when the panel's network fits the data set; else why not (names both input_dims).
+  QString requiredInputDimReason() const { return m_unavailable; }
+
   // State, for tests and scripting.
-  const std::vector<TrainingPoint>& points() const { return m_points; }
-  int pointCount() const { return int(m_points.size()); }
-  /// The current prediction on the test grid (empty before the first build).
+  const PlaygroundState& state() const { return m_state; }
+  const std::vector<TrainingPoint>& points() const { return m_state.points.train; }
+  const std::vector<TrainingPoint>& testPoints() const { return m_state.points.test; }
+  int pointCount() const { return int(m_state.points.train.size()); }
+  /// The label under the controls that counts the points ("34 training · 32 test points").
+  QString pointCountText() const;
+  /// The current prediction on the plotting grid (empty before the first build).
   const Prediction& prediction() const { return m_prediction; }
   Eigen::VectorXd testGrid() const { return dynamicsTestGrid(); }
   const Eigen::VectorXd& targetValues() const { return m_target; }
@@ -78,48 +99,79 @@ public:
   void setSyncEvaluationLimitMs(double ms) { m_syncEvalLimitMs = ms; }
   /// How many builds finished and were shown (a recompute shows up as +1).
   int buildCount() const { return m_buildCount; }
-  /// Non-empty when the network cannot be trained on 1-D inputs (the message shown instead of the plots).
+  /// Non-empty when the network does not fit the data set (the message shown instead of the plots).
   QString unavailableReason() const { return m_unavailable; }
-  /// Non-empty when a 1-D copy of the network is used (what was changed).
+  /// Non-empty for a note on the network (e.g. several outputs: output 1 is shown).
   QString networkNote() const { return m_note; }
   const ModeResidualData& residualData() const { return m_residualData; }
+  const LossPlotData& lossData() const { return m_lossData; }
   RegressionPlayground* playground() const { return m_playground; }
+  PlanePlayground* planePlayground() const { return m_planePlayground; }
   ModeResidualPlot* residualPlot() const { return m_residualPlot; }
+  LossCurvePlot* lossPlot() const { return m_lossPlot; }
+  TransportBar* transport() const { return m_transport; }
   QSlider* timeSlider() const;
-  QComboBox* targetCombo() const { return m_targetCombo; }
+  /// The "Data" list: the 1-D targets (TargetPreset values) then the 2-D sets (DynamicsDataset).
+  QComboBox* targetCombo() const { return m_dataCombo; }
   TargetPreset targetPreset() const;
+  DynamicsDataset dataset() const { return m_state.dataset; }
   bool showsNtk() const;
+  bool isPlaying() const;
+
+  /// Applies a state (undo / redo of a point edit): settings shown quietly, points replaced, rebuilt.
+  void restoreState(const PlaygroundState& state);
 
 public slots:
   void scheduleRecompute() override;
   void cancel() override;
   void setTime(double t);
   void setTargetPreset(TargetPreset preset);
+  void setDataset(DynamicsDataset dataset);
   void setShowNtk(bool ntk);
   void setRidge(double relativeRidge);
-  /// Resamples `count` points from the target (evenly spaced, or uniform random from `seed`).
+  /// Resamples `count` training points (evenly spaced, or uniform random from `seed`) — one undo step.
   void setSampling(int count, bool random, int seed);
+  void setNoise(double noiseStd);
+  void setTrainPercent(int percent);
   void setGradientDescent(bool on, double eta = 0.0);
   void setPlaying(bool on);
+  /// One notch of the slider (gradient flow) or one gradient-descent step (GD).
+  void stepForward();
+  /// t back to the start: t = 0 (no GD step yet).
+  void resetTime();
+  /// 1-D: adds a training point at x on the target (or at y when atGivenY). One undo step.
   void addPoint(double x, double y, bool atGivenY);
+  /// 2-D: adds a training point at (u, v) of class `label` (±1). One undo step.
+  void addPlanePoint(double u, double v, double label);
   void removePoint(int index);
 
 protected:
   void showEvent(QShowEvent* event) override;
 
 private:
+  void buildControls();
+  void buildPlots();
+  void connectControls();
+  void connectPlots();
   void startJob();
   void onJobFinished();
   void applyBuild(DynamicsBuild build);
   void resampleTarget();
-  void resamplePoints();
+  /// The state after resampling with the controls' settings (dimension-aware).
+  PlaygroundState resampled(PlaygroundState s) const;
+  /// Pushes one point edit on the document's undo stack; the push applies `after`.
+  void pushEdit(const QString& text, PlaygroundState after);
+  void pushEdit(const QString& text, PlaygroundState after, PlaygroundState before);
+  void showStateInControls();
   void refreshPointTargets();
   void requestEvaluation();
   void startEvaluation();
   void onEvaluationFinished();
   void showPrediction();
   void updateResiduals();
+  void updateLoss(bool curvesToo);
   void updateInfo();
+  void updateCountLabel();
   /// The time label: "t = …", plus the GD step count s = t/η when GD is on.
   QString timeLabelText(double t) const;
   void updateAvailability();
@@ -127,24 +179,39 @@ private:
   void saveSettings();
   double eta() const;
   bool gdOn() const;
+  void advanceFrame();
+  /// Sets an exact t (GD steps, reset) that the slider shows at its nearest notch.
+  void setExactTime(double t);
+  void onTimeChanged();
+  KernelKind kind() const;
 
   NetworkDocument* m_doc;
   QComboBox* m_kindCombo;
-  QComboBox* m_targetCombo;
-  QSpinBox* m_countSpin;
+  QComboBox* m_dataCombo;
+  CheckedSpinBox* m_countSpin;
   QComboBox* m_samplingCombo;
-  QSpinBox* m_seedSpin;
+  CheckedSpinBox* m_seedSpin;
+  CheckedSpinBox* m_trainPercentSpin;
+  CheckedDoubleSpinBox* m_noiseSpin;
   QDoubleSpinBox* m_ridgeSpin;
   LogTimeSlider* m_timeSlider;
+  TransportBar* m_transport;
+  QTimer* m_playTimer;
+  double m_playAccumulator = 0.0;
   QCheckBox* m_gdCheck;
   QDoubleSpinBox* m_etaSpin;
+  QLabel* m_countLabel;
   QLabel* m_infoLabel;
   QLabel* m_noteLabel;
   QLabel* m_messageLabel;
   QStackedWidget* m_stack;
+  QStackedWidget* m_dataStack;
   QSplitter* m_splitter;
+  QSplitter* m_rightSplitter;
   RegressionPlayground* m_playground;
+  PlanePlayground* m_planePlayground;
   ModeResidualPlot* m_residualPlot;
+  LossCurvePlot* m_lossPlot;
   QTimer* m_coalesce;
 
   QFutureWatcher<DynamicsBuild>* m_watcher;
@@ -155,7 +222,7 @@ private:
 
   /// Off-thread evaluation at a new t when the GUI-thread one is too slow.
   struct Evaluation {
-    std::shared_ptr<const KernelDynamics> dynamics;
+    std::shared_ptr<const DynamicsBuild> build;
     double t = 0.0;
     bool gd = false;
     double eta = 0.0;
@@ -168,17 +235,24 @@ private:
   double m_lastEvalMs = 0.0;
   double m_syncEvalLimitMs = 5.0;
 
-  Network m_net1d;
   QString m_unavailable, m_note;
-  std::vector<TrainingPoint> m_points;
-  Eigen::VectorXd m_target;      ///< target on the test grid
+  int m_lastRequiredDim = 0;
+  PlaygroundState m_state;       ///< the data set as shown (points and the settings that made them)
+  PlaygroundState m_dragBefore;  ///< the state when the current drag began
+  bool m_dragging = false;
+  int m_countByDim[3] = {0, 32, 200}; ///< training points last used in 1-D and in 2-D
+  Eigen::VectorXd m_target;      ///< 1-D target on the test grid
   Eigen::VectorXd m_drawnTarget; ///< the user-drawn target (grid values); empty until first used
   bool m_etaUserSet = false;
+  double m_exactTime = -1.0;     ///< ≥ 0: the time (reset, GD steps) the slider only approximates
+  bool m_settingExact = false;
   DynamicsBuild m_build;
+  std::shared_ptr<const DynamicsBuild> m_buildShared; ///< the same build, for off-thread evaluations
   Prediction m_prediction;
   double m_predictionTime = -1.0; ///< t m_prediction belongs to
   QString m_evalFailure;          ///< why m_prediction is empty (GD overflow)
   ModeResidualData m_residualData;
+  LossPlotData m_lossData;
 };
 
 } // namespace ntk::gui

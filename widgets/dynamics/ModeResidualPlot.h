@@ -4,7 +4,9 @@
 // left at the current t. Out: left, |r_k(t)| against t (log–log) coloured by mode index with a
 // vertical line at the current t; right, bars of the fraction left per mode — large-λ (low-frequency)
 // modes are fitted first, small-λ (high-frequency) modes last.
-// paintModeResidualFigure paints the same into any QPainter (export, headless demo).
+// The legend names each mode ("k = 3 (ν ≈ 1): λ = 0.34") and wraps, in two columns when that is
+// clearly shorter; it never elides. paintModeResidualFigure paints the same into any QPainter
+// (export, headless demo).
 #pragma once
 #include <vector>
 

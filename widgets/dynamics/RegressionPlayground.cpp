@@ -1,3 +1,5 @@
+// RegressionPlayground.cpp — the 1-D plot: axes, ±2σ band, curves, points, legend (each a function
+// below), and the widget's mouse and keyboard editing.
 #include "widgets/dynamics/RegressionPlayground.h"
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 
 #include "widgets/common/FigurePainter.h"
 #include "widgets/common/NiceTicks.h"
+#include "widgets/dynamics/DynamicsFigureParts.h"
 
 namespace ntk::gui {
 
@@ -18,6 +21,7 @@ namespace {
 
 const QColor kTargetColor(150, 150, 150);
 const QColor kPointColor(20, 20, 20);
+const QColor kTestPointColor(200, 90, 0);
 
 /// Maps data to pixels inside the plot area: x ∈ [0, 1], y ∈ [yMin, yMax].
 struct Mapping {
@@ -26,6 +30,18 @@ struct Mapping {
   QPointF operator()(double x, double y) const
   {
     return {area.left() + x * area.width(), area.bottom() - (y - yMin) / (yMax - yMin) * area.height()};
+  }
+};
+
+/// Line widths and colours of one painting (they scale with the font).
+struct RegressionStyle {
+  double lineW, pointR;
+  QColor mean, limit, band;
+  explicit RegressionStyle(double em)
+      : lineW(std::max(1.5, em / 6.0)), pointR(std::max(3.0, 0.32 * em)), mean(seriesColor(0)), limit(seriesColor(1)),
+        band(seriesColor(0))
+  {
+    band.setAlpha(45);
   }
 };
 
@@ -52,37 +68,26 @@ QPainterPath curvePath(const Mapping& map, const Eigen::VectorXd& x, const Eigen
   return path;
 }
 
-} // namespace
-
-QRectF regressionPlotArea(const QRectF& rect, double em)
+bool hasBand(const RegressionPlotData& d)
 {
-  return QRectF(rect.left() + 4.6 * em, rect.top() + 2.4 * em, std::max(10.0, rect.width() - 5.8 * em),
-                std::max(10.0, rect.height() - 5.8 * em));
+  return d.variance.size() == d.x.size() && d.mean.size() == d.x.size() && d.x.size() > 1;
 }
 
-void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& d, double em)
+void paintRegressionAxes(QPainter& p, const QRectF& rect, const Mapping& map, double em)
 {
-  beginFigure(p, rect, d.title, em);
-  const QFont f = p.font();
-  const QRectF area = regressionPlotArea(rect, em);
-  if (!d.message.isEmpty()) {
-    paintFigureMessage(p, area, d.message, em);
-    p.restore();
-    return;
-  }
-  const double yMin = d.yMin, yMax = d.yMax > d.yMin ? d.yMax : d.yMin + 1.0;
-  const Mapping map{area, yMin, yMax};
-  const auto xt = niceTicks(0.0, 1.0, 6), yt = niceTicks(yMin, yMax, 7);
+  const QRectF& area = map.area;
+  const auto xt = niceTicks(0.0, 1.0, 6), yt = niceTicks(map.yMin, map.yMax, 7);
+  p.save();
   p.setPen(QPen(QColor(225, 225, 225), 1.0));
-  for (double t : xt) p.drawLine(map(t, yMin), map(t, yMax));
+  for (double t : xt) p.drawLine(map(t, map.yMin), map(t, map.yMax));
   for (double t : yt) p.drawLine(map(0.0, t), map(1.0, t));
-  if (yMin < 0.0 && yMax > 0.0) {
+  if (map.yMin < 0.0 && map.yMax > 0.0) {
     p.setPen(QPen(QColor(190, 190, 190), 1.0));
     p.drawLine(map(0.0, 0.0), map(1.0, 0.0));
   }
   p.setPen(QPen(Qt::black, 1.0));
   for (double t : xt) {
-    const QPointF at = map(t, yMin);
+    const QPointF at = map(t, map.yMin);
     p.drawLine(at, at + QPointF(0, 0.35 * em));
     p.drawText(QRectF(at.x() - 3 * em, at.y() + 0.4 * em, 6 * em, 1.2 * em), Qt::AlignHCenter | Qt::AlignTop, tickLabel(t));
   }
@@ -92,131 +97,164 @@ void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlot
     p.drawText(QRectF(rect.left(), at.y() - 0.6 * em, 4.1 * em, 1.2 * em), Qt::AlignRight | Qt::AlignVCenter, tickLabel(t));
   }
   p.drawText(QRectF(area.left(), area.bottom() + 1.7 * em, area.width(), 1.3 * em), Qt::AlignCenter, QStringLiteral("x"));
-  p.save();
-  p.translate(rect.left() + 0.8 * em, area.center().y());
-  p.rotate(-90);
-  p.drawText(QRectF(-area.height() / 2, -0.7 * em, area.height(), 1.4 * em), Qt::AlignCenter, QStringLiteral("f(x)"));
+  paintRotatedText(p, rect.left() + 0.8 * em, area.center().y(), area.height(), em, QStringLiteral("f(x)"));
   p.restore();
+}
 
-  const double lineW = std::max(1.5, em / 6.0);
-  const QColor meanColor = seriesColor(0), limitColor = seriesColor(1);
-  QColor bandColor = meanColor;
-  bandColor.setAlpha(45);
+/// The ±2σ band: upper edge left to right, lower edge back.
+void paintPredictionBand(QPainter& p, const Mapping& map, const RegressionPlotData& d, const RegressionStyle& s)
+{
+  QPainterPath band;
+  const double span = map.yMax - map.yMin;
+  auto edge = [&](Eigen::Index i, double sign) {
+    const double sd = 2.0 * std::sqrt(std::max(0.0, d.variance(i)));
+    const double v = std::isfinite(d.mean(i)) && std::isfinite(sd) ? d.mean(i) + sign * sd : sign * 1e300;
+    return map(d.x(i), std::clamp(v, map.yMin - 10 * span, map.yMax + 10 * span));
+  };
+  band.moveTo(edge(0, +1));
+  for (Eigen::Index i = 1; i < d.x.size(); ++i) band.lineTo(edge(i, +1));
+  for (Eigen::Index i = d.x.size() - 1; i >= 0; --i) band.lineTo(edge(i, -1));
+  band.closeSubpath();
+  p.fillPath(band, s.band);
+}
+
+/// Target (faint), t = ∞ (dashed), μ_t (solid) and a target stroke being drawn.
+void paintRegressionCurves(QPainter& p, const Mapping& map, const RegressionPlotData& d, const RegressionStyle& s)
+{
   p.save();
-  p.setClipRect(area);
-  // ±2σ band: upper edge left to right, lower edge back.
-  const bool haveBand = d.variance.size() == d.x.size() && d.mean.size() == d.x.size() && d.x.size() > 1;
-  if (haveBand) {
-    QPainterPath band;
-    const double span = yMax - yMin;
-    auto edge = [&](Eigen::Index i, double sign) {
-      const double s = 2.0 * std::sqrt(std::max(0.0, d.variance(i)));
-      const double v = std::isfinite(d.mean(i)) && std::isfinite(s) ? d.mean(i) + sign * s : sign * 1e300;
-      return map(d.x(i), std::clamp(v, yMin - 10 * span, yMax + 10 * span));
-    };
-    band.moveTo(edge(0, +1));
-    for (Eigen::Index i = 1; i < d.x.size(); ++i) band.lineTo(edge(i, +1));
-    for (Eigen::Index i = d.x.size() - 1; i >= 0; --i) band.lineTo(edge(i, -1));
-    band.closeSubpath();
-    p.fillPath(band, bandColor);
-  }
   if (d.target.size() == d.x.size()) {
-    p.setPen(QPen(kTargetColor, lineW * 1.6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    p.setPen(QPen(kTargetColor, s.lineW * 1.6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     p.setOpacity(0.55);
     p.drawPath(curvePath(map, d.x, d.target));
     p.setOpacity(1.0);
   }
   if (d.limitMean.size() == d.x.size()) {
-    p.setPen(QPen(limitColor, lineW, Qt::DashLine, Qt::FlatCap, Qt::RoundJoin));
+    p.setPen(QPen(s.limit, s.lineW, Qt::DashLine, Qt::FlatCap, Qt::RoundJoin));
     p.drawPath(curvePath(map, d.x, d.limitMean));
   }
   if (d.mean.size() == d.x.size()) {
-    p.setPen(QPen(meanColor, lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    p.setPen(QPen(s.mean, s.lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     p.drawPath(curvePath(map, d.x, d.mean));
   }
   if (d.stroke.size() > 1) {
     QPainterPath stroke;
     stroke.moveTo(map(d.stroke[0].x(), d.stroke[0].y()));
     for (size_t i = 1; i < d.stroke.size(); ++i) stroke.lineTo(map(d.stroke[i].x(), d.stroke[i].y()));
-    p.setPen(QPen(seriesColor(2), lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    p.setPen(QPen(seriesColor(2), s.lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     p.drawPath(stroke);
   }
   p.restore();
-  // Points on top, unclipped (a point at the frame stays visible).
-  const double r = std::max(3.0, 0.32 * em);
+}
+
+void paintTrainingPoint(QPainter& p, const QPointF& c, double r, double em)
+{
+  p.setPen(QPen(Qt::white, std::max(1.0, em / 10.0)));
+  p.setBrush(kPointColor);
+  p.drawEllipse(c, r, r);
+}
+
+void paintTestPoint(QPainter& p, const QPointF& c, double r, double em)
+{
+  p.setPen(QPen(kTestPointColor, std::max(1.5, em / 6.0)));
+  p.setBrush(QColor(255, 255, 255, 200));
+  p.drawEllipse(c, r, r);
+}
+
+/// Held-out points as rings, training points filled on top, the selected one circled; unclipped (a
+/// point at the frame stays visible).
+void paintRegressionPoints(QPainter& p, const Mapping& map, const RegressionPlotData& d, const RegressionStyle& s, double em)
+{
+  p.save();
+  for (const QPointF& pt : d.testPoints) paintTestPoint(p, map(pt.x(), std::clamp(pt.y(), map.yMin, map.yMax)), s.pointR, em);
   for (size_t i = 0; i < d.points.size(); ++i) {
-    const QPointF c = map(d.points[i].x(), std::clamp(d.points[i].y(), yMin, yMax));
-    p.setPen(QPen(Qt::white, std::max(1.0, em / 10.0)));
-    p.setBrush(kPointColor);
-    p.drawEllipse(c, r, r);
+    const QPointF c = map(d.points[i].x(), std::clamp(d.points[i].y(), map.yMin, map.yMax));
+    paintTrainingPoint(p, c, s.pointR, em);
     if (int(i) == d.selectedPoint) {
       p.setBrush(Qt::NoBrush);
       p.setPen(QPen(seriesColor(4), std::max(1.5, em / 7.0)));
-      p.drawEllipse(c, 1.9 * r, 1.9 * r);
+      p.drawEllipse(c, 1.9 * s.pointR, 1.9 * s.pointR);
     }
   }
-  p.setBrush(Qt::NoBrush);
-  p.setPen(QPen(Qt::black, 1.0));
-  p.drawRect(area);
-  if (!d.warning.isEmpty()) {
-    // Bottom of the plot, on a white box: the legend is at the top.
-    const QRectF room = area.adjusted(0.6 * em, 0.6 * em, -0.6 * em, -0.6 * em);
-    QRectF box = QFontMetricsF(f).boundingRect(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, d.warning);
-    box.adjust(-0.3 * em, -0.2 * em, 0.3 * em, 0.2 * em);
-    p.fillRect(box, QColor(255, 255, 255, 230));
-    p.setPen(QColor(200, 0, 0));
-    p.drawText(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, d.warning);
-  }
+  p.restore();
+}
 
-  // Legend, top right inside the plot.
-  struct Entry {
-    QString name;
-    int kind; // 0 line, 1 dashed, 2 band, 3 point, 4 target
+/// A red message at the bottom of the plot, on a white box (the legend is at the top).
+void paintRegressionWarning(QPainter& p, const QRectF& area, const QString& warning, double em)
+{
+  const QRectF room = area.adjusted(0.6 * em, 0.6 * em, -0.6 * em, -0.6 * em);
+  QRectF box = QFontMetricsF(p.font()).boundingRect(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
+  box.adjust(-0.3 * em, -0.2 * em, 0.3 * em, 0.2 * em);
+  p.save();
+  p.fillRect(box, QColor(255, 255, 255, 230));
+  p.setPen(QColor(200, 0, 0));
+  p.drawText(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
+  p.restore();
+}
+
+std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const RegressionStyle& s, double em)
+{
+  auto line = [](QColor c, double w, Qt::PenStyle style, double opacity = 1.0) {
+    return [c, w, style, opacity](QPainter& p, const QRectF& r) {
+      p.setOpacity(opacity);
+      p.setPen(QPen(c, w, style, Qt::RoundCap));
+      p.drawLine(QPointF(r.left(), r.center().y()), QPointF(r.right(), r.center().y()));
+      p.setOpacity(1.0);
+    };
   };
-  std::vector<Entry> entries;
-  if (d.target.size() == d.x.size()) entries.push_back({d.targetName, 4});
-  if (d.mean.size() == d.x.size()) entries.push_back({d.meanName, 0});
-  if (haveBand) entries.push_back({d.bandName, 2});
-  if (d.limitMean.size() == d.x.size()) entries.push_back({d.limitName, 1});
-  if (!d.points.empty()) entries.push_back({QStringLiteral("training points (%1)").arg(d.points.size()), 3});
-  if (entries.empty()) {
+  std::vector<LegendEntry> entries;
+  if (d.target.size() == d.x.size()) entries.push_back({d.targetName, line(kTargetColor, s.lineW * 1.6, Qt::SolidLine, 0.55)});
+  if (d.mean.size() == d.x.size()) entries.push_back({d.meanName, line(s.mean, s.lineW * 1.3, Qt::SolidLine)});
+  if (hasBand(d))
+    entries.push_back({d.bandName, [band = s.band, em](QPainter& p, const QRectF& r) {
+                         p.fillRect(QRectF(r.left(), r.center().y() - 0.4 * em, r.width(), 0.8 * em), band);
+                       }});
+  if (d.limitMean.size() == d.x.size()) entries.push_back({d.limitName, line(s.limit, s.lineW, Qt::DashLine)});
+  const double r = s.pointR;
+  if (!d.points.empty())
+    entries.push_back({QObject::tr("training points (%1)").arg(d.points.size()),
+                       [r, em](QPainter& p, const QRectF& box) { paintTrainingPoint(p, box.center(), r, em); }});
+  if (!d.testPoints.empty())
+    entries.push_back({QObject::tr("test points (%1)").arg(d.testPoints.size()),
+                       [r, em](QPainter& p, const QRectF& box) { paintTestPoint(p, box.center(), r, em); }});
+  return entries;
+}
+
+} // namespace
+
+QRectF regressionPlotArea(const QRectF& rect, double em, const QFont& font, const QString& title)
+{
+  QFont f = font;
+  f.setPixelSize(std::max(1, int(em)));
+  const double titleH = dynamicsTitleHeight(f, em, title, std::max(10.0, rect.width() - 0.6 * em));
+  return QRectF(rect.left() + 4.6 * em, rect.top() + titleH, std::max(10.0, rect.width() - 5.8 * em),
+                std::max(10.0, rect.height() - titleH - 3.4 * em));
+}
+
+void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& d, double em)
+{
+  const QRectF area = regressionPlotArea(rect, em, p.font(), d.title);
+  beginDynamicsFigure(p, rect, d.title, em);
+  if (!d.message.isEmpty()) {
+    paintFigureMessage(p, area, d.message, em);
     p.restore();
     return;
   }
-  const QFontMetricsF fm(f);
-  double textW = 0;
-  for (const Entry& e : entries) textW = std::max(textW, fm.horizontalAdvance(e.name));
-  const double rowH = 1.35 * em;
-  const QRectF box(area.right() - textW - 4.0 * em, area.top() + 0.3 * em, textW + 3.7 * em, (entries.size() + 0.3) * rowH);
-  p.setPen(QPen(QColor(180, 180, 180), 1.0));
-  p.setBrush(QColor(255, 255, 255, 225));
-  p.drawRect(box);
+  const Mapping map{area, d.yMin, d.yMax > d.yMin ? d.yMax : d.yMin + 1.0};
+  const RegressionStyle style(em);
+  paintRegressionAxes(p, rect, map, em);
+  p.save();
+  p.setClipRect(area);
+  if (hasBand(d)) paintPredictionBand(p, map, d, style);
+  paintRegressionCurves(p, map, d, style);
+  p.restore();
+  paintRegressionPoints(p, map, d, style, em);
   p.setBrush(Qt::NoBrush);
-  double y = box.top() + 0.15 * rowH;
-  for (const Entry& e : entries) {
-    const double cy = y + rowH / 2;
-    const QPointF a(box.left() + 0.4 * em, cy), b(box.left() + 2.4 * em, cy);
-    switch (e.kind) {
-    case 0: p.setPen(QPen(meanColor, lineW * 1.3)); p.drawLine(a, b); break;
-    case 1: p.setPen(QPen(limitColor, lineW, Qt::DashLine)); p.drawLine(a, b); break;
-    case 2: p.fillRect(QRectF(a.x(), cy - 0.4 * em, b.x() - a.x(), 0.8 * em), bandColor); break;
-    case 3:
-      p.setPen(QPen(Qt::white, 1.0));
-      p.setBrush(kPointColor);
-      p.drawEllipse(QPointF((a.x() + b.x()) / 2, cy), r, r);
-      p.setBrush(Qt::NoBrush);
-      break;
-    default:
-      p.setOpacity(0.55);
-      p.setPen(QPen(kTargetColor, lineW * 1.6, Qt::SolidLine, Qt::RoundCap));
-      p.drawLine(a, b);
-      p.setOpacity(1.0);
-      break;
-    }
-    p.setPen(Qt::black);
-    p.drawText(QRectF(box.left() + 2.9 * em, y, textW + em, rowH), Qt::AlignLeft | Qt::AlignVCenter, e.name);
-    y += rowH;
-  }
+  p.setPen(QPen(Qt::black, 1.0));
+  p.drawRect(area);
+  if (!d.warning.isEmpty()) paintRegressionWarning(p, area, d.warning, em);
+  const std::vector<LegendEntry> legend = regressionLegend(d, style, em);
+  if (!legend.empty())
+    paintLegend(p, QPointF(area.right() - 0.3 * em, area.top() + 0.3 * em), em, legend, std::max(4 * em, 0.5 * area.width()));
   p.restore();
 }
 
@@ -241,7 +279,7 @@ void RegressionPlayground::setData(RegressionPlotData data)
 
 double RegressionPlayground::em() const { return std::max(9, QFontInfo(font()).pixelSize()); }
 
-QRectF RegressionPlayground::plotArea() const { return regressionPlotArea(QRectF(rect()), em()); }
+QRectF RegressionPlayground::plotArea() const { return regressionPlotArea(QRectF(rect()), em(), font(), m_data.title); }
 
 QPointF RegressionPlayground::dataToPixel(double x, double y) const
 {
@@ -284,6 +322,7 @@ int RegressionPlayground::pointAt(const QPointF& pixel) const
 void RegressionPlayground::paintEvent(QPaintEvent*)
 {
   QPainter p(this);
+  p.setFont(font());
   paintRegressionFigure(p, QRectF(rect()), m_data, em());
 }
 

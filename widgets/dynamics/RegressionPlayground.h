@@ -1,5 +1,6 @@
 // RegressionPlayground — the interactive 1-D regression plot of the dynamics view, drawn with QPainter
 // (crisp at any device pixel ratio, same look as FigurePainter's figures).
+// Held-out (test) points are drawn as rings and are not editable.
 // In: RegressionPlotData — the test grid x (n), the target curve, the prediction at time t (mean,
 // variance → ±2σ band), the t = ∞ mean (dashed), the training points, a fixed y range.
 // Out: the painted plot; edit requests from mouse and keyboard as signals (the owner changes its
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <Eigen/Dense>
+#include <QFont>
 #include <QPointF>
 #include <QRectF>
 #include <QString>
@@ -29,6 +31,7 @@ struct RegressionPlotData {
   Eigen::VectorXd variance;  ///< σ²_t on the grid, n (empty: no band)
   Eigen::VectorXd limitMean; ///< μ_∞ on the grid, n (empty: not drawn)
   std::vector<QPointF> points; ///< training points (x, y)
+  std::vector<QPointF> testPoints; ///< held-out points (x, y), drawn as rings
   double yMin = -2.0, yMax = 2.0; ///< fixed y range (stable while t changes)
   QString title;
   QString meanName = QStringLiteral("mean f_t"), bandName = QStringLiteral("±2σ_t"),
@@ -39,8 +42,9 @@ struct RegressionPlotData {
   std::vector<QPointF> stroke; ///< a target stroke being drawn (data coordinates)
 };
 
-/// The plot area inside `rect` when the font size is `em` pixels (painting and hit tests agree on it).
-QRectF regressionPlotArea(const QRectF& rect, double em);
+/// The plot area inside `rect` when the font size is `em` pixels and the title is `title` (it wraps
+/// when narrow, taking more height): painting and hit tests agree on it.
+QRectF regressionPlotArea(const QRectF& rect, double em, const QFont& font, const QString& title);
 /// Paints title, axes, band, curves, points and legend into `rect`.
 void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& data, double em);
 

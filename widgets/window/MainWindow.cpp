@@ -58,7 +58,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   addPanel(eigenfunctions, QStringLiteral("eigenfunctions"), tr("Eigenfunctions"), tr("The eigenfunction of a chosen eigenvalue on the spectrum's domain"));
   // Double-clicking a spectrum point opens its eigenfunction.
   connect(spectrum, &SpectrumPanel::eigenfunctionRequested, this, [this] { showPanel(QStringLiteral("eigenfunctions")); });
-  addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("1-D regression playground: f_t of gradient flow / GD with the NTK-GP band, per-mode residual decay"));
+  addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("Training-dynamics playground: 1-D targets and TF Playground's 2-D data sets, f_t of gradient flow / GD, train/test loss, per-mode residual decay"));
   addPanel(new ImagePanel(m_doc), QStringLiteral("image"), tr("Image"), tr("Fit a picture from every s-th pixel: exact NTK/NNGP regression, its gradient flow over t, the trained MLP and bicubic, with held-out PSNRs"));
   // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
   setCentralWidget(withPanelHints(m_tabs)); // the "Try this first" line above the tabs
