@@ -11,9 +11,12 @@
 #include "widgets/common/HeatmapView.h"
 #include "widgets/common/LogTimeSlider.h"
 #include "widgets/kernel/KernelPanel.h"
+#include "widgets/network/NetworkDocument.h"
+#include "widgets/spectra/SpectrumPanel.h"
 #include "widgets/window/MainWindow.h"
 #include "GuiTestUtil.h"
 
+using namespace ntk;
 using namespace ntk::gui;
 
 namespace {
@@ -77,6 +80,27 @@ private slots:
                             .arg(horizontal)
                             .arg(heatmap->width())
                             .arg(heatmap->height())));
+
+    // σ = 0: a constant kernel; its colour bar has one label (look at kernel-constant-*.png).
+    Network constant = Network::defaultNetwork(1);
+    constant.encoding.kind = EncodingKind::Gaussian;
+    constant.encoding.sigma = 0.0;
+    constant.encoding.features = 64;
+    QVERIFY(w.document()->replace(constant, QStringLiteral("sigma 0")));
+    QVERIFY(w.waitUntilIdle(90000));
+    for (int i = 0; i < 5; ++i) QTest::qWait(40);
+    QVERIFY(w.grab().toImage().save(QStringLiteral("%1/kernel-constant-%2x%3.png").arg(dir).arg(window.width()).arg(window.height())));
+    // Pins from another domain, on the Gram domain (look at spectrum-pins-*.png).
+    QVERIFY(w.document()->replace(Network::defaultNetwork(1), QStringLiteral("default")));
+    QVERIFY(w.showPanel(QStringLiteral("spectrum")));
+    QVERIFY(w.waitUntilIdle(90000));
+    auto* spectrum = w.findChild<SpectrumPanel*>(QStringLiteral("spectrum"));
+    spectrum->pinCurrent();
+    spectrum->setDomain(SpectrumDomain::Points);
+    QVERIFY(w.waitUntilIdle(90000));
+    spectrum->pinCurrent();
+    for (int i = 0; i < 5; ++i) QTest::qWait(40);
+    QVERIFY(w.grab().toImage().save(QStringLiteral("%1/spectrum-pins-%2x%3.png").arg(dir).arg(window.width()).arg(window.height())));
 
     // Glyph buttons are icons now.
     for (const LogTimeSlider* slider : w.findChildren<LogTimeSlider*>()) {

@@ -241,7 +241,7 @@ void LinePlotView::updateTicks()
     const std::string widest = log ? decadeLabel(-10).toStdString() : tickLabel(-std::max(std::abs(lo), std::abs(hi)) * 1.111).toStdString();
     const double labelWidth = vtkTextSize(axis->GetLabelProperties(), widest, dpi).first / ratio;
     const double spacing = axisId == vtkAxis::LEFT ? 32.0 : std::max(50.0, labelWidth + 16.0);
-    const int maxTicks = std::max(2, int(lengthLogical / spacing));
+    const int maxTicks = std::max(2, int(lengthLogical / spacing) + 1); // ticks = intervals + 1
     std::vector<double> positions;
     QStringList labels;
     if (log) {
