@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "widgets/common/CheckedSpinBox.h"
 #include "widgets/spectra/EigenfunctionPanel.h"
 #include "widgets/common/HeatmapView.h"
 #include "widgets/kernel/KernelPanel.h"
@@ -342,6 +343,76 @@ private slots:
     const QString keep = qEnvironmentVariable("NTK_TEST_EXPORT_DIR");
     if (!keep.isEmpty())
       for (const QString& f : QDir(dir.path()).entryList(QDir::Files)) QFile::copy(dir.filePath(f), QDir(keep).filePath(f));
+  }
+
+  void sizesAreRefusedNotBent()
+  {
+    show("spectrum");
+    SpectrumPanel* s = spectrum();
+    s->setDomain(SpectrumDomain::Points);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    const int generation = s->result().generation;
+    const int rows = s->result().curve.rows();
+    CheckedSpinBox* box = nullptr;
+    for (CheckedSpinBox* b : s->findChildren<CheckedSpinBox*>())
+      if (b->isVisible()) box = b;
+    QVERIFY(box);
+    QSignalSpy status(s, &AnalysisPanel::statusMessage);
+    s->setDomainSize(100000); // was bent to the maximum silently
+    QVERIFY(box->isRefused());
+    QCOMPARE(box->value(), 100000);
+    QVERIFY(!status.isEmpty());
+    const QString message = status.last().first().toString();
+    QVERIFY2(message.contains(QStringLiteral("100000")) && message.contains(QStringLiteral("GB")) && message.contains(QStringLiteral("6000")),
+             qPrintable(message));
+    QTest::qWait(100);
+    QVERIFY(!s->isBusy());
+    QCOMPARE(s->result().generation, generation); // nothing recomputed
+    // Another setting changes: still nothing is computed from the refused size.
+    s->setShowNtk(!s->showsNtk());
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(s->result().generation, generation);
+    QCOMPARE(s->result().curve.rows(), rows);
+    s->setDomainSize(200);
+    QVERIFY(!box->isRefused());
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(s->result().curve.rows(), 200);
+  }
+
+  void axisModeAndFitNameWhatIsPlotted()
+  {
+    show("spectrum");
+    SpectrumPanel* s = spectrum();
+    QComboBox* mode = nullptr;
+    for (QComboBox* c : s->findChildren<QComboBox*>())
+      if (c->count() == 2 && c->itemText(1).contains(QStringLiteral("counting multiplicity"))) mode = c;
+    QVERIFY(mode);
+    // 1-D periodic grid: frequency k everywhere.
+    QCOMPARE(s->domain(), SpectrumDomain::Grid);
+    QVERIFY2(s->plot()->options().xTitle.contains(QStringLiteral("frequency k")), qPrintable(s->plot()->options().xTitle));
+    QCOMPARE(mode->itemText(0), QStringLiteral("by frequency k"));
+    QVERIFY2(legendText(s->plot()).contains(QStringLiteral("fit k ∈")) || legendText(s->plot()).contains(QStringLiteral("fit, even k")),
+             qPrintable(legendText(s->plot())));
+    // Gram eigenvalues: rank i on the axis, in the mode box and in the fit.
+    s->setDomain(SpectrumDomain::Points);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QCOMPARE(s->plot()->options().xTitle, QStringLiteral("rank i"));
+    QCOMPARE(mode->itemText(0), QStringLiteral("by rank i"));
+    QVERIFY2(legendText(s->plot()).contains(QStringLiteral("fit i ∈")) || legendText(s->plot()).contains(QStringLiteral("fit, even i")),
+             qPrintable(legendText(s->plot())));
+    QVERIFY(!legendText(s->plot()).contains(QStringLiteral("degree")));
+  }
+
+  void pinsSayTheirDomain()
+  {
+    show("spectrum");
+    SpectrumPanel* s = spectrum();
+    s->pinCurrent();
+    QVERIFY2(legendText(s->plot()).contains(QStringLiteral("pin 1 (FFT grid n = 256)")), qPrintable(legendText(s->plot())));
+    // On another domain the pin keeps its own name, and says what its x is.
+    s->setDomain(SpectrumDomain::Points);
+    QVERIFY(m_window->waitUntilIdle(60000));
+    QVERIFY2(legendText(s->plot()).contains(QStringLiteral("pin 1 (FFT grid n = 256, x = frequency k = |ν|)")), qPrintable(legendText(s->plot())));
   }
 
   void cancellationKeepsThePreviousResult()

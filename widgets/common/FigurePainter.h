@@ -18,6 +18,8 @@
 #include <QString>
 #include <QStringList>
 
+class QFontMetricsF;
+class QImage;
 class QPainter;
 
 namespace ntk::gui {
@@ -82,7 +84,8 @@ void paintLinePlotFigure(QPainter& p, const QRectF& rect, const Eigen::VectorXd&
                          const QString& title, bool logY = false);
 
 /// The general x–y plot: per-series x, log x and/or log y (decade ticks 10ⁿ), markers, exact zeros,
-/// a legend placed in the emptiest corner. `sharedX` is used by series whose x is empty.
+/// a legend placed in the emptiest corner. Titles and legend entries wrap (never elided); tick
+/// labels that would overlap are left out (a regular stride of them is kept). `sharedX` is used by series whose x is empty.
 PlotFrame paintPlot(QPainter& p, const QRectF& rect, const std::vector<PlotSeries>& series,
                     const PlotOptions& options, const Eigen::VectorXd& sharedX = {});
 
@@ -100,15 +103,30 @@ QColor seriesColor(int index);
 /// Diverging blue–white–red (Moreland's cool–warm) for signed values; t ∈ [−1, 1], 0 is white-grey.
 QColor divergingColor(double t);
 
-/// Label of the power of ten 10^exponent on a log axis: 0.1, 1, 10, 100, 1000 as numbers, the rest
-/// as "10⁻³", "10⁴" (superscripts). Every log axis of the figures and views uses it.
+/// Label of the power of ten 10^exponent on a log axis: "10⁻³", "10⁰", "10⁴" (superscript exponent).
+/// Every log axis of the figures and views uses it.
 QString decadeLabel(int exponent);
 
 /// Label of a tick on a linear axis: 4 significant digits, exponent form below 1e-3 and from 1e4.
 QString tickLabel(double value);
 
+/// Labels of ascending ticks: tickLabel's, with more digits where neighbours would read the same
+/// (a narrow zoomed range, a near-constant colour bar).
+QStringList tickLabels(const std::vector<double>& values);
+
+/// Whether [lo, hi] is a single value up to round-off (relative 1e-9): a colour bar then shows one
+/// label, "constant" and the value, instead of ticks that differ in the 12th digit.
+bool isNearlyConstant(double lo, double hi);
+
+/// A vertical colour bar: `gradient` (1 × n, top = hi) stretched into `bar`, ticks and labels right of
+/// it (colliding labels dropped; a nearly constant range gets the one "constant" label).
+void paintColourBar(QPainter& p, const QRectF& bar, const QImage& gradient, double lo, double hi, double em);
+/// Width of the widest label paintColourBar draws for [lo, hi] in font `fm`.
+double colourBarLabelWidth(const QFontMetricsF& fm, double lo, double hi);
+
 /// Common start of a figure: p.save(), white background, a font of `em` pixels (em ≤ 0: from the
-/// rectangle's height), the bold title centred in the top 2 em. Returns em. Pair with p.restore().
+/// rectangle's height), the bold title centred in the top 2 em (wrapped or set smaller when long,
+/// never elided). Returns em. Pair with p.restore().
 double beginFigure(QPainter& p, const QRectF& rect, const QString& title, double em = 0);
 
 /// A grey frame around `area` with `message` centred and word-wrapped inside (a figure that has no

@@ -2,6 +2,7 @@
 
 #include "widgets/common/Colormap.h"
 #include "widgets/common/CsvExport.h"
+#include "widgets/common/FigurePainter.h"
 #include "widgets/common/VtkFonts.h"
 #include "widgets/common/NiceTicks.h"
 
@@ -36,6 +37,7 @@
 #include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 
@@ -45,11 +47,14 @@ namespace {
 
 // Margins around the image in logical pixels (scaled by the device pixel ratio): room for the
 // title above, tick labels and axis titles left and below, the colour bar on the right.
-constexpr double kMarginLeft = 80.0;
-constexpr double kMarginRight = 124.0;
+// The least margins; the title's lines, the row labels and the colour-bar labels widen them to what
+// they need (fixed margins of 80 + 124 pixels left a narrow view little room for the image).
+constexpr double kMarginLeft = 48.0;
+constexpr double kMarginRight = 72.0;
 constexpr double kMarginTop = 40.0;
 constexpr double kMarginBottom = 58.0;
 constexpr double kTickLength = 5.0;
+constexpr double kBarWidth = 22.0; ///< the colour strip itself
 // Cells stay at most this far from square, so a 1000 × 10 matrix is still readable.
 constexpr double kMaxAspect = 4.0;
 constexpr std::uint8_t kNonFiniteGrey = 128;
@@ -103,7 +108,7 @@ HeatmapView::HeatmapView(QWidget* parent)
   fillViridisLookupTable(m_lookupTable);
   m_scalarBar->SetLookupTable(m_lookupTable);
   m_scalarBar->SetNumberOfLabels(5);
-  m_scalarBar->SetLabelFormat("%-.3g"); // no "#": "611" not "611."
+  styleText(m_scalarBar->GetTitleTextProperty(), kLabelFontSize);
   m_scalarBar->UnconstrainedFontSizeOn();
   m_scalarBar->SetBarRatio(0.3);
   m_scalarBar->DrawFrameOff();
@@ -154,8 +159,7 @@ void HeatmapView::setMatrix(const Eigen::MatrixXd& matrix, double x0, double x1,
   m_matrix = matrix;
   m_x0 = x0;
   m_x1 = x1;
-  m_title = title;
-  m_titleActor->SetInput(title.toStdString().c_str());
+  m_title = title; // set on the title actor, wrapped, by layoutChanged
   if (m_selectedRow >= m_matrix.rows()) {
     m_selectedRow = -1;
   }
@@ -245,7 +249,8 @@ void HeatmapView::recolor()
 
   const auto& table = viridisTable();
   const double range = m_colorMax - m_colorMin;
-  const double scale = range > 0.0 ? 256.0 / range : 0.0;
+  // A (near-)constant matrix is one colour: round-off stretched over the whole map looked like structure.
+  const double scale = isNearlyConstant(m_colorMin, m_colorMax) ? 0.0 : 256.0 / range;
   std::uint8_t* out = m_colors->GetPointer(0);
   // Matrix row i is image row rows−1−i: VTK's image y axis points up, a matrix's row 0 is on top.
   // Walk the column-major matrix contiguously; the strided writes are the cheaper side.
@@ -268,24 +273,52 @@ void HeatmapView::recolor()
   m_colors->Modified();
   m_image->Modified();
 
-  // A constant matrix still gets a readable bar: widen the labelled range around the value.
-  double barMin = m_colorMin, barMax = m_colorMax;
-  if (!(range > 0.0)) {
-    const double pad = std::max(1e-12, std::abs(m_colorMin) * 1e-6);
-    barMin -= pad;
-    barMax += pad;
-  }
-  m_lookupTable->SetTableRange(barMin, barMax);
-  // Label the bar at round numbers (1-2-5 steps) rather than at VTK's evenly spaced raw values.
+  updateColourBarLabels();
+  m_slice->VisibilityOn();
+  m_scalarBar->VisibilityOn();
+}
+
+void HeatmapView::updateColourBarLabels()
+{
   vtkNew<vtkDoubleArray> labels;
-  for (double t : niceTicks(barMin, barMax, 6)) {
-    if (std::abs(t) < 1e-9 * std::max(std::abs(barMin), std::abs(barMax))) t = 0.0;
-    labels->InsertNextValue(t);
+  if (isNearlyConstant(m_colorMin, m_colorMax)) {
+    // One label with the value: ticks 1.52 / 1.52 / 1.53 on a constant kernel told the user nothing.
+    const double value = 0.5 * (m_colorMin + m_colorMax);
+    const double pad = std::max(1e-12, std::abs(value) * 1e-6);
+    m_lookupTable->SetTableRange(value - pad, value + pad);
+    labels->InsertNextValue(value);
+    m_scalarBar->SetLabelFormat("%-.6g");
+    m_scalarBar->SetTitle("constant");
+  } else {
+    m_lookupTable->SetTableRange(m_colorMin, m_colorMax);
+    // Round numbers (1-2-5 steps) with as many digits as it takes for neighbours to differ.
+    const std::vector<double> ticks = niceTicks(m_colorMin, m_colorMax, 6);
+    int digits = 3;
+    auto format = [&](double v) { return QString::number(v, 'g', digits); };
+    for (bool distinct = false; !distinct && digits <= 15;) {
+      distinct = true;
+      for (size_t i = 1; i < ticks.size() && distinct; ++i) distinct = format(ticks[i]) != format(ticks[i - 1]);
+      if (!distinct) ++digits;
+    }
+    for (double t : ticks) labels->InsertNextValue(std::abs(t) < 1e-9 * std::max(std::abs(m_colorMin), std::abs(m_colorMax)) ? 0.0 : t);
+    m_scalarBar->SetLabelFormat(QStringLiteral("%-.%1g").arg(digits).toStdString().c_str()); // no "#": "611" not "611."
+    m_scalarBar->SetTitle("");
   }
   m_scalarBar->SetUseCustomLabels(true);
   m_scalarBar->SetCustomLabels(labels);
-  m_slice->VisibilityOn();
-  m_scalarBar->VisibilityOn();
+}
+
+double HeatmapView::colourBarLabelWidth()
+{
+  const int dpi = renderWindow()->GetDPI();
+  vtkDoubleArray* labels = m_scalarBar->GetCustomLabels();
+  int widest = vtkTextSize(m_scalarBar->GetLabelTextProperty(), "constant", dpi).first;
+  char buffer[64];
+  for (vtkIdType i = 0; labels && i < labels->GetNumberOfTuples(); ++i) {
+    std::snprintf(buffer, sizeof buffer, m_scalarBar->GetLabelFormat(), labels->GetValue(i));
+    widest = std::max(widest, vtkTextSize(m_scalarBar->GetLabelTextProperty(), buffer, dpi).first);
+  }
+  return widest;
 }
 
 void HeatmapView::layoutChanged()
@@ -298,11 +331,30 @@ void HeatmapView::layoutChanged()
 
   const Eigen::Index rows = m_matrix.rows();
   const Eigen::Index cols = m_matrix.cols();
-  const double availableWidth = std::max(1.0, width - (kMarginLeft + kMarginRight) * ratio);
-  const double availableHeight = std::max(1.0, height - (kMarginTop + kMarginBottom) * ratio);
+  // The title wraps to the widget's width (it ran past the edge, into the neighbouring view); its
+  // lines, and the colour bar's widest label, set the top and right margins.
+  const int dpi = renderWindow()->GetDPI();
+  m_titleActor->SetInput(wrapVtkText(m_titleActor->GetTextProperty(), m_title, width - 16.0 * ratio, dpi).c_str());
+  const double titleHeight = vtkTextSize(m_titleActor->GetTextProperty(), m_titleActor->GetInput(), dpi).second;
+  const double marginTop = std::max(kMarginTop * ratio, titleHeight + 20.0 * ratio);
+  const double barLabels = m_matrix.size() ? colourBarLabelWidth() : 0.0;
+  const double marginRight = std::max(kMarginRight * ratio, 14.0 * ratio + kBarWidth * ratio + 10.0 * ratio + barLabels + 8.0 * ratio);
+  // Left: tick, the widest row label, the rotated row title (its text height), gaps.
+  vtkNew<vtkTextProperty> labelStyle;
+  styleText(labelStyle, kLabelFontSize);
+  double rowLabels = 0.0;
+  for (double value : niceTicks(m_x0, m_x1, 10))
+    rowLabels = std::max<double>(rowLabels, vtkTextSize(labelStyle, tickText(value), dpi).first);
+  const double rowTitle = vtkTextSize(m_rowTitleActor->GetTextProperty(), "x", dpi).second;
+  const double marginLeft = std::max(kMarginLeft * ratio, (kTickLength + 4.0 + 8.0 + 6.0) * ratio + rowLabels + rowTitle);
+  m_marginLeft = marginLeft / ratio;
+  m_marginTop = marginTop / ratio;
+  m_marginRight = marginRight / ratio;
+  const double availableWidth = std::max(1.0, width - marginLeft - marginRight);
+  const double availableHeight = std::max(1.0, height - marginTop - kMarginBottom * ratio);
   if (rows == 0 || cols == 0) {
     m_titleActor->SetDisplayPosition(static_cast<int>(width / 2),
-      static_cast<int>(height - kMarginTop * ratio));
+      static_cast<int>(height - marginTop));
     m_imageWidth = m_imageHeight = 0.0;
     m_axisLines->Initialize();
     for (auto& label : m_tickLabels) {
@@ -317,7 +369,7 @@ void HeatmapView::layoutChanged()
   const double aspect = std::clamp(static_cast<double>(cols) / rows, 1.0 / kMaxAspect, kMaxAspect);
   m_imageWidth = std::min(availableWidth, availableHeight * aspect);
   m_imageHeight = m_imageWidth / aspect;
-  m_imageLeft = kMarginLeft * ratio + 0.5 * (availableWidth - m_imageWidth);
+  m_imageLeft = marginLeft + 0.5 * (availableWidth - m_imageWidth);
   m_imageBottom = kMarginBottom * ratio + 0.5 * (availableHeight - m_imageHeight);
   // The title sits just above the image, which may be letterboxed well below the widget top.
   m_titleActor->SetDisplayPosition(static_cast<int>(width / 2),
@@ -340,9 +392,11 @@ void HeatmapView::layoutChanged()
 
   // Colour bar: a strip right of the image, labels to its right, as tall as the image.
   const double barLeft = m_imageLeft + m_imageWidth + 14.0 * ratio;
+  const double barWidth = marginRight - 18.0 * ratio;
+  m_scalarBar->SetBarRatio(kBarWidth * ratio / barWidth);
   m_scalarBar->SetPosition(barLeft / width, m_imageBottom / height);
-  m_scalarBar->SetPosition2((kMarginRight - 18.0) * ratio / width, m_imageHeight / height);
-  m_scalarBar->SetMaximumWidthInPixels(static_cast<int>((kMarginRight - 18.0) * ratio));
+  m_scalarBar->SetPosition2(barWidth / width, m_imageHeight / height);
+  m_scalarBar->SetMaximumWidthInPixels(static_cast<int>(barWidth));
   m_scalarBar->SetMaximumHeightInPixels(static_cast<int>(m_imageHeight));
 
   layoutAxes();
@@ -447,6 +501,22 @@ void HeatmapView::layoutAxes()
   const double rowTitleX = left - 1 - tick - 4.0 * ratio - widestRowLabel - 8.0 * ratio;
   m_rowTitleActor->SetDisplayPosition(static_cast<int>(std::lround(std::max(rowTitleX, 18.0 * ratio))),
     static_cast<int>(std::lround(0.5 * (bottom + top))));
+}
+
+int HeatmapView::widthToFillHeight(int height) const
+{
+  const Eigen::Index rows = std::max<Eigen::Index>(1, m_matrix.rows()), cols = std::max<Eigen::Index>(1, m_matrix.cols());
+  const double aspect = std::clamp(static_cast<double>(cols) / rows, 1.0 / kMaxAspect, kMaxAspect);
+  const double imageHeight = std::max(0.0, height - m_marginTop - kMarginBottom);
+  return static_cast<int>(std::lround(m_marginLeft + m_marginRight + aspect * imageHeight));
+}
+
+int HeatmapView::heightToFillWidth(int width) const
+{
+  const Eigen::Index rows = std::max<Eigen::Index>(1, m_matrix.rows()), cols = std::max<Eigen::Index>(1, m_matrix.cols());
+  const double aspect = std::clamp(static_cast<double>(cols) / rows, 1.0 / kMaxAspect, kMaxAspect);
+  const double imageWidth = std::max(0.0, width - m_marginLeft - m_marginRight);
+  return static_cast<int>(std::lround(m_marginTop + kMarginBottom + imageWidth / aspect));
 }
 
 void HeatmapView::updateSelectionOutline()

@@ -60,6 +60,12 @@ public:
   // The current matrix as CSV without a header (CONVENTIONS.md §5).
   bool exportCsv(const QString& path) const;
 
+  // The widget width (logical pixels) at which the image, keeping the matrix's aspect, fills
+  // [in] height, and the height at which it fills [in] width: panels size their splitters with
+  // them so the heatmap is not letterboxed between empty bands.
+  int widthToFillHeight(int height) const;
+  int heightToFillWidth(int width) const;
+
   // The matrix cell under [in] a widget position (logical pixels), or (−1, −1) outside the image.
   std::pair<int, int> cellAt(const QPointF& widgetPosition) const;
 
@@ -77,6 +83,11 @@ protected:
 
 private:
   void recolor();
+  /// Colour-bar labels at round values, digits enough to tell them apart; one "constant" label for
+  /// a (near-)constant matrix.
+  void updateColourBarLabels();
+  /// Pixels the widest colour-bar label takes.
+  double colourBarLabelWidth();
   void updateSelectionOutline();
   void layoutAxes();
   vtkTextActor* tickLabel(std::size_t index);
@@ -98,6 +109,10 @@ private:
   double m_imageBottom = 0.0;
   double m_imageWidth = 0.0;
   double m_imageHeight = 0.0;
+  // Margins of the last layout in logical pixels (the title and the colour-bar labels set them).
+  double m_marginTop = 40.0;
+  double m_marginLeft = 48.0;
+  double m_marginRight = 124.0;
 
   vtkSmartPointer<vtkRenderer> m_renderer;
   vtkSmartPointer<vtkImageData> m_image;

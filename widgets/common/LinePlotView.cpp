@@ -23,6 +23,7 @@
 #include <vtkPlot.h>
 #include <vtkRenderer.h>
 #include <vtkSVGExporter.h>
+#include <vtkStringArray.h>
 #include <vtkTable.h>
 #include <vtkTextProperty.h>
 
@@ -126,7 +127,7 @@ void LinePlotView::resetZoom()
 void LinePlotView::rebuildPlots()
 {
   m_chart->ClearPlots();
-  m_chart->SetTitle(m_title.toStdString());
+  wrapTitle();
   m_chart->GetAxis(vtkAxis::BOTTOM)->SetTitle(m_xTitle.toStdString());
   m_chart->GetAxis(vtkAxis::LEFT)->SetTitle(m_yTitle.toStdString());
   m_chart->GetAxis(vtkAxis::LEFT)->SetLogScale(m_logY);
@@ -176,6 +177,15 @@ void LinePlotView::applyFontsAndWidths()
   }
   m_styledForRatio = ratio;
   styleText(m_chart->GetTitleProperties(), kTitleFontSize, true);
+  vtkAxis* top = m_chart->GetAxis(vtkAxis::TOP);
+  m_chart->SetAutoAxes(false); // else the top axis, holding no plot, is hidden with its title
+  m_chart->GetAxis(vtkAxis::RIGHT)->SetVisible(false);
+  top->SetVisible(true);
+  top->SetLabelsVisible(false);
+  top->SetTicksVisible(false);
+  top->SetGridVisible(false);
+  top->GetPen()->SetColor(0, 0, 0, 0);
+  styleText(top->GetTitleProperties(), kTitleFontSize, true);
   for (int axisId : {vtkAxis::LEFT, vtkAxis::BOTTOM}) {
     vtkAxis* axis = m_chart->GetAxis(axisId);
     styleText(axis->GetTitleProperties(), kAxisTitleFontSize, true);
@@ -190,31 +200,83 @@ void LinePlotView::applyFontsAndWidths()
   }
 }
 
+namespace {
+
+/// Decade ticks of a log axis whose range is [lo, hi] in exponents, at most `maxTicks` of them
+/// (every n-th decade when there are more), labelled 10ⁿ; inside one decade, round values instead.
+void logTicks(double lo, double hi, int maxTicks, std::vector<double>& positions, QStringList& labels)
+{
+  const int e0 = int(std::ceil(lo - 1e-9)), e1 = int(std::floor(hi + 1e-9));
+  if (e1 - e0 + 1 < 2) {
+    std::vector<double> values;
+    for (double v : niceTicks(std::pow(10.0, lo), std::pow(10.0, hi), maxTicks))
+      if (v > 0) values.push_back(v), positions.push_back(std::log10(v));
+    labels = tickLabels(values);
+    return;
+  }
+  const int step = std::max(1, int(std::ceil(double(e1 - e0 + 1) / std::max(2, maxTicks))));
+  for (int e = e0; e <= e1; ++e)
+    if (((e % step) + step) % step == 0) positions.push_back(e), labels << decadeLabel(e);
+}
+
+} // namespace
+
 void LinePlotView::updateTicks()
 {
   const double ratio = std::max(1.0, devicePixelRatioF());
+  const int dpi = renderWindow()->GetDPI();
   for (int axisId : {vtkAxis::LEFT, vtkAxis::BOTTOM}) {
     vtkAxis* axis = m_chart->GetAxis(axisId);
     const float* p1 = axis->GetPoint1();
     const float* p2 = axis->GetPoint2();
     const double lengthLogical = std::hypot(p2[0] - p1[0], p2[1] - p1[1]) / ratio;
     const double lo = axis->GetMinimum(), hi = axis->GetMaximum();
-    if (axis->GetLogScale() || lengthLogical < 10.0 || !(hi > lo)) {
-      axis->SetCustomTickPositions(nullptr); // VTK's own ticks (log axes, before the first layout)
+    if (lengthLogical < 10.0 || !(hi > lo)) {
+      axis->SetCustomTickPositions(nullptr); // VTK's own ticks before the first layout
       continue;
     }
-    const double spacing = axisId == vtkAxis::LEFT ? 45.0 : 50.0; // logical pixels between labels
-    const std::vector<double> ticks = niceTicks(lo, hi, std::max(2, int(lengthLogical / spacing)));
-    vtkNew<vtkDoubleArray> positions;
-    for (double t : ticks) positions->InsertNextValue(std::abs(t) < 1e-12 * std::max(std::abs(lo), std::abs(hi)) ? 0.0 : t);
-    axis->SetCustomTickPositions(positions);
+    // Room per label: a fixed spacing up the side, the widest label plus a gap along the bottom,
+    // so no two labels touch ("1000" and "10⁶" ran together).
+    const bool log = axis->GetLogScaleActive();
+    const std::string widest = log ? decadeLabel(-10).toStdString() : tickLabel(-std::max(std::abs(lo), std::abs(hi)) * 1.111).toStdString();
+    const double labelWidth = vtkTextSize(axis->GetLabelProperties(), widest, dpi).first / ratio;
+    const double spacing = axisId == vtkAxis::LEFT ? 32.0 : std::max(50.0, labelWidth + 16.0);
+    const int maxTicks = std::max(2, int(lengthLogical / spacing) + 1); // ticks = intervals + 1
+    std::vector<double> positions;
+    QStringList labels;
+    if (log) {
+      logTicks(lo, hi, maxTicks, positions, labels);
+    } else {
+      for (double t : niceTicks(lo, hi, maxTicks)) positions.push_back(std::abs(t) < 1e-12 * std::max(std::abs(lo), std::abs(hi)) ? 0.0 : t);
+      labels = tickLabels(positions);
+    }
+    vtkNew<vtkDoubleArray> positionArray;
+    vtkNew<vtkStringArray> labelArray;
+    for (size_t i = 0; i < positions.size(); ++i) {
+      positionArray->InsertNextValue(positions[i]);
+      labelArray->InsertNextValue(labels[int(i)].toStdString());
+    }
+    axis->SetCustomTickPositions(positionArray, labelArray);
   }
+}
+
+void LinePlotView::wrapTitle()
+{
+  // The title is the title of the (otherwise invisible) top axis: vtkChartXY draws its own title
+  // just above the plot area without reserving room for it, so the legend above the plot ran into
+  // it; an axis title is laid out, and the legend goes above it.
+  const int width = renderWindow()->GetSize()[0];
+  const double maxWidth = width > 50 ? width - 20.0 * devicePixelRatioF() : 1e9;
+  vtkAxis* top = m_chart->GetAxis(vtkAxis::TOP);
+  top->SetTitle(wrapVtkText(top->GetTitleProperties(), m_title, maxWidth, renderWindow()->GetDPI()));
+  m_chart->SetTitle("");
 }
 
 void LinePlotView::layoutChanged()
 {
   // Called on resize and on a devicePixelRatio change (e.g. moving to another screen).
   applyFontsAndWidths();
+  wrapTitle();
 }
 
 bool LinePlotView::exportPng(const QString& path)

@@ -55,6 +55,8 @@ protected:
 private:
   void rebuildPlots();
   void applyFontsAndWidths();
+  /// The chart title wrapped to the view's width (VTK neither wraps nor clips it).
+  void wrapTitle();
   /// Ticks at round numbers, spaced in logical pixels: VTK spaces them in device pixels, which
   /// doubles their number (and the clutter) on a 2× screen. Runs before every render.
   void updateTicks();

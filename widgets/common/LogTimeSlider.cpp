@@ -10,6 +10,8 @@
 #include <QSlider>
 #include <QTimer>
 
+#include "widgets/common/ResourceIcon.h"
+
 namespace ntk::gui {
 
 LogTimeSlider::LogTimeSlider(double logMin, double logMax, int steps, QWidget* parent)
@@ -17,7 +19,8 @@ LogTimeSlider::LogTimeSlider(double logMin, double logMax, int steps, QWidget* p
 {
   auto* row = new QHBoxLayout(this);
   row->setContentsMargins(0, 0, 0, 0);
-  m_playButton = new QPushButton(tr("▶ Play"));
+  // Icons, not ▶/⏸ glyphs: Debian's default fonts have none and drew empty boxes.
+  m_playButton = new QPushButton(resourceIcon(QStringLiteral("media-play")), tr("Play"));
   m_playButton->setCheckable(true);
   row->addWidget(m_playButton);
   row->addWidget(new QLabel(tr("Time")));
@@ -91,7 +94,8 @@ void LogTimeSlider::setPlaying(bool on)
     m_playButton->setChecked(on); // comes back here through toggled
     return;
   }
-  m_playButton->setText(on ? tr("⏸ Pause") : tr("▶ Play"));
+  m_playButton->setText(on ? tr("Pause") : tr("Play"));
+  m_playButton->setIcon(resourceIcon(on ? QStringLiteral("media-pause") : QStringLiteral("media-play")));
   if (on) {
     if (m_slider->value() >= m_steps) m_slider->setValue(0);
     m_playTimer->start();

@@ -4,7 +4,11 @@
 #include <QString>
 #include <string>
 
+#include <QStringList>
+
+#include <vtkStdString.h>
 #include <vtkTextProperty.h>
+#include <vtkTextRenderer.h>
 
 namespace ntk::gui {
 
@@ -32,6 +36,31 @@ void styleVtkText(vtkTextProperty* text, int fontSize, bool bold)
   text->SetBold(bold);
   text->ItalicOff();
   text->ShadowOff();
+}
+
+std::pair<int, int> vtkTextSize(vtkTextProperty* property, const std::string& text, int dpi)
+{
+  vtkTextRenderer* renderer = vtkTextRenderer::GetInstance();
+  int box[4] = {0, 0, 0, 0};
+  if (!renderer || text.empty() || !renderer->GetBoundingBox(property, vtkStdString(text), box, dpi)) return {0, 0};
+  return {box[1] - box[0], box[3] - box[2]};
+}
+
+std::string wrapVtkText(vtkTextProperty* property, const QString& text, double maxWidth, int dpi)
+{
+  QStringList lines;
+  QString line;
+  for (const QString& word : text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+    const QString candidate = line.isEmpty() ? word : line + QLatin1Char(' ') + word;
+    if (!line.isEmpty() && vtkTextSize(property, candidate.toStdString(), dpi).first > maxWidth) {
+      lines << line;
+      line = word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (!line.isEmpty()) lines << line;
+  return lines.join(QLatin1Char('\n')).toStdString();
 }
 
 } // namespace ntk::gui

@@ -165,7 +165,10 @@ KernelPanel::KernelPanel(NetworkDocument* doc, QWidget* parent)
   }
   connect(m_kind, &QComboBox::currentIndexChanged, this, &KernelPanel::saveSettings);
   connect(m_empirical, &QCheckBox::toggled, this, &KernelPanel::saveSettings);
-  connect(m_splitter, &QSplitter::splitterMoved, this, &KernelPanel::saveSettings);
+  connect(m_splitter, &QSplitter::splitterMoved, this, [this] {
+    m_userSplit = true; // only a drag emits splitterMoved, not setSizes
+    saveSettings();
+  });
   connect(m_watcher, &QFutureWatcher<KernelResult>::finished, this, &KernelPanel::onJobFinished);
   connect(m_doc, &NetworkDocument::changed, this, [this] {
     m_finiteWidths->setText(tr("n = %1").arg(hiddenWidthsText(m_doc->networkFor(objectName()))));
@@ -194,6 +197,27 @@ void KernelPanel::showEvent(QShowEvent* event)
   if (m_dirty) scheduleRecompute();
 }
 
+void KernelPanel::resizeEvent(QResizeEvent* event)
+{
+  AnalysisPanel::resizeEvent(event);
+  QTimer::singleShot(0, this, &KernelPanel::fitHeatmapWidth); // once the layout has sized the splitter
+}
+
+void KernelPanel::fitHeatmapWidth()
+{
+  if (m_userSplit) return;
+  // Side by side when the panel is wide, heatmap above the row plot when it is not (two views
+  // side by side in a narrow panel left each small); the heatmap gets what fills it.
+  const bool wide = width() >= 1.3 * m_splitter->height();
+  m_splitter->setOrientation(wide ? Qt::Horizontal : Qt::Vertical);
+  const int total = (wide ? m_splitter->width() : m_splitter->height()) - m_splitter->handleWidth();
+  if (total <= 0) return;
+  // The row plot keeps at least 38 % (its labels need room); the heatmap at least a third.
+  const int fill = wide ? m_heatmap->widthToFillHeight(m_splitter->height()) : m_heatmap->heightToFillWidth(m_splitter->width());
+  const int wanted = std::clamp(fill, total / 3, total * 62 / 100);
+  m_splitter->setSizes({wanted, total - wanted});
+}
+
 void KernelPanel::restoreSettings()
 {
   QSettings settings;
@@ -202,7 +226,8 @@ void KernelPanel::restoreSettings()
   m_kind->setCurrentIndex(settings.value(QStringLiteral("showNtk"), true).toBool() ? 0 : 1);
   m_empiricalSamples->setValue(settings.value(QStringLiteral("finiteSamples"), 4).toInt());
   m_empirical->setChecked(settings.value(QStringLiteral("finite"), false).toBool());
-  m_splitter->restoreState(settings.value(QStringLiteral("splitter")).toByteArray());
+  m_userSplit = settings.value(QStringLiteral("splitterByUser"), false).toBool();
+  if (m_userSplit) m_splitter->restoreState(settings.value(QStringLiteral("splitter")).toByteArray());
 }
 
 void KernelPanel::saveSettings()
@@ -214,6 +239,7 @@ void KernelPanel::saveSettings()
   settings.setValue(QStringLiteral("finiteSamples"), m_empiricalSamples->acceptedValue());
   settings.setValue(QStringLiteral("finite"), m_empirical->isChecked());
   settings.setValue(QStringLiteral("splitter"), m_splitter->saveState());
+  settings.setValue(QStringLiteral("splitterByUser"), m_userSplit);
 }
 
 KernelPanel::~KernelPanel()
@@ -316,6 +342,7 @@ void KernelPanel::showResult()
   const QString name = showsNtk() ? tr("NTK Θ(t, t′)") : tr("NNGP K(t, t′)");
   m_heatmap->setMatrix(K, 0.0, 1.0, tr("%1 on %2").arg(name, m_result.domain));
   m_heatmap->setAxisTitles(QStringLiteral("t"), QStringLiteral("t′"));
+  fitHeatmapWidth(); // the title's lines may have changed the heatmap's margins
   {
     const QSignalBlocker block(m_row);
     m_row->setRange(0, m - 1);

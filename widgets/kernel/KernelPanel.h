@@ -81,6 +81,7 @@ signals:
 
 protected:
   void showEvent(QShowEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
 private:
   void startJob();
@@ -89,6 +90,9 @@ private:
   void saveSettings();
   void showResult();
   void updateRowPlot();
+  /// Gives the heatmap the splitter width at which its image fills the height (it sat small between
+  /// empty bands), the row plot the rest — until the user drags the splitter.
+  void fitHeatmapWidth();
 
   NetworkDocument* m_doc;
   HeatmapView* m_heatmap;
@@ -102,6 +106,7 @@ private:
   CheckedSpinBox* m_empiricalSamples;
   QTimer* m_coalesce;
   QSplitter* m_splitter = nullptr;
+  bool m_userSplit = false; ///< the user placed the splitter (then it is kept, across sessions too)
 
   QFutureWatcher<KernelResult>* m_watcher;
   int m_generation = 0;

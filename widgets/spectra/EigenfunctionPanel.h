@@ -31,6 +31,7 @@ class QTimer;
 
 namespace ntk::gui {
 
+class CheckedSpinBox;
 class HeatmapView;
 class PlotWidget;
 class SphereView;
@@ -99,14 +100,16 @@ private:
   /// Recomputes now when shown, else marks the view stale (computed on show).
   void recomputeIfShown();
   void updateRanges();
+  /// N(d,k) of the chosen row: how many j there are (1 where only the zonal function is drawn).
+  int eigenspaceSize() const;
   void startJob();
   void onJobFinished();
   void showResult();
 
   SpectrumPanel* m_spectrum;
   QLabel* m_rowLabel;
-  QSpinBox* m_row;
-  QSpinBox* m_j;
+  CheckedSpinBox* m_row;
+  CheckedSpinBox* m_j;
   QLabel* m_jInfo;
   QLabel* m_info;
   QStackedWidget* m_stack;

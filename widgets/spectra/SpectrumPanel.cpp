@@ -23,6 +23,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "widgets/network/NetworkDocument.h"
+#include "widgets/common/CheckedSpinBox.h"
 #include "widgets/common/PlotWidget.h"
 #include "core/network/NetworkJson.h"
 #include "core/spectra/SphereSpectrum.h"
@@ -34,6 +35,10 @@ namespace {
 
 constexpr unsigned long long kPointsSeed = 20240601ULL; ///< the Gram domain's points are reproducible
 constexpr double kRoundOff = 1e-13;                     ///< relative to λ_max: below, Gram/FFT values are noise
+// Size limits of the three domains (what a desktop computes in seconds; ntk-cli takes more).
+constexpr int kMinKmax = 4, kMaxKmax = 4000;
+constexpr int kMaxGridN1 = 4096, kMaxGridN2 = 512;
+constexpr int kMinPoints = 16, kMaxPoints = 6000;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 QString sphereName(int d) { return d == 2 ? QStringLiteral("S¹") : d == 3 ? QStringLiteral("S²") : QStringLiteral("S^%1").arg(d - 1); }
@@ -60,11 +65,67 @@ int hideRoundOff(Eigen::VectorXd& lambda)
   return hidden;
 }
 
+/// The letter of a curve's x in fit legends: k for degrees and frequencies, r for ranks of distinct
+/// eigenvalues, i for Gram ranks (as on the axis).
+QString indexSymbol(const SpectrumCurve& c)
+{
+  switch (c.domain) {
+  case SpectrumDomain::Sphere: return QStringLiteral("k");
+  case SpectrumDomain::Grid: return c.dim == 1 ? QStringLiteral("k") : QStringLiteral("r");
+  case SpectrumDomain::Points: break;
+  }
+  return QStringLiteral("i");
+}
+
 QString formatExponent(const PowerLaw& law)
 {
   // Digits to the standard error's first significant figure (at least 2, at most 4 decimals).
   const int decimals = law.stderror > 0 ? std::clamp(int(std::ceil(-std::log10(law.stderror))) + 1, 2, 4) : 3;
   return QStringLiteral("p = %1 ± %2").arg(law.exponent, 0, 'f', decimals).arg(law.stderror, 0, 'f', decimals);
+}
+
+QString bytesText(double bytes)
+{
+  return bytes >= 1e9 ? QStringLiteral("%1 GB").arg(bytes / 1e9, 0, 'g', 3) : QStringLiteral("%1 MB").arg(bytes / 1e6, 0, 'g', 3);
+}
+
+QString kmaxRefusal(int kmax)
+{
+  if (kmax < kMinKmax) return QObject::tr("k max = %1: at least %2 degrees are computed").arg(kmax).arg(kMinKmax);
+  if (kmax > kMaxKmax)
+    return QObject::tr("k max = %1: at most %2 degrees here (each λ_k is a quadrature of a Gegenbauer polynomial); "
+                       "ntk-cli spectrum takes more")
+        .arg(kmax)
+        .arg(kMaxKmax);
+  return {};
+}
+
+QString gridRefusal(int n, int dim)
+{
+  const int cap = dim == 2 ? kMaxGridN2 : kMaxGridN1;
+  if (n < 8) return QObject::tr("n = %1: at least 8 grid points per axis").arg(n);
+  if (n > cap) {
+    const double points = std::pow(double(n), dim == 2 ? 2.0 : 1.0);
+    return QObject::tr("n = %1 is %2 grid points (a kernel row of %3); at most %4 per axis here")
+        .arg(n)
+        .arg(points, 0, 'g', 4)
+        .arg(bytesText(8.0 * points))
+        .arg(cap);
+  }
+  return {};
+}
+
+QString pointsRefusal(int m)
+{
+  if (m < kMinPoints) return QObject::tr("m = %1: at least %2 points").arg(m).arg(kMinPoints);
+  if (m > kMaxPoints)
+    return QObject::tr("m = %1 needs a %1×%1 Gram matrix (%2); at most %3 points (%4) here — "
+                       "ntk-cli spectrum --domain points takes more")
+        .arg(m)
+        .arg(bytesText(8.0 * double(m) * double(m)))
+        .arg(kMaxPoints)
+        .arg(bytesText(8.0 * kMaxPoints * kMaxPoints));
+  return {};
 }
 
 Eigen::VectorXd logSpaced(double a, double b, int n)
@@ -82,6 +143,32 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
 {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
+  buildKernelDomainAndSizeRows(layout);
+  buildFitAndPinRow(layout);
+
+  m_plot = new PlotWidget;
+  m_plot->setToolTip(tr("Mercer eigenvalues λ_k of the kernel (uniform measure on the domain), log–log.\n"
+                        "λ_k = c_d ∫ K(t) P_k(t)(1−t²)^{(d−3)/2} dt on the sphere, multiplicity N(d,k); a power law λ ≈ C k^{−p}\n"
+                        "is a straight line. ▽ in the bottom strip: λ = 0 exactly. Click a point to choose its eigenfunction\n"
+                        "(Eigenfunctions tab); double-click it to open that tab.\n"
+                        "Wheel: zoom · drag: pan · double click on empty space: reset the view."));
+  layout->addWidget(m_plot, 1);
+
+  m_coalesce = new QTimer(this);
+  m_coalesce->setSingleShot(true);
+  m_coalesce->setInterval(0);
+
+  restoreSettings();
+  updateDomainChoices();
+  updateSizeControls();
+
+  connectControls();
+  m_dirty = true; // computed when first shown
+  updatePlot();
+}
+
+void SpectrumPanel::buildKernelDomainAndSizeRows(QVBoxLayout* layout)
+{
   auto* row1 = new QHBoxLayout;
   m_kind = new QComboBox;
   m_kind->addItem(tr("NTK Θ"));
@@ -112,28 +199,32 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
   row1->addWidget(new QLabel(tr("Domain")));
   row1->addWidget(m_domain);
   m_sizeLabel = new QLabel;
-  m_kmax = new QSpinBox;
-  m_kmax->setRange(4, 4000);
+  // Sizes are refused, not bent, when out of range: the box keeps what was typed, says why, and
+  // nothing recomputes until it is fixed (100000 points used to become 6000 silently).
+  m_kmax = new CheckedSpinBox(kMinKmax, kMaxKmax);
+  m_kmax->setCheck(&kmaxRefusal);
   m_kmax->setValue(128);
-  m_kmax->setToolTip(tr("Highest degree k computed (λ_0 … λ_kmax)"));
-  m_gridN = new QSpinBox;
-  m_gridN->setRange(8, 4096);
+  m_kmax->setToolTipBase(tr("Highest degree k computed (λ_0 … λ_kmax), %1 … %2").arg(kMinKmax).arg(kMaxKmax));
+  m_gridN = new CheckedSpinBox(8, kMaxGridN1);
+  m_gridN->setCheck([this](int n) { return gridRefusal(n, m_doc->network().inputDim); });
   m_gridN->setValue(256);
-  m_gridN->setToolTip(tr("Grid points per axis n (m = n^d points): frequencies |ν| ≤ n/2"));
-  m_points = new QSpinBox;
-  m_points->setRange(16, 6000);
+  m_gridN->setToolTipBase(tr("Grid points per axis n (m = n^d points): frequencies |ν| ≤ n/2; at most %1 on a line, %2 per axis on a square")
+                              .arg(kMaxGridN1)
+                              .arg(kMaxGridN2));
+  m_points = new CheckedSpinBox(kMinPoints, kMaxPoints);
+  m_points->setCheck(&pointsRefusal);
   m_points->setValue(1000);
   m_points->setSingleStep(100);
-  m_points->setToolTip(tr("Number of random points m: the Gram matrix is m×m (dense eigensolver up to 3000, Lanczos beyond)"));
+  m_points->setToolTipBase(tr("Number of random points m: the Gram matrix is m×m (dense eigensolver up to 3000, Lanczos beyond); "
+                              "%1 … %2 here (ntk-cli spectrum takes more)")
+                               .arg(kMinPoints)
+                               .arg(kMaxPoints));
   row1->addStretch(1);
   layout->addLayout(row1);
   // Three short rows rather than one long one: the panel must fit beside the editor on a small screen.
   auto* rowSize = new QHBoxLayout;
   rowSize->addWidget(m_sizeLabel);
-  for (QSpinBox* s : {m_kmax, m_gridN, m_points}) {
-    s->setKeyboardTracking(false);
-    rowSize->addWidget(s);
-  }
+  for (CheckedSpinBox* s : {m_kmax, m_gridN, m_points}) rowSize->addWidget(s);
   m_mode = new QComboBox;
   m_mode->addItem(tr("by degree k"));
   m_mode->addItem(tr("by rank, counting multiplicity"));
@@ -153,9 +244,13 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
   rowSize->addWidget(m_logK);
   rowSize->addStretch(1);
   layout->addLayout(rowSize);
+}
 
+void SpectrumPanel::buildFitAndPinRow(QVBoxLayout* layout)
+{
   auto* row2 = new QHBoxLayout;
-  auto* fitLabel = new QLabel(tr("Fit C·k⁻ᵖ on"));
+  auto* fitLabel = new QLabel;
+  m_fitLabel = fitLabel;
   const QString fitTip = tr("Least-squares line through (log k, log λ_k) over the range: λ_k ≈ C·k^{−p}, with the standard\n"
                             "error of p. Exact zeros are left out. When even and odd degrees differ (one parity zero, or\n"
                             "exponents apart by more than 3 standard errors) they are fitted and drawn separately.");
@@ -186,28 +281,15 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
   row2->addStretch(1);
   layout->addLayout(row2);
   m_info = new QLabel;
-  m_info->setWordWrap(false);
+  m_info->setWordWrap(true); // a cut-off description hid its numbers
   m_info->setMinimumWidth(0);
   m_info->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // long descriptions must not widen the window
   m_info->setStyleSheet(QStringLiteral("color: #555;"));
   layout->addWidget(m_info);
+}
 
-  m_plot = new PlotWidget;
-  m_plot->setToolTip(tr("Mercer eigenvalues λ_k of the kernel (uniform measure on the domain), log–log.\n"
-                        "λ_k = c_d ∫ K(t) P_k(t)(1−t²)^{(d−3)/2} dt on the sphere, multiplicity N(d,k); a power law λ ≈ C k^{−p}\n"
-                        "is a straight line. ▽ in the bottom strip: λ = 0 exactly. Click a point to choose its eigenfunction\n"
-                        "(Eigenfunctions tab); double-click it to open that tab.\n"
-                        "Wheel: zoom · drag: pan · double click on empty space: reset the view."));
-  layout->addWidget(m_plot, 1);
-
-  m_coalesce = new QTimer(this);
-  m_coalesce->setSingleShot(true);
-  m_coalesce->setInterval(0);
-
-  restoreSettings();
-  updateDomainChoices();
-  updateSizeControls();
-
+void SpectrumPanel::connectControls()
+{
   connect(m_coalesce, &QTimer::timeout, this, &SpectrumPanel::startJob);
   connect(m_watcher, &QFutureWatcher<SpectrumResult>::finished, this, &SpectrumPanel::onJobFinished);
   connect(m_pinWatcher, &QFutureWatcher<SpectrumResult>::finished, this, &SpectrumPanel::onPinJobFinished);
@@ -222,11 +304,15 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
     saveSettings();
     scheduleRecompute();
   });
-  for (QSpinBox* s : {m_kmax, m_gridN, m_points})
-    connect(s, &QSpinBox::valueChanged, this, [this] {
+  for (CheckedSpinBox* s : {m_kmax, m_gridN, m_points}) {
+    connect(s, &CheckedSpinBox::valueAccepted, this, [this] {
       saveSettings();
       scheduleRecompute();
     });
+    connect(s, &CheckedSpinBox::valueRefused, this, [this](const QString& why) {
+      emit statusMessage(tr("Refused: %1 — the plot still shows the previous spectrum").arg(why));
+    });
+  }
   for (QSpinBox* s : {m_fitMin, m_fitMax})
     connect(s, &QSpinBox::valueChanged, this, [this] {
       saveSettings();
@@ -264,8 +350,6 @@ SpectrumPanel::SpectrumPanel(NetworkDocument* doc, QWidget* parent)
     if (row != m_selectedRow) selectRow(row);
     emit eigenfunctionRequested(row);
   });
-  m_dirty = true; // computed when first shown
-  updatePlot();
 }
 
 SpectrumPanel::~SpectrumPanel()
@@ -283,8 +367,12 @@ void SpectrumPanel::restoreSettings()
   settings.beginGroup(QStringLiteral("spectrumPanel"));
   const QSignalBlocker b1(m_kind), b2(m_kmax), b3(m_gridN), b4(m_points), b5(m_fitMin), b6(m_fitMax), b7(m_mode), b8(m_logK);
   m_kind->setCurrentIndex(settings.value(QStringLiteral("showNtk"), true).toBool() ? 0 : 1);
-  m_kmax->setValue(settings.value(QStringLiteral("kmax"), 128).toInt());
-  m_points->setValue(settings.value(QStringLiteral("points"), 1000).toInt());
+  // A stored size outside today's limits falls back to the default (it is not shown as refused:
+  // the user did not type it now).
+  const int kmax = settings.value(QStringLiteral("kmax"), 128).toInt();
+  const int points = settings.value(QStringLiteral("points"), 1000).toInt();
+  m_kmax->setValueQuietly(kmaxRefusal(kmax).isEmpty() ? kmax : 128);
+  m_points->setValueQuietly(pointsRefusal(points).isEmpty() ? points : 1000);
   m_fitMin->setValue(settings.value(QStringLiteral("fitMin"), 4).toInt());
   m_fitMax->setValue(settings.value(QStringLiteral("fitMax"), 64).toInt());
   m_mode->setCurrentIndex(settings.value(QStringLiteral("byRank"), false).toBool() ? 1 : 0);
@@ -296,8 +384,8 @@ void SpectrumPanel::saveSettings()
   QSettings settings;
   settings.beginGroup(QStringLiteral("spectrumPanel"));
   settings.setValue(QStringLiteral("showNtk"), showsNtk());
-  settings.setValue(QStringLiteral("kmax"), m_kmax->value());
-  settings.setValue(QStringLiteral("points"), m_points->value());
+  if (!m_kmax->isRefused()) settings.setValue(QStringLiteral("kmax"), m_kmax->value());
+  if (!m_points->isRefused()) settings.setValue(QStringLiteral("points"), m_points->value());
   settings.setValue(QStringLiteral("fitMin"), m_fitMin->value());
   settings.setValue(QStringLiteral("fitMax"), m_fitMax->value());
   settings.setValue(QStringLiteral("byRank"), rankMode());
@@ -322,7 +410,7 @@ void SpectrumPanel::setDomain(SpectrumDomain d)
   m_domain->setCurrentIndex(int(d));
 }
 
-QSpinBox* SpectrumPanel::sizeSpin(SpectrumDomain d) const
+CheckedSpinBox* SpectrumPanel::sizeSpin(SpectrumDomain d) const
 {
   return d == SpectrumDomain::Sphere ? m_kmax : d == SpectrumDomain::Grid ? m_gridN : m_points;
 }
@@ -397,16 +485,30 @@ void SpectrumPanel::updateDomainChoices()
   // The grid size's natural default depends on the dimension (256 points on a line, 64² on a square).
   const int d = m_doc->networkFor(objectName()).inputDim;
   if (d != m_gridDim) {
-    const QSignalBlocker block(m_gridN);
-    m_gridN->setValue(d == 2 ? 64 : 256);
-    m_gridN->setMaximum(d == 2 ? 512 : 4096);
+    m_gridN->setValueQuietly(d == 2 ? 64 : 256);
     m_gridDim = d;
   }
   updateSizeControls();
 }
 
+void SpectrumPanel::updateModeChoices()
+{
+  // The first mode plots what the domain's table lists: its words must match the x axis.
+  const SpectrumDomain d = domain();
+  const int dim = m_doc->network().inputDim;
+  const QString first = d == SpectrumDomain::Sphere ? tr("by degree k")
+                        : d == SpectrumDomain::Grid ? (dim == 1 ? tr("by frequency k") : tr("by distinct eigenvalue, rank r"))
+                                                    : tr("by rank i");
+  m_mode->setItemText(0, first);
+  // Gram eigenvalues have multiplicity 1 each: both modes are the same plot.
+  m_mode->setEnabled(d != SpectrumDomain::Points);
+  const QString var = d == SpectrumDomain::Points ? QStringLiteral("i") : d == SpectrumDomain::Grid && dim == 2 ? QStringLiteral("r") : QStringLiteral("k");
+  m_fitLabel->setText(tr("Fit C·%1⁻ᵖ on").arg(var));
+}
+
 void SpectrumPanel::updateSizeControls()
 {
+  updateModeChoices();
   const SpectrumDomain d = domain();
   m_kmax->setVisible(d == SpectrumDomain::Sphere);
   m_gridN->setVisible(d == SpectrumDomain::Grid);
@@ -464,6 +566,12 @@ void SpectrumPanel::startJob()
 {
   if (m_watcher->isRunning()) return; // onJobFinished starts the pending job
   m_pending = false;
+  if (const CheckedSpinBox* size = sizeSpin(domain()); size->isRefused()) {
+    // Nothing is computed from a refused value; the previous spectrum stays.
+    emit statusMessage(tr("Refused: %1 — the plot still shows the previous spectrum").arg(size->refusal()));
+    if (!m_pinWatcher->isRunning()) emit idle();
+    return;
+  }
   Request in;
   in.net = m_doc->networkFor(objectName());
   in.ntk = showsNtk();
@@ -492,6 +600,9 @@ SpectrumResult SpectrumPanel::compute(const Request& in, const JobFlags& flags)
   c.label = QStringLiteral("%1 — %2").arg(QString::fromStdString(in.net.summary()), in.ntk ? QStringLiteral("NTK") : QStringLiteral("NNGP"));
   c.domain = in.domain;
   c.dim = in.net.inputDim;
+  c.domainName = in.domain == SpectrumDomain::Sphere ? QStringLiteral("%1 Funk–Hecke, k ≤ %2").arg(sphereName(c.dim)).arg(in.size)
+                 : in.domain == SpectrumDomain::Grid ? QStringLiteral("FFT grid n = %1%2").arg(in.size).arg(c.dim == 2 ? QStringLiteral(" per axis") : QString())
+                                                     : QStringLiteral("Gram of m = %1 points").arg(in.size);
   const bool ok = catchJobErrors([&] {
     switch (in.domain) {
     case SpectrumDomain::Sphere: {
@@ -641,6 +752,10 @@ bool SpectrumPanel::pinNetworkFile(const QString& path, QString* error)
     if (error) *error = tr("another file is still being pinned");
     return false;
   }
+  if (sizeSpin(domain())->isRefused()) {
+    if (error) *error = tr("the size is refused (%1): fix it first").arg(sizeSpin(domain())->refusal());
+    return false;
+  }
   // Same domain kind when it applies to that network, else the Gram domain (always defined).
   Request in;
   in.net = net;
@@ -767,7 +882,10 @@ void SpectrumPanel::updatePlot()
   o.logX = m_logK->isChecked();
   o.logY = true;
   o.yTitle = showsNtk() ? tr("NTK eigenvalue λ") : tr("NNGP eigenvalue λ");
-  o.xTitle = byRank ? tr("rank r (each λ_k repeated N(d,k) times)") : (c.indexName.isEmpty() ? tr("degree k") : c.indexName);
+  // The axis names what is plotted: degree k (Funk–Hecke), frequency k (1-D grid), rank r of the
+  // distinct eigenvalue (2-D grid), rank i (Gram); the mode box and the fit legend use the same words.
+  const bool countsMultiplicity = byRank && c.domain != SpectrumDomain::Points;
+  o.xTitle = countsMultiplicity ? tr("rank r (each λ_k repeated N(d,k) times)") : (c.indexName.isEmpty() ? tr("degree k") : c.indexName);
   const QString domainName = c.domain == SpectrumDomain::Sphere ? tr("on %1 (Funk–Hecke, exact)").arg(sphereName(c.dim))
                              : c.domain == SpectrumDomain::Grid ? tr("on the periodic grid (FFT)")
                                                                 : tr("of the Gram matrix K/m (random points)");
@@ -787,7 +905,7 @@ void SpectrumPanel::updatePlot()
       const int kmin = std::max(1, m_fitMin->value()), kmax = std::min(top, m_fitMax->value());
       if (kmax > kmin) {
         m_fit = fitSpectrum(byIndex, kmin, kmax);
-        const QString var = c.domain == SpectrumDomain::Sphere || (c.domain == SpectrumDomain::Grid && c.dim == 1) ? QStringLiteral("k") : QStringLiteral("r");
+        const QString var = indexSymbol(c);
         if (m_fit.parityDiffers && c.exactZeros) {
           if (m_fit.even.valid)
             series.push_back(fitSeries(m_fit.even, kmin, kmax, tr("fit, even %1: %2").arg(var, formatExponent(m_fit.even)), QColor(20, 20, 20), Qt::DashLine));
@@ -815,7 +933,12 @@ void SpectrumPanel::updatePlot()
   static const MarkerShape pinMarkers[] = {MarkerShape::Square, MarkerShape::Diamond, MarkerShape::TriangleUp, MarkerShape::Square};
   for (size_t p = 0; p < m_pins.size(); ++p) {
     const size_t before = series.size();
-    curveSeries(m_pins[p], byRank, tr("pin %1: %2").arg(p + 1).arg(m_pins[p].label), seriesColor(int(p) + 1), pinMarkers[p % 4], true,
+    // Each pin says its domain and network, and what its x is when that differs from the axis: a
+    // pin from another domain was drawn as if it were of this one.
+    const SpectrumCurve& pin = m_pins[p];
+    QString where = pin.domainName;
+    if (!byRank && m_result.valid() && pin.indexName != c.indexName) where += tr(", x = %1").arg(pin.indexName);
+    curveSeries(pin, byRank, tr("pin %1 (%2): %3").arg(p + 1).arg(where, pin.label), seriesColor(int(p) + 1), pinMarkers[p % 4], true,
                 series, nullptr, nullptr);
     for (size_t s = before; s < series.size(); ++s) series[s].pickable = false;
   }

@@ -37,9 +37,11 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTimer;
+class QVBoxLayout;
 
 namespace ntk::gui {
 
+class CheckedSpinBox;
 class NetworkDocument;
 class PlotWidget;
 
@@ -57,6 +59,7 @@ struct SpectrumCurve {
   bool exactZeros = false;      ///< λ = 0 rows are exact (Funk–Hecke), not round-off
   int hidden = 0;               ///< rows hidden as round-off
   QString indexName;            ///< x-axis title in "by degree" mode
+  QString domainName;           ///< short domain and size, e.g. "S² Funk–Hecke, k ≤ 128" (pin legends)
   int rows() const { return int(lambda.size()); }
 };
 
@@ -141,17 +144,24 @@ private:
     int generation = 0;
   };
   static SpectrumResult compute(const Request& in, const JobFlags& flags);
+  /// The controls above the plot: kernel and domain; the domain's size, plot mode and log x; the fit
+  /// range and the pins, with the info line under them.
+  void buildKernelDomainAndSizeRows(QVBoxLayout* layout);
+  void buildFitAndPinRow(QVBoxLayout* layout);
+  void connectControls();
   bool wanted() const;
   void onNetworkChanged();
   void updateDomainChoices();
   void updateSizeControls();
+  /// The plot-mode items and the fit label in the domain's words (degree k, frequency k, rank i).
+  void updateModeChoices();
   void startJob();
   void onJobFinished();
   void onPinJobFinished();
   void updatePlot();
   void restoreSettings();
   void saveSettings();
-  QSpinBox* sizeSpin(SpectrumDomain domain) const;
+  CheckedSpinBox* sizeSpin(SpectrumDomain domain) const;
   /// "degree k = 4" / "eigen-index i = 2" … of a row of the current result.
   QString rowName(int row) const;
 
@@ -160,10 +170,11 @@ private:
   QComboBox* m_kind;
   QComboBox* m_domain;
   QLabel* m_sizeLabel;
-  QSpinBox* m_kmax;
-  QSpinBox* m_gridN;
-  QSpinBox* m_points;
+  CheckedSpinBox* m_kmax;
+  CheckedSpinBox* m_gridN;
+  CheckedSpinBox* m_points;
   QComboBox* m_mode;
+  QLabel* m_fitLabel;
   QCheckBox* m_logK;
   QSpinBox* m_fitMin;
   QSpinBox* m_fitMax;
