@@ -4,6 +4,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QVBoxLayout>
 #include <QSignalBlocker>
 
 #include "widgets/network/NetworkDocument.h"
@@ -29,8 +30,15 @@ NetworkBar::NetworkBar(NetworkDocument* doc, const QString& panel, const QString
     : QWidget(parent), m_doc(doc), m_panel(panel), m_panelTitle(panelTitle)
 {
   setObjectName(QStringLiteral("networkBar"));
-  auto* row = new QHBoxLayout(this);
-  row->setContentsMargins(4, 2, 4, 2);
+  // Two rows: which network (and what is wrong with it), then the offers — so a hidden tab's offers do
+  // not make the window wider than a 1024-pixel screen.
+  auto* column = new QVBoxLayout(this);
+  column->setContentsMargins(4, 2, 4, 2);
+  column->setSpacing(2);
+  auto* row = new QHBoxLayout;
+  auto* offers = new QHBoxLayout;
+  column->addLayout(row);
+  column->addLayout(offers);
   auto* label = new QLabel(tr("Network"));
   m_combo = new QComboBox;
   m_combo->setObjectName(QStringLiteral("panelNetwork"));
@@ -53,8 +61,9 @@ NetworkBar::NetworkBar(NetworkDocument* doc, const QString& panel, const QString
   row->addWidget(m_combo);
   row->addWidget(m_summary, 1);
   row->addWidget(m_problem, 2);
-  row->addWidget(m_fix);
-  row->addWidget(m_new);
+  offers->addStretch(1);
+  offers->addWidget(m_fix);
+  offers->addWidget(m_new);
 
   connect(m_combo, &QComboBox::activated, this, [this](int index) {
     const int id = m_combo->itemData(index).toInt();
@@ -107,9 +116,10 @@ void NetworkBar::refresh()
   m_summary->setVisible(problem.isEmpty());
   if (problem.isEmpty()) return;
   const QString name = m_doc->networkName(id);
-  m_fix->setText(tr("Set input_dim of %1 to %2").arg(quoted(name)).arg(m_requiredDim));
+  m_fix->setText(tr("Set input_dim of %1 to %2").arg(quoted(name.size() > 16 ? name.left(15) + QStringLiteral("…") : name))
+                     .arg(m_requiredDim));
   m_fix->setToolTip(tr("An undoable edit of %1: every panel that uses it sees the change.").arg(quoted(name)));
-  m_new->setText(tr("New %1-D network for %2").arg(m_requiredDim).arg(m_panelTitle));
+  m_new->setText(tr("New %1-D network for this panel").arg(m_requiredDim));
   m_new->setToolTip(tr("Adds a copy of %1 with input_dim %2, named and listed in the Network dock, and lets %3 use it.")
                         .arg(quoted(name))
                         .arg(m_requiredDim)

@@ -206,7 +206,7 @@ void SpectrumPanel::buildKernelDomainAndSizeRows(QVBoxLayout* layout)
   m_kmax->setValue(128);
   m_kmax->setToolTipBase(tr("Highest degree k computed (λ_0 … λ_kmax), %1 … %2").arg(kMinKmax).arg(kMaxKmax));
   m_gridN = new CheckedSpinBox(8, kMaxGridN1);
-  m_gridN->setCheck([this](int n) { return gridRefusal(n, m_doc->network().inputDim); });
+  m_gridN->setCheck([this](int n) { return gridRefusal(n, m_doc->networkFor(objectName()).inputDim); });
   m_gridN->setValue(256);
   m_gridN->setToolTipBase(tr("Grid points per axis n (m = n^d points): frequencies |ν| ≤ n/2; at most %1 on a line, %2 per axis on a square")
                               .arg(kMaxGridN1)
@@ -495,7 +495,7 @@ void SpectrumPanel::updateModeChoices()
 {
   // The first mode plots what the domain's table lists: its words must match the x axis.
   const SpectrumDomain d = domain();
-  const int dim = m_doc->network().inputDim;
+  const int dim = m_doc->networkFor(objectName()).inputDim;
   const QString first = d == SpectrumDomain::Sphere ? tr("by degree k")
                         : d == SpectrumDomain::Grid ? (dim == 1 ? tr("by frequency k") : tr("by distinct eigenvalue, rank r"))
                                                     : tr("by rank i");
