@@ -230,7 +230,7 @@ private slots:
     QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
     auto* width = qobject_cast<CheckedSpinBox*>(m_window->editor()->layerTable()->cellWidget(0, 1));
     width->setValue(640);
-    QCOMPARE(doc->undoStack()->undoText(), QStringLiteral("Set width of layer 1 to 640 (Kernel)"));
+    QCOMPARE(doc->undoStack()->undoText(), QStringLiteral("Set width of layer 1 to 640 in ‘main’ (Kernel)"));
     QVERIFY(m_window->showPanel(QStringLiteral("spectrum")));
     QVERIFY(m_window->waitUntilIdle(60000));
     doc->undoStack()->undo(); // made on the Kernel tab: undo brings it forward
@@ -262,6 +262,7 @@ private slots:
     NetworkDocument* doc = m_window->document();
     QVERIFY(m_window->showPanel(QStringLiteral("kernel")));
     const int first = doc->currentId();
+    const int networks = int(doc->networks().size()); // "main", and "image" for the Image panel
     m_window->editor()->duplicateNetwork(); // a named copy, used by the panel on screen
     const int copy = doc->currentId();
     QVERIFY(copy != first);
@@ -286,7 +287,7 @@ private slots:
     // Undo removes the copy; the panels fall back to the first network.
     doc->undoStack()->undo(); // the W_std edit
     doc->undoStack()->undo(); // the copy
-    QCOMPARE(int(doc->networks().size()), 1);
+    QCOMPARE(int(doc->networks().size()), networks);
     QCOMPARE(doc->networkIdFor(QStringLiteral("kernel")), first);
     QCOMPARE(doc->networkIdFor(QStringLiteral("spectrum")), first);
     QVERIFY(m_window->waitUntilIdle(60000));
@@ -480,6 +481,25 @@ private slots:
     const double rel = (emp - exact).norm() / exact.norm();
     qInfo("finite nets (n = 1024, S = 4) vs infinite width: relative error %.3f", rel);
     QVERIFY(rel > 1e-6 && rel < 0.15); // ≈ 3/√1024 per network, less for the mean of 4
+  }
+
+  void aNewDocumentWorksOnEveryTab()
+  {
+    // The Image panel starts with its own named 2-D network; the others share "main".
+    NetworkDocument* doc = m_window->document();
+    QCOMPARE(doc->networkNameFor(QStringLiteral("image")), QStringLiteral("image"));
+    QCOMPARE(doc->networkFor(QStringLiteral("image")).inputDim, 2);
+    QCOMPARE(doc->networkNameFor(QStringLiteral("kernel")), QStringLiteral("main"));
+    QVERIFY(!doc->isModified());
+    for (const QString& name : m_window->panelNames()) {
+      QVERIFY(m_window->showPanel(name));
+      for (NetworkBar* b : m_window->findChildren<NetworkBar*>())
+        if (b->parentWidget()->objectName() == name) QVERIFY2(b->mismatch().isEmpty(), qPrintable(name + ": " + b->mismatch()));
+    }
+    QVERIFY(m_window->waitUntilIdle(120000));
+    auto* image = m_window->findChild<ImagePanel*>(QStringLiteral("image"));
+    QVERIFY(image->requirementReason().isEmpty());
+    QVERIFY(image->hasKernelFit(KernelKind::Ntk));
   }
 
   void networkBarOffersFixesForANeededInputDim()

@@ -2,6 +2,8 @@
 // legend (wrapping, in two columns when tall), and the bars of what is left at the current t.
 #include "widgets/dynamics/ModeResidualPlot.h"
 
+#include <QFontMetricsF>
+
 #include <algorithm>
 #include <cmath>
 
@@ -49,7 +51,8 @@ std::pair<double, double> residualDecades(const ModeResidualData& d)
 }
 
 /// "k = 3 (ν ≈ 1): λ = 0.012" per shown mode; the legend wraps these, it never elides them.
-std::vector<LegendEntry> residualLegend(const ModeResidualData& d, double lineW)
+/// `compact` drops the frequency part: "k = 3: λ = 0.012" fits a legend a narrow window leaves.
+std::vector<LegendEntry> residualLegend(const ModeResidualData& d, double lineW, bool compact = false)
 {
   const int count = int(d.residuals.size());
   std::vector<LegendEntry> entries;
@@ -57,7 +60,7 @@ std::vector<LegendEntry> residualLegend(const ModeResidualData& d, double lineW)
     // No-break spaces inside "k = 3 (ν ≈ 1):" and "λ = 0.34": a narrow legend wraps between them only.
     const QChar nb(QChar::Nbsp);
     QString name = QStringLiteral("k%1=%1%2").arg(nb).arg(modeNumber(d, k));
-    if (size_t(k) < d.cycles.size() && std::isfinite(d.cycles[size_t(k)]))
+    if (!compact && size_t(k) < d.cycles.size() && std::isfinite(d.cycles[size_t(k)]))
       name += QStringLiteral("%1(ν%1≈%1%2)").arg(nb).arg(d.cycles[size_t(k)], 0, 'g', 3);
     name += QStringLiteral(": λ%1=%1%2").arg(nb).arg(shortNumber(d.eigenvalues[size_t(k)]));
     const QColor c = modeColor(k, count);
@@ -69,13 +72,24 @@ std::vector<LegendEntry> residualLegend(const ModeResidualData& d, double lineW)
   return entries;
 }
 
-/// Two columns when that makes the legend clearly shorter (short entries, as in 2-D), else one.
+/// The widest part of an entry that cannot wrap (the legend breaks only at plain spaces).
+double widestUnbreakable(const QFont& f, const std::vector<LegendEntry>& legend)
+{
+  const QFontMetricsF fm(f);
+  double widest = 0.0;
+  for (const LegendEntry& e : legend)
+    for (const QString& word : e.text.split(QLatin1Char(' '), Qt::SkipEmptyParts)) widest = std::max(widest, fm.horizontalAdvance(word));
+  return widest;
+}
+
+/// Two columns when that makes the legend clearly shorter (short entries, as in 2-D) and no entry part
+/// is wider than a column, else one.
 int residualLegendColumns(const QFont& f, double em, const std::vector<LegendEntry>& legend, const QRectF& curves)
 {
   const double width = curves.width() - 0.6 * em;
   const double one = legendSize(f, em, legend, width - 3.4 * em, 1).height();
   const double two = legendSize(f, em, legend, width / 2 - 3.4 * em, 2).height();
-  return two < 0.75 * one ? 2 : 1;
+  return two < 0.75 * one && widestUnbreakable(f, legend) <= width / 2 - 3.4 * em ? 2 : 1;
 }
 
 double legendTextWidth(const QRectF& curves, double em, int columns)
@@ -195,7 +209,9 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
     return;
   }
   const double lineW = std::max(1.5, em / 6.0);
-  const std::vector<LegendEntry> legend = residualLegend(d, lineW);
+  std::vector<LegendEntry> legend = residualLegend(d, lineW);
+  // A narrow plot: the short form, so no number is cut ("k = 3 (ν ≈ 1): λ = 0.…" was).
+  if (widestUnbreakable(p.font(), legend) > legendTextWidth(curves, em, 1)) legend = residualLegend(d, lineW, true);
   const int columns = residualLegendColumns(p.font(), em, legend, curves);
   const double textW = legendTextWidth(curves, em, columns);
   const double band = legendSize(p.font(), em, legend, textW, columns).height() + 0.6 * em;

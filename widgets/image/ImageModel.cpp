@@ -224,6 +224,17 @@ Encoding withIntegerFrequencies(const Encoding& encoding, int inputDim)
   return out;
 }
 
+Network defaultImageNetwork()
+{
+  Network n = Network::defaultNetwork(2).withHiddenWidth(256);
+  n.encoding.kind = EncodingKind::Gaussian;
+  n.encoding.features = 256;
+  n.encoding.sigma = 10.0;
+  n.encoding.seed = 1;
+  n.encoding = withIntegerFrequencies(n.encoding, n.inputDim);
+  return n;
+}
+
 bool hasIntegerFrequencies(const Encoding& e)
 {
   return e.kind == EncodingKind::Fourier && e.B.size() > 0 && (e.B.array() == e.B.array().round()).all();

@@ -71,6 +71,9 @@ QString encodingDescription(const Encoding& encoding);
 /// becomes 1-periodic on [0,1)², so the regression is an exact FFT solve and the time slider works.
 /// None gives B = I (the basic frequencies). Throws NtkError when B cannot be built.
 Encoding withIntegerFrequencies(const Encoding& encoding, int inputDim);
+/// The network a new document gives the Image panel (Tancik et al.'s setting): input_dim 2, Gaussian
+/// Fourier features σ = 10, 256 frequencies (seed 1) rounded to integers, three ReLU layers of width 256.
+Network defaultImageNetwork();
 /// True for a 'fourier' encoding whose B holds only integers.
 bool hasIntegerFrequencies(const Encoding& encoding);
 

@@ -1,5 +1,7 @@
 #include "widgets/network/NetworkDocument.h"
 
+#include <algorithm>
+
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
@@ -254,6 +256,7 @@ void NetworkDocument::setNetworkDirect(int id, const Network& net)
 
 void NetworkDocument::setStructureDirect(const Structure& s)
 {
+  for (const NamedNetwork& n : s.networks) m_nextId = std::max(m_nextId, n.id + 1); // ids are never reused
   const bool currentMoved = s.current != m_current;
   m_networks = s.networks;
   m_current = s.current;

@@ -29,6 +29,7 @@
 
 #include "widgets/dynamics/DynamicsPanel.h"
 #include "widgets/spectra/EigenfunctionPanel.h"
+#include "widgets/image/ImageModel.h"
 #include "widgets/image/ImagePanel.h"
 #include "widgets/kernel/KernelPanel.h"
 #include "widgets/spectra/SpectrumPanel.h"
@@ -49,6 +50,12 @@ constexpr int kMaxRecent = 8;
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new NetworkDocument(this))
 {
   setObjectName(QStringLiteral("MainWindow"));
+  // A new document works on every tab at once: the Image panel, which needs input_dim 2, gets a named
+  // network of its own ("image"), listed in the dock like any other — nothing is copied behind its back.
+  NetworkDocument::Structure start = m_doc->structure();
+  start.networks.push_back({start.networks.back().id + 1, tr("image"), defaultImageNetwork(), {}});
+  start.bindings.insert(QStringLiteral("image"), start.networks.back().id);
+  m_doc->setStructureDirect(start);
   m_tabs = new QTabWidget;
   m_kernel = new KernelPanel(m_doc);
   addPanel(m_kernel, QStringLiteral("kernel"), tr("Kernel"), tr("Exact NNGP/NTK on a grid of inputs, one row as a curve"));
