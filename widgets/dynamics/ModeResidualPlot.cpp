@@ -59,10 +59,11 @@ std::vector<LegendEntry> residualLegend(const ModeResidualData& d, double lineW,
   for (int k = 0; k < count; ++k) {
     // No-break spaces inside "k = 3 (ν ≈ 1):" and "λ = 0.34": a narrow legend wraps between them only.
     const QChar nb(QChar::Nbsp);
-    QString name = QStringLiteral("k%1=%1%2").arg(nb).arg(modeNumber(d, k));
+    const QString sp = compact ? QString() : QString(nb); // compact: "k=3:" "λ=0.012"
+    QString name = QStringLiteral("k%1=%1%2").arg(sp).arg(modeNumber(d, k));
     if (!compact && size_t(k) < d.cycles.size() && std::isfinite(d.cycles[size_t(k)]))
       name += QStringLiteral("%1(ν%1≈%1%2)").arg(nb).arg(d.cycles[size_t(k)], 0, 'g', 3);
-    name += QStringLiteral(": λ%1=%1%2").arg(nb).arg(shortNumber(d.eigenvalues[size_t(k)]));
+    name += QStringLiteral(": λ%1=%1%2").arg(sp).arg(shortNumber(d.eigenvalues[size_t(k)]));
     const QColor c = modeColor(k, count);
     entries.push_back({name, [c, lineW](QPainter& p, const QRectF& r) {
                          p.setPen(QPen(c, lineW));
@@ -210,11 +211,26 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   }
   const double lineW = std::max(1.5, em / 6.0);
   std::vector<LegendEntry> legend = residualLegend(d, lineW);
-  // A narrow plot: the short form, so no number is cut ("k = 3 (ν ≈ 1): λ = 0.…" was).
-  if (widestUnbreakable(p.font(), legend) > legendTextWidth(curves, em, 1)) legend = residualLegend(d, lineW, true);
+  // A narrow plot: the short form, and if need be a smaller font, so no number is cut ("λ = 7.7e" was).
+  const QFont figureFont = p.font();
+  if (widestUnbreakable(p.font(), legend) > legendTextWidth(curves, em, 1)) {
+    legend = residualLegend(d, lineW, true);
+    const double ratio = legendTextWidth(curves, em, 1) / widestUnbreakable(p.font(), legend);
+    if (ratio < 1.0) {
+      QFont small = p.font();
+      const double scale = std::max(0.6, ratio * 0.97);
+      if (small.pointSizeF() > 0)
+        small.setPointSizeF(small.pointSizeF() * scale);
+      else
+        small.setPixelSize(std::max(7, int(small.pixelSize() * scale)));
+      p.setFont(small);
+    }
+  }
+  const QFont legendFont = p.font();
   const int columns = residualLegendColumns(p.font(), em, legend, curves);
   const double textW = legendTextWidth(curves, em, columns);
   const double band = legendSize(p.font(), em, legend, textW, columns).height() + 0.6 * em;
+  p.setFont(figureFont);
   const auto [ly0, ly1] = residualDecades(d);
   const ResidualAxes ax{LogTimeAxis{curves, std::log10(d.times(0)), std::log10(d.times(d.times.size() - 1))},
                         curves.adjusted(0, std::min(band, 0.7 * curves.height()), 0, 0), ly0, ly1};
@@ -225,7 +241,9 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   p.setPen(QPen(Qt::black, 1.0));
   p.setBrush(Qt::NoBrush);
   p.drawRect(curves);
+  p.setFont(legendFont);
   paintLegend(p, QPointF(curves.right() - 0.3 * em, curves.top() + 0.3 * em), em, legend, textW, columns);
+  p.setFont(figureFont);
   paintRemainingBars(p, bars, split, d, em);
   p.restore();
 }
