@@ -33,6 +33,32 @@ QSize hintFor(const QAbstractSpinBox* box, const QString& text, QSize base)
 
 } // namespace
 
+void RefusalMark::setToolTipBase(const QString& tip)
+{
+  m_tip = tip;
+  apply();
+}
+
+void RefusalMark::set(const QString& reason)
+{
+  m_reason = reason;
+  m_box->setStyleSheet(QString::fromLatin1(kRefusedStyle));
+  apply();
+}
+
+void RefusalMark::clear()
+{
+  if (m_reason.isEmpty()) return;
+  m_reason.clear();
+  m_box->setStyleSheet(QString());
+  apply();
+}
+
+void RefusalMark::apply()
+{
+  m_box->setToolTip(m_reason.isEmpty() ? m_tip : QObject::tr("Refused: %1\n\n%2").arg(m_reason, m_tip));
+}
+
 CheckedSpinBox::CheckedSpinBox(int lo, int hi, QWidget* parent) : QSpinBox(parent), m_lo(lo), m_hi(hi)
 {
   // As wide as int allows: the check, not the spin box, decides what is valid.
@@ -48,17 +74,13 @@ CheckedSpinBox::CheckedSpinBox(int lo, int hi, QWidget* parent) : QSpinBox(paren
 
 void CheckedSpinBox::setCheck(Check check) { m_check = std::move(check); }
 
-void CheckedSpinBox::setToolTipBase(const QString& tip)
-{
-  m_tip = tip;
-  setToolTip(m_refusal.isEmpty() ? tip : tr("Refused: %1\n\n%2").arg(m_refusal, tip));
-}
+void CheckedSpinBox::setToolTipBase(const QString& tip) { m_mark.setToolTipBase(tip); }
 
 void CheckedSpinBox::onValueChanged(int v)
 {
   const QString reason = m_check ? m_check(v) : QString();
   if (reason.isEmpty()) {
-    clearMark();
+    m_mark.clear();
     m_accepted = v;
     emit valueAccepted(v);
   } else {
@@ -68,26 +90,17 @@ void CheckedSpinBox::onValueChanged(int v)
 
 void CheckedSpinBox::markRefused(const QString& reason)
 {
-  m_refusal = reason;
-  setStyleSheet(QString::fromLatin1(kRefusedStyle));
-  setToolTipBase(m_tip);
+  m_mark.set(reason);
   emit valueRefused(reason);
 }
 
-void CheckedSpinBox::clearMark()
-{
-  if (m_refusal.isEmpty()) return;
-  m_refusal.clear();
-  setStyleSheet(QString());
-  setToolTipBase(m_tip);
-}
 
 void CheckedSpinBox::setValueQuietly(int v)
 {
   const QSignalBlocker block(this);
   setValue(v);
   m_accepted = value();
-  clearMark();
+  m_mark.clear();
 }
 
 QSize CheckedSpinBox::sizeHint() const
@@ -117,17 +130,13 @@ CheckedDoubleSpinBox::CheckedDoubleSpinBox(double lo, double hi, int decimals, Q
 
 void CheckedDoubleSpinBox::setCheck(Check check) { m_check = std::move(check); }
 
-void CheckedDoubleSpinBox::setToolTipBase(const QString& tip)
-{
-  m_tip = tip;
-  setToolTip(m_refusal.isEmpty() ? tip : tr("Refused: %1\n\n%2").arg(m_refusal, tip));
-}
+void CheckedDoubleSpinBox::setToolTipBase(const QString& tip) { m_mark.setToolTipBase(tip); }
 
 void CheckedDoubleSpinBox::onValueChanged(double v)
 {
   const QString reason = m_check ? m_check(v) : QString();
   if (reason.isEmpty()) {
-    clearMark();
+    m_mark.clear();
     m_accepted = v;
     emit valueAccepted(v);
   } else {
@@ -137,26 +146,17 @@ void CheckedDoubleSpinBox::onValueChanged(double v)
 
 void CheckedDoubleSpinBox::markRefused(const QString& reason)
 {
-  m_refusal = reason;
-  setStyleSheet(QString::fromLatin1(kRefusedStyle));
-  setToolTipBase(m_tip);
+  m_mark.set(reason);
   emit valueRefused(reason);
 }
 
-void CheckedDoubleSpinBox::clearMark()
-{
-  if (m_refusal.isEmpty()) return;
-  m_refusal.clear();
-  setStyleSheet(QString());
-  setToolTipBase(m_tip);
-}
 
 void CheckedDoubleSpinBox::setValueQuietly(double v)
 {
   const QSignalBlocker block(this);
   setValue(v);
   m_accepted = value();
-  clearMark();
+  m_mark.clear();
 }
 
 QSize CheckedDoubleSpinBox::sizeHint() const

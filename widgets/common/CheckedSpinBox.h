@@ -17,6 +17,21 @@
 
 namespace ntk::gui {
 
+/// What both boxes show of a refusal: the red background and "Refused: reason" above the tooltip.
+class RefusalMark {
+public:
+  explicit RefusalMark(QAbstractSpinBox* box) : m_box(box) {}
+  void setToolTipBase(const QString& tip);
+  void set(const QString& reason);
+  void clear();
+  const QString& reason() const { return m_reason; }
+
+private:
+  void apply();
+  QAbstractSpinBox* m_box;
+  QString m_reason, m_tip;
+};
+
 class CheckedSpinBox : public QSpinBox {
   Q_OBJECT
 
@@ -27,8 +42,8 @@ public:
   /// Replaces the default range check.
   void setCheck(Check check);
   /// The reason the shown value was refused (empty when it is valid).
-  QString refusal() const { return m_refusal; }
-  bool isRefused() const { return !m_refusal.isEmpty(); }
+  QString refusal() const { return m_mark.reason(); }
+  bool isRefused() const { return !m_mark.reason().isEmpty(); }
   /// The last value that passed the check (what computations use while a refused one is shown).
   int acceptedValue() const { return m_accepted; }
   void setValueQuietly(int v);
@@ -44,11 +59,10 @@ signals:
 
 private:
   void onValueChanged(int v);
-  void clearMark();
   int m_lo, m_hi;
   int m_accepted = 0;
   Check m_check;
-  QString m_refusal, m_tip;
+  RefusalMark m_mark{this};
 };
 
 class CheckedDoubleSpinBox : public QDoubleSpinBox {
@@ -58,8 +72,8 @@ public:
   using Check = std::function<QString(double)>;
   CheckedDoubleSpinBox(double lo, double hi, int decimals, QWidget* parent = nullptr);
   void setCheck(Check check);
-  QString refusal() const { return m_refusal; }
-  bool isRefused() const { return !m_refusal.isEmpty(); }
+  QString refusal() const { return m_mark.reason(); }
+  bool isRefused() const { return !m_mark.reason().isEmpty(); }
   double acceptedValue() const { return m_accepted; }
   void setValueQuietly(double v);
   void markRefused(const QString& reason);
@@ -73,11 +87,10 @@ signals:
 
 private:
   void onValueChanged(double v);
-  void clearMark();
   double m_lo, m_hi;
   double m_accepted = 0.0;
   Check m_check;
-  QString m_refusal, m_tip;
+  RefusalMark m_mark{this};
 };
 
 } // namespace ntk::gui
