@@ -69,6 +69,23 @@ double beginDynamicsFigure(QPainter& p, const QRectF& rect, const QString& title
   return height;
 }
 
+double dynamicsTitleHeight(const QFont& font, double em, const QString& title, const QRectF& rect)
+{
+  QFont f = font;
+  f.setPixelSize(std::max(1, int(em)));
+  return dynamicsTitleHeight(f, em, title, std::max(10.0, rect.width() - 0.6 * em));
+}
+
+bool beginDynamicsPlot(QPainter& p, const QRectF& rect, const QRectF& area, const QString& title,
+                       const QString& message, double em)
+{
+  beginDynamicsFigure(p, rect, title, em);
+  if (message.isEmpty()) return true;
+  paintFigureMessage(p, area, message, em);
+  p.restore();
+  return false;
+}
+
 void paintRotatedText(QPainter& p, double cx, double cy, double length, double em, const QString& text)
 {
   p.save();
@@ -193,6 +210,34 @@ QRectF paintLegend(QPainter& p, const QPointF& topRight, double em, const std::v
   }
   p.restore();
   return box;
+}
+
+void paintLogValueAxis(QPainter& p, const LogValueAxis& axis, const QRectF& frame, const QRectF& rect, double em,
+                       const QString& title)
+{
+  const int step = axis.area.height() / (axis.ly1 - axis.ly0) > 1.6 * em ? 1 : 2;
+  p.save();
+  for (int e = int(axis.ly0); e <= int(axis.ly1); e += step) {
+    p.setPen(QPen(QColor(225, 225, 225), 1.0));
+    p.drawLine(QPointF(frame.left(), axis.py(e)), QPointF(frame.right(), axis.py(e)));
+    p.setPen(Qt::black);
+    p.drawText(QRectF(rect.left(), axis.py(e) - 0.6 * em, frame.left() - rect.left() - 0.4 * em, 1.2 * em),
+               Qt::AlignRight | Qt::AlignVCenter, decadeLabel(e));
+  }
+  paintRotatedText(p, rect.left() + 0.8 * em, frame.center().y(), frame.height(), em, title);
+  p.restore();
+}
+
+void paintFigureWarning(QPainter& p, const QRectF& area, const QString& warning, double em)
+{
+  const QRectF room = area.adjusted(0.6 * em, 0.6 * em, -0.6 * em, -0.6 * em);
+  QRectF box = QFontMetricsF(p.font()).boundingRect(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
+  box.adjust(-0.3 * em, -0.2 * em, 0.3 * em, 0.2 * em);
+  p.save();
+  p.fillRect(box, QColor(255, 255, 255, 230));
+  p.setPen(QColor(200, 0, 0));
+  p.drawText(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
+  p.restore();
 }
 
 } // namespace ntk::gui

@@ -25,6 +25,13 @@ namespace ntk::gui {
 double beginDynamicsFigure(QPainter& p, const QRectF& rect, const QString& title, double em);
 /// The height beginDynamicsFigure gives `title` in a rectangle `width` wide (hit tests need it).
 double dynamicsTitleHeight(const QFont& base, double em, const QString& title, double width);
+/// The height beginDynamicsFigure returns for `title` at the top of `rect` when the painter's font is
+/// `font` (a widget's plot area and hit tests need it before painting).
+double dynamicsTitleHeight(const QFont& font, double em, const QString& title, const QRectF& rect);
+/// beginDynamicsFigure, then: when `message` is non-empty it is drawn in `area` instead of a plot, the
+/// figure is ended (p.restore()) and the result is false; else true (pair with p.restore()).
+bool beginDynamicsPlot(QPainter& p, const QRectF& rect, const QRectF& area, const QString& title,
+                       const QString& message, double em);
 
 /// Text rotated by −90° centred at (cx, cy) in a box `length` long (a y-axis title).
 void paintRotatedText(QPainter& p, double cx, double cy, double length, double em, const QString& text);
@@ -44,6 +51,21 @@ struct LogTimeAxis {
 void paintLogTimeAxis(QPainter& p, const LogTimeAxis& axis, double em, const QString& title);
 /// The dashed vertical line at the current t.
 void paintCurrentTimeMarker(QPainter& p, const LogTimeAxis& axis, double t, double em);
+
+/// A log10 value axis: decade 10^ly0 at the bottom of `area`, 10^ly1 at its top.
+struct LogValueAxis {
+  QRectF area;
+  double ly0 = 0.0, ly1 = 1.0;
+  /// Pixel row of log10 v.
+  double py(double ly) const { return area.bottom() - (ly - ly0) / (ly1 - ly0) * area.height(); }
+};
+/// Grid lines across `frame` at the decades of `axis` (every other one when closer than 1.6 em), their
+/// labels right-aligned between rect.left() and the frame, and `title` rotated, centred on the frame.
+void paintLogValueAxis(QPainter& p, const LogValueAxis& axis, const QRectF& frame, const QRectF& rect, double em,
+                       const QString& title);
+
+/// A red message (e.g. "GD diverges") word-wrapped at the bottom left of `area`, on a white box.
+void paintFigureWarning(QPainter& p, const QRectF& area, const QString& warning, double em);
 
 /// One legend row: its text and how to draw its sample into the given rectangle.
 struct LegendEntry {

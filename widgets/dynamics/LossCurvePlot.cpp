@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <QFontInfo>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -33,25 +32,8 @@ std::pair<double, double> lossDecades(const LossPlotData& d)
 
 struct LossAxes {
   LogTimeAxis time;
-  double ly0, ly1;
-  double py(double ly) const { return time.area.bottom() - (ly - ly0) / (ly1 - ly0) * time.area.height(); }
+  LogValueAxis loss; ///< on the same area as `time`
 };
-
-void paintLossAxisY(QPainter& p, const LossAxes& ax, const QRectF& rect, double em)
-{
-  const QRectF& a = ax.time.area;
-  const int step = a.height() / (ax.ly1 - ax.ly0) > 1.6 * em ? 1 : 2;
-  p.save();
-  for (int e = int(ax.ly0); e <= int(ax.ly1); e += step) {
-    p.setPen(QPen(QColor(225, 225, 225), 1.0));
-    p.drawLine(QPointF(a.left(), ax.py(e)), QPointF(a.right(), ax.py(e)));
-    p.setPen(Qt::black);
-    p.drawText(QRectF(rect.left(), ax.py(e) - 0.6 * em, a.left() - rect.left() - 0.4 * em, 1.2 * em),
-               Qt::AlignRight | Qt::AlignVCenter, decadeLabel(e));
-  }
-  paintRotatedText(p, rect.left() + 0.8 * em, a.center().y(), a.height(), em, QStringLiteral("loss"));
-  p.restore();
-}
 
 void paintLossCurve(QPainter& p, const LossAxes& ax, const Eigen::VectorXd& times, const Eigen::VectorXd& loss,
                     const QColor& colour, double lineW, Qt::PenStyle style)
@@ -63,8 +45,8 @@ void paintLossCurve(QPainter& p, const LossAxes& ax, const Eigen::VectorXd& time
       pen = false;
       continue;
     }
-    const double ly = std::isinf(loss(i)) ? ax.ly1 + 2.0 : std::clamp(std::log10(loss(i)), ax.ly0 - 1.0, ax.ly1 + 2.0);
-    const QPointF pt(ax.time.px(std::log10(times(i))), ax.py(ly));
+    const double ly = std::isinf(loss(i)) ? ax.loss.ly1 + 2.0 : std::clamp(std::log10(loss(i)), ax.loss.ly0 - 1.0, ax.loss.ly1 + 2.0);
+    const QPointF pt(ax.time.px(std::log10(times(i))), ax.loss.py(ly));
     if (pen)
       path.lineTo(pt);
     else
@@ -83,10 +65,10 @@ void paintCurrentLossDots(QPainter& p, const LossAxes& ax, const LossPlotData& d
   for (const auto& [value, colour] : {std::pair{d.currentTrain, trainLossColor()}, std::pair{d.currentTest, testLossColor()}}) {
     if (!std::isfinite(value) || value <= 0) continue;
     const double ly = std::log10(value);
-    if (ly < ax.ly0 || ly > ax.ly1) continue;
+    if (ly < ax.loss.ly0 || ly > ax.loss.ly1) continue;
     p.setPen(QPen(Qt::white, 1.0));
     p.setBrush(colour);
-    p.drawEllipse(QPointF(x, ax.py(ly)), r, r);
+    p.drawEllipse(QPointF(x, ax.loss.py(ly)), r, r);
   }
   p.restore();
 }
@@ -127,8 +109,8 @@ void paintLossFigure(QPainter& p, const QRectF& rect, const LossPlotData& d, dou
     return;
   }
   const auto [ly0, ly1] = lossDecades(d);
-  const LossAxes ax{LogTimeAxis{area, std::log10(d.times(0)), std::log10(d.times(d.times.size() - 1))}, ly0, ly1};
-  paintLossAxisY(p, ax, rect, em);
+  const LossAxes ax{LogTimeAxis{area, std::log10(d.times(0)), std::log10(d.times(d.times.size() - 1))}, LogValueAxis{area, ly0, ly1}};
+  paintLogValueAxis(p, ax.loss, area, rect, em, QStringLiteral("loss"));
   paintLogTimeAxis(p, ax.time, em, QStringLiteral("training time t"));
   const double lineW = std::max(1.5, em / 6.0);
   p.save();
@@ -149,7 +131,7 @@ void paintLossFigure(QPainter& p, const QRectF& rect, const LossPlotData& d, dou
   p.restore();
 }
 
-LossCurvePlot::LossCurvePlot(QWidget* parent) : QWidget(parent) { setAttribute(Qt::WA_OpaquePaintEvent); }
+LossCurvePlot::LossCurvePlot(QWidget* parent) : DynamicsFigureWidget(parent) {}
 
 void LossCurvePlot::setData(LossPlotData data)
 {
@@ -157,10 +139,6 @@ void LossCurvePlot::setData(LossPlotData data)
   update();
 }
 
-void LossCurvePlot::paintEvent(QPaintEvent*)
-{
-  QPainter p(this);
-  paintLossFigure(p, QRectF(rect()), m_data, std::max(9, QFontInfo(font()).pixelSize()));
-}
+void LossCurvePlot::paintFigure(QPainter& p, const QRectF& rect, double em) const { paintLossFigure(p, rect, m_data, em); }
 
 } // namespace ntk::gui

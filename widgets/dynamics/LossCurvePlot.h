@@ -9,7 +9,8 @@
 #include <Eigen/Dense>
 #include <QColor>
 #include <QString>
-#include <QWidget>
+
+#include "widgets/dynamics/DynamicsFigureWidget.h"
 
 class QPainter;
 
@@ -30,7 +31,7 @@ QColor testLossColor();
 
 void paintLossFigure(QPainter& p, const QRectF& rect, const LossPlotData& data, double em);
 
-class LossCurvePlot : public QWidget {
+class LossCurvePlot : public DynamicsFigureWidget {
   Q_OBJECT
 
 public:
@@ -41,7 +42,7 @@ public:
   QSize minimumSizeHint() const override { return {220, 150}; }
 
 protected:
-  void paintEvent(QPaintEvent* event) override;
+  void paintFigure(QPainter& p, const QRectF& rect, double em) const override;
 
 private:
   LossPlotData m_data;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <QFontInfo>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -33,9 +32,7 @@ int modeNumber(const ModeResidualData& d, int k) { return (size_t(k) < d.modeInd
 /// log10 |r| from 10^ly0 (bottom) to 10^ly1 (top of the data band) on the time axis' area.
 struct ResidualAxes {
   LogTimeAxis time;
-  QRectF data; ///< below the legend band
-  double ly0, ly1;
-  double py(double ly) const { return data.bottom() - (ly - ly0) / (ly1 - ly0) * data.height(); }
+  LogValueAxis residual; ///< below the legend band
 };
 
 /// Eight decades below the largest initial residual: a diverging mode (GD with η > 2/λ_max) leaves at
@@ -98,22 +95,6 @@ double legendTextWidth(const QRectF& curves, double em, int columns)
   return std::max(3.0 * em, (curves.width() - 0.6 * em) / columns - 3.4 * em);
 }
 
-void paintResidualAxisY(QPainter& p, const ResidualAxes& ax, const QRectF& rect, double em)
-{
-  const QRectF& a = ax.time.area;
-  const int step = ax.data.height() / (ax.ly1 - ax.ly0) > 1.6 * em ? 1 : 2;
-  p.save();
-  for (int e = int(ax.ly0); e <= int(ax.ly1); e += step) {
-    p.setPen(QPen(QColor(225, 225, 225), 1.0));
-    p.drawLine(QPointF(a.left(), ax.py(e)), QPointF(a.right(), ax.py(e)));
-    p.setPen(Qt::black);
-    p.drawText(QRectF(rect.left(), ax.py(e) - 0.6 * em, a.left() - rect.left() - 0.4 * em, 1.2 * em),
-               Qt::AlignRight | Qt::AlignVCenter, decadeLabel(e));
-  }
-  paintRotatedText(p, rect.left() + 0.8 * em, a.center().y(), a.height(), em, QStringLiteral("|r_k(t)|, residual of mode k"));
-  p.restore();
-}
-
 void paintResidualCurves(QPainter& p, const ResidualAxes& ax, const ModeResidualData& d, double lineW)
 {
   const int count = int(d.residuals.size());
@@ -128,7 +109,7 @@ void paintResidualCurves(QPainter& p, const ResidualAxes& ax, const ModeResidual
         pen = false;
         continue;
       }
-      const QPointF pt(ax.time.px(std::log10(d.times(i))), ax.py(std::clamp(std::log10(r(i)), ax.ly0 - 1.0, ax.ly1 + 1.0)));
+      const QPointF pt(ax.time.px(std::log10(d.times(i))), ax.residual.py(std::clamp(std::log10(r(i)), ax.residual.ly0 - 1.0, ax.residual.ly1 + 1.0)));
       if (pen)
         path.lineTo(pt);
       else
@@ -233,8 +214,8 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   p.setFont(figureFont);
   const auto [ly0, ly1] = residualDecades(d);
   const ResidualAxes ax{LogTimeAxis{curves, std::log10(d.times(0)), std::log10(d.times(d.times.size() - 1))},
-                        curves.adjusted(0, std::min(band, 0.7 * curves.height()), 0, 0), ly0, ly1};
-  paintResidualAxisY(p, ax, rect, em);
+                        LogValueAxis{curves.adjusted(0, std::min(band, 0.7 * curves.height()), 0, 0), ly0, ly1}};
+  paintLogValueAxis(p, ax.residual, ax.time.area, rect, em, QStringLiteral("|r_k(t)|, residual of mode k"));
   paintLogTimeAxis(p, ax.time, em, QStringLiteral("training time t"));
   paintResidualCurves(p, ax, d, lineW);
   paintCurrentTimeMarker(p, ax.time, d.currentTime, em);
@@ -248,7 +229,7 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   p.restore();
 }
 
-ModeResidualPlot::ModeResidualPlot(QWidget* parent) : QWidget(parent) { setAttribute(Qt::WA_OpaquePaintEvent); }
+ModeResidualPlot::ModeResidualPlot(QWidget* parent) : DynamicsFigureWidget(parent) {}
 
 void ModeResidualPlot::setData(ModeResidualData data)
 {
@@ -256,11 +237,9 @@ void ModeResidualPlot::setData(ModeResidualData data)
   update();
 }
 
-void ModeResidualPlot::paintEvent(QPaintEvent*)
+void ModeResidualPlot::paintFigure(QPainter& p, const QRectF& rect, double em) const
 {
-  QPainter p(this);
-  p.setFont(font());
-  paintModeResidualFigure(p, QRectF(rect()), m_data, std::max(9, QFontInfo(font()).pixelSize()));
+  paintModeResidualFigure(p, rect, m_data, em);
 }
 
 } // namespace ntk::gui

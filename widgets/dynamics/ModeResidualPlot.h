@@ -14,7 +14,8 @@
 #include <QColor>
 #include <QRectF>
 #include <QString>
-#include <QWidget>
+
+#include "widgets/dynamics/DynamicsFigureWidget.h"
 
 class QPainter;
 
@@ -36,7 +37,7 @@ struct ModeResidualData {
 QColor modeColor(int k, int count);
 void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidualData& data, double em);
 
-class ModeResidualPlot : public QWidget {
+class ModeResidualPlot : public DynamicsFigureWidget {
   Q_OBJECT
 
 public:
@@ -47,7 +48,7 @@ public:
   QSize minimumSizeHint() const override { return {240, 180}; }
 
 protected:
-  void paintEvent(QPaintEvent* event) override;
+  void paintFigure(QPainter& p, const QRectF& rect, double em) const override;
 
 private:
   ModeResidualData m_data;

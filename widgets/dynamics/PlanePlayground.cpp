@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <QFontInfo>
 #include <QImage>
-#include <QKeyEvent>
-#include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -149,25 +146,11 @@ void paintPlaneColourBar(QPainter& p, const QRectF& area, const QRectF& rect, do
   p.restore();
 }
 
-void paintPlaneWarning(QPainter& p, const QRectF& area, const QString& warning, double em)
-{
-  const QRectF room = area.adjusted(0.6 * em, 0.6 * em, -0.6 * em, -0.6 * em);
-  QRectF box = QFontMetricsF(p.font()).boundingRect(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
-  box.adjust(-0.3 * em, -0.2 * em, 0.3 * em, 0.2 * em);
-  p.save();
-  p.fillRect(box, QColor(255, 255, 255, 230));
-  p.setPen(QColor(200, 0, 0));
-  p.drawText(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
-  p.restore();
-}
-
 } // namespace
 
 QRectF planePlotArea(const QRectF& rect, double em, const QFont& font, const QString& title)
 {
-  QFont f = font;
-  f.setPixelSize(std::max(1, int(em)));
-  const double titleH = dynamicsTitleHeight(f, em, title, std::max(10.0, rect.width() - 0.6 * em));
+  const double titleH = dynamicsTitleHeight(font, em, title, rect);
   const double side = std::max(10.0, std::min(rect.width() - 8.6 * em, rect.height() - titleH - 3.4 * em));
   // Centred horizontally in what is left after the axis labels (left) and the colour bar (right).
   const double left = rect.left() + 4.2 * em + std::max(0.0, (rect.width() - 8.6 * em - side) / 2);
@@ -177,12 +160,7 @@ QRectF planePlotArea(const QRectF& rect, double em, const QFont& font, const QSt
 void paintPlaneFigure(QPainter& p, const QRectF& rect, const PlanePlotData& d, double em)
 {
   const QRectF area = planePlotArea(rect, em, p.font(), d.title);
-  beginDynamicsFigure(p, rect, d.title, em);
-  if (!d.message.isEmpty()) {
-    paintFigureMessage(p, area, d.message, em);
-    p.restore();
-    return;
-  }
+  if (!beginDynamicsPlot(p, rect, area, d.title, d.message, em)) return;
   if (d.grid > 1 && d.values.size() == Eigen::Index(d.grid) * d.grid) {
     paintHeatMap(p, area, d);
     paintDecisionBoundary(p, area, d, em);
@@ -192,17 +170,11 @@ void paintPlaneFigure(QPainter& p, const QRectF& rect, const PlanePlotData& d, d
   paintPlanePoints(p, area, d, em);
   paintPlaneAxes(p, area, em);
   paintPlaneColourBar(p, area, rect, em);
-  if (!d.warning.isEmpty()) paintPlaneWarning(p, area, d.warning, em);
+  if (!d.warning.isEmpty()) paintFigureWarning(p, area, d.warning, em);
   p.restore();
 }
 
-PlanePlayground::PlanePlayground(QWidget* parent) : QWidget(parent)
-{
-  setMouseTracking(true);
-  setFocusPolicy(Qt::ClickFocus);
-  setAttribute(Qt::WA_OpaquePaintEvent);
-  setCursor(Qt::CrossCursor);
-}
+PlanePlayground::PlanePlayground(QWidget* parent) : PointEditView(parent) {}
 
 void PlanePlayground::setData(PlanePlotData data)
 {
@@ -211,8 +183,6 @@ void PlanePlayground::setData(PlanePlotData data)
   m_data.selectedPoint = selected < int(m_data.train.size()) ? selected : -1;
   update();
 }
-
-double PlanePlayground::em() const { return std::max(9, QFontInfo(font()).pixelSize()); }
 
 QRectF PlanePlayground::plotArea() const { return planePlotArea(QRectF(rect()), em(), font(), m_data.title); }
 
@@ -231,91 +201,24 @@ QPointF PlanePlayground::clampedData(const QPointF& pixel) const
   return {std::clamp(d.x(), 0.0, below1), std::clamp(d.y(), 0.0, below1)};
 }
 
-int PlanePlayground::pointAt(const QPointF& pixel) const
+QPointF PlanePlayground::pointPixel(int index) const
 {
-  const double grab = std::max(7.0, 0.7 * em());
-  int best = -1;
-  double bestD = grab * grab;
-  for (size_t i = 0; i < m_data.train.size(); ++i) {
-    const QPointF dd = dataToPixel(m_data.train[i].position.x(), m_data.train[i].position.y()) - pixel;
-    const double d2 = dd.x() * dd.x() + dd.y() * dd.y();
-    if (d2 <= bestD) {
-      bestD = d2;
-      best = int(i);
-    }
-  }
-  return best;
+  const QPointF& u = m_data.train[size_t(index)].position;
+  return dataToPixel(u.x(), u.y());
 }
 
-void PlanePlayground::paintEvent(QPaintEvent*)
+void PlanePlayground::paintFigure(QPainter& p, const QRectF& rect, double em) const { paintPlaneFigure(p, rect, m_data, em); }
+
+void PlanePlayground::dragPointTo(int index, const QPointF& data, Qt::KeyboardModifiers)
 {
-  QPainter p(this);
-  p.setFont(font());
-  paintPlaneFigure(p, QRectF(rect()), m_data, em());
+  emit pointDragged(index, data.x(), data.y());
 }
 
-void PlanePlayground::mousePressEvent(QMouseEvent* event)
+void PlanePlayground::emptyReleased(const QPointF& pixel, bool moved, Qt::KeyboardModifiers modifiers)
 {
-  const QPointF pos = event->position();
-  const int hit = pointAt(pos);
-  if (event->button() == Qt::RightButton) {
-    if (hit >= 0) emit removePointRequested(hit);
-    return;
-  }
-  if (event->button() != Qt::LeftButton) return;
-  m_pressPixel = pos;
-  m_moved = false;
-  if (hit >= 0) {
-    m_dragIndex = hit;
-    m_data.selectedPoint = hit;
-    setCursor(Qt::ClosedHandCursor);
-    update();
-    return;
-  }
-  m_pressedOnEmpty = plotArea().contains(pos);
-}
-
-void PlanePlayground::mouseMoveEvent(QMouseEvent* event)
-{
-  const QPointF pos = event->position();
-  if (!(event->buttons() & Qt::LeftButton)) {
-    setCursor(pointAt(pos) >= 0 ? Qt::OpenHandCursor : Qt::CrossCursor);
-    return;
-  }
-  const QPointF delta = pos - m_pressPixel;
-  if (std::abs(delta.x()) + std::abs(delta.y()) >= 4.0) m_moved = true;
-  if (m_dragIndex >= 0 && m_moved) {
-    const QPointF d = clampedData(pos);
-    emit pointDragged(m_dragIndex, d.x(), d.y());
-  }
-}
-
-void PlanePlayground::mouseReleaseEvent(QMouseEvent* event)
-{
-  if (event->button() != Qt::LeftButton) return;
-  if (m_dragIndex >= 0) {
-    const int index = m_dragIndex;
-    m_dragIndex = -1;
-    setCursor(Qt::OpenHandCursor);
-    if (m_moved) emit pointDragFinished(index);
-  } else if (m_pressedOnEmpty) {
-    m_pressedOnEmpty = false;
-    if (!m_moved) {
-      const QPointF d = clampedData(event->position());
-      emit addPointRequested(d.x(), d.y(), event->modifiers() & Qt::ShiftModifier ? -1.0 : 1.0);
-    }
-  }
-}
-
-void PlanePlayground::keyPressEvent(QKeyEvent* event)
-{
-  if ((event->key() == Qt::Key_Delete || event->key() == Qt::Key_Backspace) && m_data.selectedPoint >= 0) {
-    const int index = m_data.selectedPoint;
-    m_data.selectedPoint = -1;
-    emit removePointRequested(index);
-    return;
-  }
-  QWidget::keyPressEvent(event);
+  if (moved) return;
+  const QPointF d = clampedData(pixel);
+  emit addPointRequested(d.x(), d.y(), modifiers & Qt::ShiftModifier ? -1.0 : 1.0);
 }
 
 } // namespace ntk::gui

@@ -7,6 +7,7 @@
 //   left click on empty space → addPointRequested(u, v, label = +1, or −1 with Shift)
 //   left drag of a training point → pointDragged(index, u, v), then pointDragFinished(index)
 //   right click on a training point, or Delete on the selected one → removePointRequested(index)
+// (the press/drag/release handling, the point pick and the last two signals are PointEditView's).
 // paintPlaneFigure paints the same plot into any QPainter (export, headless demo).
 #pragma once
 #include <vector>
@@ -16,7 +17,8 @@
 #include <QPointF>
 #include <QRectF>
 #include <QString>
-#include <QWidget>
+
+#include "widgets/dynamics/PointEditView.h"
 
 class QPainter;
 
@@ -41,7 +43,7 @@ struct PlanePlotData {
 QRectF planePlotArea(const QRectF& rect, double em, const QFont& font, const QString& title);
 void paintPlaneFigure(QPainter& p, const QRectF& rect, const PlanePlotData& data, double em);
 
-class PlanePlayground : public QWidget {
+class PlanePlayground : public PointEditView {
   Q_OBJECT
 
 public:
@@ -51,10 +53,8 @@ public:
 
   QPointF dataToPixel(double u, double v) const;
   QPointF pixelToData(const QPointF& pixel) const;
-  QRectF plotArea() const;
-  /// Index of the training point within grab distance of `pixel`, or −1.
-  int pointAt(const QPointF& pixel) const;
-  int selectedPoint() const { return m_data.selectedPoint; }
+  QRectF plotArea() const override;
+  int selectedPoint() const override { return m_data.selectedPoint; }
 
   QSize sizeHint() const override { return {520, 520}; }
   QSize minimumSizeHint() const override { return {220, 220}; }
@@ -62,25 +62,18 @@ public:
 signals:
   void addPointRequested(double u, double v, double label);
   void pointDragged(int index, double u, double v);
-  void pointDragFinished(int index);
-  void removePointRequested(int index);
 
 protected:
-  void paintEvent(QPaintEvent* event) override;
-  void mousePressEvent(QMouseEvent* event) override;
-  void mouseMoveEvent(QMouseEvent* event) override;
-  void mouseReleaseEvent(QMouseEvent* event) override;
-  void keyPressEvent(QKeyEvent* event) override;
+  void paintFigure(QPainter& p, const QRectF& rect, double em) const override;
+  int pointCount() const override { return int(m_data.train.size()); }
+  QPointF pointPixel(int index) const override;
+  QPointF clampedData(const QPointF& pixel) const override;
+  void selectPoint(int index) override { m_data.selectedPoint = index; }
+  void dragPointTo(int index, const QPointF& data, Qt::KeyboardModifiers modifiers) override;
+  void emptyReleased(const QPointF& pixel, bool moved, Qt::KeyboardModifiers modifiers) override;
 
 private:
-  double em() const;
-  QPointF clampedData(const QPointF& pixel) const;
-
   PlanePlotData m_data;
-  int m_dragIndex = -1;
-  bool m_pressedOnEmpty = false;
-  bool m_moved = false;
-  QPointF m_pressPixel;
 };
 
 } // namespace ntk::gui

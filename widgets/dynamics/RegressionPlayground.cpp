@@ -5,9 +5,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <QFontInfo>
-#include <QKeyEvent>
-#include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 
@@ -178,19 +175,6 @@ void paintRegressionPoints(QPainter& p, const Mapping& map, const RegressionPlot
   p.restore();
 }
 
-/// A red message at the bottom of the plot, on a white box (the legend is at the top).
-void paintRegressionWarning(QPainter& p, const QRectF& area, const QString& warning, double em)
-{
-  const QRectF room = area.adjusted(0.6 * em, 0.6 * em, -0.6 * em, -0.6 * em);
-  QRectF box = QFontMetricsF(p.font()).boundingRect(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
-  box.adjust(-0.3 * em, -0.2 * em, 0.3 * em, 0.2 * em);
-  p.save();
-  p.fillRect(box, QColor(255, 255, 255, 230));
-  p.setPen(QColor(200, 0, 0));
-  p.drawText(room, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, warning);
-  p.restore();
-}
-
 std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const RegressionStyle& s, double em)
 {
   auto line = [](QColor c, double w, Qt::PenStyle style, double opacity = 1.0) {
@@ -223,9 +207,7 @@ std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const Reg
 
 QRectF regressionPlotArea(const QRectF& rect, double em, const QFont& font, const QString& title)
 {
-  QFont f = font;
-  f.setPixelSize(std::max(1, int(em)));
-  const double titleH = dynamicsTitleHeight(f, em, title, std::max(10.0, rect.width() - 0.6 * em));
+  const double titleH = dynamicsTitleHeight(font, em, title, rect);
   return QRectF(rect.left() + 4.6 * em, rect.top() + titleH, std::max(10.0, rect.width() - 5.8 * em),
                 std::max(10.0, rect.height() - titleH - 3.4 * em));
 }
@@ -233,12 +215,7 @@ QRectF regressionPlotArea(const QRectF& rect, double em, const QFont& font, cons
 void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& d, double em)
 {
   const QRectF area = regressionPlotArea(rect, em, p.font(), d.title);
-  beginDynamicsFigure(p, rect, d.title, em);
-  if (!d.message.isEmpty()) {
-    paintFigureMessage(p, area, d.message, em);
-    p.restore();
-    return;
-  }
+  if (!beginDynamicsPlot(p, rect, area, d.title, d.message, em)) return;
   const Mapping map{area, d.yMin, d.yMax > d.yMin ? d.yMax : d.yMin + 1.0};
   const RegressionStyle style(em);
   paintRegressionAxes(p, rect, map, em);
@@ -251,20 +228,14 @@ void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlot
   p.setBrush(Qt::NoBrush);
   p.setPen(QPen(Qt::black, 1.0));
   p.drawRect(area);
-  if (!d.warning.isEmpty()) paintRegressionWarning(p, area, d.warning, em);
+  if (!d.warning.isEmpty()) paintFigureWarning(p, area, d.warning, em);
   const std::vector<LegendEntry> legend = regressionLegend(d, style, em);
   if (!legend.empty())
     paintLegend(p, QPointF(area.right() - 0.3 * em, area.top() + 0.3 * em), em, legend, std::max(4 * em, 0.5 * area.width()));
   p.restore();
 }
 
-RegressionPlayground::RegressionPlayground(QWidget* parent) : QWidget(parent)
-{
-  setMouseTracking(true);
-  setFocusPolicy(Qt::ClickFocus);
-  setAttribute(Qt::WA_OpaquePaintEvent);
-  setCursor(Qt::CrossCursor);
-}
+RegressionPlayground::RegressionPlayground(QWidget* parent) : PointEditView(parent) {}
 
 void RegressionPlayground::setData(RegressionPlotData data)
 {
@@ -276,8 +247,6 @@ void RegressionPlayground::setData(RegressionPlotData data)
   if (m_data.stroke.empty()) m_data.stroke = stroke;
   update();
 }
-
-double RegressionPlayground::em() const { return std::max(9, QFontInfo(font()).pixelSize()); }
 
 QRectF RegressionPlayground::plotArea() const { return regressionPlotArea(QRectF(rect()), em(), font(), m_data.title); }
 
@@ -302,104 +271,46 @@ QPointF RegressionPlayground::clampedData(const QPointF& pixel) const
   return {std::clamp(d.x(), 0.0, std::nextafter(1.0, 0.0)), std::clamp(d.y(), m_data.yMin, yMax)};
 }
 
-int RegressionPlayground::pointAt(const QPointF& pixel) const
+QPointF RegressionPlayground::pointPixel(int index) const
 {
-  const double grab = std::max(7.0, 0.7 * em());
-  int best = -1;
-  double bestD = grab * grab;
-  for (size_t i = 0; i < m_data.points.size(); ++i) {
-    const QPointF c = dataToPixel(m_data.points[i].x(), std::clamp(m_data.points[i].y(), m_data.yMin, m_data.yMax));
-    const QPointF dd = c - pixel;
-    const double d2 = dd.x() * dd.x() + dd.y() * dd.y();
-    if (d2 <= bestD) {
-      bestD = d2;
-      best = int(i);
-    }
-  }
-  return best;
+  const QPointF& pt = m_data.points[size_t(index)];
+  return dataToPixel(pt.x(), std::clamp(pt.y(), m_data.yMin, m_data.yMax));
 }
 
-void RegressionPlayground::paintEvent(QPaintEvent*)
+void RegressionPlayground::paintFigure(QPainter& p, const QRectF& rect, double em) const
 {
-  QPainter p(this);
-  p.setFont(font());
-  paintRegressionFigure(p, QRectF(rect()), m_data, em());
+  paintRegressionFigure(p, rect, m_data, em);
 }
 
-void RegressionPlayground::mousePressEvent(QMouseEvent* event)
+void RegressionPlayground::dragPointTo(int index, const QPointF& data, Qt::KeyboardModifiers modifiers)
 {
-  if (!m_data.message.isEmpty()) return;
-  const QPointF pos = event->position();
-  const int hit = pointAt(pos);
-  if (event->button() == Qt::RightButton) {
-    if (hit >= 0) emit removePointRequested(hit);
-    return;
-  }
-  if (event->button() != Qt::LeftButton) return;
-  m_pressPixel = pos;
-  m_moved = false;
-  if (hit >= 0) {
-    m_dragIndex = hit;
-    m_data.selectedPoint = hit;
-    setCursor(Qt::ClosedHandCursor);
-    update();
-    return;
-  }
-  m_pressedOnEmpty = plotArea().contains(pos);
-  if (m_pressedOnEmpty && m_drawing) m_data.stroke = {clampedData(pos)};
+  emit pointDragged(index, data.x(), data.y(), modifiers & Qt::ShiftModifier);
 }
 
-void RegressionPlayground::mouseMoveEvent(QMouseEvent* event)
+void RegressionPlayground::emptyPressed(const QPointF& pixel)
 {
-  const QPointF pos = event->position();
-  if (!(event->buttons() & Qt::LeftButton)) {
-    setCursor(pointAt(pos) >= 0 ? Qt::OpenHandCursor : Qt::CrossCursor);
-    return;
-  }
-  const QPointF delta = pos - m_pressPixel;
-  if (std::abs(delta.x()) + std::abs(delta.y()) >= 4.0) m_moved = true;
-  if (m_dragIndex >= 0 && m_moved) {
-    const QPointF d = clampedData(pos);
-    emit pointDragged(m_dragIndex, d.x(), d.y(), event->modifiers() & Qt::ShiftModifier);
-  } else if (m_pressedOnEmpty && m_drawing && m_moved) {
-    m_data.stroke.push_back(clampedData(pos));
-    update();
-  }
+  if (m_drawing) m_data.stroke = {clampedData(pixel)};
 }
 
-void RegressionPlayground::mouseReleaseEvent(QMouseEvent* event)
+void RegressionPlayground::emptyDragged(const QPointF& pixel)
 {
-  if (event->button() != Qt::LeftButton) return;
-  const QPointF pos = event->position();
-  if (m_dragIndex >= 0) {
-    const int index = m_dragIndex;
-    m_dragIndex = -1;
-    setCursor(Qt::OpenHandCursor);
-    if (m_moved) emit pointDragFinished(index);
-  } else if (m_pressedOnEmpty) {
-    m_pressedOnEmpty = false;
-    std::vector<QPointF> stroke = std::move(m_data.stroke);
-    m_data.stroke.clear();
-    if (!m_moved) {
-      const QPointF d = clampedData(pos);
-      emit addPointRequested(d.x(), d.y(), event->modifiers() & Qt::ShiftModifier);
-    } else if (m_drawing && stroke.size() > 1) {
-      stroke.push_back(clampedData(pos));
-      emit targetStrokeFinished(stroke);
-    }
-    update();
-  }
+  if (!m_drawing) return;
+  m_data.stroke.push_back(clampedData(pixel));
+  update();
 }
 
-void RegressionPlayground::keyPressEvent(QKeyEvent* event)
+void RegressionPlayground::emptyReleased(const QPointF& pixel, bool moved, Qt::KeyboardModifiers modifiers)
 {
-  if ((event->key() == Qt::Key_Delete || event->key() == Qt::Key_Backspace) && m_data.selectedPoint >= 0) {
-    const int index = m_data.selectedPoint;
-    m_data.selectedPoint = -1;
-    emit removePointRequested(index);
-    return;
+  std::vector<QPointF> stroke = std::move(m_data.stroke);
+  m_data.stroke.clear();
+  if (!moved) {
+    const QPointF d = clampedData(pixel);
+    emit addPointRequested(d.x(), d.y(), modifiers & Qt::ShiftModifier);
+  } else if (m_drawing && stroke.size() > 1) {
+    stroke.push_back(clampedData(pixel));
+    emit targetStrokeFinished(stroke);
   }
-  QWidget::keyPressEvent(event);
+  update();
 }
 
 void RegressionPlayground::leaveEvent(QEvent* event)

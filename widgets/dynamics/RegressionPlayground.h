@@ -9,6 +9,8 @@
 //   left drag of a point           → pointDragged(index, x, y, free = Shift held), then pointDragFinished
 //   right click on a point, Delete → removePointRequested(index)
 //   left drag on empty space while drawing is enabled → targetStrokeFinished(stroke, data coordinates)
+// (the press/drag/release handling, the point pick and pointDragFinished/removePointRequested are
+// PointEditView's).
 // paintRegressionFigure paints the same plot into any QPainter (export, headless demo).
 #pragma once
 #include <vector>
@@ -18,7 +20,8 @@
 #include <QPointF>
 #include <QRectF>
 #include <QString>
-#include <QWidget>
+
+#include "widgets/dynamics/PointEditView.h"
 
 class QPainter;
 
@@ -48,7 +51,7 @@ QRectF regressionPlotArea(const QRectF& rect, double em, const QFont& font, cons
 /// Paints title, axes, band, curves, points and legend into `rect`.
 void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlotData& data, double em);
 
-class RegressionPlayground : public QWidget {
+class RegressionPlayground : public PointEditView {
   Q_OBJECT
 
 public:
@@ -63,10 +66,8 @@ public:
   /// Widget pixel of a data point, and back (for tests and hit testing).
   QPointF dataToPixel(double x, double y) const;
   QPointF pixelToData(const QPointF& pixel) const;
-  QRectF plotArea() const;
-  /// Index of the training point within grab distance of `pixel`, or −1.
-  int pointAt(const QPointF& pixel) const;
-  int selectedPoint() const { return m_data.selectedPoint; }
+  QRectF plotArea() const override;
+  int selectedPoint() const override { return m_data.selectedPoint; }
 
   QSize sizeHint() const override { return {600, 380}; }
   QSize minimumSizeHint() const override { return {240, 180}; }
@@ -74,28 +75,24 @@ public:
 signals:
   void addPointRequested(double x, double y, bool atClickY);
   void pointDragged(int index, double x, double y, bool free);
-  void pointDragFinished(int index);
-  void removePointRequested(int index);
   void targetStrokeFinished(const std::vector<QPointF>& stroke);
 
 protected:
-  void paintEvent(QPaintEvent* event) override;
-  void mousePressEvent(QMouseEvent* event) override;
-  void mouseMoveEvent(QMouseEvent* event) override;
-  void mouseReleaseEvent(QMouseEvent* event) override;
-  void keyPressEvent(QKeyEvent* event) override;
+  void paintFigure(QPainter& p, const QRectF& rect, double em) const override;
+  int pointCount() const override { return int(m_data.points.size()); }
+  QPointF pointPixel(int index) const override;
+  QPointF clampedData(const QPointF& pixel) const override;
+  void selectPoint(int index) override { m_data.selectedPoint = index; }
+  bool acceptsEdits() const override { return m_data.message.isEmpty(); }
+  void dragPointTo(int index, const QPointF& data, Qt::KeyboardModifiers modifiers) override;
+  void emptyPressed(const QPointF& pixel) override;
+  void emptyDragged(const QPointF& pixel) override;
+  void emptyReleased(const QPointF& pixel, bool moved, Qt::KeyboardModifiers modifiers) override;
   void leaveEvent(QEvent* event) override;
 
 private:
-  double em() const;
-  QPointF clampedData(const QPointF& pixel) const;
-
   RegressionPlotData m_data;
   bool m_drawing = false;
-  int m_dragIndex = -1;
-  bool m_pressedOnEmpty = false;
-  bool m_moved = false;
-  QPointF m_pressPixel;
 };
 
 } // namespace ntk::gui
