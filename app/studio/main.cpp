@@ -26,7 +26,7 @@
 
 namespace {
 
-constexpr int kMinWidth = 640, kMinHeight = 480, kMaxSide = 16384;
+constexpr int kMinWidth = 1024, kMinHeight = 700, kMaxSide = 16384; // the smallest the layout is made for
 
 bool hasDisplay()
 {

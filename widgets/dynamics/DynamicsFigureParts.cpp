@@ -114,8 +114,12 @@ void paintLogTimeAxis(QPainter& p, const LogTimeAxis& axis, double em, const QSt
   p.setPen(QPen(QColor(200, 200, 200), 1.0, Qt::DotLine));
   p.drawLine(QPointF(axis.px(axis.lx1), a.top()), QPointF(axis.px(axis.lx1), a.bottom()));
   p.setPen(QPen(Qt::black, 1.0));
+  // The ∞ label at the right end keeps its place: a decade label that would touch it is left out.
+  const QFontMetricsF fm(p.font());
+  const double infLeft = axis.px(axis.lxInf()) - fm.horizontalAdvance(QStringLiteral("∞")) - 0.3 * em;
   for (int e = first; e <= last; e += step) {
     p.drawLine(QPointF(axis.px(e), a.bottom()), QPointF(axis.px(e), a.bottom() + 0.35 * em));
+    if (axis.px(e) + fm.horizontalAdvance(decadeLabel(e)) / 2 > infLeft) continue;
     p.drawText(QRectF(axis.px(e) - 2.5 * em, a.bottom() + 0.4 * em, 5 * em, 1.2 * em), Qt::AlignHCenter | Qt::AlignTop,
                decadeLabel(e));
   }

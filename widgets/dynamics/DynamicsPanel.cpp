@@ -118,7 +118,7 @@ void DynamicsPanel::buildControls()
   m_countSpin = new CheckedSpinBox(1, 1000);
   m_countSpin->setKeyboardTracking(false);
   m_countSpin->setToolTipBase(tr("Number of training points m (resamples the data set; clicked points are replaced)"));
-  row1->addWidget(group({label(tr("Points")), m_countSpin}));
+  row1->addWidget(group({label(tr("Training points")), m_countSpin}));
   m_trainPercentSpin = new CheckedSpinBox(10, 90);
   m_trainPercentSpin->setSuffix(QStringLiteral(" %"));
   m_trainPercentSpin->setKeyboardTracking(false);
@@ -666,7 +666,7 @@ void DynamicsPanel::showStateInControls()
 void DynamicsPanel::updateCountLabel()
 {
   // The count the plots show: the training points drawn (filled) and the held-out ones (rings).
-  m_countLabel->setText(tr("%1 training · %2 test points").arg(m_state.points.train.size()).arg(m_state.points.test.size()));
+  m_countLabel->setText(tr("%1 training · %2 test points ·").arg(m_state.points.train.size()).arg(m_state.points.test.size()));
 }
 
 void DynamicsPanel::resampleTarget()
@@ -855,9 +855,11 @@ void DynamicsPanel::applyBuild(DynamicsBuild build)
   updateResiduals();
   updateLoss(true);
   showPrediction();
-  emit statusMessage(tr("Dynamics on %1 points × %2 test points built in %3 ms; one t-evaluation %4 ms")
+  // testSize() counts the plot's grid as well as the held-out points: say both.
+  emit statusMessage(tr("Dynamics on %1 training points (%2 held-out + %3 plot points evaluated) built in %4 ms; one t-evaluation %5 ms")
                          .arg(m_build.dynamics->trainSize())
-                         .arg(m_build.dynamics->testSize())
+                         .arg(m_state.points.test.size())
+                         .arg(m_build.dynamics->testSize() - Eigen::Index(m_state.points.test.size()))
                          .arg(m_build.seconds * 1000.0, 0, 'f', 1)
                          .arg(m_lastEvalMs, 0, 'f', 2));
 }

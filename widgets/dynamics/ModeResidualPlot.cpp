@@ -179,8 +179,10 @@ QColor modeColor(int k, int count)
 void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidualData& d, double em)
 {
   const double titleH = beginDynamicsFigure(p, rect, d.title, em);
-  // Curves on the left 62%, bars on the right.
-  const double split = rect.left() + 0.62 * rect.width();
+  // Curves on the left 62%, bars on the right — or, in a narrow figure (a 1024-pixel window), the curves
+  // alone: the bars would leave the curves and their legend too little room to be read.
+  const bool withBars = rect.width() >= 26.0 * em;
+  const double split = withBars ? rect.left() + 0.62 * rect.width() : rect.right() + 0.4 * em;
   const QRectF curves(rect.left() + 4.4 * em, rect.top() + titleH, std::max(10.0, split - rect.left() - 5.0 * em),
                       std::max(10.0, rect.height() - titleH - 3.2 * em));
   const QRectF bars(split + 4.0 * em, curves.top(), std::max(10.0, rect.right() - split - 4.6 * em), curves.height());
@@ -194,7 +196,11 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   std::vector<LegendEntry> legend = residualLegend(d, lineW);
   // A narrow plot: the short form, and if need be a smaller font, so no number is cut ("λ = 7.7e" was).
   const QFont figureFont = p.font();
-  if (widestUnbreakable(p.font(), legend) > legendTextWidth(curves, em, 1)) {
+  // The full form when each entry fits on one line; else the short form (one line each, less band).
+  const QFontMetricsF fm(p.font());
+  double widestEntry = 0.0;
+  for (const LegendEntry& e : legend) widestEntry = std::max(widestEntry, fm.horizontalAdvance(e.text));
+  if (widestEntry > legendTextWidth(curves, em, 1)) {
     legend = residualLegend(d, lineW, true);
     const double ratio = legendTextWidth(curves, em, 1) / widestUnbreakable(p.font(), legend);
     if (ratio < 1.0) {
@@ -215,7 +221,8 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   const auto [ly0, ly1] = residualDecades(d);
   const ResidualAxes ax{LogTimeAxis{curves, std::log10(d.times(0)), std::log10(d.times(d.times.size() - 1))},
                         LogValueAxis{curves.adjusted(0, std::min(band, 0.7 * curves.height()), 0, 0), ly0, ly1}};
-  paintLogValueAxis(p, ax.residual, ax.time.area, rect, em, QStringLiteral("|r_k(t)|, residual of mode k"));
+  paintLogValueAxis(p, ax.residual, ax.time.area, rect, em,
+                    ax.residual.area.height() > 16.0 * em ? QStringLiteral("|r_k(t)|, residual of mode k") : QStringLiteral("|r_k(t)|"));
   paintLogTimeAxis(p, ax.time, em, QStringLiteral("training time t"));
   paintResidualCurves(p, ax, d, lineW);
   paintCurrentTimeMarker(p, ax.time, d.currentTime, em);
@@ -225,7 +232,7 @@ void paintModeResidualFigure(QPainter& p, const QRectF& rect, const ModeResidual
   p.setFont(legendFont);
   paintLegend(p, QPointF(curves.right() - 0.3 * em, curves.top() + 0.3 * em), em, legend, textW, columns);
   p.setFont(figureFont);
-  paintRemainingBars(p, bars, split, d, em);
+  if (withBars) paintRemainingBars(p, bars, split, d, em);
   p.restore();
 }
 

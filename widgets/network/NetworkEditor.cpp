@@ -19,6 +19,7 @@
 #include <QStandardItemModel>
 #include <QStackedWidget>
 #include <QToolButton>
+#include <QStyle>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -157,7 +158,8 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   }
   m_table->horizontalHeader()->setMinimumSectionSize(5 * ch);
   m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  m_table->setMinimumWidth(total + 2 * m_table->frameWidth() + 4);
+  // Room for the vertical scroll bar too: a long layer list must not squeeze "1.414" to "1.41".
+  m_table->setMinimumWidth(total + 2 * m_table->frameWidth() + 4 + style()->pixelMetric(QStyle::PM_ScrollBarExtent));
   m_table->verticalHeader()->setVisible(false);
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -180,10 +182,6 @@ NetworkEditor::NetworkEditor(NetworkDocument* doc, QWidget* parent) : QWidget(pa
   lv->addLayout(buttons);
   lv->addWidget(createWidthRow());
   layout->addWidget(layers, 1);
-  m_summary = new QLabel;
-  m_summary->setWordWrap(true);
-  m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  layout->addWidget(m_summary);
 
   connect(add, &QPushButton::clicked, this, &NetworkEditor::addHiddenLayer);
   connect(m_remove, &QPushButton::clicked, this, &NetworkEditor::removeSelectedLayer);
@@ -399,7 +397,6 @@ void NetworkEditor::refresh()
     rebuildTable();
   else
     updateTableValues();
-  m_summary->setText(QString::fromStdString(n.summary()));
 }
 
 void NetworkEditor::updateEncodingControls()

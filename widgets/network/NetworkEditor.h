@@ -82,7 +82,6 @@ private:
   CheckedSpinBox* m_seed;
   QComboBox* m_parameterization;
   QTableWidget* m_table;
-  QLabel* m_summary;
   QString m_tableSignature;
   QPushButton* m_remove;
   QPushButton* m_up;

@@ -35,8 +35,8 @@ QString PanelHintBar::hintFor(const QString& name)
        QT_TR_NOOP("Press Play: gradient flow fits the slow sine first and the fast ones last. Click to add a "
                   "training point, right-click to remove one.")},
       {QStringLiteral("image"),
-       QT_TR_NOOP("Set the encoding to none, then back to Gaussian: without Fourier features the NTK's PSNR falls. "
-                  "Then drag the time slider to see the picture sharpen.")},
+       QT_TR_NOOP("Set the encoding to none and watch the NTK's PSNR fall; Ctrl+Z brings the Fourier features back. "
+                  "Then drag the time slider.")},
   };
   const auto it = hints.constFind(name);
   return it == hints.constEnd() ? QString() : tr(it.value());
