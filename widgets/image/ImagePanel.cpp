@@ -989,13 +989,7 @@ void ImagePanel::onKernelFinished()
     m_lastError.clear();
     m_fit = std::move(r);
     ++m_fitCount;
-    m_shownKernel.clear();
-    m_shownPsnr.clear();
-    for (const KernelImageFit& f : m_fit.fits) {
-      m_shownKernel.push_back(f.prediction);
-      m_shownPsnr.push_back(f.report.psnrHeldOut);
-    }
-    m_shownTime = std::numeric_limits<double>::infinity();
+    showFitsAtInfinity();
     const int trainPixels = m_fit.fits.empty() ? 0 : int(m_fit.fits.front().regression->dataset().trainX.rows());
     QStringList parts;
     for (const KernelImageFit& f : m_fit.fits)
@@ -1054,13 +1048,7 @@ void ImagePanel::requestEvaluation()
       m_evalPending = true; // the newest request (∞) is applied when the running one is done
       return;
     }
-    m_shownKernel.clear();
-    m_shownPsnr.clear();
-    for (const KernelImageFit& f : m_fit.fits) {
-      m_shownKernel.push_back(f.prediction);
-      m_shownPsnr.push_back(f.report.psnrHeldOut);
-    }
-    m_shownTime = std::numeric_limits<double>::infinity();
+    showFitsAtInfinity();
     updateTiles();
     if (!isBusy()) emit idle();
     return;
@@ -1431,6 +1419,18 @@ bool ImagePanel::exportView(const QString& path, QString* error)
 {
   return exportFigureOrMatrix(path, QSize(2200, 1250), psnrHistory(), error,
                               tr("no MLP PSNR history yet: train the MLP first (the PNG/SVG figure can be exported now)"));
+}
+
+void ImagePanel::showFitsAtInfinity()
+{
+  // t = ∞: each kernel's exact regression, as fitted.
+  m_shownKernel.clear();
+  m_shownPsnr.clear();
+  for (const KernelImageFit& f : m_fit.fits) {
+    m_shownKernel.push_back(f.prediction);
+    m_shownPsnr.push_back(f.report.psnrHeldOut);
+  }
+  m_shownTime = std::numeric_limits<double>::infinity();
 }
 
 } // namespace ntk::gui

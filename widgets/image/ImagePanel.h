@@ -206,6 +206,8 @@ private:
   QString refusedSetting(bool forMlp) const;
   /// How the network is named in messages.
   QString networkName() const;
+  /// Shows every fitted kernel's t = ∞ prediction and held-out PSNR.
+  void showFitsAtInfinity();
   /// Applies `edit` to the network's encoding as one undo step described by `description`.
   bool editEncoding(const QString& description, const std::function<void(Encoding&)>& edit, const QString& mergeKey = {});
   void chooseEncodingKind(int index);
