@@ -781,6 +781,33 @@ private slots:
 private:
   std::unique_ptr<NetworkDocument> m_doc;
   std::unique_ptr<DynamicsPanel> m_panel;
+
+  void ridgeAndEtaAreRefusedNotClamped()
+  {
+    QVERIFY(m_panel->computeNow());
+    const int builds = m_panel->buildCount();
+    auto* ridge = m_panel->findChild<QDoubleSpinBox*>(QStringLiteral("dynamicsRidge"));
+    QVERIFY(ridge);
+    m_panel->setRidge(100.0); // was silently clamped to 10
+    QCOMPARE(ridge->value(), 100.0);
+    QVERIFY(ridge->toolTip().startsWith(QStringLiteral("Refused:")));
+    QTest::qWait(100);
+    QCOMPARE(m_panel->buildCount(), builds); // nothing recomputed
+    m_panel->setRidge(1e-3);
+    QVERIFY(!ridge->toolTip().startsWith(QStringLiteral("Refused:")));
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->buildCount() > builds, 30000);
+    auto* eta = m_panel->findChild<QDoubleSpinBox*>(QStringLiteral("dynamicsEta"));
+    QVERIFY(eta);
+    m_panel->setGradientDescent(true, 0.2);
+    eta->setValue(-1.0);
+    QCOMPARE(eta->value(), -1.0);
+    QVERIFY(eta->toolTip().startsWith(QStringLiteral("Refused:")));
+    const int afterEta = m_panel->buildCount();
+    QTest::qWait(100);
+    QCOMPARE(m_panel->buildCount(), afterEta);
+    eta->setValue(0.3);
+    QVERIFY(!eta->toolTip().startsWith(QStringLiteral("Refused:")));
+  }
 };
 
 QTEST_MAIN(TestDynamicsPanel)

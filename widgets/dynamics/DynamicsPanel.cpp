@@ -151,7 +151,9 @@ void DynamicsPanel::buildControls()
                              "initialisations.\nNNGP: only the readout trained (Θ = K); at t = ∞ the exact GP posterior\n"
                              "  σ²_t(x) = K(x,x) − K(x,X) K⁻¹ (I − e^{−2Kt/m}) K(X,x).\n\n") + kFlowTip);
   row2->addWidget(group({label(tr("Kernel")), m_kindCombo}));
-  m_ridgeSpin = new DecadeSpinBox(0.0, 10.0);
+  // Wide ranges: a typed value outside 0 … 10 (ridge) or (0, 1e9] (η) is refused with its reason, not clamped.
+  m_ridgeSpin = new DecadeSpinBox(-1e12, 1e12);
+  m_ridgeSpin->setObjectName(QStringLiteral("dynamicsRidge"));
   m_ridgeSpin->setValue(0.0);
   m_ridgeSpin->setToolTip(tr("Relative ridge (observation noise) λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I.\n"
                              "0 interpolates the training points at t = ∞ (μ_∞ = Y, σ²_∞ = 0 there).\n"
@@ -162,7 +164,8 @@ void DynamicsPanel::buildControls()
                            "  f_{s+1}(X) = f_s(X) − (η/m) Θ(X,X)(f_s(X) − Y),  so e^{−λ_k t} → (1 − ηλ_k)^s.\n"
                            "Stable only for η < 2/λ_max(H), H = Θ(X,X)/m."));
 
-  m_etaSpin = new DecadeSpinBox(1e-9, 1e9, tr("η = "));
+  m_etaSpin = new DecadeSpinBox(-1e12, 1e12, tr("η = "));
+  m_etaSpin->setObjectName(QStringLiteral("dynamicsEta"));
   m_etaSpin->setValue(0.1);
   m_etaSpin->setEnabled(false);
   m_etaSpin->setToolTip(tr("Learning rate η; the default is half the largest stable one, η = ½·2/λ_max.\n"
@@ -284,7 +287,15 @@ void DynamicsPanel::connectControls()
   for (auto* box : {m_countSpin, m_trainPercentSpin, m_seedSpin})
     connect(box, &CheckedSpinBox::valueRefused, this, &DynamicsPanel::statusMessage);
   connect(m_noiseSpin, &CheckedDoubleSpinBox::valueRefused, this, &DynamicsPanel::statusMessage);
-  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, [this] {
+  m_ridgeMark = std::make_unique<RefusalMark>(m_ridgeSpin);
+  m_ridgeMark->setToolTipBase(m_ridgeSpin->toolTip());
+  m_etaMark = std::make_unique<RefusalMark>(m_etaSpin);
+  m_etaMark->setToolTipBase(m_etaSpin->toolTip());
+  connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+    if (!acceptOrMark(*m_ridgeMark, std::isfinite(v) && v >= 0.0 && v <= 10.0,
+                      tr("ridge %1 is outside 0 … 10 (relative to the mean diagonal of Θ)").arg(v)))
+      return;
+    m_ridge = v;
     saveSettings();
     scheduleRecompute();
   });
@@ -298,7 +309,9 @@ void DynamicsPanel::connectControls()
     updateLoss(true);
     requestEvaluation();
   });
-  connect(m_etaSpin, &QDoubleSpinBox::valueChanged, this, [this] {
+  connect(m_etaSpin, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+    if (!acceptOrMark(*m_etaMark, std::isfinite(v) && v > 0.0 && v <= 1e9, tr("η = %1 must be > 0 and ≤ 1e9").arg(v))) return;
+    m_eta = v;
     m_etaUserSet = true; // programmatic defaults are set under a QSignalBlocker
     m_timeSlider->updateLabel();
     updateInfo();
@@ -392,7 +405,10 @@ void DynamicsPanel::restoreSettings()
   m_state.noise = std::clamp(s.value(QStringLiteral("noise"), 0.0).toDouble(), 0.0, 2.0);
   m_state.random = s.value(QStringLiteral("sampling"), 0).toInt() == 1;
   m_state.seed = std::clamp(s.value(QStringLiteral("seed"), 1).toInt(), 0, 999999);
-  m_ridgeSpin->setValue(s.value(QStringLiteral("ridge"), 0.0).toDouble());
+  // Saved values were accepted ones; anything else (an older file) falls back to the default.
+  const double ridge = s.value(QStringLiteral("ridge"), 0.0).toDouble();
+  m_ridge = (std::isfinite(ridge) && ridge >= 0.0 && ridge <= 10.0) ? ridge : 0.0;
+  m_ridgeSpin->setValue(m_ridge);
   m_timeSlider->setPosition(s.value(QStringLiteral("time"), sliderPositionForTime(10.0)).toInt());
   m_gdCheck->setChecked(s.value(QStringLiteral("gd"), false).toBool());
   m_etaSpin->setEnabled(m_gdCheck->isChecked());
@@ -414,7 +430,7 @@ void DynamicsPanel::saveSettings()
   s.setValue(QStringLiteral("noise"), m_state.noise);
   s.setValue(QStringLiteral("sampling"), m_state.random ? 1 : 0);
   s.setValue(QStringLiteral("seed"), m_state.seed);
-  s.setValue(QStringLiteral("ridge"), m_ridgeSpin->value());
+  s.setValue(QStringLiteral("ridge"), m_ridge);
   s.setValue(QStringLiteral("time"), m_timeSlider->position());
   s.setValue(QStringLiteral("gd"), m_gdCheck->isChecked());
   s.setValue(QStringLiteral("speed"), m_transport->speed());
@@ -446,7 +462,18 @@ KernelKind DynamicsPanel::kind() const { return showsNtk() ? KernelKind::Ntk : K
 
 bool DynamicsPanel::gdOn() const { return m_gdCheck->isChecked(); }
 
-double DynamicsPanel::eta() const { return m_etaSpin->value(); }
+double DynamicsPanel::eta() const { return m_eta; }
+
+bool DynamicsPanel::acceptOrMark(RefusalMark& mark, bool ok, const QString& reason)
+{
+  if (ok) {
+    mark.clear();
+    return true;
+  }
+  mark.set(reason);
+  emit statusMessage(tr("Refused: %1 — nothing recomputed until it is fixed").arg(reason));
+  return false;
+}
 
 double DynamicsPanel::time() const { return m_exactTime >= 0.0 ? m_exactTime : m_timeSlider->time(); }
 
@@ -803,7 +830,7 @@ void DynamicsPanel::startJob()
   const KernelKind k = kind();
   const PointSet points = m_state.points;
   const int dim = requiredInputDim();
-  const double ridge = m_ridgeSpin->value();
+  const double ridge = m_ridge;
   const int generation = ++m_generation;
   launchJob(m_watcher, [net, k, points, dim, ridge, generation](const JobFlags& flags) {
     DynamicsBuild b = buildDynamics(net, k, points, dim, ridge, flags.control());
@@ -843,6 +870,8 @@ void DynamicsPanel::applyBuild(DynamicsBuild build)
   if (!m_etaUserSet && m_build.maxStableRate > 0.0 && std::isfinite(m_build.maxStableRate)) {
     const QSignalBlocker block(m_etaSpin);
     m_etaSpin->setValue(0.5 * m_build.maxStableRate);
+    m_eta = m_etaSpin->value();
+    m_etaMark->clear();
   }
   // Evaluate at the current t right here, and time it: that decides how the slider evaluates.
   QElapsedTimer timer;
@@ -878,7 +907,7 @@ bool DynamicsPanel::computeNow(QString* error)
     if (error) *error = m_unavailable;
     return false;
   }
-  DynamicsBuild b = buildDynamics(m_doc->networkFor(objectName()), kind(), m_state.points, requiredInputDim(), m_ridgeSpin->value());
+  DynamicsBuild b = buildDynamics(m_doc->networkFor(objectName()), kind(), m_state.points, requiredInputDim(), m_ridge);
   if (!b.dynamics) {
     if (error) *error = b.error.isEmpty() ? tr("cancelled") : b.error;
     return false;

@@ -39,6 +39,8 @@ class QTimer;
 
 namespace ntk::gui {
 
+class RefusalMark;
+
 class CheckedDoubleSpinBox;
 class CheckedSpinBox;
 class LogTimeSlider;
@@ -178,6 +180,8 @@ private:
   void restoreSettings();
   void saveSettings();
   double eta() const;
+  /// Clears `mark` when `ok`, else marks the box with `reason` and says it on the status bar.
+  bool acceptOrMark(RefusalMark& mark, bool ok, const QString& reason);
   bool gdOn() const;
   void advanceFrame();
   /// Sets an exact t (GD steps, reset) that the slider shows at its nearest notch.
@@ -194,6 +198,9 @@ private:
   CheckedSpinBox* m_trainPercentSpin;
   CheckedDoubleSpinBox* m_noiseSpin;
   QDoubleSpinBox* m_ridgeSpin;
+  std::unique_ptr<RefusalMark> m_ridgeMark, m_etaMark;
+  double m_ridge = 0.0; ///< the last accepted ridge (a refused one stays in the box, marked)
+  double m_eta = 0.1;   ///< the last accepted η
   LogTimeSlider* m_timeSlider;
   TransportBar* m_transport;
   QTimer* m_playTimer;
