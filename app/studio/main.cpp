@@ -100,6 +100,26 @@ void printHelp(const QCommandLineParser& parser)
   std::fputs(qPrintable(text), stdout);
 }
 
+/// QCommandLineParser::process, except that an unknown option exits 2 like every other refusal (process
+/// exits 1). Returns −1 to go on, else the exit code.
+int parseOrRefuse(QCommandLineParser& parser, const QCoreApplication& app)
+{
+  if (!parser.parse(QCoreApplication::arguments())) {
+    std::fprintf(stderr, "ntk-studio: %s (see --help)\n", qPrintable(parser.errorText()));
+    return 2;
+  }
+  if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) {
+    printHelp(parser);
+    return 0;
+  }
+  if (parser.isSet(QStringLiteral("version"))) {
+    std::printf("ntk-studio %s\n", NTK_VERSION);
+    return 0;
+  }
+  Q_UNUSED(app);
+  return -1;
+}
+
 int runDemo(int argc, char** argv)
 {
   // No OpenGL in the demo: QPainter figures under the offscreen platform.
@@ -107,7 +127,7 @@ int runDemo(int argc, char** argv)
   QGuiApplication app(argc, argv);
   QCommandLineParser parser;
   addOptions(parser);
-  parser.process(app);
+  if (const int rc = parseOrRefuse(parser, app); rc >= 0) return rc;
   if (parser.isSet(QStringLiteral("size"))) {
     std::fprintf(stderr, "ntk-studio: --size applies to the window (--screenshot), not to the headless demo\n");
     return 2;
@@ -148,7 +168,8 @@ int runWindow(int argc, char** argv)
   QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/ntk-studio.svg")));
   QCommandLineParser parser;
   addOptions(parser);
-  parser.process(app); // again, now that QApplication took its own options (-platform, -style, …)
+  // Again, now that QApplication took its own options (-platform, -style, …).
+  if (const int rc = parseOrRefuse(parser, app); rc >= 0) return rc;
   const bool screenshot = parser.isSet(QStringLiteral("screenshot"));
   std::optional<QSize> size;
   if (parser.isSet(QStringLiteral("size"))) {

@@ -31,6 +31,7 @@ expect(2 "--size must look like WIDTHxHEIGHT" --screenshot ${OUT_DIR}/x.png --si
 expect(2 "--size must look like WIDTHxHEIGHT" --screenshot ${OUT_DIR}/x.png --size 1024x700px)
 expect(2 "smaller than 1024x700" --screenshot ${OUT_DIR}/x.png --size 1023x700)
 expect(2 "--size applies to the window" --demo ${OUT_DIR}/demo --size 1024x700)
+expect(2 "Unknown option" --bogus)
 if(EXISTS ${OUT_DIR}/nodisplay.png OR EXISTS ${OUT_DIR}/x.png)
   message(FATAL_ERROR "a refused screenshot wrote a file")
 endif()

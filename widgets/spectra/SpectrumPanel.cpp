@@ -179,7 +179,7 @@ void SpectrumPanel::buildKernelDomainAndSizeRows(QVBoxLayout* layout)
   row1->addWidget(new QLabel(tr("Kernel")));
   row1->addWidget(m_kind);
   m_domain = new QComboBox;
-  m_domain->addItem(tr("Sphere S^{d−1} (Funk–Hecke)"));
+  m_domain->addItem(tr("Sphere Sᵈ⁻¹ (Funk–Hecke)"));
   m_domain->addItem(tr("Periodic grid (FFT)"));
   m_domain->addItem(tr("Random points (Gram)"));
   m_domain->setItemData(0, tr("Exact eigenvalues of a zonal kernel on the sphere, uniform measure (Funk–Hecke):\n"
