@@ -345,6 +345,31 @@ private slots:
       for (const QString& f : QDir(dir.path()).entryList(QDir::Files)) QFile::copy(dir.filePath(f), QDir(keep).filePath(f));
   }
 
+  void fitRangeIsRefusedNotBent()
+  {
+    show("spectrum");
+    SpectrumPanel* s = spectrum();
+    QVERIFY(m_window->waitUntilIdle(60000));
+    auto* fitMin = s->findChild<CheckedSpinBox*>(QStringLiteral("fitMin"));
+    auto* fitMax = s->findChild<CheckedSpinBox*>(QStringLiteral("fitMax"));
+    QVERIFY(fitMin && fitMax);
+    const double p = s->fit().all.exponent;
+    QCOMPARE(s->fit().kmin, 4);
+    fitMin->setValue(100); // above k max = 64: an empty range, refused (it was bent before)
+    QCOMPARE(fitMin->value(), 100);
+    QVERIFY(fitMin->isRefused());
+    QVERIFY(fitMin->refusal().contains(QStringLiteral("empty")));
+    QCOMPARE(s->fit().all.exponent, p); // the fit still uses 4 – 64
+    QCOMPARE(s->fit().kmin, 4);
+    fitMin->setValue(0);
+    QVERIFY(fitMin->isRefused());
+    s->setFitRange(8, 32); // both ends at once
+    QVERIFY(!fitMin->isRefused());
+    QCOMPARE(fitMin->acceptedValue(), 8);
+    QCOMPARE(fitMax->acceptedValue(), 32);
+    QCOMPARE(s->fit().kmin, 8);
+  }
+
   void sizesAreRefusedNotBent()
   {
     show("spectrum");
@@ -355,7 +380,7 @@ private slots:
     const int rows = s->result().curve.rows();
     CheckedSpinBox* box = nullptr;
     for (CheckedSpinBox* b : s->findChildren<CheckedSpinBox*>())
-      if (b->isVisible()) box = b;
+      if (b->isVisible() && !b->objectName().startsWith(QStringLiteral("fit"))) box = b; // the domain's size box
     QVERIFY(box);
     QSignalSpy status(s, &AnalysisPanel::statusMessage);
     s->setDomainSize(100000); // was bent to the maximum silently

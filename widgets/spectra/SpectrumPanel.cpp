@@ -256,16 +256,24 @@ void SpectrumPanel::buildFitAndPinRow(QVBoxLayout* layout)
                             "exponents apart by more than 3 standard errors) they are fitted and drawn separately.");
   fitLabel->setToolTip(fitTip);
   row2->addWidget(fitLabel);
-  m_fitMin = new QSpinBox;
-  m_fitMin->setRange(1, 9999);
-  m_fitMin->setValue(4);
-  m_fitMax = new QSpinBox;
-  m_fitMax->setRange(2, 9999);
-  m_fitMax->setValue(64);
-  for (QSpinBox* s : {m_fitMin, m_fitMax}) {
-    s->setToolTip(fitTip);
-    s->setKeyboardTracking(false);
-  }
+  // The fit range is refused, not bent: k_min ≥ 1 and k_min < k_max (the fit uses the part of it the
+  // spectrum has, and says which).
+  m_fitMin = new CheckedSpinBox(1, 9999);
+  m_fitMin->setObjectName(QStringLiteral("fitMin"));
+  m_fitMin->setValueQuietly(4);
+  m_fitMax = new CheckedSpinBox(2, 9999);
+  m_fitMax->setObjectName(QStringLiteral("fitMax"));
+  m_fitMax->setValueQuietly(64);
+  m_fitMin->setCheck([this](int v) {
+    return v < 1 ? tr("the fit starts at k ≥ 1 (got %1)").arg(v)
+                 : v >= m_fitMax->acceptedValue() ? tr("the fit range %1 – %2 is empty").arg(v).arg(m_fitMax->acceptedValue())
+                                                  : QString();
+  });
+  m_fitMax->setCheck([this](int v) {
+    return v <= m_fitMin->acceptedValue() ? tr("the fit range %1 – %2 is empty").arg(m_fitMin->acceptedValue()).arg(v)
+                                          : v > 1000000 ? tr("k max %1 is above 10⁶").arg(v) : QString();
+  });
+  for (CheckedSpinBox* s : {m_fitMin, m_fitMax}) s->setToolTipBase(fitTip);
   row2->addWidget(m_fitMin);
   row2->addWidget(new QLabel(tr("–")));
   row2->addWidget(m_fitMax);
@@ -313,11 +321,15 @@ void SpectrumPanel::connectControls()
       emit statusMessage(tr("Refused: %1 — the plot still shows the previous spectrum").arg(why));
     });
   }
-  for (QSpinBox* s : {m_fitMin, m_fitMax})
-    connect(s, &QSpinBox::valueChanged, this, [this] {
+  for (CheckedSpinBox* s : {m_fitMin, m_fitMax}) {
+    connect(s, &CheckedSpinBox::valueAccepted, this, [this] {
       saveSettings();
       updatePlot();
     });
+    connect(s, &CheckedSpinBox::valueRefused, this, [this](const QString& why) {
+      emit statusMessage(tr("Refused: %1 — the fit still uses %2 – %3").arg(why).arg(m_fitMin->acceptedValue()).arg(m_fitMax->acceptedValue()));
+    });
+  }
   connect(m_mode, &QComboBox::currentIndexChanged, this, [this] {
     saveSettings();
     updatePlot();
@@ -373,8 +385,10 @@ void SpectrumPanel::restoreSettings()
   const int points = settings.value(QStringLiteral("points"), 1000).toInt();
   m_kmax->setValueQuietly(kmaxRefusal(kmax).isEmpty() ? kmax : 128);
   m_points->setValueQuietly(pointsRefusal(points).isEmpty() ? points : 1000);
-  m_fitMin->setValue(settings.value(QStringLiteral("fitMin"), 4).toInt());
-  m_fitMax->setValue(settings.value(QStringLiteral("fitMax"), 64).toInt());
+  const int fitMin = settings.value(QStringLiteral("fitMin"), 4).toInt(), fitMax = settings.value(QStringLiteral("fitMax"), 64).toInt();
+  const bool fitOk = fitMin >= 1 && fitMin < fitMax && fitMax <= 1000000;
+  m_fitMin->setValueQuietly(fitOk ? fitMin : 4);
+  m_fitMax->setValueQuietly(fitOk ? fitMax : 64);
   m_mode->setCurrentIndex(settings.value(QStringLiteral("byRank"), false).toBool() ? 1 : 0);
   m_logK->setChecked(settings.value(QStringLiteral("logX"), true).toBool());
 }
@@ -386,8 +400,8 @@ void SpectrumPanel::saveSettings()
   settings.setValue(QStringLiteral("showNtk"), showsNtk());
   if (!m_kmax->isRefused()) settings.setValue(QStringLiteral("kmax"), m_kmax->value());
   if (!m_points->isRefused()) settings.setValue(QStringLiteral("points"), m_points->value());
-  settings.setValue(QStringLiteral("fitMin"), m_fitMin->value());
-  settings.setValue(QStringLiteral("fitMax"), m_fitMax->value());
+  settings.setValue(QStringLiteral("fitMin"), m_fitMin->acceptedValue());
+  settings.setValue(QStringLiteral("fitMax"), m_fitMax->acceptedValue());
   settings.setValue(QStringLiteral("byRank"), rankMode());
   settings.setValue(QStringLiteral("logX"), m_logK->isChecked());
 }
@@ -419,8 +433,15 @@ void SpectrumPanel::setDomainSize(int size) { sizeSpin(domain())->setValue(size)
 
 void SpectrumPanel::setFitRange(int kmin, int kmax)
 {
-  m_fitMin->setValue(kmin);
-  m_fitMax->setValue(kmax);
+  // Both ends at once: checking one against the other's old value would refuse a valid new range.
+  if (kmin < 1 || kmin >= kmax) {
+    m_fitMin->setValue(kmin); // shown, marked, with the reason
+    return;
+  }
+  m_fitMin->setValueQuietly(kmin);
+  m_fitMax->setValueQuietly(kmax);
+  saveSettings();
+  updatePlot();
 }
 
 bool SpectrumPanel::isDomainAvailable(SpectrumDomain d, QString* why) const
@@ -902,7 +923,7 @@ void SpectrumPanel::updatePlot()
       Eigen::VectorXd byIndex = Eigen::VectorXd::Zero(top + 1);
       for (int i = 0; i < c.rows(); ++i)
         if (std::isfinite(c.lambda(i)) && c.index(i) >= 0) byIndex(int(c.index(i))) = c.lambda(i);
-      const int kmin = std::max(1, m_fitMin->value()), kmax = std::min(top, m_fitMax->value());
+      const int kmin = m_fitMin->acceptedValue(), kmax = std::min(top, m_fitMax->acceptedValue());
       if (kmax > kmin) {
         m_fit = fitSpectrum(byIndex, kmin, kmax);
         const QString var = indexSymbol(c);

@@ -176,8 +176,8 @@ private:
   QComboBox* m_mode;
   QLabel* m_fitLabel;
   QCheckBox* m_logK;
-  QSpinBox* m_fitMin;
-  QSpinBox* m_fitMax;
+  CheckedSpinBox* m_fitMin;
+  CheckedSpinBox* m_fitMax;
   QPushButton* m_pin;
   QPushButton* m_pinFile;
   QPushButton* m_clearPins;
