@@ -106,6 +106,14 @@ private slots:
     QCOMPARE(lines[2].at("valid").get<bool>(), false);
     QVERIFY(lines[2].at("zeros").get<int>() > 100);
 
+    // A range past the table is refused before anything is written (it used to be cut silently).
+    QFile::remove(qpath("s_past.csv"));
+    const auto past = runCli({"spectrum", "--net", qpath("relu2.json"), "--domain", "sphere", "--kmax", "128", "--out",
+                              qpath("s_past.csv"), "--fit", "200:300"});
+    QCOMPARE(past.code, 2);
+    QVERIFY2(past.err.contains("--kmax") && past.err.contains("300"), qPrintable(past.err));
+    QVERIFY(!QFile::exists(qpath("s_past.csv")));
+
     // With bias on S²: NTK ~ k^{-d} = k^{-3}, NNGP ~ k^{-(d+2)} = k^{-5}.
     for (const auto& [kind, p] : {std::pair<QString, double>{"ntk", 3.0}, {"nngp", 5.0}}) {
       const auto b = runCli({"spectrum", "--net", qpath("relu3_s2.json"), "--kind", kind, "--domain", "sphere", "--kmax",

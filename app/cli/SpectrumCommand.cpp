@@ -86,6 +86,18 @@ void printFit(const char* which, const ntk::PowerLaw& f, int kmin, int kmax)
               which, kmin, kmax, f.exponent, f.stderror, std::exp(f.logC), f.points, f.zeros);
 }
 
+/// Refuses a --fit range that reaches past the table (`lastK`, set by `option`) before anything is
+/// written: a fit silently cut to the table would report another range than the one asked for.
+void requireFitWithin(const std::string& range, long lastK, const std::string& option)
+{
+  if (range.empty()) return;
+  const auto [lo, hi] = parseFitRange(range);
+  if (hi > lastK)
+    throw ntk::InputError("--fit " + range + " reaches k = " + std::to_string(hi) + " but the table stops at k = " +
+                          std::to_string(lastK) + " (raise " + option + ")");
+  (void)lo;
+}
+
 /// Prints the fits: the single line, and the even/odd lines when they differ.
 void printFits(const Eigen::VectorXd& lambdaByK, const std::string& range)
 {
@@ -136,6 +148,7 @@ int runSphere(const SpectrumOptions& o, ntk::Network net, Progress& progress)
                  s.nodes, s.error.maxCoeff());
   std::vector<ntk::SpectrumRow> rows;
   for (int k = 0; k <= o.kmax; ++k) rows.push_back({k, s.lambda(k), s.multiplicity(k)});
+  requireFitWithin(o.fit, o.kmax, "--kmax");
   writeRows(o, rows);
   if (!o.fit.empty()) printFits(s.lambda, o.fit);
   return 0;
@@ -155,6 +168,7 @@ int runGrid(const SpectrumOptions& o, const ntk::Network& net, Progress& progres
     writeEigenfunctions(o, ntk::periodicGridPoints(s.dim, n), ntk::gridEigenspace(s, o.eigenfunction));
     return 0;
   }
+  requireFitWithin(o.fit, long(rows.size()) - 1, "--grid");
   writeRows(o, rows);
   if (!o.fit.empty()) {
     Eigen::VectorXd byK(Eigen::Index(rows.size()));
@@ -220,6 +234,7 @@ int runPoints(const SpectrumOptions& o, const ntk::Network& net, Progress& progr
   }
   std::vector<ntk::SpectrumRow> rows;
   for (Eigen::Index i = 0; i < s.eigenvalues.size(); ++i) rows.push_back({long(i), s.eigenvalues(i), 1.0});
+  requireFitWithin(o.fit, long(s.eigenvalues.size()), "--top"); // the fit's k is the rank i + 1
   writeRows(o, rows);
   if (!o.fit.empty()) {
     // Index i ↦ k = i + 1: the rank, so that k^{−p} is a Weyl-law fit of the ordered eigenvalues.
