@@ -65,42 +65,36 @@ CheckedSpinBox::CheckedSpinBox(int lo, int hi, QWidget* parent) : QSpinBox(paren
   setRange(std::numeric_limits<int>::min() + 1, std::numeric_limits<int>::max());
   setKeyboardTracking(false);
   setAccelerated(true);
-  m_check = [this](int v) {
+  m_value.check = [this](int v) {
     return (v < m_lo || v > m_hi) ? outOfRange(QString::number(v), QString::number(m_lo), QString::number(m_hi)) : QString();
   };
-  m_accepted = value();
+  m_value.accepted = value();
   connect(this, &QSpinBox::valueChanged, this, &CheckedSpinBox::onValueChanged);
 }
 
-void CheckedSpinBox::setCheck(Check check) { m_check = std::move(check); }
+void CheckedSpinBox::setCheck(Check check) { m_value.check = std::move(check); }
 
-void CheckedSpinBox::setToolTipBase(const QString& tip) { m_mark.setToolTipBase(tip); }
+void CheckedSpinBox::setToolTipBase(const QString& tip) { m_value.mark.setToolTipBase(tip); }
 
 void CheckedSpinBox::onValueChanged(int v)
 {
-  const QString reason = m_check ? m_check(v) : QString();
-  if (reason.isEmpty()) {
-    m_mark.clear();
-    m_accepted = v;
+  if (const QString reason = m_value.judge(v); reason.isEmpty())
     emit valueAccepted(v);
-  } else {
-    markRefused(reason);
-  }
+  else
+    emit valueRefused(reason);
 }
 
 void CheckedSpinBox::markRefused(const QString& reason)
 {
-  m_mark.set(reason);
+  m_value.mark.set(reason);
   emit valueRefused(reason);
 }
-
 
 void CheckedSpinBox::setValueQuietly(int v)
 {
   const QSignalBlocker block(this);
   setValue(v);
-  m_accepted = value();
-  m_mark.clear();
+  m_value.reset(value());
 }
 
 QSize CheckedSpinBox::sizeHint() const
@@ -119,44 +113,38 @@ CheckedDoubleSpinBox::CheckedDoubleSpinBox(double lo, double hi, int decimals, Q
   setRange(-1e12, 1e12);
   setKeyboardTracking(false);
   setAccelerated(true);
-  m_check = [this](double v) {
+  m_value.check = [this](double v) {
     return (!std::isfinite(v) || v < m_lo || v > m_hi)
                ? outOfRange(QString::number(v), QString::number(m_lo), QString::number(m_hi))
                : QString();
   };
-  m_accepted = value();
+  m_value.accepted = value();
   connect(this, &QDoubleSpinBox::valueChanged, this, &CheckedDoubleSpinBox::onValueChanged);
 }
 
-void CheckedDoubleSpinBox::setCheck(Check check) { m_check = std::move(check); }
+void CheckedDoubleSpinBox::setCheck(Check check) { m_value.check = std::move(check); }
 
-void CheckedDoubleSpinBox::setToolTipBase(const QString& tip) { m_mark.setToolTipBase(tip); }
+void CheckedDoubleSpinBox::setToolTipBase(const QString& tip) { m_value.mark.setToolTipBase(tip); }
 
 void CheckedDoubleSpinBox::onValueChanged(double v)
 {
-  const QString reason = m_check ? m_check(v) : QString();
-  if (reason.isEmpty()) {
-    m_mark.clear();
-    m_accepted = v;
+  if (const QString reason = m_value.judge(v); reason.isEmpty())
     emit valueAccepted(v);
-  } else {
-    markRefused(reason);
-  }
+  else
+    emit valueRefused(reason);
 }
 
 void CheckedDoubleSpinBox::markRefused(const QString& reason)
 {
-  m_mark.set(reason);
+  m_value.mark.set(reason);
   emit valueRefused(reason);
 }
-
 
 void CheckedDoubleSpinBox::setValueQuietly(double v)
 {
   const QSignalBlocker block(this);
   setValue(v);
-  m_accepted = value();
-  m_mark.clear();
+  m_value.reset(value());
 }
 
 QSize CheckedDoubleSpinBox::sizeHint() const

@@ -32,20 +32,50 @@ private:
   QString m_reason, m_tip;
 };
 
+/// What both boxes do with a value (Qt cannot template a QObject, so the boxes share this instead): run
+/// the check, remember the last accepted value, and show or clear the refusal on the box.
+template <class T>
+class CheckedValue {
+public:
+  using Check = std::function<QString(T)>;
+  explicit CheckedValue(QAbstractSpinBox* box) : mark(box) {}
+  /// Empty (and `v` accepted) when `v` passes the check; else the reason, shown on the box.
+  QString judge(T v)
+  {
+    const QString reason = check ? check(v) : QString();
+    if (reason.isEmpty()) {
+      mark.clear();
+      accepted = v;
+    } else {
+      mark.set(reason);
+    }
+    return reason;
+  }
+  /// `v` shown and accepted without a check (a view redrawn from its model).
+  void reset(T v)
+  {
+    accepted = v;
+    mark.clear();
+  }
+  Check check;
+  RefusalMark mark;
+  T accepted{};
+};
+
 class CheckedSpinBox : public QSpinBox {
   Q_OBJECT
 
 public:
-  using Check = std::function<QString(int)>;
+  using Check = CheckedValue<int>::Check;
   /// `lo`…`hi` is the usual range: it sizes the box and makes the default check ("must be between").
   CheckedSpinBox(int lo, int hi, QWidget* parent = nullptr);
   /// Replaces the default range check.
   void setCheck(Check check);
   /// The reason the shown value was refused (empty when it is valid).
-  QString refusal() const { return m_mark.reason(); }
-  bool isRefused() const { return !m_mark.reason().isEmpty(); }
+  QString refusal() const { return m_value.mark.reason(); }
+  bool isRefused() const { return !m_value.mark.reason().isEmpty(); }
   /// The last value that passed the check (what computations use while a refused one is shown).
-  int acceptedValue() const { return m_accepted; }
+  int acceptedValue() const { return m_value.accepted; }
   void setValueQuietly(int v);
   /// Marks the box as refused from outside (e.g. the document refused the value) with `reason`.
   void markRefused(const QString& reason);
@@ -60,21 +90,19 @@ signals:
 private:
   void onValueChanged(int v);
   int m_lo, m_hi;
-  int m_accepted = 0;
-  Check m_check;
-  RefusalMark m_mark{this};
+  CheckedValue<int> m_value{this};
 };
 
 class CheckedDoubleSpinBox : public QDoubleSpinBox {
   Q_OBJECT
 
 public:
-  using Check = std::function<QString(double)>;
+  using Check = CheckedValue<double>::Check;
   CheckedDoubleSpinBox(double lo, double hi, int decimals, QWidget* parent = nullptr);
   void setCheck(Check check);
-  QString refusal() const { return m_mark.reason(); }
-  bool isRefused() const { return !m_mark.reason().isEmpty(); }
-  double acceptedValue() const { return m_accepted; }
+  QString refusal() const { return m_value.mark.reason(); }
+  bool isRefused() const { return !m_value.mark.reason().isEmpty(); }
+  double acceptedValue() const { return m_value.accepted; }
   void setValueQuietly(double v);
   void markRefused(const QString& reason);
   void setToolTipBase(const QString& tip);
@@ -88,9 +116,7 @@ signals:
 private:
   void onValueChanged(double v);
   double m_lo, m_hi;
-  double m_accepted = 0.0;
-  Check m_check;
-  RefusalMark m_mark{this};
+  CheckedValue<double> m_value{this};
 };
 
 } // namespace ntk::gui
