@@ -9,7 +9,7 @@ NTK_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-svg-dev libgl-dev
   libvtk9-dev libeigen3-dev libtbb-dev nlohmann-json3-dev libcli11-dev libfftw3-dev libspectra-dev
-  liblapacke-dev libopenblas-dev libpng-dev
+  liblapacke-dev libopenblas-dev libpng-dev libsuitesparse-dev
   xvfb xauth xfonts-base fonts-dejavu-core libgl1-mesa-dri
 )
 
