@@ -57,6 +57,17 @@ TransportBar::TransportBar(QWidget* parent) : QWidget(parent)
   connect(m_step, &QToolButton::clicked, this, &TransportBar::stepRequested);
   connect(m_reset, &QToolButton::clicked, this, &TransportBar::resetRequested);
   connect(m_speed, &QComboBox::currentIndexChanged, this, [this] { emit speedChanged(speed()); });
+  m_playTip = tr("Play: t runs along the log time axis");
+  m_pauseTip = tr("Pause");
+}
+
+void TransportBar::setTips(const QString& play, const QString& pause, const QString& step, const QString& reset)
+{
+  m_playTip = play;
+  m_pauseTip = pause;
+  m_step->setToolTip(step);
+  m_reset->setToolTip(reset);
+  updatePlayIcon();
 }
 
 bool TransportBar::isPlaying() const { return m_play->isChecked(); }
@@ -85,7 +96,7 @@ void TransportBar::setLoop(bool on) { m_loop->setChecked(on); }
 void TransportBar::updatePlayIcon()
 {
   m_play->setIcon(style()->standardIcon(m_play->isChecked() ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
-  m_play->setToolTip(m_play->isChecked() ? tr("Pause") : tr("Play: t runs along the log time axis"));
+  m_play->setToolTip(m_play->isChecked() ? m_pauseTip : m_playTip);
 }
 
 } // namespace ntk::gui

@@ -27,6 +27,9 @@ public:
   QToolButton* resetButton() const { return m_reset; }
   QComboBox* speedCombo() const { return m_speed; }
   QCheckBox* loopCheck() const { return m_loop; }
+  /// Tooltips for another clock than the dynamics panel's time (Play while paused, while playing,
+  /// Step, Reset).
+  void setTips(const QString& play, const QString& pause, const QString& step, const QString& reset);
 
 public slots:
   /// Checks/unchecks Play (and swaps its icon) without emitting playToggled.
@@ -48,6 +51,7 @@ private:
   QToolButton* m_reset;
   QComboBox* m_speed;
   QCheckBox* m_loop;
+  QString m_playTip, m_pauseTip;
 };
 
 } // namespace ntk::gui

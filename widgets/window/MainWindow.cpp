@@ -33,6 +33,8 @@
 #include "widgets/image/ImagePanel.h"
 #include "widgets/kernel/KernelPanel.h"
 #include "widgets/spectra/SpectrumPanel.h"
+#include "widgets/topopt/TopoptModel.h"
+#include "widgets/topopt/TopoptPanel.h"
 #include "widgets/network/NetworkDocument.h"
 #include "widgets/network/NetworkBar.h"
 #include "widgets/network/NetworkEditor.h"
@@ -51,10 +53,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
 {
   setObjectName(QStringLiteral("MainWindow"));
   // A new document works on every tab at once: the Image panel, which needs input_dim 2, gets a named
-  // network of its own ("image"), listed in the dock like any other — nothing is copied behind its back.
+  // network of its own ("image"), and so does the Topology panel ("topopt": topoptNetwork's defaults) —
+  // listed in the dock like any other, nothing is copied behind their back.
   NetworkDocument::Structure start = m_doc->structure();
   start.networks.push_back({start.networks.back().id + 1, tr("image"), defaultImageNetwork(), {}});
   start.bindings.insert(QStringLiteral("image"), start.networks.back().id);
+  start.networks.push_back({start.networks.back().id + 1, tr("topopt"), defaultTopoptNetwork(), {}});
+  start.bindings.insert(QStringLiteral("topopt"), start.networks.back().id);
   m_doc->setStructureDirect(start);
   m_tabs = new QTabWidget;
   m_kernel = new KernelPanel(m_doc);
@@ -67,6 +72,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   connect(spectrum, &SpectrumPanel::eigenfunctionRequested, this, [this] { showPanel(QStringLiteral("eigenfunctions")); });
   addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("Training-dynamics playground: 1-D targets and TF Playground's 2-D data sets, f_t of gradient flow / GD, train/test loss, per-mode residual decay"));
   addPanel(new ImagePanel(m_doc), QStringLiteral("image"), tr("Image"), tr("Fit a picture from every s-th pixel: exact NTK/NNGP regression, its gradient flow over t, the trained MLP and bicubic, with held-out PSNRs"));
+  addPanel(new TopoptPanel(m_doc), QStringLiteral("topopt"), tr("Topology"), tr("SIMP topology optimisation live: click loads and supports onto the grid, classic (top88) and neural (Dupuis–Jacot) side by side, the NTK filter the network implies"));
   // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
   setCentralWidget(withPanelHints(m_tabs)); // the "Try this first" line above the tabs
 
@@ -387,7 +393,8 @@ void MainWindow::createHelpMenu()
 
 QStringList MainWindow::panelNameList()
 {
-  return {QStringLiteral("kernel"), QStringLiteral("spectrum"), QStringLiteral("eigenfunctions"), QStringLiteral("dynamics"), QStringLiteral("image")};
+  return {QStringLiteral("kernel"), QStringLiteral("spectrum"), QStringLiteral("eigenfunctions"), QStringLiteral("dynamics"), QStringLiteral("image"),
+          QStringLiteral("topopt")};
 }
 
 QStringList MainWindow::panelNames() const

@@ -38,7 +38,7 @@ public:
   const std::vector<AnalysisPanel*>& panels() const { return m_panels; }
   AnalysisPanel* currentPanel() const;
   QStringList panelNames() const;
-  /// The same names without a window (ntk-studio --help): kernel, spectrum, eigenfunctions, dynamics, image.
+  /// The same names without a window (ntk-studio --help): kernel, spectrum, eigenfunctions, dynamics, image, topopt.
   static QStringList panelNameList();
   bool showPanel(const QString& name);
   /// Opens a network file; on failure shows nothing modal when `quiet`, returns false with the reason.
