@@ -55,14 +55,14 @@ PlotOptions PlotWidget::screenOptions() const
 {
   PlotOptions o = m_options;
   o.em = fontEm();
-  o.range = m_zoom;
+  if (m_zoom) o.range = m_zoom; // else the options' own fixed range, if any
   return o;
 }
 
 void PlotWidget::paintFigure(QPainter& p, const QRectF& rect, bool keepZoom) const
 {
   PlotOptions o = m_options;
-  if (keepZoom) o.range = m_zoom;
+  if (keepZoom && m_zoom) o.range = m_zoom;
   paintPlot(p, rect, m_series, o);
 }
 

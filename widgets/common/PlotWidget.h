@@ -23,6 +23,7 @@ public:
   explicit PlotWidget(QWidget* parent = nullptr);
 
   /// Replaces what is plotted (copied). The zoom is kept when `keepZoom` and the axes' kinds match.
+  /// `options.range`, when set, is the view shown while not zoomed (otherwise the data's range).
   void setPlot(std::vector<PlotSeries> series, PlotOptions options, bool keepZoom = false);
   void clear();
   const std::vector<PlotSeries>& series() const { return m_series; }

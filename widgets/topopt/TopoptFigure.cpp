@@ -104,7 +104,7 @@ void paintFilterOverlay(QPainter& p, const TopoptDesignLayout& L, const TopoptDe
 QColor topoptClassicColor() { return seriesColor(0); }
 QColor topoptNeuralColor() { return seriesColor(1); }
 
-double topoptArrowScale(double em) { return 3.0 * em; }
+double topoptArrowScale(double em) { return 2.5 * em; }
 
 TopoptDesignLayout layoutTopoptDesign(const QRectF& rect, const TopoptDesignData& data, double em)
 {
@@ -113,44 +113,61 @@ TopoptDesignLayout layoutTopoptDesign(const QRectF& rect, const TopoptDesignData
   const double captionH = data.caption.isEmpty() ? 0.3 * em : 1.6 * em;
   L.caption = QRectF(rect.left(), rect.bottom() - captionH, rect.width(), captionH);
   // Room around the domain for the support triangles and short arrows.
-  const QRectF area(rect.left() + 1.4 * em, L.title.bottom() + 0.9 * em, rect.width() - 2.8 * em,
-                    L.caption.top() - L.title.bottom() - 1.8 * em);
+  const QRectF space(rect.left(), L.title.bottom(), rect.width(), L.caption.top() - L.title.bottom());
   const int nelx = std::max(1, data.problem.nelx), nely = std::max(1, data.problem.nely);
-  L.element = std::max(0.1, std::min(area.width() / nelx, area.height() / nely));
-  const QSizeF size(L.element * nelx, L.element * nely);
-  L.domain = QRectF(area.left() + (area.width() - size.width()) / 2, area.top() + (area.height() - size.height()) / 2,
-                    size.width(), size.height());
+  // Room around the domain for the support triangles, and for the arrows, which point at their
+  // nodes from outside: measured on a first placement, then the domain is placed again inside it.
+  QMarginsF margins(1.4 * em, 0.9 * em, 1.4 * em, 0.9 * em);
+  for (int pass = 0; pass < 2; ++pass) {
+    const QRectF area = space.marginsRemoved(margins);
+    L.element = std::max(0.1, std::min(area.width() / nelx, area.height() / nely));
+    const QSizeF size(L.element * nelx, L.element * nely);
+    L.domain = QRectF(area.left() + (area.width() - size.width()) / 2, area.top() + (area.height() - size.height()) / 2,
+                      size.width(), size.height());
+    if (pass == 1 || !data.showProblem) break;
+    QRectF reach = L.domain;
+    for (const PointLoad& l : data.problem.loads) {
+      const QPointF tail = topoptLoadTip(L, l, em);
+      reach |= QRectF(tail - QPointF(0.5 * em, 0.5 * em), QSizeF(em, em));
+    }
+    margins = QMarginsF(std::max(margins.left(), L.domain.left() - reach.left() + 0.3 * em),
+                        std::max(margins.top(), L.domain.top() - reach.top() + 0.3 * em),
+                        std::max(margins.right(), reach.right() - L.domain.right() + 0.3 * em),
+                        std::max(margins.bottom(), reach.bottom() - L.domain.bottom() + 0.3 * em));
+    // Keep the domain centred: what one side needs, the other side gets too.
+    const double h = std::max(margins.left(), margins.right()), v = std::max(margins.top(), margins.bottom());
+    margins = QMarginsF(h, v, h, v);
+  }
   return L;
 }
 
 QPointF topoptLoadTip(const TopoptDesignLayout& layout, const PointLoad& l, double em)
 {
+  // The arrow points at its node from outside: its tail is the handle. fy > 0 is up.
   const double k = topoptArrowScale(em);
-  return layout.node(l.ix, l.iy) + QPointF(k * l.fx, -k * l.fy); // fy > 0 is up
+  return layout.node(l.ix, l.iy) - QPointF(k * l.fx, -k * l.fy);
 }
 
-void paintTopoptLoadArrow(QPainter& p, QPointF node, QPointF tip, double em, bool selected)
+void paintTopoptLoadArrow(QPainter& p, QPointF node, QPointF tail, double em, bool selected)
 {
   p.save();
   p.setRenderHint(QPainter::Antialiasing, true);
-  const QPointF d = tip - node;
+  const QPointF d = node - tail; // the force's direction on screen
   const double len = std::hypot(d.x(), d.y());
   const double w = std::max(2.0, em / 5);
   p.setPen(QPen(kLoadColor, w, Qt::SolidLine, Qt::RoundCap));
   if (len > 1.0) {
     const QPointF u = d / len, n(-u.y(), u.x());
     const double head = std::min(len, 0.8 * em);
-    p.drawLine(node, tip - u * head * 0.6);
+    p.drawLine(tail, node - u * head * 0.6);
     p.setPen(Qt::NoPen);
     p.setBrush(kLoadColor);
-    p.drawPolygon(QPolygonF{tip, tip - u * head + n * head * 0.45, tip - u * head - n * head * 0.45});
+    p.drawPolygon(QPolygonF{node, node - u * head + n * head * 0.45, node - u * head - n * head * 0.45});
   }
   p.setPen(QPen(kLoadColor.darker(140), 1.0));
   p.setBrush(selected ? QColor(255, 220, 0) : QColor(Qt::white));
   const double r = selected ? 0.4 * em : 0.28 * em; // the handle
-  p.drawEllipse(tip, r, r);
-  p.setBrush(kLoadColor);
-  p.drawEllipse(node, 0.18 * em, 0.18 * em);
+  p.drawEllipse(tail, r, r);
   p.restore();
 }
 
@@ -264,25 +281,32 @@ void topoptVolumePlot(const std::vector<TopoptCurve>& curves, double volfrac, st
 {
   series->clear();
   int last = 1;
+  double lo = volfrac, hi = volfrac;
   for (const TopoptCurve& c : curves)
     if (!c.history.empty()) {
       series->push_back(historySeries(c, true));
       last = std::max(last, c.history.back().iteration);
+      lo = std::min(lo, series->back().y.minCoeff());
+      hi = std::max(hi, series->back().y.maxCoeff());
     }
+  *options = PlotOptions{};
+  options->title = QCoreApplication::translate("TopoptFigure", "Volume Σy/N (dashed: V = %1)").arg(volfrac, 0, 'g', 3);
+  options->xTitle = QCoreApplication::translate("TopoptFigure", "iteration");
+  options->yTitle = QCoreApplication::translate("TopoptFigure", "volume");
   if (!series->empty()) {
     PlotSeries target;
-    target.name = QCoreApplication::translate("TopoptFigure", "target V = %1").arg(volfrac, 0, 'g', 3);
-    target.x = Eigen::Vector2d(1.0, double(last));
+    target.name = QCoreApplication::translate("TopoptFigure", "target V");
+    target.x = Eigen::Vector2d(0.0, double(last));
     target.y = Eigen::Vector2d(volfrac, volfrac);
     target.color = QColor(90, 90, 90);
     target.dashed = true;
     target.pickable = false;
+    target.inLegend = false;
     series->push_back(target);
+    // A volume held at V by the OC update would otherwise be drawn on a 10⁻¹⁰-wide axis.
+    const double pad = std::max(0.1, 0.2 * (hi - lo));
+    options->range = AxisRange{0.0, double(std::max(last, 2)), std::max(0.0, lo - pad), std::min(1.0, hi + pad)};
   }
-  *options = PlotOptions{};
-  options->title = QCoreApplication::translate("TopoptFigure", "Volume fraction Σy/N");
-  options->xTitle = QCoreApplication::translate("TopoptFigure", "iteration");
-  options->yTitle = QCoreApplication::translate("TopoptFigure", "volume");
 }
 
 void paintTopoptCompliance(QPainter& p, const QRectF& rect, const std::vector<TopoptCurve>& curves, double em)

@@ -2,7 +2,7 @@
 // and the headless demo (so what is exported is what is shown).
 // In: a TopoptDesignData (the density image, the problem whose loads/supports/passive regions are drawn
 // over it, an optional NTK-filter overlay, a title and a caption), or iteration histories.
-// Out: the design (white = void, black = solid; loads as red arrows from their node, supports as blue
+// Out: the design (white = void, black = solid; loads as red arrows pointing at their node, supports as blue
 // triangles — pointing right: x fixed, up: y fixed —, passive solid/void regions tinted red/blue, the
 // filter as a translucent orange heat with two circles: its effective radius (solid) and rmin
 // (dashed)); the compliance and volume curves as paintPlot figures.
@@ -56,7 +56,8 @@ struct TopoptDesignLayout {
 TopoptDesignLayout layoutTopoptDesign(const QRectF& rect, const TopoptDesignData& data, double em);
 /// Pixels of arrow per unit of force.
 double topoptArrowScale(double em);
-/// The tip of the arrow of load `l` (the handle the view drags).
+/// The tail of the arrow of load `l` (the handle the view drags): the arrow points at its node from
+/// node − F·topoptArrowScale (screen y down, so fy > 0 puts the tail below the node).
 QPointF topoptLoadTip(const TopoptDesignLayout& layout, const PointLoad& l, double em);
 
 /// The whole design figure (background, title, density or message, problem, overlay, caption).
@@ -64,7 +65,7 @@ void paintTopoptDesign(QPainter& p, const QRectF& rect, const TopoptDesignData& 
 /// Only the problem's marks over a laid-out domain (the views add their drag previews with it).
 void paintTopoptProblem(QPainter& p, const TopoptDesignLayout& layout, const TopoptProblem& problem, double em,
                         int selectedLoad = -1);
-void paintTopoptLoadArrow(QPainter& p, QPointF node, QPointF tip, double em, bool selected);
+void paintTopoptLoadArrow(QPainter& p, QPointF node, QPointF tail, double em, bool selected);
 
 /// One run's curve for the compliance and volume plots.
 struct TopoptCurve {

@@ -142,7 +142,7 @@ void TopoptGridView::dragPointTo(int index, const QPointF& tip, Qt::KeyboardModi
 {
   if (index < 0 || index >= int(m_data.problem.loads.size())) return;
   PointLoad& l = m_data.problem.loads[size_t(index)];
-  const QPointF d = (tip - layout().node(l.ix, l.iy)) / topoptArrowScale(em());
+  const QPointF d = (layout().node(l.ix, l.iy) - tip) / topoptArrowScale(em()); // the tail is dragged
   double fx = d.x(), fy = -d.y();
   if (modifiers & Qt::ShiftModifier) { // along the nearer axis
     if (std::abs(fx) > std::abs(fy))

@@ -221,8 +221,18 @@ void TopoptPanel::buildControls()
   });
   layout->addLayout(row1);
 
-  // Row 2: the method, and the neural method's network and optimiser.
+  // Row 2: the transport, the method, and the neural method's network and optimiser.
   auto* row2 = new FlowLayout;
+  m_transport = new TransportBar;
+  m_transport->speedCombo()->hide();
+  m_transport->loopCheck()->hide();
+  m_transport->playButton()->setObjectName(QStringLiteral("topoptPlay"));
+  m_transport->stepButton()->setObjectName(QStringLiteral("topoptStep"));
+  m_transport->resetButton()->setObjectName(QStringLiteral("topoptReset"));
+  m_transport->setTips(tr("Play: optimality-criteria (classic) / optimiser (neural) iterations until converged"), tr("Pause"),
+                       tr("One iteration of every run the method uses"),
+                       tr("Reset: back to iteration 0 (uniform density V) with the current settings"));
+  row2->addWidget(m_transport);
   m_methodCombo = new QComboBox;
   m_methodCombo->addItem(tr("classic SIMP"));
   m_methodCombo->addItem(tr("neural"));
@@ -339,16 +349,6 @@ void TopoptPanel::buildToolRow(FlowLayout* row)
   m_brushSpin->setValueQuietly(1.0);
   m_brushSpin->setToolTipBase(tr("Brush radius (elements) of Solid, Void and Erase"));
   row->addWidget(group({label(tr("brush")), m_brushSpin}));
-  m_transport = new TransportBar;
-  m_transport->speedCombo()->hide();
-  m_transport->loopCheck()->hide();
-  m_transport->playButton()->setObjectName(QStringLiteral("topoptPlay"));
-  m_transport->stepButton()->setObjectName(QStringLiteral("topoptStep"));
-  m_transport->resetButton()->setObjectName(QStringLiteral("topoptReset"));
-  m_transport->setTips(tr("Play: optimality-criteria (classic) / optimiser (neural) iterations until converged"), tr("Pause"),
-                       tr("One iteration of every run the method uses"),
-                       tr("Reset: back to iteration 0 (uniform density V) with the current settings"));
-  row->addWidget(m_transport);
 }
 
 void TopoptPanel::buildViews()

@@ -37,6 +37,9 @@ QString PanelHintBar::hintFor(const QString& name)
       {QStringLiteral("image"),
        QT_TR_NOOP("Set the encoding to none and watch the NTK's PSNR fall; Ctrl+Z brings the Fourier features back. "
                   "Then drag the time slider.")},
+      {QStringLiteral("topopt"),
+       QT_TR_NOOP("Press Play and watch the beam grow; while it runs, click a node to add a load (Ctrl+Z takes it back). "
+                  "Ctrl+click the design to see the network's NTK filter beside rmin.")},
   };
   const auto it = hints.constFind(name);
   return it == hints.constEnd() ? QString() : tr(it.value());
