@@ -113,6 +113,11 @@ private slots:
     QVERIFY2(d40.maxCoeff() > 0.9 && d40.minCoeff() < 0.1, "after 40 iterations the design is mostly black and white");
     const QImage before = p->classicView()->grab().toImage();
     QVERIFY(ntktest::distinctColours(before) > 20);
+    // The marks are drawn where the hit tests look: the load arrow's shaft is red.
+    const QPointF mid = 0.5 * (p->classicView()->nodePosition(0, 0) + p->classicView()->loadTipPosition(0)) *
+                        before.devicePixelRatio();
+    const QColor shaft = before.pixelColor(mid.toPoint());
+    QVERIFY2(shaft.red() > 150 && shaft.green() < 100, qPrintable(shaft.name()));
     QCOMPARE(p->compliancePlot()->series().size(), size_t(1));
     QCOMPARE(p->compliancePlot()->series().front().y.size(), Eigen::Index(40));
 
@@ -446,6 +451,41 @@ private slots:
         QVERIFY(b->mismatch().isEmpty());
         QCOMPARE(b->networkCombo()->currentText(), QStringLiteral("topopt"));
       }
+    // With NTK_TOPOPT_SHOT_DIR set: the tab at 1024×700 and 1920×1080, classic and both methods with
+    // the filter shown, kept for a person to look at.
+    if (const QString dir = qEnvironmentVariable("NTK_TOPOPT_SHOT_DIR"); !dir.isEmpty()) {
+      QVERIFY(QDir().mkpath(dir));
+      QVERIFY(w.grab().save(QDir(dir).filePath(QStringLiteral("topopt-classic-1024x700.png"))));
+      panel->setMethod(TopoptMethod::Both);
+      panel->step(30);
+      panel->showFilterAt(60, 20);
+      QVERIFY(w.waitUntilIdle(120000));
+      QTest::qWait(100);
+      QVERIFY(w.grab().save(QDir(dir).filePath(QStringLiteral("topopt-both-1024x700.png"))));
+      w.resize(1920, 1080);
+      QTest::qWait(300);
+      QVERIFY(w.grab().save(QDir(dir).filePath(QStringLiteral("topopt-both-1920x1080.png"))));
+      panel->setMethod(TopoptMethod::Classic);
+      panel->setGridSize(60, 20);
+      panel->setPreset(QStringLiteral("cantilever"));
+      panel->setTool(TopoptTool::Void);
+      panel->paintPassive({panel->problem().elementIndex(20, 10), panel->problem().elementIndex(21, 10),
+                           panel->problem().elementIndex(20, 9), panel->problem().elementIndex(21, 9)},
+                          PassiveKind::Void);
+      panel->placeLoad(30, 0, 0.5, -0.5);
+      panel->step(20);
+      QVERIFY(w.waitUntilIdle(120000));
+      QTest::qWait(100);
+      QVERIFY(w.grab().save(QDir(dir).filePath(QStringLiteral("topopt-edited-1920x1080.png"))));
+      QString err;
+      QVERIFY(panel->exportView(QDir(dir).filePath(QStringLiteral("topopt-export.png")), &err));
+      QVERIFY(panel->exportView(QDir(dir).filePath(QStringLiteral("topopt-export.svg")), &err));
+      w.resize(1024, 700);
+      QTest::qWait(300);
+      QVERIFY(w.grab().save(QDir(dir).filePath(QStringLiteral("topopt-edited-1024x700.png"))));
+      while (w.document()->undoStack()->canUndo() && panel->problem().name != "mbb") w.document()->undoStack()->undo();
+      QVERIFY(w.showPanel(QStringLiteral("topopt")));
+    }
     // An edit made here is undone from the window's history, which brings the tab back.
     panel->placeLoad(30, 0);
     QVERIFY(w.showPanel(QStringLiteral("kernel")));

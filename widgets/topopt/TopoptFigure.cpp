@@ -104,16 +104,20 @@ void paintFilterOverlay(QPainter& p, const TopoptDesignLayout& L, const TopoptDe
 QColor topoptClassicColor() { return seriesColor(0); }
 QColor topoptNeuralColor() { return seriesColor(1); }
 
-double topoptArrowScale(double em) { return 2.5 * em; }
 
 TopoptDesignLayout layoutTopoptDesign(const QRectF& rect, const TopoptDesignData& data, double em)
 {
   TopoptDesignLayout L;
-  L.title = QRectF(rect.left(), rect.top(), rect.width(), data.title.isEmpty() ? 0.0 : 1.8 * em);
-  const double captionH = data.caption.isEmpty() ? 0.3 * em : 1.6 * em;
+  L.title = QRectF(rect.left(), rect.top(), rect.width(), data.title.isEmpty() ? 0.0 : 1.6 * em);
+  double captionH = 0.3 * em;
+  if (!data.caption.isEmpty()) {
+    QFont font;
+    font.setPixelSize(std::max(1, int(em)));
+    captionH = std::clamp(wrappedTextHeight(font, data.caption, rect.width() - em) + 0.3 * em, 1.4 * em, 3.6 * em);
+  }
   L.caption = QRectF(rect.left(), rect.bottom() - captionH, rect.width(), captionH);
-  // Room around the domain for the support triangles and short arrows.
   const QRectF space(rect.left(), L.title.bottom(), rect.width(), L.caption.top() - L.title.bottom());
+  L.arrow = std::clamp(0.18 * space.height(), 1.2 * em, 2.5 * em);
   const int nelx = std::max(1, data.problem.nelx), nely = std::max(1, data.problem.nely);
   // Room around the domain for the support triangles, and for the arrows, which point at their
   // nodes from outside: measured on a first placement, then the domain is placed again inside it.
@@ -127,24 +131,25 @@ TopoptDesignLayout layoutTopoptDesign(const QRectF& rect, const TopoptDesignData
     if (pass == 1 || !data.showProblem) break;
     QRectF reach = L.domain;
     for (const PointLoad& l : data.problem.loads) {
-      const QPointF tail = topoptLoadTip(L, l, em);
+      const QPointF tail = topoptLoadTip(L, l);
       reach |= QRectF(tail - QPointF(0.5 * em, 0.5 * em), QSizeF(em, em));
     }
     margins = QMarginsF(std::max(margins.left(), L.domain.left() - reach.left() + 0.3 * em),
                         std::max(margins.top(), L.domain.top() - reach.top() + 0.3 * em),
                         std::max(margins.right(), reach.right() - L.domain.right() + 0.3 * em),
                         std::max(margins.bottom(), reach.bottom() - L.domain.bottom() + 0.3 * em));
-    // Keep the domain centred: what one side needs, the other side gets too.
-    const double h = std::max(margins.left(), margins.right()), v = std::max(margins.top(), margins.bottom());
-    margins = QMarginsF(h, v, h, v);
+    // Left and right stay equal (the figure is centred); above and below, each side gets what it needs.
+    const double h = std::max(margins.left(), margins.right());
+    margins.setLeft(h);
+    margins.setRight(h);
   }
   return L;
 }
 
-QPointF topoptLoadTip(const TopoptDesignLayout& layout, const PointLoad& l, double em)
+QPointF topoptLoadTip(const TopoptDesignLayout& layout, const PointLoad& l)
 {
   // The arrow points at its node from outside: its tail is the handle. fy > 0 is up.
-  const double k = topoptArrowScale(em);
+  const double k = layout.arrow;
   return layout.node(l.ix, l.iy) - QPointF(k * l.fx, -k * l.fy);
 }
 
@@ -184,7 +189,7 @@ void paintTopoptProblem(QPainter& p, const TopoptDesignLayout& L, const TopoptPr
   for (const NodeSupport& s : problem.supports) paintSupportMark(p, L.node(s.ix, s.iy), s.fixX, s.fixY, size);
   for (size_t i = 0; i < problem.loads.size(); ++i) {
     const PointLoad& l = problem.loads[i];
-    paintTopoptLoadArrow(p, L.node(l.ix, l.iy), topoptLoadTip(L, l, em), em, int(i) == selectedLoad);
+    paintTopoptLoadArrow(p, L.node(l.ix, l.iy), topoptLoadTip(L, l), em, int(i) == selectedLoad);
   }
   p.restore();
 }
@@ -215,7 +220,7 @@ void paintTopoptDesign(QPainter& p, const QRectF& rect, const TopoptDesignData& 
   p.setBrush(Qt::NoBrush);
   p.drawRect(L.domain);
   paintFilterOverlay(p, L, d, em);
-  if (d.showProblem) paintTopoptProblem(p, L, d.problem, em);
+  if (d.showProblem) paintTopoptProblem(p, L, d.problem, em, d.selectedLoad);
   if (!d.message.isEmpty()) {
     // The reason, on a white card over the domain, so it is readable over the marks.
     p.setPen(Qt::black);
@@ -224,16 +229,6 @@ void paintTopoptDesign(QPainter& p, const QRectF& rect, const TopoptDesignData& 
     const QRectF box = card.height() < 3 * em ? QRectF(card.left(), card.center().y() - 1.6 * em, card.width(), 3.2 * em) : card;
     p.fillRect(box, QColor(255, 255, 255, 235));
     paintFigureMessage(p, box, d.message, em);
-  }
-  if (!d.filter.label.isEmpty() && d.filter.weights.size() > 0) {
-    // Legend of the overlay, in the top-left corner of the domain.
-    const QString text = d.filter.label;
-    const QFontMetricsF fm(font);
-    const QRectF box(L.domain.left() + 0.3 * em, L.domain.top() + 0.3 * em,
-                     std::min(L.domain.width() - 0.6 * em, fm.horizontalAdvance(text) + 1.0 * em), 1.5 * em);
-    p.fillRect(box, QColor(255, 255, 255, 220));
-    p.setPen(Qt::black);
-    drawFittedText(p, box.adjusted(0.3 * em, 0, -0.3 * em, 0), Qt::AlignVCenter | Qt::AlignLeft, text, 0.6);
   }
   if (!d.caption.isEmpty()) {
     p.setPen(QColor(40, 40, 40));

@@ -42,23 +42,24 @@ struct TopoptDesignData {
   Eigen::MatrixXd image;    ///< density, rows × cols = nely·r × nelx·r for a refinement r ≥ 1, values in [0, 1]
   TopoptProblem problem;    ///< its nelx × nely is the domain
   bool showProblem = true;
+  int selectedLoad = -1;    ///< drawn with a highlighted handle
   TopoptFilterOverlay filter;
 };
 
 struct TopoptDesignLayout {
   QRectF title, domain, caption;
   double element = 0.0; ///< pixels per element
+  double arrow = 0.0;   ///< pixels of arrow per unit of force
   QPointF node(int ix, int iy) const { return domain.topLeft() + QPointF(ix * element, iy * element); }
   QPointF elementCentre(int ex, int ey) const { return node(ex, ey) + QPointF(element / 2, element / 2); }
 };
 
-/// Where the title, the domain (square elements, centred) and the caption go in `rect`.
+/// Where the title, the domain (square elements, centred where the arrows leave room) and the caption
+/// (wrapped, up to 3 lines) go in `rect`; arrows are 2.5 em per unit force, shorter in a small figure.
 TopoptDesignLayout layoutTopoptDesign(const QRectF& rect, const TopoptDesignData& data, double em);
-/// Pixels of arrow per unit of force.
-double topoptArrowScale(double em);
 /// The tail of the arrow of load `l` (the handle the view drags): the arrow points at its node from
-/// node − F·topoptArrowScale (screen y down, so fy > 0 puts the tail below the node).
-QPointF topoptLoadTip(const TopoptDesignLayout& layout, const PointLoad& l, double em);
+/// node − F·layout.arrow (screen y down, so fy > 0 puts the tail below the node).
+QPointF topoptLoadTip(const TopoptDesignLayout& layout, const PointLoad& l);
 
 /// The whole design figure (background, title, density or message, problem, overlay, caption).
 void paintTopoptDesign(QPainter& p, const QRectF& rect, const TopoptDesignData& data, double em);

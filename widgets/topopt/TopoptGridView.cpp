@@ -45,7 +45,7 @@ QPointF TopoptGridView::elementPosition(int ex, int ey) const { return layout().
 QPointF TopoptGridView::loadTipPosition(int index) const
 {
   if (index < 0 || index >= int(m_data.problem.loads.size())) return {NAN, NAN};
-  return topoptLoadTip(layout(), m_data.problem.loads[size_t(index)], em());
+  return topoptLoadTip(layout(), m_data.problem.loads[size_t(index)]);
 }
 
 std::pair<int, int> TopoptGridView::nodeAt(const QPointF& pixel) const
@@ -86,7 +86,7 @@ void TopoptGridView::paintFigure(QPainter& p, const QRectF& rect, double em) con
 {
   ++m_paints;
   TopoptDesignData shown = m_data;
-  shown.showProblem = false; // drawn below, with the selection
+  shown.selectedLoad = m_selected;
   paintTopoptDesign(p, rect, shown, em);
   const TopoptDesignLayout L = layoutTopoptDesign(rect, m_data, em);
   // A stroke in progress: the elements and nodes it will change.
@@ -99,7 +99,6 @@ void TopoptGridView::paintFigure(QPainter& p, const QRectF& rect, double em) con
       p.fillRect(QRectF(L.node(ex, ey), QSizeF(L.element, L.element)), c);
     }
   }
-  if (m_data.showProblem) paintTopoptProblem(p, L, m_data.problem, em, m_selected);
   p.save();
   p.setRenderHint(QPainter::Antialiasing, true);
   p.setPen(QPen(QColor(20, 90, 200), 1.5));
@@ -142,7 +141,8 @@ void TopoptGridView::dragPointTo(int index, const QPointF& tip, Qt::KeyboardModi
 {
   if (index < 0 || index >= int(m_data.problem.loads.size())) return;
   PointLoad& l = m_data.problem.loads[size_t(index)];
-  const QPointF d = (layout().node(l.ix, l.iy) - tip) / topoptArrowScale(em()); // the tail is dragged
+  const TopoptDesignLayout L = layout();
+  const QPointF d = (L.node(l.ix, l.iy) - tip) / L.arrow; // the tail is dragged
   double fx = d.x(), fy = -d.y();
   if (modifiers & Qt::ShiftModifier) { // along the nearer axis
     if (std::abs(fx) > std::abs(fy))

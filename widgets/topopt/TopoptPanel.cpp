@@ -252,9 +252,11 @@ void TopoptPanel::buildControls()
 
 void TopoptPanel::buildNeuralControls(FlowLayout* row)
 {
-  m_neuralBox = new QWidget;
-  auto* box = new FlowLayout(m_neuralBox, 8, 4);
-  box->setContentsMargins(0, 0, 0, 0);
+  // Straight into the row (a nested flow layout would not give the row its wrapped height).
+  auto add = [this, row](QWidget* w) {
+    m_neuralGroups.push_back(w);
+    row->addWidget(w);
+  };
   m_embeddingCombo = new QComboBox;
   m_embeddingCombo->addItem(tr("none (raw x, y)"), int(TopoptEmbedding::None));
   m_embeddingCombo->addItem(tr("torus"), int(TopoptEmbedding::Torus));
@@ -263,49 +265,48 @@ void TopoptPanel::buildNeuralControls(FlowLayout* row)
                                   "  none: v itself — the NTK is not translation invariant (artefacts, broken symmetry)\n"
                                   "  torus: [cos 2πv, sin 2πv] — a stationary NTK\n"
                                   "  Fourier: Gaussian features, σ = S/(2πℓ): the embedding's kernel is exp(−|Δp|²/(2ℓ²))"));
-  box->addWidget(group({label(tr("Embedding")), m_embeddingCombo}));
+  add(group({label(tr("Embedding")), m_embeddingCombo}));
   m_ellSpin = new CheckedDoubleSpinBox(0.25, 64.0, 2);
   m_ellSpin->setSingleStep(0.25);
   m_ellSpin->setKeyboardTracking(false);
   m_ellSpin->setToolTipBase(tr("Length scale ℓ of the Fourier embedding (elements): its kernel is exp(−|Δp|²/(2ℓ²)).\n"
                                "Larger ℓ: a wider NTK filter, thicker members (compare the filter's radius with rmin)."));
-  box->addWidget(group({label(tr("ℓ")), m_ellSpin}));
+  add(group({label(tr("ℓ")), m_ellSpin}));
   m_activationCombo = new QComboBox;
   m_activationCombo->addItem(tr("ReLU"), int(ActivationKind::Relu));
   m_activationCombo->addItem(tr("sin(ωz)"), int(ActivationKind::Sin));
   m_activationCombo->setToolTip(tr("Hidden activation φ, normalised to unit second moment: φ/√E[φ(u)²], u ~ N(0, 1)"));
-  box->addWidget(group({label(tr("φ")), m_activationCombo}));
+  add(group({label(tr("φ")), m_activationCombo}));
   m_omegaSpin = new CheckedDoubleSpinBox(0.1, 100.0, 2);
   m_omegaSpin->setKeyboardTracking(false);
   m_omegaSpin->setToolTipBase(tr("ω of sin(ωz)"));
-  box->addWidget(group({label(tr("ω")), m_omegaSpin}));
+  add(group({label(tr("ω")), m_omegaSpin}));
   m_widthSpin = new CheckedSpinBox(1, 4096);
   m_widthSpin->setKeyboardTracking(false);
   m_widthSpin->setToolTipBase(tr("Hidden width n of the network (NTK parameterisation: z = √(1−β²)·c_φ/√n · W h + β b)"));
-  box->addWidget(group({label(tr("width")), m_widthSpin}));
+  add(group({label(tr("width")), m_widthSpin}));
   m_betaSpin = new CheckedDoubleSpinBox(0.0, 0.99, 2);
   m_betaSpin->setSingleStep(0.05);
   m_betaSpin->setKeyboardTracking(false);
   m_betaSpin->setToolTipBase(tr("Bias share β ∈ [0, 1): z = √(1−β²)·c_φ/√n · W h + β b"));
-  box->addWidget(group({label(tr("β")), m_betaSpin}));
+  add(group({label(tr("β")), m_betaSpin}));
   m_optimizerCombo = new QComboBox;
   m_optimizerCombo->addItem(tr("Adam"));
   m_optimizerCombo->addItem(tr("Rprop"));
   m_optimizerCombo->setToolTip(tr("Optimiser of the network's parameters on the compliance (Adam: PyTorch's semantics)"));
-  box->addWidget(group({label(tr("Optimiser")), m_optimizerCombo}));
+  add(group({label(tr("Optimiser")), m_optimizerCombo}));
   m_lrSpin = new CheckedDoubleSpinBox(1e-5, 1.0, 4);
   m_lrSpin->setSingleStep(0.001);
   m_lrSpin->setKeyboardTracking(false);
   m_lrSpin->setToolTipBase(tr("Learning rate η of the optimiser"));
-  box->addWidget(group({label(tr("lr")), m_lrSpin}));
+  add(group({label(tr("lr")), m_lrSpin}));
   m_renderCombo = new QComboBox;
   m_renderCombo->addItem(tr("1× grid"), 1);
   m_renderCombo->addItem(tr("2× grid"), 2);
   m_renderCombo->addItem(tr("4× grid"), 4);
   m_renderCombo->setToolTip(tr("The trained network is a continuous field: when its run stops, draw it on a grid 2 or 4\n"
                                "times finer than the elements (the same b and x̂₀)."));
-  box->addWidget(group({label(tr("Field")), m_renderCombo}));
-  row->addWidget(m_neuralBox);
+  add(group({label(tr("Field")), m_renderCombo}));
 }
 
 void TopoptPanel::buildToolRow(FlowLayout* row)
@@ -561,8 +562,7 @@ void TopoptPanel::restoreProblem(const TopoptProblem& problem)
   m_problem = problem;
   showProblemInControls();
   if (gridChanged) {
-    m_filter = TopoptFilterOverlay{};
-    m_probeEx = m_probeEy = -1;
+    clearFilter();
     const bool playing = anyRunPlaying();
     m_classicStale = m_neuralStale = true;
     if (m_classic->isConfigured() || m_neural->isConfigured()) {
@@ -879,9 +879,12 @@ void TopoptPanel::setMethod(TopoptMethod method)
     const QSignalBlocker block(m_methodCombo);
     m_methodCombo->setCurrentIndex(int(method));
   }
-  m_neuralBox->setVisible(usesNeural(method));
+  for (QWidget* w : m_neuralGroups) w->setVisible(usesNeural(method));
   m_classicView->setVisible(usesClassic(method));
   m_neuralView->setVisible(usesNeural(method));
+  // Two designs need the room more than the curves do.
+  const int designs = method == TopoptMethod::Both ? 2 : 1, total = m_splitter->height() > 0 ? m_splitter->height() : 600;
+  m_splitter->setSizes({total * (designs == 2 ? 75 : 60) / 100, total * (designs == 2 ? 25 : 40) / 100});
   if (!usesClassic(method)) m_classic->pause();
   if (!usesNeural(method)) m_neural->pause();
   updateViews();
@@ -938,7 +941,7 @@ QString TopoptPanel::runCaption(const TopoptFrame& f, bool neural) const
   return text;
 }
 
-TopoptDesignData TopoptPanel::designData(bool neural) const
+TopoptDesignData TopoptPanel::designData(bool neural, bool forFigure) const
 {
   TopoptDesignData d;
   d.problem = m_problem;
@@ -969,7 +972,11 @@ TopoptDesignData TopoptPanel::designData(bool neural) const
     d.message = tr("Stopped: %1").arg(f.error);
   else if (d.image.size() == 0)
     d.message = tr("Press Play (or Step) to start");
-  if (m_filter.weights.size() == m_problem.elementCount()) d.filter = m_filter;
+  if (m_filter.weights.size() == m_problem.elementCount()) {
+    d.filter = m_filter;
+    // On screen the filter box beside the curves says it; a figure has to say it itself.
+    if (forFigure) d.caption = d.caption.isEmpty() ? m_filter.label : d.caption + QStringLiteral(" · ") + m_filter.label;
+  }
   return d;
 }
 
@@ -1220,14 +1227,13 @@ void TopoptPanel::onFilterFinished()
   m_filter.ex = r.ex;
   m_filter.ey = r.ey;
   m_filter.radius = r.row.radius;
-  m_filter.label = tr("NTK filter at (%1, %2): radius %3 · rmin %4 (dashed)").arg(r.ex).arg(r.ey).arg(r.row.radius, 0, 'f', 2).arg(m_settings.rmin);
-  m_filterLabel->setText(tr("At element (%1, %2): effective radius %3 elements, rmin %4 — %5")
+  m_filter.label = tr("NTK filter at (%1, %2): radius %3 (solid) vs rmin %4 (dashed)").arg(r.ex).arg(r.ey).arg(r.row.radius, 0, 'f', 2).arg(m_settings.rmin);
+  m_filterLabel->setText(tr("At (%1, %2): radius %3 %4 rmin %5")
                              .arg(r.ex)
                              .arg(r.ey)
                              .arg(r.row.radius, 0, 'f', 2)
-                             .arg(m_settings.rmin)
-                             .arg(r.row.radius > m_settings.rmin ? tr("the network filters more widely than SIMP")
-                                                                 : tr("the network filters less widely than SIMP")));
+                             .arg(r.row.radius > m_settings.rmin ? QStringLiteral(">") : QStringLiteral("≤"))
+                             .arg(m_settings.rmin));
   m_filter.rmin = m_settings.rmin;
   updateViews();
   emit statusMessage(tr("NTK filter of ‘%1’ at element (%2, %3): effective radius %4 (rmin %5)")
@@ -1274,8 +1280,8 @@ void TopoptPanel::paintFigure(QPainter& p, const QRectF& rect) const
   p.fillRect(rect, Qt::white);
   const double designW = rect.width() * 0.62;
   std::vector<TopoptDesignData> designs;
-  if (usesClassic(m_settings.method)) designs.push_back(designData(false));
-  if (usesNeural(m_settings.method)) designs.push_back(designData(true));
+  if (usesClassic(m_settings.method)) designs.push_back(designData(false, true));
+  if (usesNeural(m_settings.method)) designs.push_back(designData(true, true));
   const double h = rect.height() / double(designs.size());
   for (size_t i = 0; i < designs.size(); ++i)
     paintTopoptDesign(p, QRectF(rect.left(), rect.top() + h * double(i), designW, h), designs[i], em);

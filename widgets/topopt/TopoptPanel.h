@@ -180,7 +180,8 @@ private:
   void updateCurves();
   void updateInfo();
   void updateTransport();
-  TopoptDesignData designData(bool neural) const;
+  /// What a design view shows; `forFigure`: the caption also names the filter overlay (exports).
+  TopoptDesignData designData(bool neural, bool forFigure = false) const;
   QString runCaption(const TopoptFrame& f, bool neural) const;
 
   void onDocumentChanged();
@@ -219,7 +220,7 @@ private:
   QComboBox* m_filterCombo;
   CheckedDoubleSpinBox* m_rminSpin;
   QComboBox* m_methodCombo;
-  QWidget* m_neuralBox;
+  std::vector<QWidget*> m_neuralGroups; ///< the neural method's controls (shown with it)
   QComboBox* m_embeddingCombo;
   CheckedDoubleSpinBox* m_ellSpin;
   QComboBox* m_activationCombo;
