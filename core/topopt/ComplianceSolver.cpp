@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <omp.h>
+
 #include <Eigen/CholmodSupport>
 #include <Eigen/SparseCore>
 #include <tbb/parallel_for.h>
@@ -71,6 +73,12 @@ struct ComplianceSolver::Impl {
   FeTimings timings;
 
   void buildPattern();
+  void setLoadVector(const TopoptProblem& p)
+  {
+    const Eigen::VectorXd F = p.loadVector();
+    Ffree.resize(freeDofs.size());
+    for (Eigen::Index k = 0; k < freeDofs.size(); ++k) Ffree(k) = F(freeDofs(k));
+  }
   void assemble(const Eigen::VectorXd& modulus);
   void factorise();
 };
@@ -120,6 +128,10 @@ void ComplianceSolver::Impl::assemble(const Eigen::VectorXd& modulus)
 
 void ComplianceSolver::Impl::factorise()
 {
+  // Debian's CHOLMOD opens OpenMP teams of 4 threads for small loops inside the factorisation; on 2
+  // cores (or beside the GUI's other work) they spin and double the CPU time. Dynamic adjustment
+  // (an ICV of the calling thread) lets libgomp shrink the team to the idle cores.
+  omp_set_dynamic(1);
   factor.factorize(K);
   if (factor.info() != Eigen::Success)
     throw NumericalError("the stiffness matrix is not positive definite: the supports leave a mechanism free");
@@ -142,11 +154,17 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   for (int dof = 0, k = 0; dof < ndof; ++dof)
     if (d_->freeIndex(dof) >= 0) { d_->freeIndex(dof) = k; d_->freeDofs(k++) = dof; }
   d_->buildPattern();
+  // Nested dissection (METIS): on these grids it needs ~4× fewer flops than CHOLMOD's default AMD.
+  d_->factor.cholmod().nmethods = 1;
+  d_->factor.cholmod().method[0].ordering = CHOLMOD_METIS;
+  // Larger relaxed supernodes (CHOLMOD's defaults are 4, 16, 48 columns): more of the work in dense
+  // BLAS-3 blocks; 0.17 → 0.11 s of CPU per factorisation at 300 × 100 on this machine.
+  d_->factor.cholmod().nrelax[0] = 16;
+  d_->factor.cholmod().nrelax[1] = 64;
+  d_->factor.cholmod().nrelax[2] = 256;
   d_->factor.analyzePattern(d_->K);
   requireMemory(d_->factor.factorNonzeros() * 12.0, "the sparse Cholesky factor of K");
-  const Eigen::VectorXd F = problem.loadVector();
-  d_->Ffree.resize(d_->freeDofs.size());
-  for (Eigen::Index k = 0; k < d_->freeDofs.size(); ++k) d_->Ffree(k) = F(d_->freeDofs(k));
+  d_->setLoadVector(problem);
   // A mechanism shows on the solid structure, whatever the density later: check it once.
   d_->assemble(Eigen::VectorXd::Constant(problem.elementCount(), material.E0));
   d_->factorise();
@@ -197,6 +215,15 @@ double ComplianceSolver::solve(const Eigen::VectorXd& y, Eigen::VectorXd* dc)
     *dc = -m.penal * (m.E0 - m.Emin) * y.array().pow(m.penal - 1.0) * d.energy.array();
   d.timings.sensitivity = secondsSince(t0);
   return c;
+}
+
+void ComplianceSolver::setLoads(const TopoptProblem& problem)
+{
+  problem.validate();
+  if (problem.nelx != d_->problem.nelx || problem.nely != d_->problem.nely || problem.fixedDofs() != d_->problem.fixedDofs())
+    throw InputError("setLoads: the grid or the supports changed; a new solver is needed");
+  d_->setLoadVector(problem);
+  d_->problem = problem;
 }
 
 const Eigen::VectorXd& ComplianceSolver::displacement() const { return d_->U; }
