@@ -82,6 +82,7 @@ void paintFilterOverlay(QPainter& p, const TopoptDesignLayout& L, const TopoptDe
   const TopoptFilterOverlay& f = d.filter;
   if (f.weights.size() == 0 || f.ex < 0) return;
   p.save();
+  p.setClipRect(L.domain.adjusted(-1, -1, 1, 1), Qt::IntersectClip); // a wide filter's circle stays on its domain
   p.setRenderHint(QPainter::SmoothPixmapTransform, false);
   p.drawImage(L.domain, filterImage(f, d.problem.nelx, d.problem.nely));
   const QPointF c = L.elementCentre(f.ex, f.ey);

@@ -41,7 +41,6 @@ NeuralTopoptOptions neuralOptions(const TopoptSettings& s)
   o.material.penal = s.penal;
   o.optimizer = s.optimizer;
   o.learningRate = s.learningRate;
-  o.maxIterations = std::min(s.maxIterations, 1000);
   return o;
 }
 

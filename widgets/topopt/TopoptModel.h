@@ -28,8 +28,8 @@ struct TopoptSettings {
   TopoptFilterChoice filter = TopoptFilterChoice::Density;
   double rmin = 3.0;   ///< elements (top88: 1.5 at 60 × 20, 3 at 120 × 40)
   TopoptMethod method = TopoptMethod::Classic;
-  TopoptOptimizer optimizer = TopoptOptimizer::Adam;
-  double learningRate = 0.01;
+  TopoptOptimizer optimizer = NeuralTopoptOptions{}.optimizer;   ///< core's defaults (Rprop, 0.003)
+  double learningRate = NeuralTopoptOptions{}.learningRate;
   int maxIterations = 1000;
 };
 

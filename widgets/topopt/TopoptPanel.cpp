@@ -737,8 +737,9 @@ void TopoptPanel::showProblemInControls()
   m_rminSpin->setValueQuietly(m_settings.rmin);
   m_lrSpin->setValueQuietly(m_settings.learningRate);
   {
-    const QSignalBlocker b2(m_filterCombo);
+    const QSignalBlocker b2(m_filterCombo), b3(m_optimizerCombo);
     m_filterCombo->setCurrentIndex(int(m_settings.filter));
+    m_optimizerCombo->setCurrentIndex(m_settings.optimizer == TopoptOptimizer::Rprop ? 1 : 0);
   }
 }
 
