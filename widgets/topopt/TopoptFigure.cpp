@@ -263,13 +263,29 @@ PlotSeries historySeries(const TopoptCurve& c, bool volume)
 void topoptCompliancePlot(const std::vector<TopoptCurve>& curves, std::vector<PlotSeries>* series, PlotOptions* options)
 {
   series->clear();
+  int last = 1;
+  double lo = INFINITY, hi = 0.0;
   for (const TopoptCurve& c : curves)
-    if (!c.history.empty()) series->push_back(historySeries(c, false));
+    if (!c.history.empty()) {
+      series->push_back(historySeries(c, false));
+      last = std::max(last, c.history.back().iteration);
+      const Eigen::VectorXd& y = series->back().y;
+      for (Eigen::Index i = 0; i < y.size(); ++i)
+        if (std::isfinite(y(i)) && y(i) > 0) {
+          lo = std::min(lo, y(i));
+          hi = std::max(hi, y(i));
+        }
+    }
   *options = PlotOptions{};
   options->title = QCoreApplication::translate("TopoptFigure", "Compliance c = Fᵀu");
   options->xTitle = QCoreApplication::translate("TopoptFigure", "iteration");
   options->yTitle = QCoreApplication::translate("TopoptFigure", "c");
   options->logY = true;
+  // From iteration 0, so the x axis keeps round ticks however few iterations there are.
+  if (hi > 0) {
+    const double pad = std::max(0.02, 0.05 * (std::log10(hi) - std::log10(lo)));
+    options->range = AxisRange{0.0, double(std::max(last, 2)), std::log10(lo) - pad, std::log10(hi) + pad};
+  }
 }
 
 void topoptVolumePlot(const std::vector<TopoptCurve>& curves, double volfrac, std::vector<PlotSeries>* series,

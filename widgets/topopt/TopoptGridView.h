@@ -50,7 +50,7 @@ public:
   std::pair<int, int> elementAt(const QPointF& pixel) const;
 
   QSize sizeHint() const override { return {560, 240}; }
-  QSize minimumSizeHint() const override { return {260, 120}; }
+  QSize minimumSizeHint() const override { return {240, 90}; }
 
 signals:
   void loadPlaced(int ix, int iy);

@@ -385,7 +385,7 @@ void TopoptPanel::buildViews()
   m_volumePlot = new PlotWidget;
   m_volumePlot->setObjectName(QStringLiteral("topoptVolume"));
   m_volumePlot->setToolTip(tr("Mean physical density Σy/N after each iteration; dashed: the target V"));
-  for (PlotWidget* w : {m_compliancePlot, m_volumePlot}) w->setMinimumSize(180, 120);
+  for (PlotWidget* w : {m_compliancePlot, m_volumePlot}) w->setMinimumSize(140, 100);
   bottom->addWidget(m_compliancePlot);
   bottom->addWidget(m_volumePlot);
 
@@ -413,7 +413,7 @@ void TopoptPanel::buildViews()
   clear->setObjectName(QStringLiteral("topoptHideFilter"));
   connect(clear, &QToolButton::clicked, this, &TopoptPanel::clearFilter);
   filterColumn->addWidget(clear, 0, Qt::AlignLeft);
-  filterBox->setMinimumWidth(170);
+  filterBox->setMinimumWidth(140);
   bottom->addWidget(filterBox);
   bottom->setStretchFactor(0, 3);
   bottom->setStretchFactor(1, 2);
@@ -950,9 +950,10 @@ TopoptDesignData TopoptPanel::designData(bool neural, bool forFigure) const
   const TopoptFrame& f = runner->lastFrame();
   if (neural) {
     const TopoptNetworkOptions o = topoptOptionsFromNetwork(panelNetwork(), m_problem.nelx, m_problem.nely);
-    QString emb = QString::fromStdString(embeddingName(o.embedding));
-    if (o.embedding == TopoptEmbedding::Fourier) emb += tr(", ℓ = %1").arg(o.ell, 0, 'g', 3);
-    d.title = tr("Neural (Dupuis–Jacot): ‘%1’, %2 embedding, %3").arg(panelNetworkName(), emb, m_settings.optimizer == TopoptOptimizer::Adam ? tr("Adam") : tr("Rprop"));
+    QString emb = tr("%1 embedding").arg(QString::fromStdString(embeddingName(o.embedding)));
+    if (o.embedding == TopoptEmbedding::Fourier) emb += tr(" ℓ = %1").arg(o.ell, 0, 'g', 3);
+    d.title = tr("Neural (Dupuis–Jacot), network ‘%1’: %2, %3")
+                  .arg(panelNetworkName(), emb, m_settings.optimizer == TopoptOptimizer::Adam ? tr("Adam") : tr("Rprop"));
   } else {
     d.title = tr("Classic SIMP (top88): %1 filter, rmin = %2, p = %3")
                   .arg(m_filterCombo->currentText())

@@ -38,8 +38,8 @@ QString PanelHintBar::hintFor(const QString& name)
        QT_TR_NOOP("Set the encoding to none and watch the NTK's PSNR fall; Ctrl+Z brings the Fourier features back. "
                   "Then drag the time slider.")},
       {QStringLiteral("topopt"),
-       QT_TR_NOOP("Press Play and watch the beam grow; while it runs, click a node to add a load (Ctrl+Z takes it back). "
-                  "Ctrl+click the design to see the network's NTK filter beside rmin.")},
+       QT_TR_NOOP("Press Play and watch the beam grow; click a node to add a load while it runs (Ctrl+Z undoes). "
+                  "Ctrl+click shows the NTK filter.")},
   };
   const auto it = hints.constFind(name);
   return it == hints.constEnd() ? QString() : tr(it.value());
