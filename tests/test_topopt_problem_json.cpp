@@ -2,7 +2,8 @@
 // every preset and a custom problem with passive elements round-trip exactly through
 // topoptProblemToJson → topoptProblemFromJson and through disk; a hand-written file reads to the
 // problem it describes (the layout is checked independently of the writer); each malformed file is an
-// InputError whose message names the key path; file errors name the file.
+// InputError whose message names the key path; file errors name the file; the bundled example
+// resources/topopt/cantilever_hole.json reads.
 #include <QtTest>
 
 #include <QFile>
@@ -223,6 +224,26 @@ private slots:
     QVERIFY2(inputError, qPrintable(message + " — for: " + text));
     QVERIFY2(message.contains(mustContain), qPrintable(QString("\"%1\" does not contain \"%2\"").arg(message, mustContain)));
     QVERIFY2(!message.contains('\n') && !message.contains("json.exception"), qPrintable(message));
+  }
+
+  // The bundled example (README): a clamped cantilever with an 8 × 8 hole and a solid pad under the load.
+  void bundledProblemFile()
+  {
+    const TopoptProblem p = loadTopoptProblem(NTK_RESOURCES_DIR "/topopt/cantilever_hole.json");
+    QCOMPARE(p.name, std::string("cantilever with a hole"));
+    QCOMPARE(p.nelx, 48);
+    QCOMPARE(p.nely, 24);
+    QCOMPARE(p.supports.size(), size_t(25));
+    QCOMPARE(p.loads, (std::vector<PointLoad>{{48, 12, 0.0, -1.0}}));
+    int solid = 0, hole = 0;
+    for (const PassiveKind k : p.passive) {
+      solid += k == PassiveKind::Solid;
+      hole += k == PassiveKind::Void;
+    }
+    QCOMPARE(hole, 64);
+    QCOMPARE(solid, 8);
+    QCOMPARE(int(p.passiveAt(p.elementIndex(14, 8))), int(PassiveKind::Void));
+    QCOMPARE(int(p.passiveAt(p.elementIndex(47, 12))), int(PassiveKind::Solid));
   }
 
   void fileRoundTripAndErrors()
