@@ -12,6 +12,7 @@
 // compliance, volume, seconds, converged, history, the problem and options, timings; nn: the network).
 // Options that do not apply to the method are refused; every check runs before any work; a
 // non-finite compliance or design stops the run (exit 2, nothing written). Progress on stderr.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
