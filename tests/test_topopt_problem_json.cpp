@@ -262,6 +262,10 @@ private slots:
     QVERIFY(inputError);
     QVERIFY2(message.startsWith(QString::fromStdString("cannot open '" + missing + "'")), qPrintable(message));
 
+    message = messageOf([&] { loadTopoptProblem(dir.path().toStdString()); }, &inputError);
+    QVERIFY(inputError);
+    QVERIFY2(message.endsWith("it is a directory"), qPrintable(message));
+
     // A malformed file: the message starts with the file's name, then the key path.
     QFile f(QString::fromStdString(path));
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));

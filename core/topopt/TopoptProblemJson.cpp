@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -163,7 +164,11 @@ json parseRejectingDuplicateKeys(const std::string& text)
   } catch (const json::out_of_range& e) {
     throw InputError("a number is out of the range of a double (" + withoutTag(e.what()) + ")");
   } catch (const json::exception& e) {
-    throw InputError("not valid JSON: " + withoutTag(e.what()));
+    // "parse error at line 1, column 41: syntax error while parsing object separator - …": one short line.
+    std::string what = withoutTag(e.what());
+    const std::string filler = "syntax error while parsing ";
+    if (const auto at = what.find(filler); at != std::string::npos) what.erase(at, filler.size());
+    throw InputError("not valid JSON: " + what);
   }
 }
 
@@ -283,6 +288,8 @@ std::string topoptProblemToJson(const TopoptProblem& problem, int indent)
 
 TopoptProblem loadTopoptProblem(const std::string& path)
 {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError("cannot open '" + path + "': it is a directory");
   std::ifstream in(path);
   if (!in) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
   std::stringstream ss;
