@@ -266,6 +266,12 @@ private slots:
     QCOMPARE(s.iteration(), 10);
     const TopoptIterate it = s.step();
     QCOMPARE(it.iteration, 11);
+    // New supports rebuild the FE model but keep the design too.
+    p.supports.push_back({0, 10, false, true});
+    const Eigen::VectorXd mid = s.design();
+    s.setProblem(p);
+    QCOMPARE(s.design(), mid);
+    QVERIFY(std::isfinite(s.step().compliance));
     TopoptProblem bigger = mbbProblem(31, 10);
     QVERIFY_THROWS_EXCEPTION(InputError, s.setProblem(bigger));
   }

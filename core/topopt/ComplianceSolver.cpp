@@ -71,6 +71,12 @@ struct ComplianceSolver::Impl {
   FeTimings timings;
 
   void buildPattern();
+  void setLoadVector(const TopoptProblem& p)
+  {
+    const Eigen::VectorXd F = p.loadVector();
+    Ffree.resize(freeDofs.size());
+    for (Eigen::Index k = 0; k < freeDofs.size(); ++k) Ffree(k) = F(freeDofs(k));
+  }
   void assemble(const Eigen::VectorXd& modulus);
   void factorise();
 };
@@ -142,11 +148,12 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   for (int dof = 0, k = 0; dof < ndof; ++dof)
     if (d_->freeIndex(dof) >= 0) { d_->freeIndex(dof) = k; d_->freeDofs(k++) = dof; }
   d_->buildPattern();
+  // Nested dissection (METIS): on these grids it needs ~4× fewer flops than CHOLMOD's default AMD.
+  d_->factor.cholmod().nmethods = 1;
+  d_->factor.cholmod().method[0].ordering = CHOLMOD_METIS;
   d_->factor.analyzePattern(d_->K);
   requireMemory(d_->factor.factorNonzeros() * 12.0, "the sparse Cholesky factor of K");
-  const Eigen::VectorXd F = problem.loadVector();
-  d_->Ffree.resize(d_->freeDofs.size());
-  for (Eigen::Index k = 0; k < d_->freeDofs.size(); ++k) d_->Ffree(k) = F(d_->freeDofs(k));
+  d_->setLoadVector(problem);
   // A mechanism shows on the solid structure, whatever the density later: check it once.
   d_->assemble(Eigen::VectorXd::Constant(problem.elementCount(), material.E0));
   d_->factorise();
@@ -197,6 +204,15 @@ double ComplianceSolver::solve(const Eigen::VectorXd& y, Eigen::VectorXd* dc)
     *dc = -m.penal * (m.E0 - m.Emin) * y.array().pow(m.penal - 1.0) * d.energy.array();
   d.timings.sensitivity = secondsSince(t0);
   return c;
+}
+
+void ComplianceSolver::setLoads(const TopoptProblem& problem)
+{
+  problem.validate();
+  if (problem.nelx != d_->problem.nelx || problem.nely != d_->problem.nely || problem.fixedDofs() != d_->problem.fixedDofs())
+    throw InputError("setLoads: the grid or the supports changed; a new solver is needed");
+  d_->setLoadVector(problem);
+  d_->problem = problem;
 }
 
 const Eigen::VectorXd& ComplianceSolver::displacement() const { return d_->U; }

@@ -37,6 +37,10 @@ public:
 
   /// Compliance of the physical density y; its gradient into *dc (elementCount) when non-null.
   double solve(const Eigen::VectorXd& y, Eigen::VectorXd* dc = nullptr);
+  /// New loads (and passive mask) on the same grid and supports: only F changes, the pattern, the
+  /// ordering and the symbolic factor are kept (a load dragged in the GUI costs nothing). InputError
+  /// if the problem is invalid or its grid or fixed DOFs differ (build a new solver then).
+  void setLoads(const TopoptProblem& problem);
   /// Displacements of the last solve (dofCount; zero at fixed DOFs).
   const Eigen::VectorXd& displacement() const;
   /// Element strain energies u_eᵀ KE u_e of the last solve (elementCount), before the modulus.

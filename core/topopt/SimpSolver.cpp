@@ -206,8 +206,13 @@ void SimpSolver::setProblem(const TopoptProblem& problem)
     throw InputError("the new problem's grid " + std::to_string(problem.nelx) + " × " + std::to_string(problem.nely) +
                      " differs from the running design's " + std::to_string(d_->problem.nelx) + " × " +
                      std::to_string(d_->problem.nely));
-  ComplianceSolver fe(problem, d_->opt.material); // validates before anything changes
-  d_->fe.emplace(std::move(fe));
+  problem.validate(); // before anything changes
+  if (problem.fixedDofs() == d_->problem.fixedDofs()) {
+    d_->fe->setLoads(problem); // same K pattern and factor ordering: only F changes
+  } else {
+    ComplianceSolver fe(problem, d_->opt.material);
+    d_->fe.emplace(std::move(fe));
+  }
   d_->problem = problem;
   d_->applyPassive(d_->x);
   d_->physical(d_->x);
