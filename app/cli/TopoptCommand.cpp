@@ -291,10 +291,26 @@ int runTopopt(const TopoptCliOptions& o, const GivenOptions& g)
 
 } // namespace
 
+namespace {
+
+/// "0.01", "1.5": a default as the help prints it.
+std::string shortNumber(double v)
+{
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+} // namespace
+
 Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads)
 {
   auto o = std::make_shared<TopoptCliOptions>();
   auto g = std::make_shared<GivenOptions>();
+  // The defaults the help states are the core's own.
+  const ntk::SimpOptions simp;
+  const ntk::NeuralTopoptOptions nn;
+  const ntk::TopoptNetworkOptions network;
   auto* sub = app.add_subcommand(
       "topopt",
       "Topology optimisation: minimise the compliance of a structure on a grid of unit square elements\n"
@@ -308,28 +324,30 @@ Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--penal", o->penal, "SIMP penalty p >= 1 (default 3)");
   sub->add_option("--method", o->method, "simp (classic, default) or nn (neural reparameterisation)")
       ->check(CLI::IsMember({"simp", "nn"}));
-  g->maxIter = sub->add_option("--max-iter", o->maxIter, "Iteration cap (default 1000 for simp, 300 for nn)")
+  g->maxIter = sub->add_option("--max-iter", o->maxIter,
+                               "Iteration cap (default " + std::to_string(simp.maxIterations) + " for simp, " +
+                                   std::to_string(nn.maxIterations) + " for nn)")
                    ->check(atLeast("--max-iter", 1));
-  g->tol = sub->add_option("--tol", o->tol, "Stop when the largest density change is below this (default 0.01)");
+  g->tol = sub->add_option("--tol", o->tol, "Stop when the largest density change is below this (default " + shortNumber(simp.tolerance) + ")");
   g->simpOnly = {
       sub->add_option("--filter", o->filter, "simp: sensitivity or density (default density)")
           ->check(CLI::IsMember({"sensitivity", "density"})),
-      sub->add_option("--rmin", o->rmin, "simp: filter radius in elements, >= 1 (default 1.5)"),
+      sub->add_option("--rmin", o->rmin, "simp: filter radius in elements, >= 1 (default " + shortNumber(simp.rmin) + ")"),
       sub->add_flag("--heaviside", o->heaviside, "simp: Heaviside projection with beta continuation (density filter)"),
   };
-  g->embedding = sub->add_option("--embedding", o->embedding, "nn: none (raw coordinates), torus or fourier (default fourier)")
+  g->embedding = sub->add_option("--embedding", o->embedding, "nn: none (raw coordinates), torus or fourier (default " + ntk::embeddingName(network.embedding) + ")")
                      ->check(CLI::IsMember({"none", "torus", "fourier"}));
-  g->ell = sub->add_option("--ell", o->ell, "nn, fourier: length scale of the features, elements (default 2)");
-  g->activation = sub->add_option("--activation", o->activation, "nn: relu or sin (default relu)")
+  g->ell = sub->add_option("--ell", o->ell, "nn, fourier: length scale of the features, elements (default " + shortNumber(network.ell) + ")");
+  g->activation = sub->add_option("--activation", o->activation, std::string("nn: relu or sin (default ") + (network.activation == ntk::ActivationKind::Sin ? "sin" : "relu") + ")")
                       ->check(CLI::IsMember({"relu", "sin"}));
-  g->omega = sub->add_option("--omega", o->omega, "nn, sin: frequency omega of sin(omega z) (default 1)");
-  auto* width = sub->add_option("--width", o->width, "nn: hidden width (default 256)")->check(atLeast("--width", 1));
-  auto* beta = sub->add_option("--beta", o->beta, "nn: bias share, in [0, 1) (default 0.1)");
+  g->omega = sub->add_option("--omega", o->omega, "nn, sin: frequency omega of sin(omega z) (default " + shortNumber(network.omega) + ")");
+  auto* width = sub->add_option("--width", o->width, "nn: hidden width (" + std::to_string(network.depth) + " hidden layers; default " + std::to_string(network.width) + ")")->check(atLeast("--width", 1));
+  auto* beta = sub->add_option("--beta", o->beta, "nn: bias share, in [0, 1) (default " + shortNumber(network.beta) + ")");
   g->networkBuilding = {g->embedding, g->ell, g->activation, g->omega, width, beta};
-  auto* optimizer = sub->add_option("--optimizer", o->optimizer, "nn: adam or rprop (default adam)")
+  auto* optimizer = sub->add_option("--optimizer", o->optimizer, std::string("nn: adam or rprop (default ") + (nn.optimizer == ntk::TopoptOptimizer::Rprop ? "rprop" : "adam") + ")")
                         ->check(CLI::IsMember({"adam", "rprop"}));
-  auto* lr = sub->add_option("--lr", o->lr, "nn: learning rate (default 0.01)");
-  auto* seed = sub->add_option("--seed", o->seed, "nn: seed of the weights and the Fourier features (default 0)")->check(seedValue());
+  auto* lr = sub->add_option("--lr", o->lr, "nn: learning rate (default " + shortNumber(nn.learningRate) + ")");
+  auto* seed = sub->add_option("--seed", o->seed, "nn: seed of the weights and the Fourier features (default " + std::to_string(nn.seed) + ")")->check(seedValue());
   auto* render = sub->add_option("--render", o->render, "nn: write the design at 1, 2 or 4 times the grid (default 1)")
                      ->check(CLI::IsMember({"1", "2", "4"}));
   auto* net = sub->add_option("--net", o->net, "nn: a saved network (input_dim 2, one output) instead of building one")
