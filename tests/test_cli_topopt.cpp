@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "CliRun.h"
+#include "core/topopt/NeuralTopopt.h"
+#include "core/topopt/TopoptNetwork.h"
 #include "core/topopt/TopoptProblemJson.h"
 #include "core/util/MatrixIO.h"
 
@@ -283,7 +285,11 @@ private slots:
     QCOMPARE(j["nn"]["embedding"].get<std::string>(), std::string("fourier"));
     QCOMPARE(number(j["nn"], "width"), 32.0);
     QCOMPARE(number(j["nn"], "seed"), 5.0);
-    QCOMPARE(j["nn"]["optimizer"].get<std::string>(), std::string("adam"));
+    // The defaults are the core's.
+    QCOMPARE(j["nn"]["optimizer"].get<std::string>(),
+             std::string(NeuralTopoptOptions{}.optimizer == TopoptOptimizer::Rprop ? "rprop" : "adam"));
+    QCOMPARE(number(j["nn"], "lr"), NeuralTopoptOptions{}.learningRate);
+    QCOMPARE(number(j["nn"], "beta"), TopoptNetworkOptions{}.beta);
     QCOMPARE(number(j, "iterations"), 4.0);
     QCOMPARE(j["history"].size(), size_t(4));
     const Eigen::MatrixXd d1 = readCsvMatrix(path("nn1.csv"));
@@ -293,10 +299,11 @@ private slots:
     // The density is y = sigmoid(…) with Σy = V·N: the mean is the volume fraction.
     QVERIFY2(std::abs(d1.mean() - 0.5) < 1e-6, qPrintable(QString::number(d1.mean(), 'g', 17)));
 
-    const nlohmann::json j2 = runTopopt(common + QStringList{"--render", "2", "--optimizer", "rprop", "--lr", "0.005"}, "nn2");
+    const nlohmann::json j2 = runTopopt(common + QStringList{"--render", "2", "--optimizer", "adam", "--lr", "0.02"}, "nn2");
     QVERIFY2(j2.is_object(), "no report");
     QCOMPARE(number(j2["nn"], "render"), 2.0);
-    QCOMPARE(j2["nn"]["optimizer"].get<std::string>(), std::string("rprop"));
+    QCOMPARE(j2["nn"]["optimizer"].get<std::string>(), std::string("adam"));
+    QCOMPARE(number(j2["nn"], "lr"), 0.02);
     const Eigen::MatrixXd d2 = readCsvMatrix(path("nn2.csv"));
     QCOMPARE(d2.rows(), Eigen::Index(8));
     QCOMPARE(d2.cols(), Eigen::Index(24));
