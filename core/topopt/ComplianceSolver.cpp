@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <omp.h>
+
 #include <Eigen/CholmodSupport>
 #include <Eigen/SparseCore>
 #include <tbb/parallel_for.h>
@@ -126,6 +128,10 @@ void ComplianceSolver::Impl::assemble(const Eigen::VectorXd& modulus)
 
 void ComplianceSolver::Impl::factorise()
 {
+  // Debian's CHOLMOD opens OpenMP teams of 4 threads for small loops inside the factorisation; on 2
+  // cores (or beside the GUI's other work) they spin and double the CPU time. Dynamic adjustment
+  // (an ICV of the calling thread) lets libgomp shrink the team to the idle cores.
+  omp_set_dynamic(1);
   factor.factorize(K);
   if (factor.info() != Eigen::Success)
     throw NumericalError("the stiffness matrix is not positive definite: the supports leave a mechanism free");
@@ -151,6 +157,11 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   // Nested dissection (METIS): on these grids it needs ~4× fewer flops than CHOLMOD's default AMD.
   d_->factor.cholmod().nmethods = 1;
   d_->factor.cholmod().method[0].ordering = CHOLMOD_METIS;
+  // Larger relaxed supernodes (CHOLMOD's defaults are 4, 16, 48 columns): more of the work in dense
+  // BLAS-3 blocks; 0.17 → 0.11 s of CPU per factorisation at 300 × 100 on this machine.
+  d_->factor.cholmod().nrelax[0] = 16;
+  d_->factor.cholmod().nrelax[1] = 64;
+  d_->factor.cholmod().nrelax[2] = 256;
   d_->factor.analyzePattern(d_->K);
   requireMemory(d_->factor.factorNonzeros() * 12.0, "the sparse Cholesky factor of K");
   d_->setLoadVector(problem);

@@ -31,7 +31,7 @@ struct TopoptNetworkOptions {
   std::uint64_t featureSeed = 0;
   ActivationKind activation = ActivationKind::Relu; ///< Relu or Sin
   double omega = 1.0;              ///< sin(ω z)
-  int width = 256;
+  int width = 128;                 ///< 128: as good as 256 on MBB 60 × 20 and twice as fast
   int depth = 2;                   ///< hidden Dense layers
   double beta = 0.1;               ///< bias share, in [0, 1)
 
