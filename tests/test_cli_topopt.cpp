@@ -3,8 +3,10 @@
 // physical density; on top88's MBB half-beam (60 × 20, volfrac 0.5, penal 3, rmin 1.5) the CLI matches
 // GNU Octave's top88 — first compliance 1007.0221 (1e-6 relative), density filter c = 218.80 in 127
 // iterations, sensitivity filter c = 203.19 in 94 (0.5 %, ± 3 iterations); a problem file gives the same
-// run as the preset it describes; every refusal is exit 2, one line, and no file; the neural route
-// writes the design at 1× and 2× the grid; bench prints one JSON line with the time split.
+// run as the preset it describes (a passive hole stays void); every refusal is exit 2, one line, and no
+// file; --heaviside runs; the neural route writes the design at 1× and 2× the grid, and a saved
+// network (--net) gives the same run as the options it was built from; bench prints one JSON line
+// with the time split.
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "CliRun.h"
+#include "core/network/NetworkJson.h"
 #include "core/topopt/NeuralTopopt.h"
 #include "core/topopt/TopoptNetwork.h"
 #include "core/topopt/TopoptProblemJson.h"
@@ -118,6 +121,18 @@ private slots:
     const QList<QByteArray> lines = readAll(qpath("keys.csv")).trimmed().split('\n');
     QCOMPARE(lines.size(), 10);
     for (const QByteArray& line : lines) QCOMPARE(line.split(',').size(), 30);
+  }
+
+  // --heaviside: the report says so, β continuation runs, and the design stays in [0, 1].
+  void heaviside()
+  {
+    const nlohmann::json j = runTopopt({"--nelx", "30", "--nely", "10", "--heaviside", "--max-iter", "8"}, "heaviside");
+    QVERIFY2(j.is_object(), "no report");
+    QCOMPARE(j["heaviside"].get<bool>(), true);
+    QCOMPARE(j["filter"].get<std::string>(), std::string("density"));
+    QCOMPARE(number(j, "iterations"), 8.0);
+    const Eigen::MatrixXd design = readCsvMatrix(path("heaviside.csv"));
+    QVERIFY(design.allFinite() && design.minCoeff() >= 0.0 && design.maxCoeff() <= 1.0);
   }
 
   void matchesTop88_data()
@@ -308,6 +323,35 @@ private slots:
     QCOMPARE(d2.rows(), Eigen::Index(8));
     QCOMPARE(d2.cols(), Eigen::Index(24));
     QVERIFY(d2.allFinite() && d2.minCoeff() >= 0.0 && d2.maxCoeff() <= 1.0);
+  }
+
+  // --net: a saved network instead of the building options; the same network file gives the same run
+  // as the options it was built from. A network that is not input_dim 2 is refused.
+  void neuralSavedNetwork()
+  {
+    TopoptNetworkOptions options;
+    options.width = 24;
+    options.embedding = TopoptEmbedding::Torus;
+    options.featureSeed = 7;
+    saveNetwork(topoptNetwork(options, 12, 4), path("torus.json"));
+    const QStringList common{"--method", "nn", "--nelx", "12", "--nely", "4", "--max-iter", "3", "--seed", "7"};
+    const nlohmann::json a = runTopopt(common + QStringList{"--net", qpath("torus.json")}, "saved");
+    const nlohmann::json b = runTopopt(common + QStringList{"--embedding", "torus", "--width", "24"}, "built");
+    QVERIFY(a.is_object() && b.is_object());
+    QCOMPARE(a["nn"]["net"].get<std::string>(), path("torus.json"));
+    QVERIFY(!a["nn"].contains("width"));
+    QCOMPARE(a["network"], b["network"]);
+    QCOMPARE(a["history"], b["history"]);
+    QCOMPARE(readAll(qpath("saved.csv")), readAll(qpath("built.csv")));
+
+    Network three = topoptNetwork(options, 12, 4);
+    three.inputDim = 3;
+    saveNetwork(three, path("dim3.json"));
+    const auto r = runCli(QStringList{"topopt"} + common +
+                          QStringList{"--net", qpath("dim3.json"), "--out", qpath("dim3.csv"), "--report", qpath("dim3.json.out")});
+    const QString problem = refusalProblem(r, "input", m_dir.path());
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    QVERIFY(!QFile::exists(qpath("dim3.csv")) && !QFile::exists(qpath("dim3.json.out")));
   }
 
   void benchLine()
