@@ -13,13 +13,6 @@ namespace ntkcli {
 
 namespace {
 
-bool isPreset(const std::string& name)
-{
-  for (const std::string& p : ntk::presetProblemNames())
-    if (p == name) return true;
-  return false;
-}
-
 std::string presetList()
 {
   std::string list;
@@ -37,9 +30,16 @@ std::string interval(double lo, double hi)
 
 } // namespace
 
+bool isTopoptPreset(const std::string& problem)
+{
+  for (const std::string& p : ntk::presetProblemNames())
+    if (p == problem) return true;
+  return false;
+}
+
 ntk::TopoptProblem topoptProblemArgument(const std::string& problem, std::optional<int> nelx, std::optional<int> nely)
 {
-  if (isPreset(problem)) {
+  if (isTopoptPreset(problem)) {
     const int x = nelx.value_or(kDefaultTopoptNelx), y = nely.value_or(kDefaultTopoptNely);
     // Checked before the preset is built: nelx·nely must not wrap an int.
     if ((long long)x * y > ntk::kMaxTopoptElements)

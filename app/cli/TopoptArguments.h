@@ -15,6 +15,9 @@ namespace ntkcli {
 
 inline constexpr int kDefaultTopoptNelx = 60, kDefaultTopoptNely = 20;
 
+/// Whether --problem names a preset (otherwise it is a file).
+bool isTopoptPreset(const std::string& problem);
+
 /// The problem named by --problem on the grid of --nelx/--nely (nullopt: not given).
 ntk::TopoptProblem topoptProblemArgument(const std::string& problem, std::optional<int> nelx, std::optional<int> nely);
 

@@ -179,6 +179,101 @@ ojson networkOptionsJson(const ntk::TopoptNetworkOptions& n)
   return j;
 }
 
+/// Classic SIMP: the simp options over SimpOptions' defaults, checked, then the run.
+TopoptResult runSimp(const TopoptCliOptions& o, const GivenOptions& g, const ntk::TopoptProblem& problem, double volfrac,
+                     double penal, ojson& report, Progress& progress)
+{
+  ntk::SimpOptions options;
+  options.volfrac = volfrac;
+  options.material.penal = penal;
+  options.filter = simpFilterFromName(o.filter);
+  options.rmin = numberAtLeast(o.rmin, "--rmin", 1.0);
+  options.heaviside = o.heaviside;
+  if (g.maxIter->count()) options.maxIterations = o.maxIter;
+  if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
+  options.validate();
+  report["filter"] = simpFilterName(options.filter);
+  report["rmin"] = options.rmin;
+  report["heaviside"] = options.heaviside;
+  report["max_iter"] = options.maxIterations;
+  report["tol"] = options.tolerance;
+
+  TopoptResult result;
+  progress.setDetail("SIMP on " + std::to_string(problem.nelx) + " x " + std::to_string(problem.nely) + ": factorising");
+  const auto t0 = std::chrono::steady_clock::now();
+  ntk::SimpSolver solver(problem, options);
+  result.setupSeconds = secondsSince(t0);
+  runToEnd(solver, options.maxIterations, progress, result);
+  result.design = densityMatrix(solver.physicalDensity(), problem.nelx, problem.nely);
+  return result;
+}
+
+/// The neural method: the network (built or --net) and NeuralTopoptOptions, checked, then the run.
+TopoptResult runNeural(const TopoptCliOptions& o, const GivenOptions& g, const ntk::TopoptProblem& problem, double volfrac,
+                       double penal, ojson& report, Progress& progress)
+{
+  ntk::NeuralTopoptOptions options;
+  options.volfrac = volfrac;
+  options.material.penal = penal;
+  if (!o.optimizer.empty()) options.optimizer = o.optimizer == "rprop" ? ntk::TopoptOptimizer::Rprop : ntk::TopoptOptimizer::Adam;
+  if (!o.lr.empty()) options.learningRate = numberInOpenRange(o.lr, "--lr", 0.0, INFINITY);
+  options.seed = o.seed;
+  if (g.maxIter->count()) options.maxIterations = o.maxIter;
+  if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
+  options.minIterations = std::min(options.minIterations, options.maxIterations);
+  options.validate();
+  const int render = std::stoi(o.render);
+  ntk::Network net;
+  ojson nnJson;
+  if (!o.net.empty()) {
+    net = ntk::loadNetwork(o.net);
+    nnJson["net"] = o.net;
+  } else {
+    const ntk::TopoptNetworkOptions netOptions = networkOptions(o, g);
+    net = ntk::topoptNetwork(netOptions, problem.nelx, problem.nely);
+    nnJson = networkOptionsJson(netOptions);
+  }
+  nnJson["optimizer"] = options.optimizer == ntk::TopoptOptimizer::Rprop ? "rprop" : "adam";
+  nnJson["lr"] = options.learningRate;
+  nnJson["seed"] = options.seed;
+  nnJson["min_iter"] = options.minIterations;
+  nnJson["render"] = render;
+  report["filter"] = "none";
+  report["rmin"] = nullptr;
+  report["max_iter"] = options.maxIterations;
+  report["tol"] = options.tolerance;
+  report["network"] = net.summary();
+  report["nn"] = nnJson;
+
+  TopoptResult result;
+  progress.setDetail("neural SIMP on " + std::to_string(problem.nelx) + " x " + std::to_string(problem.nely) + ": initialising");
+  const auto t0 = std::chrono::steady_clock::now();
+  ntk::NeuralTopoptSolver solver(problem, net, options);
+  result.setupSeconds = secondsSince(t0);
+  runToEnd(solver, options.maxIterations, progress, result);
+  result.design = render == 1 ? densityMatrix(solver.physicalDensity(), problem.nelx, problem.nely) : solver.render(render);
+  if (!result.design.allFinite()) throw ntk::NumericalError("the rendered design is not finite (nothing written)");
+  return result;
+}
+
+/// The report: the results first (the contract's keys), then the problem and options, then timings.
+std::string reportText(const TopoptResult& result, const ojson& settings)
+{
+  const ntk::TopoptIterate& last = result.history.back();
+  ojson j{{"iterations", result.iterations},
+          {"compliance", last.compliance},
+          {"volume", last.volume},
+          {"change", last.change},
+          {"seconds", result.seconds},
+          {"converged", result.converged}};
+  ojson history = ojson::array();
+  for (const ntk::TopoptIterate& it : result.history) history.push_back(it.compliance);
+  j["history"] = history;
+  j.update(settings);
+  j["timings"] = timingsJson(result.history, result.setupSeconds);
+  return j.dump(2) + "\n";
+}
+
 int runTopopt(const TopoptCliOptions& o, const GivenOptions& g)
 {
   // Every check before any work or any file.
@@ -189,99 +284,27 @@ int runTopopt(const TopoptCliOptions& o, const GivenOptions& g)
                                                            g.nely->count() ? std::optional<int>(o.nely) : std::nullopt);
   const double volfrac = numberInOpenRange(o.volfrac, "--volfrac", 0.0, 1.0);
   const double penal = numberAtLeast(o.penal, "--penal", 1.0);
-  const bool nn = o.method == "nn";
 
-  ojson report{{"problem", problem.name}};
-  if (problem.name != o.problem) report["problem_file"] = o.problem;
-  report["nelx"] = problem.nelx;
-  report["nely"] = problem.nely;
-  report["method"] = o.method;
-  report["volfrac"] = volfrac;
-  report["penal"] = penal;
+  ojson settings{{"problem", problem.name}};
+  if (!isTopoptPreset(o.problem)) settings["problem_file"] = o.problem;
+  settings["nelx"] = problem.nelx;
+  settings["nely"] = problem.nely;
+  settings["method"] = o.method;
+  settings["volfrac"] = volfrac;
+  settings["penal"] = penal;
 
-  TopoptResult result;
   Progress progress("topopt");
   const auto t0 = std::chrono::steady_clock::now();
-  if (!nn) {
-    ntk::SimpOptions options;
-    options.volfrac = volfrac;
-    options.material.penal = penal;
-    options.filter = simpFilterFromName(o.filter);
-    options.rmin = numberAtLeast(o.rmin, "--rmin", 1.0);
-    options.heaviside = o.heaviside;
-    if (g.maxIter->count()) options.maxIterations = o.maxIter;
-    if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
-    options.validate();
-    report["filter"] = simpFilterName(options.filter);
-    report["rmin"] = options.rmin;
-    report["heaviside"] = options.heaviside;
-    report["max_iter"] = options.maxIterations;
-    report["tol"] = options.tolerance;
-    progress.setDetail("SIMP on " + std::to_string(problem.nelx) + " x " + std::to_string(problem.nely) + ": factorising");
-    ntk::SimpSolver solver(problem, options);
-    result.setupSeconds = secondsSince(t0);
-    runToEnd(solver, options.maxIterations, progress, result);
-    result.design = densityMatrix(solver.physicalDensity(), problem.nelx, problem.nely);
-  } else {
-    ntk::NeuralTopoptOptions options;
-    options.volfrac = volfrac;
-    options.material.penal = penal;
-    if (!o.optimizer.empty()) options.optimizer = o.optimizer == "rprop" ? ntk::TopoptOptimizer::Rprop : ntk::TopoptOptimizer::Adam;
-    if (!o.lr.empty()) options.learningRate = numberInOpenRange(o.lr, "--lr", 0.0, INFINITY);
-    options.seed = o.seed;
-    if (g.maxIter->count()) options.maxIterations = o.maxIter;
-    if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
-    options.minIterations = std::min(options.minIterations, options.maxIterations);
-    options.validate();
-    const int render = std::stoi(o.render);
-    ntk::Network net;
-    ojson nnJson;
-    if (!o.net.empty()) {
-      net = ntk::loadNetwork(o.net);
-      nnJson["net"] = o.net;
-    } else {
-      const ntk::TopoptNetworkOptions netOptions = networkOptions(o, g);
-      net = ntk::topoptNetwork(netOptions, problem.nelx, problem.nely);
-      nnJson = networkOptionsJson(netOptions);
-    }
-    nnJson["optimizer"] = options.optimizer == ntk::TopoptOptimizer::Rprop ? "rprop" : "adam";
-    nnJson["lr"] = options.learningRate;
-    nnJson["seed"] = options.seed;
-    nnJson["min_iter"] = options.minIterations;
-    nnJson["render"] = render;
-    report["filter"] = "none";
-    report["rmin"] = nullptr;
-    report["max_iter"] = options.maxIterations;
-    report["tol"] = options.tolerance;
-    report["network"] = net.summary();
-    report["nn"] = nnJson;
-    progress.setDetail("neural SIMP on " + std::to_string(problem.nelx) + " x " + std::to_string(problem.nely) + ": initialising");
-    ntk::NeuralTopoptSolver solver(problem, net, options);
-    result.setupSeconds = secondsSince(t0);
-    runToEnd(solver, options.maxIterations, progress, result);
-    result.design = render == 1 ? densityMatrix(solver.physicalDensity(), problem.nelx, problem.nely) : solver.render(render);
-    if (!result.design.allFinite()) throw ntk::NumericalError("the rendered design is not finite (nothing written)");
-  }
+  TopoptResult result = o.method == "nn" ? runNeural(o, g, problem, volfrac, penal, settings, progress)
+                                         : runSimp(o, g, problem, volfrac, penal, settings, progress);
   result.seconds = secondsSince(t0);
-
   if (result.history.empty()) throw ntk::NumericalError("no iteration ran (nothing written)");
-  const ntk::TopoptIterate& last = result.history.back();
-  ojson head{{"iterations", result.iterations},
-             {"compliance", last.compliance},
-             {"volume", last.volume},
-             {"change", last.change},
-             {"seconds", result.seconds},
-             {"converged", result.converged}};
-  ojson history = ojson::array();
-  for (const ntk::TopoptIterate& it : result.history) history.push_back(it.compliance);
-  head["history"] = history;
-  head.update(report);
-  head["timings"] = timingsJson(result.history, result.setupSeconds);
+  const std::string report = reportText(result, settings);
 
   progress.finish();
   ntk::writeMatrix(o.out, result.design);
   try {
-    writeText(o.report, head.dump(2) + "\n");
+    writeText(o.report, report);
   } catch (...) {
     std::remove(o.out.c_str()); // nothing half-written
     throw;
