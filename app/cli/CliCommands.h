@@ -6,7 +6,9 @@
 #pragma once
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -61,6 +63,19 @@ inline double parseNumber(const std::string& text, const std::string& option)
   return v;
 }
 
+/// Writes `text` to `path`; on any failure removes what was written and throws InputError naming the file.
+inline void writeText(const std::string& path, const std::string& text)
+{
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw ntk::InputError("cannot write " + path + ": " + std::strerror(errno));
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  const bool closed = std::fclose(f) == 0;
+  if (!ok || !closed) {
+    std::remove(path.c_str());
+    throw ntk::InputError("cannot write " + path);
+  }
+}
+
 struct Command {
   CLI::App* sub = nullptr;       ///< parsed when *sub is true
   std::function<int()> run;      ///< the command's body; runs after --threads took effect
@@ -77,5 +92,8 @@ Command addDynamicsCommand(CLI::App& app, const AddThreads& addThreads);
 Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads);
 /// `ntk-cli bench image` (BenchImageCommand.cpp).
 Command addBenchImageCommand(CLI::App& bench, const AddThreads& addThreads);
+/// `ntk-cli topopt` (TopoptCommand.cpp) and `ntk-cli bench topopt` (BenchTopoptCommand.cpp).
+Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads);
+Command addBenchTopoptCommand(CLI::App& bench, const AddThreads& addThreads);
 
 } // namespace ntkcli

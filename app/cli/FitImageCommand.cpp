@@ -75,18 +75,6 @@ std::string jsonString(const std::string& s)
   return out + "\"";
 }
 
-void writeText(const std::string& path, const std::string& text)
-{
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) throw ntk::InputError("cannot write " + path + ": " + std::strerror(errno));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const bool closed = std::fclose(f) == 0;
-  if (!ok || !closed) {
-    std::remove(path.c_str());
-    throw ntk::InputError("cannot write " + path);
-  }
-}
-
 /// "step 700/2000, loss 0.00123, PSNR held-out 23.41 dB (step 700)".
 std::string mlpDetail(int step, int steps, double loss, const ntk::MlpProgress* recorded)
 {
