@@ -1,4 +1,4 @@
-// GUI test: the window at 1024×700 and 1920×1080 with the kernel, spectrum and eigenfunctions
+// GUI test: the window at 1024×700 and 1920×1080 with the kernel, spectrum, eigenfunctions, dynamics and topopt
 // panels shown; each is grabbed into a PNG in the build folder (screenshots/<panel>-<w>x<h>.png, to
 // look at) and checked: not blank, the kernel heatmap uses its space (the image spans most of the
 // view's height or width instead of sitting small between empty bands), the Play button of the
@@ -59,7 +59,7 @@ private slots:
     QVERIFY(w.waitUntilIdle(90000));
     const QString dir = QStringLiteral(NTK_SCREENSHOT_DIR);
     QVERIFY(QDir().mkpath(dir));
-    for (const char* name : {"kernel", "spectrum", "eigenfunctions", "dynamics"}) {
+    for (const char* name : {"kernel", "spectrum", "eigenfunctions", "dynamics", "topopt"}) {
       QVERIFY(w.showPanel(QString::fromLatin1(name)));
       QVERIFY(w.waitUntilIdle(90000));
       for (int i = 0; i < 5; ++i) QTest::qWait(40);

@@ -402,7 +402,7 @@ void TopoptPanel::buildViews()
   m_ellSlider->setToolTip(tr("ℓ of the Fourier embedding, 0.5 … 32 elements (log scale): edits the panel's network and\n"
                              "redraws the NTK filter at the probed element. Only the Fourier embedding has an ℓ."));
   filterColumn->addWidget(m_ellSlider);
-  m_filterLabel = new QLabel;
+  m_filterLabel = new QLabel(tr("Ctrl+click the design (or use the NTK filter tool) to see the filter there"));
   m_filterLabel->setObjectName(QStringLiteral("topoptFilterInfo"));
   m_filterLabel->setWordWrap(true);
   m_filterLabel->setToolTip(tr("Effective radius: the radius of the disc whose area equals the area where the normalised\n"
@@ -1176,7 +1176,7 @@ void TopoptPanel::clearFilter()
 {
   m_probeEx = m_probeEy = -1;
   m_filter = TopoptFilterOverlay{};
-  m_filterLabel->clear();
+  m_filterLabel->setText(tr("Ctrl+click the design (or use the NTK filter tool) to see the filter there"));
   updateViews();
 }
 
