@@ -83,6 +83,16 @@ struct NeuralTopoptSolver::Impl {
   std::vector<TopoptIterate> history;
   int iteration = 0;
   bool converged = false;
+
+  /// A small step is not yet convergence: Adam's steps shrink while the design is still grey and the
+  /// compliance still falling. Settled: less than 1 % lower than kSettleWindow iterations ago.
+  bool complianceSettled() const
+  {
+    constexpr size_t kSettleWindow = 10;
+    if (history.size() <= kSettleWindow) return false;
+    const double now = history.back().compliance, before = history[history.size() - 1 - kSettleWindow].compliance;
+    return before - now < 0.01 * now;
+  }
   std::vector<Eigen::MatrixXf> gW;
   std::vector<Eigen::VectorXf> gb;
 
@@ -151,8 +161,8 @@ TopoptIterate NeuralTopoptSolver::step(const JobControl& job)
   it.change = (d.y - previous).cwiseAbs().maxCoeff();
   it.volume = d.y.mean();
   d.iteration = it.iteration;
-  d.converged = d.iteration >= d.opt.minIterations && it.change < d.opt.tolerance;
   d.history.push_back(it);
+  d.converged = d.iteration >= d.opt.minIterations && it.change < d.opt.tolerance && d.complianceSettled();
   return it;
 }
 

@@ -34,7 +34,8 @@ struct NeuralTopoptOptions {
   TopoptOptimizer optimizer = TopoptOptimizer::Rprop;
   double learningRate = 0.003;     ///< Rprop: the initial step size; Adam: the step size
   std::uint64_t seed = 0;          ///< network initialisation
-  double tolerance = 0.01;         ///< stop when max |y_new − y| < tolerance …
+  double tolerance = 0.01;         ///< stop when max |y_new − y| < tolerance and the compliance fell
+                                   ///< by less than 1 % over the last 10 steps …
   int minIterations = 20;          ///< … but not before this many steps
   int maxIterations = 300;
   /// InputError naming the option.
