@@ -15,6 +15,7 @@
 
 #include "core/topopt/ElementStiffness.h"
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 #include "core/util/MemoryEstimate.h"
 
 extern "C" {
@@ -56,11 +57,11 @@ EdofMatrix elementDofMatrix(int nelx, int nely)
 void validateMaterial(const SimpMaterial& m)
 {
   if (!std::isfinite(m.E0) || !std::isfinite(m.Emin) || !(m.Emin > 0.0) || !(m.E0 > m.Emin))
-    throw InputError("material: need 0 < Emin < E0 (got Emin = " + std::to_string(m.Emin) +
-                     ", E0 = " + std::to_string(m.E0) + ")");
+    throw InputError("material: need 0 < Emin < E0 (got Emin = " + numberText(m.Emin) +
+                     ", E0 = " + numberText(m.E0) + ")");
   if (!(m.nu > -1.0 && m.nu < 0.5)) throw InputError("material: Poisson's ratio must lie in (−1, 0.5)");
   if (!(m.penal >= 1.0) || !std::isfinite(m.penal))
-    throw InputError("penal = " + std::to_string(m.penal) + ": the SIMP penalty must be a number ≥ 1");
+    throw InputError("penal = " + numberText(m.penal) + ": the SIMP penalty must be a number ≥ 1");
 }
 
 } // namespace
@@ -181,7 +182,7 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   d_->assemble(Eigen::VectorXd::Constant(problem.elementCount(), material.E0));
   d_->factorise();
   if (d_->factor.rcond() < 1e-13)
-    throw NumericalError("the stiffness matrix is singular (condition estimate " + std::to_string(d_->factor.rcond()) +
+    throw NumericalError("the stiffness matrix is singular (condition estimate " + numberText(d_->factor.rcond()) +
                          "): the supports leave a rigid motion free");
   d_->U = Eigen::VectorXd::Zero(ndof);
   d_->energy = Eigen::VectorXd::Zero(problem.elementCount());
@@ -222,7 +223,7 @@ double ComplianceSolver::solve(const Eigen::VectorXd& y, Eigen::VectorXd* dc)
   });
   const double c = (modulus.array() * d.energy.array()).sum();
   if (!std::isfinite(c))
-    throw NumericalError("the compliance is not finite: the densities or the loads make K singular");
+    throw NumericalError("the compliance is not finite: a load is too large for double precision or K is singular");
   if (dc)
     *dc = -m.penal * (m.E0 - m.Emin) * y.array().pow(m.penal - 1.0) * d.energy.array();
   d.timings.sensitivity = secondsSince(t0);

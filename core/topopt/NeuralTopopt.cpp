@@ -14,6 +14,7 @@
 #include "core/topopt/TopoptNetwork.h"
 #include "core/topopt/VolumeSigmoid.h"
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 #include "core/util/MemoryEstimate.h"
 
 namespace ntk {
@@ -61,11 +62,11 @@ double passBytes(const Network& net, double m)
 
 void NeuralTopoptOptions::validate() const
 {
-  if (!(volfrac > 0.0 && volfrac < 1.0)) throw InputError("volfrac must lie in (0, 1) (got " + std::to_string(volfrac) + ")");
+  if (!(volfrac > 0.0 && volfrac < 1.0)) throw InputError("volfrac must lie in (0, 1) (got " + numberText(volfrac) + ")");
   if (!(learningRate > 0.0) || !std::isfinite(learningRate))
-    throw InputError("the learning rate must be a positive number (got " + std::to_string(learningRate) + ")");
+    throw InputError("the learning rate must be a positive number (got " + numberText(learningRate) + ")");
   if (!(tolerance > 0.0) || !std::isfinite(tolerance))
-    throw InputError("tolerance must be a positive number (got " + std::to_string(tolerance) + ")");
+    throw InputError("tolerance must be a positive number (got " + numberText(tolerance) + ")");
   if (minIterations < 0) throw InputError("minIterations must be >= 0 (got " + std::to_string(minIterations) + ")");
   if (maxIterations < 1) throw InputError("maxIterations must be >= 1 (got " + std::to_string(maxIterations) + ")");
 }
@@ -83,6 +84,7 @@ struct NeuralTopoptSolver::Impl {
   std::vector<TopoptIterate> history;
   int iteration = 0;
   bool converged = false;
+  int capBase = 0; ///< iteration of the last setProblem: the cap counts from there
 
   /// A small step is not yet convergence: Adam's steps shrink while the design is still grey and the
   /// compliance still falling. Settled: less than 1 % lower than kSettleWindow iterations ago.
@@ -175,7 +177,10 @@ void NeuralTopoptSolver::run(const JobControl& job, const std::function<void(con
 }
 
 bool NeuralTopoptSolver::converged() const { return d_->converged; }
-bool NeuralTopoptSolver::finished() const { return d_->converged || d_->iteration >= d_->opt.maxIterations; }
+bool NeuralTopoptSolver::finished() const
+{
+  return d_->converged || d_->iteration - d_->capBase >= d_->opt.maxIterations;
+}
 int NeuralTopoptSolver::iteration() const { return d_->iteration; }
 const std::vector<TopoptIterate>& NeuralTopoptSolver::history() const { return d_->history; }
 const Eigen::VectorXd& NeuralTopoptSolver::physicalDensity() const { return d_->y; }
@@ -225,6 +230,7 @@ void NeuralTopoptSolver::setProblem(const TopoptProblem& problem)
   d.problem = problem;
   d.updateDensity(); // the passive set may have changed
   d.converged = false;
+  d.capBase = d.iteration;
 }
 
 const TopoptProblem& NeuralTopoptSolver::problem() const { return d_->problem; }

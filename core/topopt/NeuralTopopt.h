@@ -63,7 +63,8 @@ public:
   /// row-major image order: row = y from the top), with the same b and x̂₀ convention.
   Eigen::MatrixXd render(int refine) const;
 
-  /// Same grid, new loads/supports/passive; keeps the network and optimiser state.
+  /// Same grid, new loads/supports/passive; keeps the network and optimiser state; the iteration cap
+  /// counts again from here.
   void setProblem(const TopoptProblem& problem);
   const TopoptProblem& problem() const;
   const Network& network() const;

@@ -7,6 +7,7 @@
 
 #include "core/topopt/DensityFilter.h"
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 
 namespace ntk {
 namespace {
@@ -18,8 +19,8 @@ void requireRange(double v, double lo, double hi, bool openLo, bool openHi, cons
 {
   const bool ok = std::isfinite(v) && (openLo ? v > lo : v >= lo) && (openHi ? v < hi : v <= hi);
   if (!ok)
-    throw InputError(what + " = " + std::to_string(v) + ": must lie in " + (openLo ? "(" : "[") + std::to_string(lo) +
-                     ", " + std::to_string(hi) + (openHi ? ")" : "]"));
+    throw InputError(what + " = " + numberText(v) + ": must lie in " + (openLo ? "(" : "[") + numberText(lo) +
+                     ", " + numberText(hi) + (openHi ? ")" : "]"));
 }
 
 } // namespace
@@ -48,6 +49,7 @@ struct SimpSolver::Impl {
   double beta = 1.0;
   int loopBeta = 0;
   bool isConverged = false;
+  int capBase = 0; ///< iteration of the last setProblem: the cap counts from there
   std::vector<TopoptIterate> history;
 
   bool hasPassive() const
@@ -133,6 +135,8 @@ Eigen::VectorXd SimpSolver::Impl::optimalityCriteria(const Eigen::VectorXd& dc, 
 SimpSolver::SimpSolver(const TopoptProblem& problem, const SimpOptions& options) : d_(std::make_unique<Impl>())
 {
   options.validate();
+  problem.validate();
+  requireReachableVolume(problem, options.volfrac);
   d_->problem = problem;
   d_->opt = options;
   d_->fe.emplace(problem, options.material);
@@ -187,12 +191,12 @@ void SimpSolver::run(const JobControl& job, const std::function<void(const Topop
   while (!finished()) {
     const TopoptIterate it = step(job);
     if (onIterate) onIterate(it);
-    job.report(double(iteration()) / double(d_->opt.maxIterations));
+    job.report(double(iteration() - d_->capBase) / double(d_->opt.maxIterations));
   }
 }
 
 bool SimpSolver::converged() const { return d_->isConverged; }
-bool SimpSolver::finished() const { return d_->isConverged || iteration() >= d_->opt.maxIterations; }
+bool SimpSolver::finished() const { return d_->isConverged || iteration() - d_->capBase >= d_->opt.maxIterations; }
 int SimpSolver::iteration() const { return int(d_->history.size()); }
 const std::vector<TopoptIterate>& SimpSolver::history() const { return d_->history; }
 const Eigen::VectorXd& SimpSolver::design() const { return d_->x; }
@@ -207,6 +211,7 @@ void SimpSolver::setProblem(const TopoptProblem& problem)
                      " differs from the running design's " + std::to_string(d_->problem.nelx) + " × " +
                      std::to_string(d_->problem.nely));
   problem.validate(); // before anything changes
+  requireReachableVolume(problem, d_->opt.volfrac);
   if (problem.fixedDofs() == d_->problem.fixedDofs()) {
     d_->fe->setLoads(problem); // same K pattern and factor ordering: only F changes
   } else {
@@ -214,9 +219,12 @@ void SimpSolver::setProblem(const TopoptProblem& problem)
     d_->fe.emplace(std::move(fe));
   }
   d_->problem = problem;
+  constexpr double kRegrowFloor = 1e-3;
+  d_->x = d_->x.cwiseMax(kRegrowFloor);
   d_->applyPassive(d_->x);
   d_->physical(d_->x);
   d_->isConverged = false;
+  d_->capBase = iteration();
 }
 
 } // namespace ntk

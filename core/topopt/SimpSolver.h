@@ -71,7 +71,7 @@ public:
   void run(const JobControl& job = {}, const std::function<void(const TopoptIterate&)>& onIterate = {});
 
   bool converged() const;
-  /// converged() or the iteration cap reached.
+  /// converged() or maxIterations iterations since the start or the last setProblem.
   bool finished() const;
   int iteration() const;
   const std::vector<TopoptIterate>& history() const;
@@ -81,7 +81,8 @@ public:
   const Eigen::VectorXd& physicalDensity() const;
 
   /// New loads/supports/passive on the same grid: keeps x (passive entries reset), clears converged,
-  /// keeps the history. InputError if the grid size differs or the problem is invalid.
+  /// keeps the history, restarts the iteration cap. Design values below 1e-3 are lifted to 1e-3: the
+  /// OC update is multiplicative, so an element at exactly 0 could never grow towards a new load. InputError if the grid size differs or the problem is invalid.
   void setProblem(const TopoptProblem& problem);
   const TopoptProblem& problem() const;
   const SimpOptions& options() const;

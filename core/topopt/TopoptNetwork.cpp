@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 
 namespace ntk {
 namespace {
@@ -44,7 +45,7 @@ void TopoptNetworkOptions::validate() const
 {
   if (embedding == TopoptEmbedding::Fourier) {
     if (!(std::isfinite(ell) && ell > 0.0))
-      throw InputError("ell must be a positive number of elements (got " + std::to_string(ell) + ")");
+      throw InputError("ell must be a positive number of elements (got " + numberText(ell) + ")");
     if (features < 1 || features > kMaxWidth / 2)
       throw InputError("features must lie in [1, " + std::to_string(kMaxWidth / 2) + "] (got " +
                        std::to_string(features) + ")");
@@ -52,13 +53,13 @@ void TopoptNetworkOptions::validate() const
   if (activation != ActivationKind::Relu && activation != ActivationKind::Sin)
     throw InputError("activation must be relu or sin");
   if (activation == ActivationKind::Sin && !(std::isfinite(omega) && omega > 0.0))
-    throw InputError("omega must be a positive number (got " + std::to_string(omega) + ")");
+    throw InputError("omega must be a positive number (got " + numberText(omega) + ")");
   if (width < 1 || width > kMaxWidth)
     throw InputError("width must lie in [1, " + std::to_string(kMaxWidth) + "] (got " + std::to_string(width) + ")");
   if (depth < 1 || depth > kMaxDepth)
     throw InputError("depth must lie in [1, " + std::to_string(kMaxDepth) + "] hidden layers (got " +
                      std::to_string(depth) + ")");
-  if (!(beta >= 0.0 && beta < 1.0)) throw InputError("beta must lie in [0, 1) (got " + std::to_string(beta) + ")");
+  if (!(beta >= 0.0 && beta < 1.0)) throw InputError("beta must lie in [0, 1) (got " + numberText(beta) + ")");
 }
 
 std::string embeddingName(TopoptEmbedding e)

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 
 namespace ntk {
 namespace {
@@ -104,6 +105,24 @@ void TopoptProblem::validate() const
   if (!passive.empty() && passive.size() != size_t(elementCount()))
     throw InputError("the passive mask has " + std::to_string(passive.size()) + " entries for " +
                      std::to_string(elementCount()) + " elements");
+}
+
+void requireReachableVolume(const TopoptProblem& p, double volfrac)
+{
+  long long solid = 0, voids = 0;
+  for (PassiveKind k : p.passive) {
+    solid += k == PassiveKind::Solid;
+    voids += k == PassiveKind::Void;
+  }
+  const long long n = p.elementCount();
+  const double target = volfrac * double(n);
+  if (double(solid) >= target)
+    throw InputError("the " + std::to_string(solid) + " passive solid elements alone reach the volume V·N = " +
+                     numberText(target) + " of " + std::to_string(n) + ": lower them or raise the volume fraction");
+  if (double(n - voids) <= target)
+    throw InputError("the " + std::to_string(voids) + " passive void elements leave " + std::to_string(n - voids) +
+                     " elements, not more than the volume V·N = " + numberText(target) +
+                     ": lower the volume fraction or remove void");
 }
 
 TopoptProblem mbbProblem(int nelx, int nely)

@@ -61,6 +61,10 @@ struct TopoptProblem {
   bool operator==(const TopoptProblem&) const = default;
 };
 
+/// Throws InputError when the passive elements make the volume fraction unreachable: the solid ones
+/// alone reach V·N, or the void ones leave no more than V·N elements (SIMP's volume counts them all).
+void requireReachableVolume(const TopoptProblem& problem, double volfrac);
+
 /// top88's MBB half-beam: unit load down at the top-left node, x fixed on the left edge (symmetry),
 /// y fixed at the bottom-right node.
 TopoptProblem mbbProblem(int nelx, int nely);
