@@ -295,6 +295,12 @@ void TestTopoptNeural::solverKeepsTheVolumeEveryStep()
 
 void TestTopoptNeural::stopRuleAndRender()
 {
+  {
+    TopoptProblem all = mbbProblem(6, 3);
+    all.passive.assign(size_t(all.elementCount()), PassiveKind::Solid);
+    QVERIFY_THROWS_EXCEPTION(InputError, NeuralTopoptSolver(all, topoptNetwork(netOptions(TopoptEmbedding::Fourier), 6, 3),
+                                                            NeuralTopoptOptions{}));
+  }
   const TopoptProblem p = mbbProblem(30, 10);
   NeuralTopoptOptions o;
   o.minIterations = 5;

@@ -49,6 +49,14 @@ const Network& checkedNetwork(const Network& net)
   return net;
 }
 
+/// The neural volume counts the active elements only (Σ_active y = V·N_active): it needs one.
+void requireActiveElement(const TopoptProblem& p)
+{
+  for (int e = 0; e < p.elementCount(); ++e)
+    if (p.passiveAt(e) == PassiveKind::None) return;
+  throw InputError("every element is passive: the neural method has nothing to optimise");
+}
+
 /// Bytes of the encoded inputs and one forward/backward pass of m rows.
 double passBytes(const Network& net, double m)
 {
@@ -124,6 +132,7 @@ NeuralTopoptSolver::NeuralTopoptSolver(const TopoptProblem& problem, const Netwo
 {
   options.validate();
   problem.validate();
+  requireActiveElement(problem);
   checkedNetwork(net);
   const double n = double(problem.elementCount());
   // The float parameters, their gradients and optimiser state, the initial copy, and the double draw.
@@ -217,6 +226,7 @@ void NeuralTopoptSolver::setProblem(const TopoptProblem& problem)
 {
   Impl& d = *d_;
   problem.validate();
+  requireActiveElement(problem);
   if (problem.nelx != d.problem.nelx || problem.nely != d.problem.nely)
     throw InputError("setProblem keeps the grid: " + std::to_string(d.problem.nelx) + " x " +
                      std::to_string(d.problem.nely) + " expected, got " + std::to_string(problem.nelx) + " x " +
