@@ -261,6 +261,32 @@ TopoptProblem topoptProblemFromJson(const std::string& text)
   return p;
 }
 
+namespace {
+
+/// The document with one line per key and per array entry, each entry compact — a 60 × 20 MBB beam
+/// is 30 lines, not 300 (nlohmann's indented dump puts every number on its own line).
+std::string oneEntryPerLine(const nlohmann::ordered_json& doc, int indent)
+{
+  const std::string pad(size_t(indent), ' ');
+  std::string out = "{\n";
+  size_t k = 0;
+  for (auto it = doc.begin(); it != doc.end(); ++it, ++k) {
+    out += pad + nlohmann::ordered_json(it.key()).dump() + ": ";
+    if (it->is_array() && !it->empty()) {
+      out += "[\n";
+      for (size_t i = 0; i < it->size(); ++i)
+        out += pad + pad + (*it)[i].dump() + (i + 1 < it->size() ? ",\n" : "\n");
+      out += pad + "]";
+    } else {
+      out += it->dump();
+    }
+    out += k + 1 < doc.size() ? ",\n" : "\n";
+  }
+  return out + "}\n";
+}
+
+} // namespace
+
 std::string topoptProblemToJson(const TopoptProblem& problem, int indent)
 {
   problem.validate();
@@ -283,7 +309,7 @@ std::string topoptProblemToJson(const TopoptProblem& problem, int indent)
       passive.push_back({{"element", {e / problem.nely, e % problem.nely}},
                          {"kind", problem.passive[size_t(e)] == PassiveKind::Solid ? "solid" : "void"}});
   if (!passive.empty()) doc["passive"] = passive;
-  return doc.dump(indent) + "\n";
+  return indent > 0 ? oneEntryPerLine(doc, indent) : doc.dump() + "\n";
 }
 
 TopoptProblem loadTopoptProblem(const std::string& path)
