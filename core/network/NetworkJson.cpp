@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/Errors.h"
+#include "core/util/StrictJson.h"
 
 namespace ntk {
 
@@ -22,30 +23,22 @@ namespace {
 
 const char* kFormat = "ntk-studio.network/1";
 
-std::string typeName(const json& v)
+using strictjson::typeName;
+using strictjson::withoutTag;
+
+void rejectUnknownKeys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed)
 {
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string \"" + v.get<std::string>() + "\"";
-  if (v.is_array()) return "an array";
-  return "an object";
+  strictjson::rejectUnknownKeys<NetworkError>(obj, where, allowed);
+}
+
+json parseRejectingDuplicateKeys(const std::string& text)
+{
+  return strictjson::parseRejectingDuplicateKeys<NetworkError>(text, "network");
 }
 
 void requireObject(const json& v, const std::string& where)
 {
   if (!v.is_object()) throw NetworkError(where + ": expected an object, got " + typeName(v));
-}
-
-void rejectUnknownKeys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed)
-{
-  const std::set<std::string> ok(allowed.begin(), allowed.end());
-  for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (!ok.count(it.key())) {
-      std::string list;
-      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-      throw NetworkError(where + ": unknown key \"" + it.key() + "\" (allowed: " + list + ")");
-    }
 }
 
 double getNumber(const json& obj, const char* key, const std::string& where, std::optional<double> fallback = {})
@@ -114,59 +107,6 @@ std::uint64_t getUint64(const json& obj, const char* key, const std::string& whe
     return std::uint64_t(d);
   }
   throw NetworkError(name + ": expected an integer, got " + typeName(v));
-}
-
-/// nlohmann's messages start with an internal tag ("[json.exception.parse_error.101] "): users see the rest.
-std::string withoutTag(const std::string& what)
-{
-  if (what.rfind("[json.exception.", 0) == 0) {
-    const auto close = what.find("] ");
-    if (close != std::string::npos) return what.substr(close + 2);
-  }
-  return what;
-}
-
-/// Parses `text`, refusing an object that repeats a key ({"width":3,"width":5} would silently keep 5).
-/// The parser callback keeps one frame per open object/array, so the error names where the object is.
-json parseRejectingDuplicateKeys(const std::string& text)
-{
-  struct Frame {
-    bool object = false;
-    std::set<std::string> keys;
-    std::string key;  ///< object: the key being read
-    long index = -1;  ///< array: the element being read
-  };
-  std::vector<Frame> frames;
-  const auto pathOfTop = [&] {
-    std::string path;
-    for (size_t i = 0; i + 1 < frames.size(); ++i)
-      path += frames[i].object ? (path.empty() ? "" : ".") + frames[i].key : "[" + std::to_string(frames[i].index) + "]";
-    return path.empty() ? std::string("network") : path;
-  };
-  const auto enterElement = [&] {
-    if (!frames.empty() && !frames.back().object) ++frames.back().index;
-  };
-  const json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-    case json::parse_event_t::object_start:
-    case json::parse_event_t::array_start:
-      enterElement();
-      frames.push_back(Frame{event == json::parse_event_t::object_start, {}, {}, -1});
-      break;
-    case json::parse_event_t::key: {
-      const std::string key = parsed.get<std::string>();
-      if (!frames.back().keys.insert(key).second)
-        throw NetworkError(pathOfTop() + ": duplicate key \"" + key + "\"");
-      frames.back().key = key;
-      break;
-    }
-    case json::parse_event_t::value: enterElement(); break;
-    case json::parse_event_t::object_end:
-    case json::parse_event_t::array_end: frames.pop_back(); break;
-    }
-    return true;
-  };
-  return json::parse(text, callback);
 }
 
 Encoding parseEncoding(const json& e, int inputDim)

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/Errors.h"
+#include "core/util/StrictJson.h"
 
 namespace ntk {
 
@@ -27,26 +28,12 @@ namespace {
 
 const char* kFormat = "ntk-studio.topopt-problem/1";
 
-std::string typeName(const json& v)
-{
-  if (v.is_null()) return "null";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string \"" + v.get<std::string>() + "\"";
-  if (v.is_array()) return "an array";
-  return "an object";
-}
+using strictjson::typeName;
+using strictjson::withoutTag;
 
 void rejectUnknownKeys(const json& obj, const std::string& where, std::initializer_list<const char*> allowed)
 {
-  const std::set<std::string> ok(allowed.begin(), allowed.end());
-  for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (!ok.count(it.key())) {
-      std::string list;
-      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-      throw InputError((where.empty() ? std::string("problem") : where) + ": unknown key \"" + it.key() +
-                       "\" (allowed: " + list + ")");
-    }
+  strictjson::rejectUnknownKeys<InputError>(obj, where.empty() ? std::string("problem") : where, allowed);
 }
 
 const json& requireKey(const json& obj, const char* key, const std::string& where)
@@ -110,57 +97,11 @@ std::pair<int, int> gridPair(const json& v, const std::string& name, int maxA, i
   return {int(integerIn(v[0], name + "[0]", 0, maxA)), int(integerIn(v[1], name + "[1]", 0, maxB))};
 }
 
-/// nlohmann's messages start with an internal tag ("[json.exception.parse_error.101] "): users see the rest.
-std::string withoutTag(const std::string& what)
-{
-  if (what.rfind("[json.exception.", 0) == 0) {
-    const auto close = what.find("] ");
-    if (close != std::string::npos) return what.substr(close + 2);
-  }
-  return what;
-}
-
-/// Parses `text`, refusing an object that repeats a key (the second value would silently win). One
-/// frame per open object/array, so the error names where the object is.
+/// Parses `text` strictly (no repeated keys), with nlohmann's errors as one short InputError line.
 json parseRejectingDuplicateKeys(const std::string& text)
 {
-  struct Frame {
-    bool object = false;
-    std::set<std::string> keys;
-    std::string key;
-    long index = -1;
-  };
-  std::vector<Frame> frames;
-  const auto pathOfTop = [&] {
-    std::string path;
-    for (size_t i = 0; i + 1 < frames.size(); ++i)
-      path += frames[i].object ? (path.empty() ? "" : ".") + frames[i].key : "[" + std::to_string(frames[i].index) + "]";
-    return path.empty() ? std::string("problem") : path;
-  };
-  const auto enterElement = [&] {
-    if (!frames.empty() && !frames.back().object) ++frames.back().index;
-  };
-  const json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-    case json::parse_event_t::object_start:
-    case json::parse_event_t::array_start:
-      enterElement();
-      frames.push_back(Frame{event == json::parse_event_t::object_start, {}, {}, -1});
-      break;
-    case json::parse_event_t::key: {
-      const std::string key = parsed.get<std::string>();
-      if (!frames.back().keys.insert(key).second) throw InputError(pathOfTop() + ": duplicate key \"" + key + "\"");
-      frames.back().key = key;
-      break;
-    }
-    case json::parse_event_t::value: enterElement(); break;
-    case json::parse_event_t::object_end:
-    case json::parse_event_t::array_end: frames.pop_back(); break;
-    }
-    return true;
-  };
   try {
-    return json::parse(text, callback);
+    return strictjson::parseRejectingDuplicateKeys<InputError>(text, "problem");
   } catch (const json::out_of_range& e) {
     throw InputError("a number is out of the range of a double (" + withoutTag(e.what()) + ")");
   } catch (const json::exception& e) {
