@@ -95,5 +95,7 @@ Command addBenchImageCommand(CLI::App& bench, const AddThreads& addThreads);
 /// `ntk-cli topopt` (TopoptCommand.cpp) and `ntk-cli bench topopt` (BenchTopoptCommand.cpp).
 Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads);
 Command addBenchTopoptCommand(CLI::App& bench, const AddThreads& addThreads);
+/// `ntk-cli ntk-filter` (NtkFilterCommand.cpp).
+Command addNtkFilterCommand(CLI::App& app, const AddThreads& addThreads);
 
 } // namespace ntkcli

@@ -89,4 +89,11 @@ double numberAtLeast(const std::string& text, const std::string& option, double 
   return v;
 }
 
+std::string shortNumber(double v)
+{
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 } // namespace ntkcli

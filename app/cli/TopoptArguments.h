@@ -1,5 +1,5 @@
-// TopoptArguments.h — what `ntk-cli topopt` and `ntk-cli bench topopt` share: the --problem argument,
-// the --filter name and the checked parsing of the real-valued options (CONVENTIONS §5, §7).
+// TopoptArguments.h — what `ntk-cli topopt`, `ntk-cli bench topopt` and `ntk-cli ntk-filter` share: the
+// --problem argument, the --filter name and the checked parsing of the real-valued options (CONVENTIONS §5, §7).
 // In: --problem (a preset name, mbb | cantilever | michell | bridge, or a problem file
 // "ntk-studio.topopt-problem/1"), --nelx / --nely when given. Out: a validated TopoptProblem.
 // A preset takes the grid from --nelx/--nely (default 60 × 20); a file carries its own grid, and a
@@ -30,5 +30,8 @@ std::string simpFilterName(ntk::SimpFilter filter);
 double numberInOpenRange(const std::string& text, const std::string& option, double lo, double hi);
 /// A finite number >= lo.
 double numberAtLeast(const std::string& text, const std::string& option, double lo);
+
+/// "0.01", "1.5": a default as the help prints it (%g).
+std::string shortNumber(double v);
 
 } // namespace ntkcli

@@ -27,6 +27,7 @@
 #include "app/cli/CliCommands.h"
 #include "app/cli/CliProgress.h"
 #include "app/cli/TopoptArguments.h"
+#include "app/cli/TopoptNetworkArguments.h"
 #include "core/network/NetworkJson.h"
 #include "core/topopt/NeuralTopopt.h"
 #include "core/topopt/SimpSolver.h"
@@ -44,18 +45,18 @@ using ojson = nlohmann::ordered_json;
 /// refused with the option's name), and `given` says which options were on the command line.
 struct TopoptCliOptions {
   std::string problem = "mbb", method = "simp", filter = "density";
-  int nelx = kDefaultTopoptNelx, nely = kDefaultTopoptNely, maxIter = 0, width = 0;
+  int nelx = kDefaultTopoptNelx, nely = kDefaultTopoptNely, maxIter = 0;
   std::string volfrac = "0.5", penal = "3", rmin = "1.5", tol;
   bool heaviside = false;
-  std::string embedding, ell, activation, omega, beta, optimizer, lr, render = "1", net;
-  std::uint64_t seed = 0;
+  TopoptNetworkText network;
+  std::string optimizer, lr, render = "1";
   std::string out, report;
 };
 
 struct GivenOptions {
   CLI::Option *nelx, *nely, *maxIter, *tol;
-  std::vector<CLI::Option*> simpOnly, nnOnly, networkBuilding;
-  CLI::Option *ell, *omega, *embedding, *activation;
+  std::vector<CLI::Option*> simpOnly, nnOnly;
+  TopoptNetworkOptionsGiven network;
 };
 
 /// Per-iteration timings summed over the run, in seconds.
@@ -130,53 +131,10 @@ void refuseInapplicable(const TopoptCliOptions& o, const GivenOptions& g)
   const bool nn = o.method == "nn";
   for (const CLI::Option* opt : nn ? g.simpOnly : g.nnOnly)
     if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method " + (nn ? "simp" : "nn") + " only");
-  if (!nn) {
-    if (o.heaviside && o.filter != "density") throw ntk::InputError("--heaviside applies to --filter density only");
-    return;
-  }
-  if (!o.net.empty()) {
-    for (const CLI::Option* opt : g.networkBuilding)
-      if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " builds a network: not with --net (the file is the network)");
-    return;
-  }
-  const std::string embedding = g.embedding->count() ? o.embedding : ntk::embeddingName(ntk::TopoptNetworkOptions{}.embedding);
-  if (g.ell->count() > 0 && embedding != "fourier") throw ntk::InputError("--ell applies to --embedding fourier only");
-  const bool sin = g.activation->count() ? o.activation == "sin"
-                                         : ntk::TopoptNetworkOptions{}.activation == ntk::ActivationKind::Sin;
-  if (g.omega->count() > 0 && !sin) throw ntk::InputError("--omega applies to --activation sin only");
-}
-
-/// The network options from the command line over TopoptNetworkOptions' defaults.
-ntk::TopoptNetworkOptions networkOptions(const TopoptCliOptions& o, const GivenOptions& g)
-{
-  ntk::TopoptNetworkOptions n;
-  if (g.embedding->count()) n.embedding = ntk::embeddingFromName(o.embedding);
-  if (g.ell->count()) n.ell = numberInOpenRange(o.ell, "--ell", 0.0, INFINITY);
-  if (g.activation->count()) n.activation = o.activation == "sin" ? ntk::ActivationKind::Sin : ntk::ActivationKind::Relu;
-  if (g.omega->count()) n.omega = numberInOpenRange(o.omega, "--omega", 0.0, INFINITY);
-  if (o.width > 0) n.width = o.width;
-  if (!o.beta.empty()) {
-    n.beta = parseNumber(o.beta, "--beta");
-    if (!(n.beta >= 0.0 && n.beta < 1.0)) throw ntk::InputError("--beta must be in [0, 1) (got '" + o.beta + "')");
-  }
-  n.featureSeed = o.seed;
-  n.validate();
-  return n;
-}
-
-ojson networkOptionsJson(const ntk::TopoptNetworkOptions& n)
-{
-  ojson j{{"embedding", ntk::embeddingName(n.embedding)}};
-  if (n.embedding == ntk::TopoptEmbedding::Fourier) {
-    j["ell"] = n.ell;
-    j["features"] = n.features;
-  }
-  j["activation"] = n.activation == ntk::ActivationKind::Sin ? "sin" : "relu";
-  if (n.activation == ntk::ActivationKind::Sin) j["omega"] = n.omega;
-  j["width"] = n.width;
-  j["depth"] = n.depth;
-  j["beta"] = n.beta;
-  return j;
+  if (nn)
+    refuseInapplicableNetworkOptions(o.network, g.network);
+  else if (o.heaviside && o.filter != "density")
+    throw ntk::InputError("--heaviside applies to --filter density only");
 }
 
 /// Classic SIMP: the simp options over SimpOptions' defaults, checked, then the run.
@@ -217,22 +175,15 @@ TopoptResult runNeural(const TopoptCliOptions& o, const GivenOptions& g, const n
   options.material.penal = penal;
   if (!o.optimizer.empty()) options.optimizer = o.optimizer == "rprop" ? ntk::TopoptOptimizer::Rprop : ntk::TopoptOptimizer::Adam;
   if (!o.lr.empty()) options.learningRate = numberInOpenRange(o.lr, "--lr", 0.0, INFINITY);
-  options.seed = o.seed;
+  options.seed = o.network.seed;
   if (g.maxIter->count()) options.maxIterations = o.maxIter;
   if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
   options.minIterations = std::min(options.minIterations, options.maxIterations);
   options.validate();
   const int render = std::stoi(o.render);
-  ntk::Network net;
-  ojson nnJson;
-  if (!o.net.empty()) {
-    net = ntk::loadNetwork(o.net);
-    nnJson["net"] = o.net;
-  } else {
-    const ntk::TopoptNetworkOptions netOptions = networkOptions(o, g);
-    net = ntk::topoptNetwork(netOptions, problem.nelx, problem.nely);
-    nnJson = networkOptionsJson(netOptions);
-  }
+  const TopoptNetworkArgument network = topoptNetworkArgument(o.network, g.network, problem.nelx, problem.nely);
+  const ntk::Network& net = network.net;
+  ojson nnJson = network.description;
   nnJson["optimizer"] = options.optimizer == ntk::TopoptOptimizer::Rprop ? "rprop" : "adam";
   nnJson["lr"] = options.learningRate;
   nnJson["seed"] = options.seed;
@@ -314,18 +265,6 @@ int runTopopt(const TopoptCliOptions& o, const GivenOptions& g)
 
 } // namespace
 
-namespace {
-
-/// "0.01", "1.5": a default as the help prints it.
-std::string shortNumber(double v)
-{
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-} // namespace
-
 Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads)
 {
   auto o = std::make_shared<TopoptCliOptions>();
@@ -333,7 +272,6 @@ Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads)
   // The defaults the help states are the core's own.
   const ntk::SimpOptions simp;
   const ntk::NeuralTopoptOptions nn;
-  const ntk::TopoptNetworkOptions network;
   auto* sub = app.add_subcommand(
       "topopt",
       "Topology optimisation: minimise the compliance of a structure on a grid of unit square elements\n"
@@ -358,24 +296,14 @@ Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads)
       sub->add_option("--rmin", o->rmin, "simp: filter radius in elements, >= 1 (default " + shortNumber(simp.rmin) + ")"),
       sub->add_flag("--heaviside", o->heaviside, "simp: Heaviside projection with beta continuation (density filter)"),
   };
-  g->embedding = sub->add_option("--embedding", o->embedding, "nn: none (raw coordinates), torus or fourier (default " + ntk::embeddingName(network.embedding) + ")")
-                     ->check(CLI::IsMember({"none", "torus", "fourier"}));
-  g->ell = sub->add_option("--ell", o->ell, "nn, fourier: length scale of the features, elements (default " + shortNumber(network.ell) + ")");
-  g->activation = sub->add_option("--activation", o->activation, std::string("nn: relu or sin (default ") + (network.activation == ntk::ActivationKind::Sin ? "sin" : "relu") + ")")
-                      ->check(CLI::IsMember({"relu", "sin"}));
-  g->omega = sub->add_option("--omega", o->omega, "nn, sin: frequency omega of sin(omega z) (default " + shortNumber(network.omega) + ")");
-  auto* width = sub->add_option("--width", o->width, "nn: hidden width (" + std::to_string(network.depth) + " hidden layers; default " + std::to_string(network.width) + ")")->check(atLeast("--width", 1));
-  auto* beta = sub->add_option("--beta", o->beta, "nn: bias share, in [0, 1) (default " + shortNumber(network.beta) + ")");
-  g->networkBuilding = {g->embedding, g->ell, g->activation, g->omega, width, beta};
+  g->network = addTopoptNetworkOptions(sub, o->network, "nn", "seed of the weights and the Fourier features");
   auto* optimizer = sub->add_option("--optimizer", o->optimizer, std::string("nn: adam or rprop (default ") + (nn.optimizer == ntk::TopoptOptimizer::Rprop ? "rprop" : "adam") + ")")
                         ->check(CLI::IsMember({"adam", "rprop"}));
   auto* lr = sub->add_option("--lr", o->lr, "nn: learning rate (default " + shortNumber(nn.learningRate) + ")");
-  auto* seed = sub->add_option("--seed", o->seed, "nn: seed of the weights and the Fourier features (default " + std::to_string(nn.seed) + ")")->check(seedValue());
   auto* render = sub->add_option("--render", o->render, "nn: write the design at 1, 2 or 4 times the grid (default 1)")
                      ->check(CLI::IsMember({"1", "2", "4"}));
-  auto* net = sub->add_option("--net", o->net, "nn: a saved network (input_dim 2, one output) instead of building one")
-                  ->check(CLI::ExistingFile);
-  g->nnOnly = {g->embedding, g->ell, g->activation, g->omega, width, beta, optimizer, lr, seed, render, net};
+  g->nnOnly = g->network.all();
+  g->nnOnly.insert(g->nnOnly.end(), {optimizer, lr, render});
   sub->add_option("--out", o->out, "Output: the physical density, nely rows x nelx columns (CSV, or .npy by extension)")->required();
   sub->add_option("--report", o->report, "Output JSON report")->required();
   addThreads(sub);
