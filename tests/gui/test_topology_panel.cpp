@@ -5,9 +5,12 @@
 // network (a width edit in the document reaches its run; a network with 3 outputs is refused with the
 // reason), the NTK filter overlay has a radius that follows ℓ, the CSV export is nely × nelx, the problem
 // file round-trips and a bad one changes nothing; in the window the panel is listed with its own
-// network. Runs under xvfb-run like the others.
+// network. An edit while stopped marks the result out of date; Play after the run stopped goes on
+// (no restart); c ticks label the smallest values; "both" exports two CSVs, PNG without the filter
+// overlay unless asked; both designs are equally wide in a small tab. Runs under xvfb-run like the others.
 #include <QComboBox>
 #include <QDir>
+#include <QFileInfo>
 #include <QLabel>
 #include <QSettings>
 #include <QSignalSpy>
@@ -242,6 +245,121 @@ private slots:
     QVERIFY(p->classicDensity()(20, 90) < 1e-9); // passive void stays empty
   }
 
+  void anEditWhileStoppedSaysTheResultIsOutOfDateAndPlayGoesOn()
+  {
+    TopoptPanel* p = m_panel.get();
+    QSignalSpy status(p, &TopoptPanel::statusMessage);
+    auto said = [&](const QString& text) {
+      for (const QList<QVariant>& args : status)
+        if (args.at(0).toString().contains(text)) return true;
+      return false;
+    };
+    // An edit while paused: the shown design and c belong to the old problem until an iteration runs.
+    QVERIFY(!p->classicResultOutOfDate());
+    p->placeLoad(60, 0);
+    QVERIFY(p->classicResultOutOfDate());
+    QVERIFY(said(QStringLiteral("Problem changed")));
+    QVERIFY(waitIdle(p));
+    const QString caption = p->classicView()->data().caption;
+    QVERIFY2(caption.contains(QStringLiteral("problem changed")) && !caption.contains(QStringLiteral("c =")), qPrintable(caption));
+    m_doc->undoStack()->undo(); // still the design of another problem
+    QVERIFY(waitIdle(p));
+    QVERIFY(p->classicResultOutOfDate());
+    QVERIFY(!p->classicView()->data().caption.contains(QStringLiteral("c =")));
+    p->step(1);
+    QVERIFY(said(QStringLiteral("steps on from iteration %1").arg(kTopoptPreviewIterations)));
+    QVERIFY(waitIdle(p));
+    QVERIFY(!p->classicResultOutOfDate());
+    QVERIFY(p->classicView()->data().caption.contains(QStringLiteral("iteration %1 · c =").arg(kTopoptPreviewIterations + 1)));
+
+    // Play until the run stops (converged or at the cap) on a small grid, then Play again: it does not
+    // restart from iteration 0; it says why nothing runs. After an edit it goes on from the design.
+    p->setGridSize(30, 10);
+    QVERIFY(waitIdle(p));
+    p->play();
+    QVERIFY(waitFor([&] { return !p->isPlaying() && !p->isBusy(); }, 120000));
+    const TopoptFrame& f = p->classicRunner()->lastFrame();
+    QVERIFY(f.finished);
+    const int stoppedAt = f.iteration;
+    const double cFirst = f.history.front().compliance;
+    QVERIFY(stoppedAt > 10);
+    status.clear();
+    p->play();
+    QVERIFY(!p->isPlaying());
+    QVERIFY(waitIdle(p));
+    QCOMPARE(p->classicRunner()->lastFrame().iteration, stoppedAt);
+    QVERIFY(said(f.converged ? QStringLiteral("has converged") : QStringLiteral("iteration cap")));
+    QVERIFY(said(QStringLiteral("Reset to start over")));
+    p->placeLoad(15, 0);
+    QVERIFY(waitIdle(p));
+    QVERIFY(!p->classicView()->data().caption.contains(QStringLiteral("converged")));
+    status.clear();
+    p->play();
+    QVERIFY(said(QStringLiteral("continues from iteration %1").arg(stoppedAt)));
+    QVERIFY(waitFor([&] { return p->classicRunner()->lastFrame().iteration >= stoppedAt + 3; }));
+    p->pause();
+    QVERIFY(waitIdle(p));
+    QVERIFY(p->classicRunner()->lastFrame().iteration >= stoppedAt + 3);
+    QCOMPARE(p->classicRunner()->lastFrame().history.front().compliance, cFirst); // the same run, not a restart
+  }
+
+  void complianceTicksLabelTheSmallestValues()
+  {
+    // The converged values (~200) get a label; a range under a factor 20 is drawn linear.
+    const std::vector<double> t = topoptComplianceTicks(195.3, 1104.0);
+    QVERIFY(t.size() >= 3);
+    QVERIFY2(t.front() <= 195.3 && t.front() >= 180.0, qPrintable(QString::number(t.front())));
+    QVERIFY(t.back() <= 1104.0 && t.back() >= 800.0);
+    QCOMPARE(topoptComplianceTicks(280.06, 1000.0), (std::vector<double>{280.0, 500.0, 1000.0}));
+    const std::vector<double> wide = topoptComplianceTicks(2.1, 5000.0);
+    QVERIFY(wide.size() >= 3);
+    QVERIFY(wide.front() <= 2.1 && wide.front() >= 1.0);
+    TopoptPanel* p = m_panel.get();
+    const PlotOptions& o = p->compliancePlot()->options();
+    QVERIFY(!o.logY); // the preview's c spans less than a factor 20
+    double lo = INFINITY;
+    for (const TopoptIterate& it : p->classicRunner()->lastFrame().history) lo = std::min(lo, it.compliance);
+    QVERIFY(o.yTicks.size() >= 3 && o.yTicks.front() <= lo && o.yTicks.front() >= 0.9 * lo);
+    // The target volume is drawn over the curves and named in the legend.
+    const std::vector<PlotSeries>& vol = p->volumePlot()->series();
+    QVERIFY(vol.back().dashed && vol.back().inLegend && vol.back().name.contains(QStringLiteral("target V")));
+  }
+
+  void bothDesignsAreExportedAndTheLayoutKeepsTheirSizes()
+  {
+    TopoptPanel* p = m_panel.get();
+    p->setMethod(TopoptMethod::Both);
+    p->step(3);
+    QVERIFY(waitIdle(p));
+    QTemporaryDir dir;
+    QString err;
+    const QString csv = dir.filePath(QStringLiteral("design.csv"));
+    QVERIFY2(p->exportView(csv, &err), qPrintable(err));
+    QVERIFY((readMatrix(csv.toStdString()) - p->classicDensity()).cwiseAbs().maxCoeff() < 1e-12);
+    const QString second = TopoptPanel::neuralCsvPath(csv);
+    QCOMPARE(QFileInfo(second).fileName(), QStringLiteral("design-neural.csv"));
+    QVERIFY((readMatrix(second.toStdString()) - p->neuralDensity()).cwiseAbs().maxCoeff() < 1e-12);
+    QVERIFY(p->lastExportSummary().contains(QStringLiteral("classic design to design.csv")));
+    QVERIFY(p->lastExportSummary().contains(QStringLiteral("neural design to design-neural.csv")));
+    // PNG: the filter overlay only on purpose.
+    p->showFilterAt(60, 20);
+    QVERIFY(waitIdle(p));
+    QVERIFY(p->exportView(dir.filePath(QStringLiteral("a.png")), &err));
+    QVERIFY(p->lastExportSummary().contains(QStringLiteral("without the NTK-filter overlay")));
+    p->setFilterInExports(true);
+    QVERIFY(p->exportView(dir.filePath(QStringLiteral("b.png")), &err));
+    QVERIFY(p->lastExportSummary().contains(QStringLiteral("with the NTK-filter overlay")));
+    QVERIFY(ntktest::pixelDifference(QImage(dir.filePath(QStringLiteral("a.png"))), QImage(dir.filePath(QStringLiteral("b.png")))) > 0.0);
+    // Both designs equally wide; in a small panel the designs and the curves keep usable sizes.
+    p->resize(590, 620); // the tab in a 1024 × 700 window with the network dock open
+    QTest::qWait(100);
+    QCOMPARE(p->classicView()->width(), p->neuralView()->width());
+    QVERIFY2(p->classicView()->width() >= 300, qPrintable(QString::number(p->classicView()->width())));
+    QVERIFY2(p->compliancePlot()->height() >= 100, qPrintable(QString::number(p->compliancePlot()->height())));
+    QLabel* info = p->filterInfoLabel();
+    QVERIFY(info->height() >= info->heightForWidth(info->width()));
+  }
+
   void refusedValuesAreMarkedAndStartNoRun()
   {
     TopoptPanel* p = m_panel.get();
@@ -426,6 +544,8 @@ private slots:
     const TopoptProblem before = p->problem();
     QVERIFY(!p->openProblem(bad, &err));
     QVERIFY(!err.isEmpty());
+    QCOMPARE(err.count(QStringLiteral("bad.json")), 1); // named once, without its directory
+    QVERIFY2(!err.contains(dir.path()), qPrintable(err));
     QCOMPARE(p->problem(), before);
     QCOMPARE(m_doc->undoStack()->count(), steps + 1);
     QVERIFY(!p->openProblem(dir.filePath(QStringLiteral("missing.json")), &err));

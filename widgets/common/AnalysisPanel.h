@@ -35,6 +35,8 @@ public:
   virtual bool isBusy() const = 0;
   /// .png/.svg: the panel's figure; .csv/.npy: its data. False with the reason on failure.
   virtual bool exportView(const QString& path, QString* error) = 0;
+  /// After a successful exportView: what was written, for the status line (empty: "Exported PATH").
+  virtual QString lastExportSummary() const { return {}; }
   /// The panel's figure painted without OpenGL (export and the headless demo).
   virtual void paintFigure(QPainter& p, const QRectF& rect) const = 0;
   /// The panel whose result this one shows (e.g. the spectrum for the eigenfunctions), or null.

@@ -440,6 +440,19 @@ void layoutPlot(PlotContext& c)
   const double stripH = c.anyZero ? 1.6 * em : 0.0, stripGap = c.anyZero ? 0.35 * em : 0.0;
   const double estimatedHeight = c.rect.height() - c.titleH - 3.0 * em - stripH - stripGap;
   c.yt = makeTicks(r.ylo, r.yhi, c.o.logY, std::max(2, int(estimatedHeight / (2.4 * em))));
+  if (!c.o.yTicks.empty()) {
+    Ticks chosen;
+    std::vector<double> values;
+    for (double v : c.o.yTicks) {
+      const double a = toAxisUnits(v, c.o.logY);
+      if (std::isfinite(a) && a >= std::min(r.ylo, r.yhi) - 1e-9 && a <= std::max(r.ylo, r.yhi) + 1e-9) values.push_back(v), chosen.major.push_back(a);
+    }
+    if (values.size() >= 2) {
+      chosen.labels = tickLabels(values);
+      chosen.priority.assign(values.size(), 0);
+      c.yt = chosen;
+    }
+  }
   c.labelW = fm.horizontalAdvance(QStringLiteral("0"));
   for (const QString& l : c.yt.labels) c.labelW = std::max(c.labelW, fm.horizontalAdvance(l));
   const double left = c.rect.left() + 1.9 * em + c.labelW + 0.5 * em;

@@ -58,6 +58,9 @@ struct PlotOptions {
   int highlightPoint = -1;
   double em = 0;            ///< font size in pixels; 0: from the rectangle's height (figures)
   std::optional<AxisRange> range; ///< fixed view (zoom); empty: fitted to the data
+  /// Labelled y ticks chosen by the caller (data units, e.g. one at the smallest value): used when at
+  /// least two lie in the visible range (a zoom elsewhere falls back to the automatic ticks).
+  std::vector<double> yTicks;
 };
 
 /// Where a plot was painted: maps data to pixels (for hit-testing) and back.

@@ -10,6 +10,7 @@
 #include <QPainterPath>
 
 #include "widgets/common/FigureText.h"
+#include "widgets/common/NiceTicks.h"
 
 namespace ntk::gui {
 
@@ -258,17 +259,27 @@ PlotSeries historySeries(const TopoptCurve& c, bool volume)
   return s;
 }
 
+/// The iteration axis ends at 1, 2 or 5 × 10ⁿ ≥ `last`, so that a narrow plot still labels a tick
+/// besides 0.
+double roundUp(int last)
+{
+  const double decade = std::pow(10.0, std::floor(std::log10(double(last))));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * decade >= last) return m * decade;
+  return 10.0 * decade;
+}
+
 } // namespace
 
 void topoptCompliancePlot(const std::vector<TopoptCurve>& curves, std::vector<PlotSeries>* series, PlotOptions* options)
 {
   series->clear();
-  int last = 1;
+  int last_ = 1;
   double lo = INFINITY, hi = 0.0;
   for (const TopoptCurve& c : curves)
     if (!c.history.empty()) {
       series->push_back(historySeries(c, false));
-      last = std::max(last, c.history.back().iteration);
+      last_ = std::max(last_, c.history.back().iteration);
       const Eigen::VectorXd& y = series->back().y;
       for (Eigen::Index i = 0; i < y.size(); ++i)
         if (std::isfinite(y(i)) && y(i) > 0) {
@@ -280,12 +291,51 @@ void topoptCompliancePlot(const std::vector<TopoptCurve>& curves, std::vector<Pl
   options->title = QCoreApplication::translate("TopoptFigure", "Compliance c = Fᵀu");
   options->xTitle = QCoreApplication::translate("TopoptFigure", "iteration");
   options->yTitle = QCoreApplication::translate("TopoptFigure", "c");
-  options->logY = true;
   // From iteration 0, so the x axis keeps round ticks however few iterations there are.
   if (hi > 0) {
-    const double pad = std::max(0.02, 0.05 * (std::log10(hi) - std::log10(lo)));
-    options->range = AxisRange{0.0, double(std::max(last, 2)), std::log10(lo) - pad, std::log10(hi) + pad};
+    options->logY = hi / lo >= 20.0; // a log axis only when c spans more than a decade or so
+    options->yTicks = topoptComplianceTicks(lo, hi);
+    const double first = options->yTicks.front(), last = std::max(hi, options->yTicks.back());
+    if (options->logY) {
+      const double pad = 0.02 * (std::log10(last) - std::log10(first));
+      options->range = AxisRange{0.0, roundUp(std::max(last_, 2)), std::log10(first) - pad, std::log10(last) + pad};
+    } else {
+      const double pad = 0.02 * (last - first);
+      options->range = AxisRange{0.0, roundUp(std::max(last_, 2)), first - pad, last + pad};
+    }
   }
+}
+
+std::vector<double> topoptComplianceTicks(double lo, double hi)
+{
+  std::vector<double> ticks;
+  if (!(lo > 0) || !(hi >= lo) || !std::isfinite(hi)) return ticks;
+  if (hi / lo < 20.0) {
+    // Linear: the smallest c rounded down to 2 significant digits, then multiples of a round step
+    // (1, 2 or 5 × 10ⁿ, about 4 labels) up to the largest c.
+    const double unit = std::pow(10.0, std::floor(std::log10(lo)) - 1);
+    const double first = std::floor(lo / unit + 1e-9) * unit;
+    const std::vector<double> nice = niceTicks(first, std::max(hi, first * 1.001), 4);
+    const double step = nice.size() >= 2 ? nice[1] - nice[0] : unit;
+    ticks.push_back(first);
+    for (double k = std::floor(first / step) + 1; k * step <= hi + 1e-9 * step; k += 1.0)
+      if (k * step > first + 0.3 * step) ticks.push_back(k * step);
+    if (ticks.size() < 2) ticks.push_back(std::max(hi, first + step));
+    return ticks;
+  }
+  // Log: 1, 2, 5 × 10ⁿ from the one at or below the smallest c; only decades (and that first one) when many.
+  const int e0 = int(std::floor(std::log10(lo))), e1 = int(std::ceil(std::log10(hi)));
+  std::vector<double> all;
+  for (int e = e0; e <= e1; ++e)
+    for (double m : {1.0, 2.0, 5.0}) all.push_back(m * std::pow(10.0, e));
+  size_t firstIndex = 0;
+  while (firstIndex + 1 < all.size() && all[firstIndex + 1] <= lo * (1 + 1e-12)) ++firstIndex;
+  size_t lastIndex = firstIndex;
+  while (lastIndex + 1 < all.size() && all[lastIndex] < hi) ++lastIndex;
+  const bool many = lastIndex - firstIndex + 1 > 7;
+  for (size_t i = firstIndex; i <= lastIndex; ++i)
+    if (!many || i == firstIndex || i % 3 == 0) ticks.push_back(all[i]);
+  return ticks;
 }
 
 void topoptVolumePlot(const std::vector<TopoptCurve>& curves, double volfrac, std::vector<PlotSeries>* series,
@@ -302,22 +352,26 @@ void topoptVolumePlot(const std::vector<TopoptCurve>& curves, double volfrac, st
       hi = std::max(hi, series->back().y.maxCoeff());
     }
   *options = PlotOptions{};
-  options->title = QCoreApplication::translate("TopoptFigure", "Volume Σy/N (dashed: V = %1)").arg(volfrac, 0, 'g', 3);
+  options->title = QCoreApplication::translate("TopoptFigure", "Volume Σy/N");
   options->xTitle = QCoreApplication::translate("TopoptFigure", "iteration");
   options->yTitle = QCoreApplication::translate("TopoptFigure", "volume");
   if (!series->empty()) {
     PlotSeries target;
-    target.name = QCoreApplication::translate("TopoptFigure", "target V");
+    // The runs' colours are in the compliance plot's legend; here only the target is named. It is
+    // drawn last and thicker, dashed, so the curve that sits on it (OC holds Σy/N at V) shows in its gaps.
+    for (PlotSeries& s : *series) s.inLegend = false;
+    target.name = QCoreApplication::translate("TopoptFigure", "target V = %1").arg(volfrac, 0, 'g', 3);
     target.x = Eigen::Vector2d(0.0, double(last));
     target.y = Eigen::Vector2d(volfrac, volfrac);
-    target.color = QColor(90, 90, 90);
+    target.color = QColor(20, 20, 20);
     target.dashed = true;
+    target.lineWidth = 2.2;
     target.pickable = false;
-    target.inLegend = false;
     series->push_back(target);
-    // A volume held at V by the OC update would otherwise be drawn on a 10⁻¹⁰-wide axis.
+    // A volume held at V by the OC update would otherwise be drawn on a 10⁻¹⁰-wide axis; room above
+    // the curves for the one-line legend.
     const double pad = std::max(0.1, 0.2 * (hi - lo));
-    options->range = AxisRange{0.0, double(std::max(last, 2)), std::max(0.0, lo - pad), std::min(1.0, hi + pad)};
+    options->range = AxisRange{0.0, roundUp(std::max(last, 2)), std::max(0.0, lo - pad), std::min(1.0, hi + 2.5 * pad)};
   }
 }
 

@@ -74,7 +74,10 @@ struct TopoptCurve {
   std::vector<TopoptIterate> history;
   QColor color;
 };
-/// Compliance c (log y) against the iteration.
+/// The labelled c ticks for compliances in [lo, hi]: linear (hi/lo < 20) round steps, or log 1-2-5 × 10ⁿ;
+/// the first at or just below lo, so the smallest (converged) values carry a label; at least two.
+std::vector<double> topoptComplianceTicks(double lo, double hi);
+/// Compliance c against the iteration (linear axis, log when c spans more than a factor 20).
 void paintTopoptCompliance(QPainter& p, const QRectF& rect, const std::vector<TopoptCurve>& curves, double em = 0);
 /// Mean physical density against the iteration, with the target volume fraction dashed.
 void paintTopoptVolume(QPainter& p, const QRectF& rect, const std::vector<TopoptCurve>& curves, double volfrac, double em = 0);

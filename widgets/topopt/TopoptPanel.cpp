@@ -8,6 +8,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -60,6 +61,19 @@ QWidget* group(std::initializer_list<QWidget*> widgets)
   row->setContentsMargins(0, 0, 0, 0);
   for (QWidget* w : widgets) row->addWidget(w);
   return box;
+}
+
+/// "Could not open NAME: reason" without naming the file twice (core's reasons often start with the
+/// whole path, "PATH: …", or quote it, "cannot open 'PATH': …").
+QString openProblemFailure(const QString& path, QString reason)
+{
+  const QString name = QFileInfo(path).fileName();
+  if (reason.startsWith(path + QStringLiteral(": "))) reason = reason.mid(path.size() + 2);
+  if (reason.contains(path) || reason.contains(name)) {
+    reason.replace(QLatin1Char('\'') + path + QLatin1Char('\''), name).replace(path, name);
+    return reason.left(1).toUpper() + reason.mid(1);
+  }
+  return QObject::tr("Could not open %1: %2").arg(name, reason);
 }
 
 QString nodeText(int ix, int iy) { return QStringLiteral("(%1, %2)").arg(ix).arg(iy); }
@@ -377,11 +391,11 @@ void TopoptPanel::buildViews()
   designColumn->addWidget(m_infoLabel);
   m_splitter->addWidget(designs);
 
-  auto* bottom = new QSplitter(Qt::Horizontal);
+  auto* bottom = m_bottomSplitter = new QSplitter(Qt::Horizontal);
   bottom->setObjectName(QStringLiteral("topoptBottomSplitter"));
   m_compliancePlot = new PlotWidget;
   m_compliancePlot->setObjectName(QStringLiteral("topoptCompliance"));
-  m_compliancePlot->setToolTip(tr("Compliance c = Fᵀu = uᵀK(y)u of each run against the iteration (log scale)"));
+  m_compliancePlot->setToolTip(tr("Compliance c = Fᵀu = uᵀK(y)u of each run against the iteration (a log axis when it spans more than a factor 20)"));
   m_volumePlot = new PlotWidget;
   m_volumePlot->setObjectName(QStringLiteral("topoptVolume"));
   m_volumePlot->setToolTip(tr("Mean physical density Σy/N after each iteration; dashed: the target V"));
@@ -412,7 +426,11 @@ void TopoptPanel::buildViews()
   clear->setText(tr("Hide filter"));
   clear->setObjectName(QStringLiteral("topoptHideFilter"));
   connect(clear, &QToolButton::clicked, this, &TopoptPanel::clearFilter);
+  m_filterExportCheck = new QCheckBox(tr("in exports"));
+  m_filterExportCheck->setObjectName(QStringLiteral("topoptFilterInExports"));
+  m_filterExportCheck->setToolTip(tr("Draw the NTK-filter overlay in PNG/SVG exports too (off: exports show the clean design)"));
   filterColumn->addWidget(clear, 0, Qt::AlignLeft);
+  filterColumn->addWidget(m_filterExportCheck, 0, Qt::AlignLeft);
   filterBox->setMinimumWidth(140);
   bottom->addWidget(filterBox);
   bottom->setStretchFactor(0, 3);
@@ -585,8 +603,24 @@ void TopoptPanel::problemToRuns()
     emit statusMessage(tr("The problem cannot be solved: %1").arg(refused));
     return;
   }
+  markResultsOutOfDate();
   if (m_classic->isConfigured() && !m_classicStale) m_classic->setProblem(m_problem);
   if (m_neural->isConfigured() && !m_neuralStale) m_neural->setProblem(m_problem);
+}
+
+void TopoptPanel::markResultsOutOfDate()
+{
+  bool newly = false;
+  auto mark = [&](const TopoptRunner* r, int k, bool stale) {
+    // A run that is stepping takes the edit at its next iteration: its frames stay current.
+    if (!r->isConfigured() || stale || r->hasStepsPending() || r->lastFrame().history.empty()) return;
+    newly |= !m_resultOutOfDate[k];
+    m_resultOutOfDate[k] = true;
+    m_outOfDateAt[k] = r->lastFrame().iteration;
+  };
+  if (usesClassic(m_settings.method)) mark(m_classic, 0, m_classicStale);
+  if (usesNeural(m_settings.method)) mark(m_neural, 1, m_neuralStale);
+  if (newly) emit statusMessage(tr("Problem changed — press Play or Step to continue from this design (Reset starts over)"));
 }
 
 void TopoptPanel::setPreset(const QString& name)
@@ -710,7 +744,7 @@ bool TopoptPanel::openProblem(const QString& path, QString* error)
   try {
     next = loadTopoptProblem(path.toStdString());
   } catch (const std::exception& e) {
-    const QString why = tr("Could not open %1: %2").arg(QFileInfo(path).fileName(), QString::fromStdString(e.what()));
+    const QString why = openProblemFailure(path, QString::fromStdString(e.what()));
     if (error) *error = why;
     emit statusMessage(why);
     return false;
@@ -791,12 +825,14 @@ void TopoptPanel::configureClassic()
   if (!simpRefusal(m_settings).isEmpty()) return;
   m_classic->configureClassic(m_problem, simpOptions(m_settings));
   m_classicStale = false;
+  m_resultOutOfDate[0] = false;
   m_fps[0] = 0.0;
 }
 
 void TopoptPanel::configureNeural()
 {
   m_fps[1] = 0.0;
+  m_resultOutOfDate[1] = false;
   if (!neuralRefusal().isEmpty()) {
     m_neural->clear();
     m_neuralStale = true;
@@ -821,10 +857,14 @@ void TopoptPanel::play()
     return;
   }
   configureRuns(false);
-  // A finished run starts again from scratch; a paused or edited one goes on.
-  auto start = [this](TopoptRunner* r, int k) {
-    if (r->lastFrame().finished && !r->lastFrame().running) k == 0 ? configureClassic() : configureNeural();
+  // Play goes on from the current design, also after convergence or the iteration cap (the cap counts
+  // from the last edit); a run that is still finished says so and does not start. Reset starts over.
+  QStringList said;
+  auto start = [this, &said](TopoptRunner* r, int k) {
     if (!r->isConfigured()) return;
+    said << runStartText(k, true);
+    const TopoptFrame& f = r->lastFrame();
+    if (f.finished && !f.running && !m_resultOutOfDate[k]) return;
     m_playClock[k].start();
     m_playFrames[k] = 0;
     r->play();
@@ -832,12 +872,33 @@ void TopoptPanel::play()
   if (usesClassic(m_settings.method)) start(m_classic, 0);
   if (usesNeural(m_settings.method)) {
     if (const QString n = neuralRefusal(); !n.isEmpty())
-      emit statusMessage(tr("Neural run not started: %1").arg(n));
+      said << tr("Neural run not started: %1").arg(n);
     else
       start(m_neural, 1);
   }
+  if (!said.isEmpty()) emit statusMessage(said.join(QStringLiteral(" · ")));
   updateTransport();
   updateViews();
+}
+
+QString TopoptPanel::runStartText(int k, bool play) const
+{
+  const TopoptRunner* r = k == 0 ? m_classic : m_neural;
+  const QString name = k == 0 ? tr("Classic SIMP") : tr("Neural");
+  const TopoptFrame& f = r->lastFrame();
+  if (play && f.finished && !f.running && !m_resultOutOfDate[k])
+    return f.converged ? tr("%1 has converged (iteration %2): nothing to play — edit the problem to go on from this design, "
+                            "Step for more iterations, or Reset to start over")
+                             .arg(name)
+                             .arg(f.iteration)
+                       : tr("%1 is at the iteration cap (%2 iterations since the last edit): edit the problem to go on "
+                            "from this design, or Reset to start over")
+                             .arg(name)
+                             .arg(m_settings.maxIterations);
+  if (f.iteration == 0) return tr("%1 starts from the uniform design V = %2").arg(name).arg(m_settings.volfrac);
+  const QString what = m_resultOutOfDate[k] ? tr("the design of the previous problem") : tr("the current design");
+  return play ? tr("%1 continues from iteration %2 (%3; Reset starts over)").arg(name).arg(f.iteration).arg(what)
+              : tr("%1 steps on from iteration %2 (%3)").arg(name).arg(f.iteration).arg(what);
 }
 
 void TopoptPanel::pause()
@@ -856,8 +917,16 @@ void TopoptPanel::step(int n)
     return;
   }
   configureRuns(false);
-  if (usesClassic(m_settings.method)) m_classic->step(n);
-  if (usesNeural(m_settings.method) && neuralRefusal().isEmpty()) m_neural->step(n);
+  QStringList said;
+  if (usesClassic(m_settings.method) && m_classic->isConfigured()) {
+    said << runStartText(0, false);
+    m_classic->step(n);
+  }
+  if (usesNeural(m_settings.method) && neuralRefusal().isEmpty() && m_neural->isConfigured()) {
+    said << runStartText(1, false);
+    m_neural->step(n);
+  }
+  if (!said.isEmpty()) emit statusMessage(said.join(QStringLiteral(" · ")));
   updateTransport();
 }
 
@@ -883,15 +952,29 @@ void TopoptPanel::setMethod(TopoptMethod method)
   for (QWidget* w : m_neuralGroups) w->setVisible(usesNeural(method));
   m_classicView->setVisible(usesClassic(method));
   m_neuralView->setVisible(usesNeural(method));
-  // Two designs need the room more than the curves do.
-  const int designs = method == TopoptMethod::Both ? 2 : 1, total = m_splitter->height() > 0 ? m_splitter->height() : 600;
-  m_splitter->setSizes({total * (designs == 2 ? 75 : 60) / 100, total * (designs == 2 ? 25 : 40) / 100});
+  arrangeViews();
   if (!usesClassic(method)) m_classic->pause();
   if (!usesNeural(method)) m_neural->pause();
   updateViews();
   updateCurves();
   updateInfo();
   updateTransport();
+}
+
+void TopoptPanel::arrangeViews()
+{
+  // One design: it over the curves (a wide domain uses the width). Two designs: stacked on the left,
+  // each as wide as the other, and the curves and the filter stacked on the right, so that neither
+  // the designs nor the curves are squeezed into a strip at 1024 × 700.
+  const bool both = m_settings.method == TopoptMethod::Both;
+  m_splitter->setOrientation(both ? Qt::Horizontal : Qt::Vertical);
+  m_bottomSplitter->setOrientation(both ? Qt::Vertical : Qt::Horizontal);
+  const int along = both ? m_splitter->width() : m_splitter->height();
+  const int total = along > 0 ? along : 600;
+  m_splitter->setSizes({total * (both ? 62 : 60) / 100, total * (both ? 38 : 40) / 100});
+  const int across = both ? m_bottomSplitter->height() : m_bottomSplitter->width();
+  const int room = across > 0 ? across : 400;
+  m_bottomSplitter->setSizes({room * 3 / 8, room * 3 / 8, room * 2 / 8});
 }
 
 void TopoptPanel::setTool(TopoptTool tool)
@@ -910,6 +993,7 @@ void TopoptPanel::onFrame(TopoptRunner* runner)
     if (seconds > 0.2) m_fps[k] = m_playFrames[k] / seconds;
   }
   if (!f.running) m_playFrames[k] = 0;
+  if (m_resultOutOfDate[k] && f.iteration > m_outOfDateAt[k]) m_resultOutOfDate[k] = false; // a new iteration ran
   updateViews();
   updateCurves();
   updateInfo();
@@ -930,6 +1014,8 @@ void TopoptPanel::updateTransport() { m_transport->setPlaying(anyRunPlaying()); 
 QString TopoptPanel::runCaption(const TopoptFrame& f, bool neural) const
 {
   if (f.history.empty()) return tr("iteration 0 · uniform density V = %1").arg(m_settings.volfrac);
+  if (m_resultOutOfDate[neural ? 1 : 0])
+    return tr("iteration %1 · problem changed — press Play or Step to continue from this design").arg(f.iteration);
   const TopoptIterate& it = f.history.back();
   QString text = tr("iteration %1 · c = %2 · volume %3 · change %4")
                      .arg(it.iteration)
@@ -974,7 +1060,7 @@ TopoptDesignData TopoptPanel::designData(bool neural, bool forFigure) const
     d.message = tr("Stopped: %1").arg(f.error);
   else if (d.image.size() == 0)
     d.message = tr("Press Play (or Step) to start");
-  if (m_filter.weights.size() == m_problem.elementCount()) {
+  if (m_filter.weights.size() == m_problem.elementCount() && (!forFigure || filterInExports())) {
     d.filter = m_filter;
     // On screen the filter box beside the curves says it; a figure has to say it itself.
     if (forFigure) d.caption = d.caption.isEmpty() ? m_filter.label : d.caption + QStringLiteral(" · ") + m_filter.label;
@@ -1265,14 +1351,65 @@ QString TopoptPanel::exportFilter() const
   return tr("PNG image (*.png);;SVG figure (*.svg);;CSV density, nely rows × nelx columns (*.csv)");
 }
 
+QString TopoptPanel::neuralCsvPath(const QString& path)
+{
+  const QFileInfo info(path);
+  return info.dir().filePath(info.completeBaseName() + QStringLiteral("-neural.") + info.suffix());
+}
+
+void TopoptPanel::setFilterInExports(bool on) { m_filterExportCheck->setChecked(on); }
+
+bool TopoptPanel::filterInExports() const { return m_filterExportCheck->isChecked(); }
+
 bool TopoptPanel::exportView(const QString& path, QString* error)
 {
-  const Eigen::MatrixXd density = m_settings.method == TopoptMethod::Neural ? neuralDensity() : classicDensity();
+  m_exportSummary.clear();
   const QString suffix = QFileInfo(path).suffix().toLower();
-  if (suffix == QLatin1String("npy") || suffix == QLatin1String("csv") || suffix == QLatin1String("png") || suffix == QLatin1String("svg"))
-    return exportFigureOrMatrix(path, QSize(1400, 900), density, error, tr("no design yet: press Play or Step first"));
-  if (error) *error = tr("unknown export format '.%1' (use png, svg or csv)").arg(suffix);
-  return false;
+  const QString noDesign = tr("no design yet: press Play or Step first");
+  const QString name = QFileInfo(path).fileName();
+  if (suffix == QLatin1String("png") || suffix == QLatin1String("svg")) {
+    if (!exportFigureOrMatrix(path, QSize(1400, 900), Eigen::MatrixXd::Zero(1, 1), error, noDesign)) return false;
+    const bool filter = m_filter.weights.size() == m_problem.elementCount();
+    m_exportSummary = tr("Exported %1: %2%3")
+                          .arg(path,
+                               m_settings.method == TopoptMethod::Both ? tr("both designs and the curves")
+                               : m_settings.method == TopoptMethod::Neural ? tr("the neural design and the curves")
+                                                                           : tr("the classic design and the curves"),
+                               !filter ? QString()
+                               : filterInExports() ? tr(", with the NTK-filter overlay")
+                                                   : tr(", without the NTK-filter overlay (tick “in exports” in the filter box to include it)"));
+    return true;
+  }
+  if (suffix != QLatin1String("npy") && suffix != QLatin1String("csv")) {
+    if (error) *error = tr("unknown export format '.%1' (use png, svg or csv)").arg(suffix);
+    return false;
+  }
+  if (m_settings.method != TopoptMethod::Both) {
+    const bool neural = m_settings.method == TopoptMethod::Neural;
+    if (!exportFigureOrMatrix(path, QSize(1400, 900), neural ? neuralDensity() : classicDensity(), error, noDesign)) return false;
+    m_exportSummary = tr("Exported the %1 design (%2 × %3) to %4").arg(neural ? tr("neural") : tr("classic")).arg(m_problem.nely).arg(m_problem.nelx).arg(path);
+    return true;
+  }
+  // Both: two files, the classic design at PATH and the neural one beside it.
+  const Eigen::MatrixXd classic = classicDensity(), neural = neuralDensity();
+  if (classic.size() == 0 && neural.size() == 0) {
+    if (error) *error = noDesign;
+    return false;
+  }
+  QStringList written;
+  if (classic.size() > 0) {
+    if (!exportFigureOrMatrix(path, QSize(1400, 900), classic, error, noDesign)) return false;
+    written << tr("the classic design to %1").arg(name);
+  }
+  if (neural.size() > 0) {
+    const QString second = classic.size() > 0 ? neuralCsvPath(path) : path;
+    if (!exportFigureOrMatrix(second, QSize(1400, 900), neural, error, noDesign)) return false;
+    written << tr("the neural design to %1").arg(QFileInfo(second).fileName());
+  }
+  m_exportSummary = tr("Exported %1 (%2 rows × %3 columns each)").arg(written.join(tr(" and "))).arg(m_problem.nely).arg(m_problem.nelx);
+  if (written.size() == 1) m_exportSummary += classic.size() > 0 ? tr("; the neural run has no design yet") : tr("; the classic run has no design yet");
+  emit statusMessage(m_exportSummary);
+  return true;
 }
 
 void TopoptPanel::paintFigure(QPainter& p, const QRectF& rect) const

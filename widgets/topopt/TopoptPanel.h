@@ -15,7 +15,9 @@
 // the designs and curves, CSV of the shown density (nely rows × nelx columns); problem files
 // (ntk-studio.topopt-problem/1, TopoptProblemJson).
 // Work: each method runs on a TopoptRunner (its own thread, queued frames); play / pause / step /
-// reset; editing the problem while it runs goes on from the current design (setProblem); changing the
+// reset; editing the problem goes on from the current design (setProblem) — while it stands still the
+// shown design and c are marked out of date until the next iteration —; Play after convergence or the
+// iteration cap goes on from the design too (or says why nothing runs; Reset starts over); changing the
 // grid, the volume fraction, the penalty or the filter starts the run again. The NTK filter is
 // computed off the GUI thread (launchJob). When first shown the panel runs kTopoptPreviewIterations
 // classic iterations by itself (what `ntk-studio --panel topopt --screenshot` shows). GUI thread only.
@@ -34,6 +36,7 @@
 #include "widgets/topopt/TopoptRunner.h"
 
 class QButtonGroup;
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QSlider;
@@ -56,9 +59,16 @@ public:
   ~TopoptPanel() override;
 
   bool isBusy() const override;
-  /// .png/.svg: the designs and the curves; .csv: the shown density (nely × nelx; the classic one
-  /// unless only the neural method runs).
+  /// .png/.svg: the designs and the curves (the NTK-filter overlay only when "in exports" is ticked);
+  /// .csv: the shown density (nely × nelx); in "both" mode the classic design goes to PATH and the
+  /// neural one to PATH-neural.csv. lastExportSummary() says which design went where.
   bool exportView(const QString& path, QString* error) override;
+  QString lastExportSummary() const override { return m_exportSummary; }
+  /// The path the neural design goes to when "both" is exported as CSV: "dir/name-neural.csv".
+  static QString neuralCsvPath(const QString& path);
+  /// Whether PNG/SVG exports draw the NTK-filter overlay (off by default: a clean design).
+  void setFilterInExports(bool on);
+  bool filterInExports() const;
   void paintFigure(QPainter& p, const QRectF& rect) const override;
   QString exportFilter() const override;
   int requiredInputDim() const override { return 2; }
@@ -88,6 +98,11 @@ public:
   bool isPlaying() const;
   /// The line under the designs ("Classic: iteration 40 · c = …").
   QString infoText() const;
+  /// The problem was edited while the run stood still: its shown design and c belong to the previous
+  /// problem until the next iteration runs (the caption says so).
+  bool classicResultOutOfDate() const { return m_resultOutOfDate[0]; }
+  bool neuralResultOutOfDate() const { return m_resultOutOfDate[1]; }
+  QLabel* filterInfoLabel() const { return m_filterLabel; }
 
   CheckedSpinBox* nelxSpin() const { return m_nelxSpin; }
   CheckedSpinBox* nelySpin() const { return m_nelySpin; }
@@ -183,6 +198,12 @@ private:
   /// What a design view shows; `forFigure`: the caption also names the filter overlay (exports).
   TopoptDesignData designData(bool neural, bool forFigure = false) const;
   QString runCaption(const TopoptFrame& f, bool neural) const;
+  /// Marks each standing run's result as out of date after a problem edit (and says so once).
+  void markResultsOutOfDate();
+  /// Play/Step of one run: what happens, for the status line; empty when the run does not take part.
+  QString runStartText(int k, bool play) const;
+  /// Lays the views out for the method (both: the designs stacked on the left, the curves on the right).
+  void arrangeViews();
 
   void onDocumentChanged();
   void showNetworkInControls();
@@ -205,6 +226,9 @@ private:
   std::string m_networkJson;   ///< the panel's network as last seen (to tell its edits from others)
   bool m_previewed = false;
   bool m_resumeAfterConfigure = false;
+  bool m_resultOutOfDate[2] = {false, false};
+  int m_outOfDateAt[2] = {0, 0};         ///< the iteration shown when the problem changed
+  QString m_exportSummary;
 
   // fps: frames received during the current play, per runner
   QElapsedTimer m_playClock[2];
@@ -237,6 +261,7 @@ private:
 
   // views
   QSplitter* m_splitter;
+  QSplitter* m_bottomSplitter;
   TopoptGridView* m_classicView;
   TopoptGridView* m_neuralView;
   PlotWidget* m_compliancePlot;
@@ -244,6 +269,7 @@ private:
   QSlider* m_ellSlider;
   QLabel* m_ellLabel;
   QLabel* m_filterLabel;
+  QCheckBox* m_filterExportCheck;
 
   // the NTK filter
   QFutureWatcher<FilterResult>* m_filterWatcher;

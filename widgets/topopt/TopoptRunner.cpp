@@ -338,6 +338,8 @@ bool TopoptRunner::isBusy() const { return m_shared->budget.load() > 0 || m_seqS
 
 bool TopoptRunner::isPlaying() const { return m_shared->budget.load() == kForever; }
 
+bool TopoptRunner::hasStepsPending() const { return m_shared->budget.load() > 0 || m_lastRunning; }
+
 void TopoptRunner::receive(TopoptFrame frame)
 {
   m_shared->inFlight.fetch_sub(1);

@@ -81,6 +81,8 @@ public:
   bool isBusy() const;
   /// Play was pressed and the run has not stopped.
   bool isPlaying() const;
+  /// Iterations are asked for (play or step n) or the last frame said more follow.
+  bool hasStepsPending() const;
   const TopoptFrame& lastFrame() const { return m_last; }
   /// Frames received for the current run (the fps counter reads it).
   int frameCount() const { return m_frames; }

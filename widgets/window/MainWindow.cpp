@@ -562,6 +562,8 @@ void MainWindow::exportView()
   QString err;
   if (!panel->exportView(target, &err))
     QMessageBox::warning(this, tr("Export view"), err);
+  else if (const QString summary = panel->lastExportSummary(); !summary.isEmpty())
+    m_status->setText(summary);
   else
     m_status->setText(tr("Exported %1").arg(target));
 }
