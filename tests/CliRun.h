@@ -1,9 +1,14 @@
 // CliRun.h — runs ntk-cli (NTK_CLI_PATH) as a user scripts it, for the CLI test suites.
 // In: the arguments. Out: exit code, stdout and stderr (code −1 when it did not finish in 2 minutes).
 #pragma once
+#include <cmath>
+
+#include <QByteArray>
+#include <QFile>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <nlohmann/json.hpp>
 
 namespace ntktest {
 
@@ -31,6 +36,26 @@ inline QString refusalProblem(const CliRun& r, const QString& mustContain, const
   if (QString(r.err).remove(tmpDir).size() >= 150) return QStringLiteral("too long: ") + r.err;
   if (!r.out.isEmpty()) return QStringLiteral("stdout not empty: ") + r.out;
   return {};
+}
+
+/// A JSON report written by a command (discarded/empty when missing or malformed).
+inline nlohmann::json readJson(const QString& file)
+{
+  QFile f(file);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+}
+
+/// A number of a report, NaN when the key is missing or not a number.
+inline double number(const nlohmann::json& j, const char* key)
+{
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
+}
+
+inline QByteArray readAll(const QString& file)
+{
+  QFile f(file);
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 } // namespace ntktest

@@ -23,6 +23,8 @@
 
 using namespace ntk;
 using ntktest::refusalProblem;
+using ntktest::number;
+using ntktest::readJson;
 using ntktest::runCli;
 
 namespace {
@@ -49,18 +51,6 @@ Network reluNet(EncodingKind encoding, double sigma = 10.0, int inputDim = 2)
   n.encoding.sigma = sigma;
   n.encoding.seed = 1;
   return n;
-}
-
-nlohmann::json readJson(const QString& file)
-{
-  QFile f(file);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
-}
-
-double number(const nlohmann::json& j, const char* key)
-{
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
 }
 
 void writeFile(const QString& file, const QByteArray& bytes)

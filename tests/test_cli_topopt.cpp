@@ -24,27 +24,13 @@
 
 using namespace ntk;
 using ntktest::refusalProblem;
+using ntktest::number;
+using ntktest::readAll;
+using ntktest::readJson;
 using ntktest::runCli;
 
 namespace {
 
-nlohmann::json readJson(const QString& file)
-{
-  QFile f(file);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
-}
-
-double number(const nlohmann::json& j, const char* key)
-{
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::nan("");
-}
-
-QByteArray readAll(const QString& file)
-{
-  QFile f(file);
-  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
 
 void writeFile(const QString& file, const QByteArray& bytes)
 {

@@ -76,6 +76,19 @@ inline void writeText(const std::string& path, const std::string& text)
   }
 }
 
+/// The last file of a command: writes the report `text` to `reportPath`; if that fails, also removes
+/// the result `resultPath` written just before, so a refused command leaves nothing half-written.
+inline void writeReportOrRemoveResult(const std::string& resultPath, const std::string& reportPath,
+                                      const std::string& text)
+{
+  try {
+    writeText(reportPath, text);
+  } catch (...) {
+    std::remove(resultPath.c_str());
+    throw;
+  }
+}
+
 struct Command {
   CLI::App* sub = nullptr;       ///< parsed when *sub is true
   std::function<int()> run;      ///< the command's body; runs after --threads took effect

@@ -188,12 +188,7 @@ int runFitImage(const FitImageOptions& o)
 
   progress.finish();
   ntk::writePng(o.out, prediction);
-  try {
-    writeText(o.report, json.str());
-  } catch (...) {
-    std::remove(o.out.c_str()); // nothing half-written
-    throw;
-  }
+  writeReportOrRemoveResult(o.out, o.report, json.str());
   return 0;
 }
 

@@ -123,12 +123,7 @@ int runNtkFilter(const NtkFilterCliOptions& o, const NtkFilterGiven& g)
   progress.finish();
   // Element e = ex·nely + ey: the column-major nely × nelx matrix, row ey, column ex.
   ntk::writeMatrix(o.out, Eigen::Map<const Eigen::MatrixXd>(row.weights.data(), grid.nely, grid.nelx));
-  try {
-    writeText(o.report, report);
-  } catch (...) {
-    std::remove(o.out.c_str()); // nothing half-written
-    throw;
-  }
+  writeReportOrRemoveResult(o.out, o.report, report);
   return 0;
 }
 

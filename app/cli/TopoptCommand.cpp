@@ -254,12 +254,7 @@ int runTopopt(const TopoptCliOptions& o, const GivenOptions& g)
 
   progress.finish();
   ntk::writeMatrix(o.out, result.design);
-  try {
-    writeText(o.report, report);
-  } catch (...) {
-    std::remove(o.out.c_str()); // nothing half-written
-    throw;
-  }
+  writeReportOrRemoveResult(o.out, o.report, report);
   return 0;
 }
 

@@ -43,19 +43,7 @@ namespace {
 
 int distinctColours(const QImage& img) { return ntktest::distinctColours(img, 2); }
 
-bool waitIdle(const DynamicsPanel* panel, int timeoutMs = 60000)
-{
-  QDeadlineTimer deadline(timeoutMs);
-  while (!deadline.hasExpired()) {
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!panel->isBusy()) {
-      QCoreApplication::processEvents();
-      if (!panel->isBusy()) return true;
-    }
-    QThread::msleep(2);
-  }
-  return false;
-}
+bool waitIdle(const DynamicsPanel* panel, int timeoutMs = 60000) { return ntktest::waitIdle(panel, timeoutMs); }
 
 /// With NTK_DYNAMICS_EXPORT_DIR set, keeps a PNG of the panel's figure for a person to look at.
 void keepFigure(DynamicsPanel* panel, const QString& name)

@@ -41,19 +41,7 @@ using namespace ntk::gui;
 
 namespace {
 
-bool waitIdle(const ImagePanel* panel, int timeoutMs = 120000)
-{
-  QDeadlineTimer deadline(timeoutMs);
-  while (!deadline.hasExpired()) {
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!panel->isBusy()) {
-      QCoreApplication::processEvents();
-      if (!panel->isBusy()) return true;
-    }
-    QThread::msleep(2);
-  }
-  return false;
-}
+bool waitIdle(const ImagePanel* panel, int timeoutMs = 120000) { return ntktest::waitIdle(panel, timeoutMs); }
 
 double meanAbsDifference(const Image& a, const Image& b)
 {

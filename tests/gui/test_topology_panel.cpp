@@ -39,19 +39,7 @@ using namespace ntk::gui;
 
 namespace {
 
-bool waitIdle(const TopoptPanel* panel, int timeoutMs = 120000)
-{
-  QDeadlineTimer deadline(timeoutMs);
-  while (!deadline.hasExpired()) {
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    if (!panel->isBusy()) {
-      QCoreApplication::processEvents();
-      if (!panel->isBusy()) return true;
-    }
-    QThread::msleep(2);
-  }
-  return false;
-}
+bool waitIdle(const TopoptPanel* panel, int timeoutMs = 120000) { return ntktest::waitIdle(panel, timeoutMs); }
 
 /// Spins the event loop until `done()` or the timeout.
 template <class F> bool waitFor(F done, int timeoutMs = 60000)

@@ -29,10 +29,10 @@
 #include "widgets/dynamics/LossCurvePlot.h"
 #include "widgets/dynamics/ModeResidualPlot.h"
 #include "widgets/dynamics/PlanePlayground.h"
-#include "widgets/dynamics/PointEditCommand.h"
 #include "widgets/dynamics/RegressionPlayground.h"
 #include "widgets/dynamics/TransportBar.h"
 #include "widgets/network/NetworkDocument.h"
+#include "widgets/network/PanelStateCommand.h"
 
 namespace ntk::gui {
 
@@ -644,7 +644,8 @@ void DynamicsPanel::pushEdit(const QString& text, PlaygroundState after, Playgro
 {
   // The step records the document's edit context (the main window keeps it at the current tab).
   // push() runs the step's redo, which applies `after` through restoreState.
-  m_doc->undoStack()->push(new PointEditCommand(m_doc, this, text, std::move(before), std::move(after)));
+  using PointEdit = PanelStateCommand<DynamicsPanel, PlaygroundState>;
+  m_doc->undoStack()->push(new PointEdit(m_doc, this, &DynamicsPanel::restoreState, text, std::move(before), std::move(after)));
 }
 
 void DynamicsPanel::restoreState(const PlaygroundState& state)

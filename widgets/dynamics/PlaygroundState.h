@@ -1,6 +1,6 @@
 // PlaygroundState — what one point edit of the dynamics playground changes: the data set choice, the
 // sampling settings and the points they produced (plus the user's own edits). A plain value: the undo
-// steps (PointEditCommand) keep one from before and one from after each edit.
+// steps (PanelStateCommand) keep one from before and one from after each edit.
 #pragma once
 #include "widgets/dynamics/DynamicsModel.h"
 

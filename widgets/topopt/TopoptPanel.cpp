@@ -31,7 +31,7 @@
 #include "widgets/dynamics/FlowLayout.h"
 #include "widgets/dynamics/TransportBar.h"
 #include "widgets/network/NetworkDocument.h"
-#include "widgets/topopt/TopoptEditCommand.h"
+#include "widgets/network/PanelStateCommand.h"
 
 namespace ntk::gui {
 
@@ -571,7 +571,8 @@ QString TopoptPanel::requiredInputPurpose() const { return tr("the element centr
 void TopoptPanel::pushEdit(const QString& text, TopoptProblem after)
 {
   if (after == m_problem) return;
-  m_doc->undoStack()->push(new TopoptEditCommand(m_doc, this, text, m_problem, std::move(after)));
+  using ProblemEdit = PanelStateCommand<TopoptPanel, TopoptProblem>;
+  m_doc->undoStack()->push(new ProblemEdit(m_doc, this, &TopoptPanel::restoreProblem, text, m_problem, std::move(after)));
 }
 
 void TopoptPanel::restoreProblem(const TopoptProblem& problem)

@@ -5,7 +5,7 @@
 // document binds its "topopt" network; input_dim 2, one output), used as it is; the neural controls
 // (embedding, ℓ, activation, ω, width, β) regenerate it with topoptNetwork as one undoable document
 // edit. Panel-only: the problem (a preset or edited on the grid: loads, supports, passive regions — every
-// edit one step of the document's undo history, TopoptEditCommand), grid size, volume fraction,
+// edit one step of the document's undo history, PanelStateCommand), grid size, volume fraction,
 // penalty, filter and rmin, the method, the optimiser and learning rate, the tool.
 // Refusals: a value out of range stays visible and marked with its reason (CheckedSpinBox), and no run
 // starts until it is fixed; a network the neural method cannot use (input_dim ≠ 2, output width ≠ 1)

@@ -254,7 +254,7 @@ int TopoptRunner::send(const std::function<void(Worker&)>& command)
   return seq;
 }
 
-void TopoptRunner::configureClassic(const TopoptProblem& problem, const SimpOptions& options)
+int TopoptRunner::beginConfigure()
 {
   m_shared->budget.store(0);
   m_shared->abort.store(true);
@@ -264,6 +264,12 @@ void TopoptRunner::configureClassic(const TopoptProblem& problem, const SimpOpti
   m_frames = 0;
   m_last = TopoptFrame{};
   m_last.generation = generation;
+  return generation;
+}
+
+void TopoptRunner::configureClassic(const TopoptProblem& problem, const SimpOptions& options)
+{
+  const int generation = beginConfigure();
   send([generation, problem, options](Worker& w) {
     w.configure(generation, [&](Worker& self) { self.buildClassic(problem, options); });
   });
@@ -271,14 +277,7 @@ void TopoptRunner::configureClassic(const TopoptProblem& problem, const SimpOpti
 
 void TopoptRunner::configureNeural(const TopoptProblem& problem, const Network& net, const NeuralTopoptOptions& options)
 {
-  m_shared->budget.store(0);
-  m_shared->abort.store(true);
-  const int generation = ++m_generation;
-  m_configured = true;
-  m_lastRunning = false;
-  m_frames = 0;
-  m_last = TopoptFrame{};
-  m_last.generation = generation;
+  const int generation = beginConfigure();
   send([generation, problem, net, options](Worker& w) {
     w.configure(generation, [&](Worker& self) { self.buildNeural(problem, net, options); });
   });

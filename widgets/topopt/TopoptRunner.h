@@ -92,6 +92,8 @@ signals:
   void busyChanged(bool busy);
 
 private:
+  /// Stops the current job (budget 0, abort) and starts a new generation with no frames; returns it.
+  int beginConfigure();
   struct Shared;
   class Worker;
   void receive(TopoptFrame frame);
