@@ -1,11 +1,13 @@
-// ComplianceSolver.cpp — top88's FE step with a reusable sparsity pattern and CHOLMOD's supernodal LLᵀ.
-// Data layout (top88): edofMat (element × 8 DOFs); for each element entry (i, j) with both DOFs free
-// and row ≤ column, `slot` is its position in the reduced upper-triangular K's value array, so an
-// assembly is one pass of value[slot] += E_e·KE(i, j) — no triplets, no sort, no allocation.
+// ComplianceSolver.cpp — top88's FE step: GridCholesky (default) or CHOLMOD's supernodal LLᵀ.
+// Data layout (top88): edofMat (element × 8 DOFs). GridCholesky assembles its fronts from the moduli
+// itself. For CHOLMOD, `slot` holds each element entry (i, j) with both DOFs free and row ≤ column at
+// its position in the reduced upper-triangular K's value array, so an assembly is one pass of
+// value[slot] += E_e·KE(i, j) — no triplets, no sort, no allocation.
 #include "core/topopt/ComplianceSolver.h"
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include <omp.h>
 
@@ -14,6 +16,7 @@
 #include <tbb/parallel_for.h>
 
 #include "core/topopt/ElementStiffness.h"
+#include "core/topopt/GridCholesky.h"
 #include "core/util/Errors.h"
 #include "core/util/NumberText.h"
 #include "core/util/MemoryEstimate.h"
@@ -66,6 +69,15 @@ void validateMaterial(const SimpMaterial& m)
 
 } // namespace
 
+const char* feSolverName(FeSolver solver) { return solver == FeSolver::Grid ? "grid" : "cholmod"; }
+
+FeSolver feSolverFromName(const std::string& name)
+{
+  if (name == "grid") return FeSolver::Grid;
+  if (name == "cholmod") return FeSolver::Cholmod;
+  throw InputError("unknown FE solver '" + name.substr(0, 40) + "' (expected grid or cholmod)");
+}
+
 struct ComplianceSolver::Impl {
   TopoptProblem problem;
   SimpMaterial material;
@@ -76,8 +88,14 @@ struct ComplianceSolver::Impl {
   Eigen::Matrix<int, Eigen::Dynamic, 64, Eigen::RowMajor> slot; ///< element entry → value index or −1
   SpMat K;                        ///< reduced, upper triangle
   Eigen::VectorXd Ffree, U, energy;
+  FeSolver solver = FeSolver::Grid;
+  std::optional<GridCholesky> grid;
   CholmodFactor factor;
   FeTimings timings;
+
+  void buildCholmod();
+  void buildGrid();
+  Eigen::VectorXd solveFree(const Eigen::VectorXd& modulus);
 
   void buildPattern();
   void setLoadVector(const TopoptProblem& p)
@@ -150,13 +168,70 @@ void ComplianceSolver::Impl::factorise()
     throw NumericalError("the stiffness matrix is not positive definite: the supports leave a mechanism free");
 }
 
-ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMaterial& material)
+void ComplianceSolver::Impl::buildCholmod()
+{
+  buildPattern();
+  // Nested dissection (CHOLMOD's NESDIS, on METIS): ~4× fewer flops than the default AMD at
+  // 300 × 100, and 5–10 % faster than plain METIS at every size measured (PLATFORM.md).
+  factor.cholmod().nmethods = 1;
+  factor.cholmod().method[0].ordering = CHOLMOD_NESDIS;
+  // Larger relaxed supernodes (CHOLMOD's defaults are 4, 16, 48 columns): more of the work in dense
+  // BLAS-3 blocks; 0.17 → 0.11 s of CPU per factorisation at 300 × 100 on this machine.
+  factor.cholmod().nrelax[0] = 16;
+  factor.cholmod().nrelax[1] = 64;
+  factor.cholmod().nrelax[2] = 256;
+  factor.analyzePattern(K);
+  requireMemory(factor.factorNonzeros() * 12.0, "the sparse Cholesky factor of K");
+}
+
+void ComplianceSolver::Impl::buildGrid()
+{
+  std::vector<bool> fixed(size_t(problem.dofCount()), false);
+  for (int dof : problem.fixedDofs()) fixed[size_t(dof)] = true;
+  // A first estimate before the fronts exist (their storage grows like n^1.5 in the node count), the
+  // exact figure after.
+  const double nodes = double(problem.nelx + 1) * (problem.nely + 1);
+  requireMemory(8.0 * 40.0 * nodes * std::sqrt(nodes), "the sparse Cholesky factor of K");
+  grid.emplace(problem.nelx, problem.nely, edof, fixed);
+  requireMemory(8.0 * grid->storedEntries(), "the sparse Cholesky factor of K");
+}
+
+Eigen::VectorXd ComplianceSolver::Impl::solveFree(const Eigen::VectorXd& modulus)
+{
+  auto t0 = Clock::now();
+  Eigen::VectorXd Ufull;
+  if (solver == FeSolver::Grid) {
+    // Assembly and the forward substitution happen front by front inside the factorisation.
+    timings.assembly = 0.0;
+    Eigen::VectorXd Ffull = Eigen::VectorXd::Zero(problem.dofCount());
+    for (Eigen::Index k = 0; k < freeDofs.size(); ++k) Ffull(freeDofs(k)) = Ffree(k);
+    grid->factorizeWithLoad(modulus, KE, Ffull);
+    timings.factorisation = secondsSince(t0);
+    t0 = Clock::now();
+    Ufull = grid->backSubstitute();
+  } else {
+    assemble(modulus);
+    timings.assembly = secondsSince(t0);
+    t0 = Clock::now();
+    factorise();
+    timings.factorisation = secondsSince(t0);
+    t0 = Clock::now();
+    const Eigen::VectorXd Ufree = factor.solve(Ffree);
+    Ufull = Eigen::VectorXd::Zero(problem.dofCount());
+    for (Eigen::Index k = 0; k < freeDofs.size(); ++k) Ufull(freeDofs(k)) = Ufree(k);
+  }
+  timings.solve = secondsSince(t0);
+  return Ufull;
+}
+
+ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMaterial& material, FeSolver solver)
   : d_(std::make_unique<Impl>())
 {
   problem.validate();
   validateMaterial(material);
   d_->problem = problem;
   d_->material = material;
+  d_->solver = solver;
   d_->KE = planeStressQ4Stiffness(material.nu);
   d_->edof = elementDofMatrix(problem.nelx, problem.nely);
   const int ndof = problem.dofCount();
@@ -166,24 +241,16 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   d_->freeDofs.resize(ndof - int(problem.fixedDofs().size()));
   for (int dof = 0, k = 0; dof < ndof; ++dof)
     if (d_->freeIndex(dof) >= 0) { d_->freeIndex(dof) = k; d_->freeDofs(k++) = dof; }
-  d_->buildPattern();
-  // Nested dissection (CHOLMOD's NESDIS, on METIS): ~4× fewer flops than the default AMD at
-  // 300 × 100, and 5–10 % faster than plain METIS at every size measured (PLATFORM.md).
-  d_->factor.cholmod().nmethods = 1;
-  d_->factor.cholmod().method[0].ordering = CHOLMOD_NESDIS;
-  // Larger relaxed supernodes (CHOLMOD's defaults are 4, 16, 48 columns): more of the work in dense
-  // BLAS-3 blocks; 0.17 → 0.11 s of CPU per factorisation at 300 × 100 on this machine.
-  d_->factor.cholmod().nrelax[0] = 16;
-  d_->factor.cholmod().nrelax[1] = 64;
-  d_->factor.cholmod().nrelax[2] = 256;
-  d_->factor.analyzePattern(d_->K);
-  requireMemory(d_->factor.factorNonzeros() * 12.0, "the sparse Cholesky factor of K");
+  if (solver == FeSolver::Grid)
+    d_->buildGrid();
+  else
+    d_->buildCholmod();
   d_->setLoadVector(problem);
   // A mechanism shows on the solid structure, whatever the density later: check it once.
-  d_->assemble(Eigen::VectorXd::Constant(problem.elementCount(), material.E0));
-  d_->factorise();
-  if (d_->factor.rcond() < 1e-13)
-    throw NumericalError("the stiffness matrix is singular (condition estimate " + numberText(d_->factor.rcond()) +
+  d_->solveFree(Eigen::VectorXd::Constant(problem.elementCount(), material.E0));
+  const double rcond = solver == FeSolver::Grid ? d_->grid->rcond() : d_->factor.rcond();
+  if (rcond < 1e-13)
+    throw NumericalError("the stiffness matrix is singular (condition estimate " + numberText(rcond) +
                          "): the supports leave a rigid motion free");
   d_->U = Eigen::VectorXd::Zero(ndof);
   d_->energy = Eigen::VectorXd::Zero(problem.elementCount());
@@ -200,22 +267,10 @@ double ComplianceSolver::solve(const Eigen::VectorXd& y, Eigen::VectorXd* dc)
   if (y.size() != d.problem.elementCount())
     throw InputError("density field has " + std::to_string(y.size()) + " entries for " +
                      std::to_string(d.problem.elementCount()) + " elements");
-  auto t0 = Clock::now();
   const Eigen::VectorXd modulus = m.Emin + y.array().pow(m.penal) * (m.E0 - m.Emin);
-  d.assemble(modulus);
-  d.timings.assembly = secondsSince(t0);
+  d.U = d.solveFree(modulus);
 
-  t0 = Clock::now();
-  d.factorise();
-  d.timings.factorisation = secondsSince(t0);
-
-  t0 = Clock::now();
-  const Eigen::VectorXd Ufree = d.factor.solve(d.Ffree);
-  d.U.setZero();
-  for (Eigen::Index k = 0; k < d.freeDofs.size(); ++k) d.U(d.freeDofs(k)) = Ufree(k);
-  d.timings.solve = secondsSince(t0);
-
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   const int nel = d.problem.elementCount();
   tbb::parallel_for(0, nel, [&](int e) {
     Eigen::Matrix<double, 8, 1> ue;

@@ -108,7 +108,7 @@ struct NeuralTopoptSolver::Impl {
 
   Impl(const TopoptProblem& p, const Network& net, const NeuralTopoptOptions& o)
       : problem(p), opt(o), mlp(checkedNetwork(net), o.seed, floatOptimizer(o)), initial(mlp),
-        fe(p, o.material)
+        fe(p, o.material, o.solver)
   {
     logitV = std::log(o.volfrac / (1.0 - o.volfrac));
     X = mlp.encode(topoptInputs(p.nelx, p.nely));
@@ -234,7 +234,7 @@ void NeuralTopoptSolver::setProblem(const TopoptProblem& problem)
   if (problem.fixedDofs() == d.problem.fixedDofs()) {
     d.fe.setLoads(problem); // same K pattern and ordering: only F changes
   } else {
-    ComplianceSolver fe(problem, d.opt.material);
+    ComplianceSolver fe(problem, d.opt.material, d.opt.solver);
     d.fe = std::move(fe);
   }
   d.problem = problem;

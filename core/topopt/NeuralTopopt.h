@@ -29,6 +29,7 @@ enum class TopoptOptimizer { Adam, Rprop };
 struct NeuralTopoptOptions {
   double volfrac = 0.5;
   SimpMaterial material;
+  FeSolver solver = FeSolver::Grid; ///< the sparse Cholesky of K
   /// Rprop by default: on MBB 60 × 20 it converges in ~40–60 steps to a crisp design (c ≈ 196–203,
   /// no grey), Adam (lr 0.02 recommended) in ~150–200 with a little grey left.
   TopoptOptimizer optimizer = TopoptOptimizer::Rprop;

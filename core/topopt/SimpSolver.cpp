@@ -1,6 +1,9 @@
 // SimpSolver.cpp — top88's loop: FE → filtered sensitivities → OC bisection → change.
 #include "core/topopt/SimpSolver.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_reduce.h>
+
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -72,6 +75,10 @@ struct SimpSolver::Impl {
   Eigen::VectorXd filteredSensitivity(const Eigen::VectorXd& dc) const;
   Eigen::VectorXd volumeSensitivity() const;
   Eigen::VectorXd optimalityCriteria(const Eigen::VectorXd& dc, const Eigen::VectorXd& dv);
+  /// w·clamp(scaled·factor, lower, upper) without forming the candidate (density filter, no
+  /// projection, no passive elements: the physical volume is linear in the design).
+  double candidateVolume(const Eigen::ArrayXd& scaled, const Eigen::ArrayXd& lower, const Eigen::ArrayXd& upper,
+                         double factor) const;
 };
 
 void SimpSolver::Impl::physical(const Eigen::VectorXd& design)
@@ -106,7 +113,7 @@ Eigen::VectorXd SimpSolver::Impl::volumeSensitivity() const
 {
   const Eigen::VectorXd ones = Eigen::VectorXd::Ones(x.size());
   if (opt.filter == SimpFilter::Sensitivity) return ones;
-  if (!opt.heaviside) return filter->applyAdjoint(ones);
+  if (!opt.heaviside) return filter->volumeWeights(); // = applyAdjoint(ones), computed once
   const Eigen::VectorXd dx = beta * (-beta * xTilde.array()).exp() + std::exp(-beta);
   return filter->applyAdjoint(dx);
 }
@@ -117,19 +124,43 @@ Eigen::VectorXd SimpSolver::Impl::optimalityCriteria(const Eigen::VectorXd& dc, 
   // x·√(−dc/(dv·λ)) = (x·√(−dc/dv))/√λ: the square root is taken once, not once per bisection step.
   const Eigen::ArrayXd scaled = x.array() * ((-dc.array()).max(0.0) / dv.array()).sqrt();
   const Eigen::ArrayXd lower = (x.array() - opt.move).max(0.0), upper = (x.array() + opt.move).min(1.0);
-  double l1 = 0.0, l2 = 1e9;
+  const bool linearVolume = opt.filter == SimpFilter::Density && !opt.heaviside && !hasPassive();
+  double l1 = 0.0, l2 = 1e9, lmid = 0.5 * (l1 + l2);
   Eigen::VectorXd xnew(x.size());
   while ((l2 - l1) / (l1 + l2) > opt.bisectionTolerance) {
-    const double lmid = 0.5 * (l2 + l1);
-    xnew = (scaled / std::sqrt(lmid)).min(upper).max(lower);
-    applyPassive(xnew);
-    if (physicalVolume(xnew) > target)
+    lmid = 0.5 * (l2 + l1);
+    double volume;
+    if (linearVolume) {
+      volume = candidateVolume(scaled, lower, upper, 1.0 / std::sqrt(lmid));
+    } else {
+      xnew = (scaled / std::sqrt(lmid)).min(upper).max(lower);
+      applyPassive(xnew);
+      volume = physicalVolume(xnew);
+    }
+    if (volume > target)
       l1 = lmid;
     else
       l2 = lmid;
   }
+  xnew = (scaled / std::sqrt(lmid)).min(upper).max(lower); // top88 keeps the last midpoint's design
+  applyPassive(xnew);
   physical(xnew);
   return xnew;
+}
+
+double SimpSolver::Impl::candidateVolume(const Eigen::ArrayXd& scaled, const Eigen::ArrayXd& lower,
+                                         const Eigen::ArrayXd& upper, double factor) const
+{
+  const double* w = filter->volumeWeights().data();
+  // Deterministic: the same blocks summed in the same order every run, so a design is reproducible.
+  return tbb::parallel_deterministic_reduce(
+    tbb::blocked_range<Eigen::Index>(0, scaled.size(), 4096), 0.0,
+    [&](const tbb::blocked_range<Eigen::Index>& r, double sum) {
+      for (Eigen::Index e = r.begin(); e < r.end(); ++e)
+        sum += w[e] * std::max(lower[e], std::min(upper[e], scaled[e] * factor));
+      return sum;
+    },
+    std::plus<double>());
 }
 
 SimpSolver::SimpSolver(const TopoptProblem& problem, const SimpOptions& options) : d_(std::make_unique<Impl>())
@@ -139,7 +170,7 @@ SimpSolver::SimpSolver(const TopoptProblem& problem, const SimpOptions& options)
   requireReachableVolume(problem, options.volfrac);
   d_->problem = problem;
   d_->opt = options;
-  d_->fe.emplace(problem, options.material);
+  d_->fe.emplace(problem, options.material, options.solver);
   d_->filter.emplace(problem.nelx, problem.nely, options.rmin);
   d_->x = Eigen::VectorXd::Constant(problem.elementCount(), options.volfrac);
   d_->applyPassive(d_->x);
@@ -215,7 +246,7 @@ void SimpSolver::setProblem(const TopoptProblem& problem)
   if (problem.fixedDofs() == d_->problem.fixedDofs()) {
     d_->fe->setLoads(problem); // same K pattern and factor ordering: only F changes
   } else {
-    ComplianceSolver fe(problem, d_->opt.material);
+    ComplianceSolver fe(problem, d_->opt.material, d_->opt.solver);
     d_->fe.emplace(std::move(fe));
   }
   d_->problem = problem;
