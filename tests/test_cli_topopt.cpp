@@ -71,8 +71,9 @@ private slots:
                                        "keys");
     QVERIFY2(j.is_object(), "no report");
     for (const char* key : {"iterations", "compliance", "volume", "seconds", "converged", "history", "problem", "nelx", "nely",
-                            "method", "filter", "rmin", "penal", "volfrac", "timings"})
+                            "method", "filter", "rmin", "penal", "volfrac", "timings", "solver"})
       QVERIFY2(j.contains(key), key);
+    QCOMPARE(j["solver"].get<std::string>(), std::string("grid"));
     QCOMPARE(number(j, "iterations"), 6.0);
     QCOMPARE(j["converged"].get<bool>(), false);
     QCOMPARE(j["problem"].get<std::string>(), std::string("cantilever"));
@@ -236,6 +237,7 @@ private slots:
     QTest::newRow("heaviside with sensitivity") << QStringList{"--filter", "sensitivity", "--heaviside"}
                                                 << "--heaviside applies to --filter density only";
     QTest::newRow("unknown filter") << QStringList{"--filter", "gauss"} << "--filter";
+    QTest::newRow("unknown solver") << QStringList{"--solver", "pardiso"} << "--solver";
     QTest::newRow("unknown method") << QStringList{"--method", "level-set"} << "--method";
     // Options of the other method.
     QTest::newRow("simp --embedding") << QStringList{"--embedding", "torus"} << "--embedding applies to --method nn only";
@@ -340,6 +342,20 @@ private slots:
     QVERIFY(!QFile::exists(qpath("dim3.csv")) && !QFile::exists(qpath("dim3.json.out")));
   }
 
+  // --solver cholmod: CHOLMOD's factor instead of the grid's; the same design to rounding.
+  void cholmodSolver()
+  {
+    const QStringList common{"--problem", "michell", "--nelx", "40", "--nely", "20", "--max-iter", "30"};
+    const nlohmann::json grid = runTopopt(common, "solver-grid");
+    const nlohmann::json cholmod = runTopopt(common + QStringList{"--solver", "cholmod"}, "solver-cholmod");
+    QVERIFY(grid.is_object() && cholmod.is_object());
+    QCOMPARE(cholmod["solver"].get<std::string>(), std::string("cholmod"));
+    QCOMPARE(number(cholmod, "iterations"), number(grid, "iterations"));
+    QVERIFY(std::abs(number(cholmod, "compliance") - number(grid, "compliance")) < 1e-8 * number(grid, "compliance"));
+    const Eigen::MatrixXd a = readCsvMatrix(path("solver-grid.csv")), b = readCsvMatrix(path("solver-cholmod.csv"));
+    QVERIFY((a - b).cwiseAbs().maxCoeff() < 1e-6);
+  }
+
   void benchLine()
   {
     const auto r = runCli({"bench", "topopt", "--problem", "mbb", "--nelx", "30", "--nely", "10", "--filter", "density",
@@ -349,6 +365,7 @@ private slots:
     const nlohmann::json j = nlohmann::json::parse(r.out.toStdString(), nullptr, false);
     QVERIFY2(j.is_object(), qPrintable(r.out));
     QCOMPARE(j["bench"].get<std::string>(), std::string("topopt"));
+    QCOMPARE(j["solver"].get<std::string>(), std::string("grid"));
     QCOMPARE(j["mode"].get<std::string>(), std::string("iterations"));
     QCOMPARE(number(j, "iterations"), 4.0);
     QCOMPARE(number(j, "nelx"), 30.0);

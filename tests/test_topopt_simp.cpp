@@ -120,6 +120,32 @@ private slots:
     for (int a = 0; a < nf; ++a) QVERIFY(std::abs(fe.displacement()(freeDofs[a]) - Uf(a)) < 1e-9 * Uf.cwiseAbs().maxCoeff());
   }
 
+  // The two sparse Cholesky solvers are independent implementations of the same solve: the
+  // compliance and its gradient agree to rounding, on every preset, and so does a whole SIMP run.
+  void gridSolverEqualsCholmod()
+  {
+    for (const TopoptProblem& p : {mbbProblem(45, 15), cantileverProblem(23, 31), michellProblem(40, 21), bridgeProblem(36, 12)}) {
+      ComplianceSolver grid(p, {}, FeSolver::Grid), cholmod(p, {}, FeSolver::Cholmod);
+      const Eigen::VectorXd y = randomDensity(p.elementCount(), 5);
+      Eigen::VectorXd dcGrid, dcCholmod;
+      const double cGrid = grid.solve(y, &dcGrid), cCholmod = cholmod.solve(y, &dcCholmod);
+      QVERIFY2(std::abs(cGrid - cCholmod) < 1e-11 * cCholmod, p.name.c_str());
+      QVERIFY2((dcGrid - dcCholmod).norm() < 1e-10 * dcCholmod.norm(), p.name.c_str());
+      QVERIFY2((grid.displacement() - cholmod.displacement()).norm() < 1e-10 * cholmod.displacement().norm(), p.name.c_str());
+    }
+    SimpOptions opt;
+    opt.solver = FeSolver::Cholmod;
+    SimpSolver reference(mbbProblem(60, 20), opt);
+    reference.run();
+    opt.solver = FeSolver::Grid;
+    SimpSolver fast(mbbProblem(60, 20), opt);
+    fast.run();
+    QCOMPARE(fast.iteration(), reference.iteration());
+    const double cRef = reference.history().back().compliance, cFast = fast.history().back().compliance;
+    QVERIFY2(std::abs(cFast - cRef) < 1e-8 * cRef, qPrintable(QString("%1 vs %2").arg(cFast, 0, 'g', 17).arg(cRef, 0, 'g', 17)));
+    QVERIFY((fast.physicalDensity() - reference.physicalDensity()).cwiseAbs().maxCoeff() < 1e-6);
+  }
+
   void gradientEqualsFiniteDifferences()
   {
     const TopoptProblem p = michellProblem(12, 8);

@@ -1,5 +1,5 @@
 // BenchTopoptCommand.cpp — `ntk-cli bench topopt`: classic SIMP timings, one JSON line (CONVENTIONS §5).
-// In: --problem (preset or file), --nelx/--nely, --filter, --rmin, --volfrac, --penal, and either
+// In: --problem (preset or file), --nelx/--nely, --filter, --rmin, --volfrac, --penal, --solver, and either
 // --iterations K (default 20; fewer when it converges first) or --to-convergence (up to 1000), --repeats R.
 // Out: per run (a fresh SimpSolver each time: setup = the index arrays and the symbolic factorisation,
 // then the iterations) the seconds of the whole run and per iteration, and per iteration the seconds in
@@ -26,7 +26,7 @@ namespace ntkcli {
 namespace {
 
 struct BenchTopoptOptions {
-  std::string problem = "mbb", filter = "density", rmin = "1.5", volfrac = "0.5", penal = "3";
+  std::string problem = "mbb", filter = "density", solver = "grid", rmin = "1.5", volfrac = "0.5", penal = "3";
   int nelx = kDefaultTopoptNelx, nely = kDefaultTopoptNely, iterations = 20, repeats = 5;
   bool toConvergence = false;
 };
@@ -82,6 +82,7 @@ int runBenchTopopt(const BenchTopoptOptions& o, std::optional<int> nelx, std::op
   options.rmin = numberAtLeast(o.rmin, "--rmin", 1.0);
   options.volfrac = numberInOpenRange(o.volfrac, "--volfrac", 0.0, 1.0);
   options.material.penal = numberAtLeast(o.penal, "--penal", 1.0);
+  options.solver = ntk::feSolverFromName(o.solver);
   if (!o.toConvergence) options.maxIterations = o.iterations;
   options.validate();
 
@@ -111,6 +112,7 @@ int runBenchTopopt(const BenchTopoptOptions& o, std::optional<int> nelx, std::op
       {"rmin", options.rmin},
       {"volfrac", options.volfrac},
       {"penal", options.material.penal},
+      {"solver", ntk::feSolverName(options.solver)},
       {"mode", o.toConvergence ? "convergence" : "iterations"},
       {"threads", int(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism))},
       {"repeats", o.repeats},
@@ -150,6 +152,8 @@ Command addBenchTopoptCommand(CLI::App& bench, const AddThreads& addThreads)
                          ->check(atLeast("--iterations", 1));
   sub->add_flag("--to-convergence", o->toConvergence, "Run each time until converged (at most 1000 iterations)")->excludes(iterations);
   sub->add_option("--repeats", o->repeats, "Timed runs (>= 5)");
+  sub->add_option("--solver", o->solver, "grid (default) or cholmod: the sparse Cholesky of K")
+      ->check(CLI::IsMember({"grid", "cholmod"}));
   addThreads(sub);
   return {sub, [o, nelx, nely] {
             return runBenchTopopt(*o, nelx->count() ? std::optional<int>(o->nelx) : std::nullopt,

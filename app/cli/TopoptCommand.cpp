@@ -44,7 +44,7 @@ using ojson = nlohmann::ordered_json;
 /// The command line as typed: numbers stay text until they are checked (so "nan" and "1e999" are
 /// refused with the option's name), and `given` says which options were on the command line.
 struct TopoptCliOptions {
-  std::string problem = "mbb", method = "simp", filter = "density";
+  std::string problem = "mbb", method = "simp", filter = "density", solver = "grid";
   int nelx = kDefaultTopoptNelx, nely = kDefaultTopoptNely, maxIter = 0;
   std::string volfrac = "0.5", penal = "3", rmin = "1.5", tol;
   bool heaviside = false;
@@ -147,10 +147,12 @@ TopoptResult runSimp(const TopoptCliOptions& o, const GivenOptions& g, const ntk
   options.filter = simpFilterFromName(o.filter);
   options.rmin = numberAtLeast(o.rmin, "--rmin", 1.0);
   options.heaviside = o.heaviside;
+  options.solver = ntk::feSolverFromName(o.solver);
   if (g.maxIter->count()) options.maxIterations = o.maxIter;
   if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
   options.validate();
   report["filter"] = simpFilterName(options.filter);
+  report["solver"] = ntk::feSolverName(options.solver);
   report["rmin"] = options.rmin;
   report["heaviside"] = options.heaviside;
   report["max_iter"] = options.maxIterations;
@@ -176,6 +178,7 @@ TopoptResult runNeural(const TopoptCliOptions& o, const GivenOptions& g, const n
   if (!o.optimizer.empty()) options.optimizer = o.optimizer == "rprop" ? ntk::TopoptOptimizer::Rprop : ntk::TopoptOptimizer::Adam;
   if (!o.lr.empty()) options.learningRate = numberInOpenRange(o.lr, "--lr", 0.0, INFINITY);
   options.seed = o.network.seed;
+  options.solver = ntk::feSolverFromName(o.solver);
   if (g.maxIter->count()) options.maxIterations = o.maxIter;
   if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
   options.minIterations = std::min(options.minIterations, options.maxIterations);
@@ -190,6 +193,7 @@ TopoptResult runNeural(const TopoptCliOptions& o, const GivenOptions& g, const n
   nnJson["min_iter"] = options.minIterations;
   nnJson["render"] = render;
   report["filter"] = "none";
+  report["solver"] = ntk::feSolverName(options.solver);
   report["rmin"] = nullptr;
   report["max_iter"] = options.maxIterations;
   report["tol"] = options.tolerance;
@@ -284,6 +288,10 @@ Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads)
                                "Iteration cap (default " + std::to_string(simp.maxIterations) + " for simp, " +
                                    std::to_string(nn.maxIterations) + " for nn)")
                    ->check(atLeast("--max-iter", 1));
+  sub->add_option("--solver", o->solver,
+                  "Sparse Cholesky of the stiffness matrix: grid (nested dissection of the grid, dense fronts on all "
+                  "cores; default) or cholmod (CHOLMOD's supernodal factor, the reference)")
+      ->check(CLI::IsMember({"grid", "cholmod"}));
   g->tol = sub->add_option("--tol", o->tol, "Stop when the largest density change is below this (default " + shortNumber(simp.tolerance) + ")");
   g->simpOnly = {
       sub->add_option("--filter", o->filter, "simp: sensitivity or density (default density)")
