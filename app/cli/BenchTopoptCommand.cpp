@@ -26,7 +26,7 @@ namespace ntkcli {
 namespace {
 
 struct BenchTopoptOptions {
-  std::string problem = "mbb", filter = "density", solver = "grid", rmin = "1.5", volfrac = "0.5", penal = "3";
+  std::string problem = "mbb", filter = "density", solver = "auto", rmin = "1.5", volfrac = "0.5", penal = "3";
   int nelx = kDefaultTopoptNelx, nely = kDefaultTopoptNely, iterations = 20, repeats = 5;
   bool toConvergence = false;
 };
@@ -38,6 +38,7 @@ struct RunTimes {
   int iterations = 0;
   double compliance = 0;
   bool converged = false;
+  ntk::FeSolver solver = ntk::FeSolver::Auto; ///< the one that ran
 };
 
 double median(std::vector<double> v)
@@ -59,6 +60,7 @@ RunTimes timedRun(const ntk::TopoptProblem& problem, const ntk::SimpOptions& opt
   r.total = std::chrono::duration<double>(t2 - t0).count();
   r.iterations = solver.iteration();
   r.converged = solver.converged();
+  r.solver = solver.feSolver();
   const double n = std::max(1, r.iterations);
   r.perIteration = std::chrono::duration<double>(t2 - t1).count() / n;
   for (const ntk::TopoptIterate& it : solver.history()) {
@@ -112,7 +114,7 @@ int runBenchTopopt(const BenchTopoptOptions& o, std::optional<int> nelx, std::op
       {"rmin", options.rmin},
       {"volfrac", options.volfrac},
       {"penal", options.material.penal},
-      {"solver", ntk::feSolverName(options.solver)},
+      {"solver", ntk::feSolverName(runs.back().solver)},
       {"mode", o.toConvergence ? "convergence" : "iterations"},
       {"threads", int(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism))},
       {"repeats", o.repeats},
@@ -152,8 +154,8 @@ Command addBenchTopoptCommand(CLI::App& bench, const AddThreads& addThreads)
                          ->check(atLeast("--iterations", 1));
   sub->add_flag("--to-convergence", o->toConvergence, "Run each time until converged (at most 1000 iterations)")->excludes(iterations);
   sub->add_option("--repeats", o->repeats, "Timed runs (>= 5)");
-  sub->add_option("--solver", o->solver, "grid (default) or cholmod: the sparse Cholesky of K")
-      ->check(CLI::IsMember({"grid", "cholmod"}));
+  sub->add_option("--solver", o->solver, "auto (default), grid or cholmod: the sparse Cholesky of K (see topopt --help)")
+      ->check(CLI::IsMember({"auto", "grid", "cholmod"}));
   addThreads(sub);
   return {sub, [o, nelx, nely] {
             return runBenchTopopt(*o, nelx->count() ? std::optional<int>(o->nelx) : std::nullopt,

@@ -44,7 +44,7 @@ using ojson = nlohmann::ordered_json;
 /// The command line as typed: numbers stay text until they are checked (so "nan" and "1e999" are
 /// refused with the option's name), and `given` says which options were on the command line.
 struct TopoptCliOptions {
-  std::string problem = "mbb", method = "simp", filter = "density", solver = "grid";
+  std::string problem = "mbb", method = "simp", filter = "density", solver = "auto";
   int nelx = kDefaultTopoptNelx, nely = kDefaultTopoptNely, maxIter = 0;
   std::string volfrac = "0.5", penal = "3", rmin = "1.5", tol;
   bool heaviside = false;
@@ -152,7 +152,6 @@ TopoptResult runSimp(const TopoptCliOptions& o, const GivenOptions& g, const ntk
   if (g.tol->count()) options.tolerance = numberInOpenRange(o.tol, "--tol", 0.0, INFINITY);
   options.validate();
   report["filter"] = simpFilterName(options.filter);
-  report["solver"] = ntk::feSolverName(options.solver);
   report["rmin"] = options.rmin;
   report["heaviside"] = options.heaviside;
   report["max_iter"] = options.maxIterations;
@@ -163,6 +162,7 @@ TopoptResult runSimp(const TopoptCliOptions& o, const GivenOptions& g, const ntk
   const auto t0 = std::chrono::steady_clock::now();
   ntk::SimpSolver solver(problem, options);
   result.setupSeconds = secondsSince(t0);
+  report["solver"] = ntk::feSolverName(solver.feSolver());
   runToEnd(solver, options.maxIterations, progress, result);
   result.design = densityMatrix(solver.physicalDensity(), problem.nelx, problem.nely);
   return result;
@@ -193,7 +193,6 @@ TopoptResult runNeural(const TopoptCliOptions& o, const GivenOptions& g, const n
   nnJson["min_iter"] = options.minIterations;
   nnJson["render"] = render;
   report["filter"] = "none";
-  report["solver"] = ntk::feSolverName(options.solver);
   report["rmin"] = nullptr;
   report["max_iter"] = options.maxIterations;
   report["tol"] = options.tolerance;
@@ -205,6 +204,7 @@ TopoptResult runNeural(const TopoptCliOptions& o, const GivenOptions& g, const n
   const auto t0 = std::chrono::steady_clock::now();
   ntk::NeuralTopoptSolver solver(problem, net, options);
   result.setupSeconds = secondsSince(t0);
+  report["solver"] = ntk::feSolverName(solver.feSolver());
   runToEnd(solver, options.maxIterations, progress, result);
   result.design = render == 1 ? densityMatrix(solver.physicalDensity(), problem.nelx, problem.nely) : solver.render(render);
   if (!result.design.allFinite()) throw ntk::NumericalError("the rendered design is not finite (nothing written)");
@@ -290,8 +290,9 @@ Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads)
                    ->check(atLeast("--max-iter", 1));
   sub->add_option("--solver", o->solver,
                   "Sparse Cholesky of the stiffness matrix: grid (nested dissection of the grid, dense fronts on all "
-                  "cores; default) or cholmod (CHOLMOD's supernodal factor, the reference)")
-      ->check(CLI::IsMember({"grid", "cholmod"}));
+                  "cores), cholmod (CHOLMOD's supernodal factor: the reference, less memory) or auto (default: grid "
+                  "when its fronts fit in memory, else cholmod; the report says which ran)")
+      ->check(CLI::IsMember({"auto", "grid", "cholmod"}));
   g->tol = sub->add_option("--tol", o->tol, "Stop when the largest density change is below this (default " + shortNumber(simp.tolerance) + ")");
   g->simpOnly = {
       sub->add_option("--filter", o->filter, "simp: sensitivity or density (default density)")

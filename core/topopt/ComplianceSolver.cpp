@@ -69,13 +69,22 @@ void validateMaterial(const SimpMaterial& m)
 
 } // namespace
 
-const char* feSolverName(FeSolver solver) { return solver == FeSolver::Grid ? "grid" : "cholmod"; }
+const char* feSolverName(FeSolver solver)
+{
+  switch (solver) {
+  case FeSolver::Auto: return "auto";
+  case FeSolver::Grid: return "grid";
+  case FeSolver::Cholmod: return "cholmod";
+  }
+  return "?";
+}
 
 FeSolver feSolverFromName(const std::string& name)
 {
+  if (name == "auto") return FeSolver::Auto;
   if (name == "grid") return FeSolver::Grid;
   if (name == "cholmod") return FeSolver::Cholmod;
-  throw InputError("unknown FE solver '" + name.substr(0, 40) + "' (expected grid or cholmod)");
+  throw InputError("unknown FE solver '" + name.substr(0, 40) + "' (expected auto, grid or cholmod)");
 }
 
 struct ComplianceSolver::Impl {
@@ -94,7 +103,8 @@ struct ComplianceSolver::Impl {
   FeTimings timings;
 
   void buildCholmod();
-  void buildGrid();
+  /// The grid solver's fronts, or false (Auto) / MemoryLimitError (Grid) when they do not fit.
+  bool buildGrid(bool fallBack);
   Eigen::VectorXd solveFree(const Eigen::VectorXd& modulus);
 
   void buildPattern();
@@ -184,16 +194,20 @@ void ComplianceSolver::Impl::buildCholmod()
   requireMemory(factor.factorNonzeros() * 12.0, "the sparse Cholesky factor of K");
 }
 
-void ComplianceSolver::Impl::buildGrid()
+bool ComplianceSolver::Impl::buildGrid(bool fallBack)
 {
   std::vector<bool> fixed(size_t(problem.dofCount()), false);
   for (int dof : problem.fixedDofs()) fixed[size_t(dof)] = true;
-  // A first estimate before the fronts exist (their storage grows like n^1.5 in the node count), the
-  // exact figure after.
-  const double nodes = double(problem.nelx + 1) * (problem.nely + 1);
-  requireMemory(8.0 * 40.0 * nodes * std::sqrt(nodes), "the sparse Cholesky factor of K");
+  // The fronts' index arrays are small (like the model's); their dense storage is allocated by the
+  // first factorisation, so it can be checked here.
   grid.emplace(problem.nelx, problem.nely, edof, fixed);
-  requireMemory(8.0 * grid->storedEntries(), "the sparse Cholesky factor of K");
+  const double bytes = 8.0 * grid->storedEntries();
+  if (fallBack && bytes > 0.8 * double(availableMemoryBytes())) {
+    grid.reset();
+    return false;
+  }
+  requireMemory(bytes, "the grid solver's dense fronts (--solver cholmod needs less)");
+  return true;
 }
 
 Eigen::VectorXd ComplianceSolver::Impl::solveFree(const Eigen::VectorXd& modulus)
@@ -231,7 +245,6 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   validateMaterial(material);
   d_->problem = problem;
   d_->material = material;
-  d_->solver = solver;
   d_->KE = planeStressQ4Stiffness(material.nu);
   d_->edof = elementDofMatrix(problem.nelx, problem.nely);
   const int ndof = problem.dofCount();
@@ -241,14 +254,16 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   d_->freeDofs.resize(ndof - int(problem.fixedDofs().size()));
   for (int dof = 0, k = 0; dof < ndof; ++dof)
     if (d_->freeIndex(dof) >= 0) { d_->freeIndex(dof) = k; d_->freeDofs(k++) = dof; }
-  if (solver == FeSolver::Grid)
-    d_->buildGrid();
-  else
+  if (solver == FeSolver::Cholmod || !d_->buildGrid(solver == FeSolver::Auto)) {
+    d_->solver = FeSolver::Cholmod;
     d_->buildCholmod();
+  } else {
+    d_->solver = FeSolver::Grid;
+  }
   d_->setLoadVector(problem);
   // A mechanism shows on the solid structure, whatever the density later: check it once.
   d_->solveFree(Eigen::VectorXd::Constant(problem.elementCount(), material.E0));
-  const double rcond = solver == FeSolver::Grid ? d_->grid->rcond() : d_->factor.rcond();
+  const double rcond = d_->solver == FeSolver::Grid ? d_->grid->rcond() : d_->factor.rcond();
   if (rcond < 1e-13)
     throw NumericalError("the stiffness matrix is singular (condition estimate " + numberText(rcond) +
                          "): the supports leave a rigid motion free");
@@ -298,6 +313,7 @@ void ComplianceSolver::setLoads(const TopoptProblem& problem)
 const Eigen::VectorXd& ComplianceSolver::displacement() const { return d_->U; }
 const Eigen::VectorXd& ComplianceSolver::elementEnergy() const { return d_->energy; }
 const TopoptProblem& ComplianceSolver::problem() const { return d_->problem; }
+FeSolver ComplianceSolver::solver() const { return d_->solver; }
 const SimpMaterial& ComplianceSolver::material() const { return d_->material; }
 const FeTimings& ComplianceSolver::timings() const { return d_->timings; }
 const Eigen::Matrix<int, Eigen::Dynamic, 8, Eigen::RowMajor>& ComplianceSolver::elementDofs() const { return d_->edof; }

@@ -24,11 +24,13 @@ struct SimpMaterial {
 };
 
 /// Which sparse Cholesky factors K. Grid: GridCholesky, nested dissection of the grid with dense
-/// multifrontal fronts on both cores (the default: 3–4× faster at 300 × 100). Cholmod: CHOLMOD's
-/// supernodal LLᵀ through Eigen's CholmodSupport with a NESDIS ordering (the reference; one core).
-enum class FeSolver { Grid, Cholmod };
+/// multifrontal fronts on both cores (2.6× faster than CHOLMOD at 300 × 100, but its fronts hold
+/// ~3× more memory than CHOLMOD's factor). Cholmod: CHOLMOD's supernodal LLᵀ through Eigen's
+/// CholmodSupport with a NESDIS ordering (the reference; one core). Auto (the default): Grid when its
+/// fronts fit in the memory available, else Cholmod; ComplianceSolver::solver() says which ran.
+enum class FeSolver { Auto, Grid, Cholmod };
 const char* feSolverName(FeSolver solver);
-/// "grid" or "cholmod" → FeSolver; InputError otherwise.
+/// "auto", "grid" or "cholmod" → FeSolver; InputError otherwise.
 FeSolver feSolverFromName(const std::string& name);
 
 /// Wall-clock seconds spent in each part of the last solve(). With the grid solver the assembly of K
@@ -41,7 +43,7 @@ class ComplianceSolver {
 public:
   /// Validates the problem (InputError) and the material (InputError for E0 ≤ Emin, Emin ≤ 0,
   /// ν outside (−1, 0.5), p < 1, NaN); MemoryLimitError when the factor would not fit.
-  ComplianceSolver(const TopoptProblem& problem, const SimpMaterial& material = {}, FeSolver solver = FeSolver::Grid);
+  ComplianceSolver(const TopoptProblem& problem, const SimpMaterial& material = {}, FeSolver solver = FeSolver::Auto);
   ~ComplianceSolver();
   ComplianceSolver(ComplianceSolver&&) noexcept;
   ComplianceSolver& operator=(ComplianceSolver&&) noexcept;
@@ -58,6 +60,8 @@ public:
   const Eigen::VectorXd& elementEnergy() const;
 
   const TopoptProblem& problem() const;
+  /// The solver in use: Grid or Cholmod (never Auto).
+  FeSolver solver() const;
   const SimpMaterial& material() const;
   const FeTimings& timings() const;
   /// (nodes·2) × 8 style index array: row e holds element e's 8 DOFs (edofMat, 0-based).

@@ -246,6 +246,7 @@ void NeuralTopoptSolver::setProblem(const TopoptProblem& problem)
 const TopoptProblem& NeuralTopoptSolver::problem() const { return d_->problem; }
 const Network& NeuralTopoptSolver::network() const { return d_->mlp.network(); }
 const NeuralTopoptOptions& NeuralTopoptSolver::options() const { return d_->opt; }
+FeSolver NeuralTopoptSolver::feSolver() const { return d_->fe.solver(); }
 const FloatMlp& NeuralTopoptSolver::mlp() const { return d_->mlp; }
 double NeuralTopoptSolver::shift() const { return d_->b; }
 const Eigen::VectorXd& NeuralTopoptSolver::preDensity() const { return d_->xhat; }

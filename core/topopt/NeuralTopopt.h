@@ -29,7 +29,7 @@ enum class TopoptOptimizer { Adam, Rprop };
 struct NeuralTopoptOptions {
   double volfrac = 0.5;
   SimpMaterial material;
-  FeSolver solver = FeSolver::Grid; ///< the sparse Cholesky of K
+  FeSolver solver = FeSolver::Auto; ///< the sparse Cholesky of K
   /// Rprop by default: on MBB 60 × 20 it converges in ~40–60 steps to a crisp design (c ≈ 196–203,
   /// no grey), Adam (lr 0.02 recommended) in ~150–200 with a little grey left.
   TopoptOptimizer optimizer = TopoptOptimizer::Rprop;
@@ -72,6 +72,8 @@ public:
 
   // Inspection and testing (additive).
   const NeuralTopoptOptions& options() const;
+  /// The sparse Cholesky in use (options().solver resolved: Grid or Cholmod).
+  FeSolver feSolver() const;
   /// The float32 network being trained (its parameters and optimiser state).
   const FloatMlp& mlp() const;
   /// The shift b of the current density (y = σ(x̂ − x̂₀ + logit V + b) on active elements).

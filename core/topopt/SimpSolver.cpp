@@ -234,6 +234,7 @@ const Eigen::VectorXd& SimpSolver::design() const { return d_->x; }
 const Eigen::VectorXd& SimpSolver::physicalDensity() const { return d_->xPhys; }
 const TopoptProblem& SimpSolver::problem() const { return d_->problem; }
 const SimpOptions& SimpSolver::options() const { return d_->opt; }
+FeSolver SimpSolver::feSolver() const { return d_->fe->solver(); }
 
 void SimpSolver::setProblem(const TopoptProblem& problem)
 {

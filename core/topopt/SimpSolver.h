@@ -29,7 +29,7 @@ enum class SimpFilter { Sensitivity, Density };
 struct SimpOptions {
   double volfrac = 0.5;
   SimpMaterial material;           ///< penal lives here (default 3)
-  FeSolver solver = FeSolver::Grid; ///< the sparse Cholesky of K (CHOLMOD is the reference)
+  FeSolver solver = FeSolver::Auto; ///< the sparse Cholesky of K (CHOLMOD is the reference)
   SimpFilter filter = SimpFilter::Density;
   double rmin = 1.5;
   bool heaviside = false;          ///< top88's ft = 3: y = 1 − e^{−β x̃} + x̃ e^{−β}; density filter only
@@ -87,6 +87,8 @@ public:
   void setProblem(const TopoptProblem& problem);
   const TopoptProblem& problem() const;
   const SimpOptions& options() const;
+  /// The sparse Cholesky in use (options().solver resolved: Grid or Cholmod).
+  FeSolver feSolver() const;
 
 private:
   struct Impl;
