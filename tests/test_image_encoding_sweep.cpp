@@ -152,6 +152,12 @@ private slots:
     s.chooseSigma = false;
     const double expected = selectSigmaRidge(sweepNetwork(baseNet(), EncodingKind::Gaussian, 3.0), image, 2, s).ridge;
     QCOMPARE(r.rows[0].ridge, expected);
+    // Encoding none has no Fourier modes: the default ridge, said in its note.
+    o.encodings = {EncodingKind::None};
+    const EncodingSweepResult none = sweepImageEncodings(baseNet(), image, 2, o);
+    QVERIFY(none.rows[0].computed);
+    QCOMPARE(none.rows[0].ridge, 1e-6);
+    QVERIFY2(none.rows[0].note.find("GCV needs an encoding") != std::string::npos, none.rows[0].note.c_str());
   }
 
   void badOptionsAreRefused()

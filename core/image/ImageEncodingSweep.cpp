@@ -98,7 +98,10 @@ void fitRow(EncodingSweepRow& row, const Network& base, const Image& image, int 
     row.note = "dense solve (no FFT path for encoding none)";
   }
   try {
-    if (std::isnan(options.ridge)) {
+    if (std::isnan(options.ridge) && row.encoding == EncodingKind::None) {
+      fit.ridge = EncodingSweepOptions{}.ridge; // no Fourier modes to choose it from
+      row.note += "; ridge " + std::to_string(fit.ridge).substr(0, 8) + " (GCV needs an encoding)";
+    } else if (std::isnan(options.ridge)) {
       RidgeSelectionOptions select;
       select.kind = options.kind;
       select.chooseSigma = false;

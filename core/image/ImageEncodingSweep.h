@@ -11,7 +11,8 @@
 // reason in its row (`computed` false; a Nyström path will lift this limit).
 // Positional rows keep the base encoding's `levels` (default 8); gaussian rows its `features` and
 // `seed` (defaults 256 and 0) when the base encoding is of that kind, else the defaults.
-// With `ridge` NaN every row chooses its own ridge by generalised cross-validation (ImageRidgeSelection).
+// With `ridge` NaN every row chooses its own ridge by generalised cross-validation (ImageRidgeSelection),
+// except encoding none, which has no Fourier modes: it uses the default 1e-6 and says so in its note.
 // The fits run in parallel (oneTBB); progress is the fraction of fits done; cancellation is checked
 // inside every fit. Errors: InputError (bad stride, σ ≤ 0, no encodings, input_dim ≠ 2), NetworkError,
 // MemoryLimitError (the concurrent fits' estimate), CancelledError. A fit that fails numerically (CG

@@ -14,7 +14,8 @@
 // The μ_k are exact when the Gram is block-circulant (integer frequencies and a stride dividing the
 // image: the circulant path of ImageKernelRegression); otherwise (block-Toeplitz) they are the
 // eigenvalues of its T. Chan optimal circulant approximation — the CG preconditioner of the Toeplitz
-// path — and the exact GCV at the chosen point is ImageKernelRegression::gcv (a Hutchinson estimate).
+// path. (A Hutchinson estimate of the exact Toeplitz trace with the CG is not implemented; the tests bound
+// the approximation's error against the dense formula on a small grid.)
 // Search: the ridge over [ridgeMin, ridgeMax] by a log grid (4 points a decade) refined by golden-section
 // search; σ likewise over [sigmaMin, sigmaMax] (9 log-spaced points, then golden-section in the bracket
 // of the best), the ridge optimised for each σ. Errors: InputError (encoding none or fourier when σ is
