@@ -89,6 +89,33 @@ inline void writeReportOrRemoveResult(const std::string& resultPath, const std::
   }
 }
 
+/// A JSON number with 17 significant digits; non-finite values (a PSNR of +∞) as null.
+inline std::string jsonNumber(double v)
+{
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+inline std::string jsonString(const std::string& s)
+{
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 struct Command {
   CLI::App* sub = nullptr;       ///< parsed when *sub is true
   std::function<int()> run;      ///< the command's body; runs after --threads took effect
@@ -108,6 +135,8 @@ Command addBenchImageCommand(CLI::App& bench, const AddThreads& addThreads);
 /// `ntk-cli topopt` (TopoptCommand.cpp) and `ntk-cli bench topopt` (BenchTopoptCommand.cpp).
 Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads);
 Command addBenchTopoptCommand(CLI::App& bench, const AddThreads& addThreads);
+/// `ntk-cli sweep-image` (SweepImageCommand.cpp).
+Command addSweepImageCommand(CLI::App& app, const AddThreads& addThreads);
 /// `ntk-cli ntk-filter` (NtkFilterCommand.cpp).
 Command addNtkFilterCommand(CLI::App& app, const AddThreads& addThreads);
 

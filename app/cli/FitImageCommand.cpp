@@ -30,6 +30,7 @@
 #include "core/image/Image.h"
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageKernelRegression.h"
+#include "core/image/ImageRidgeSelection.h"
 #include "core/nets/MlpTrainer.h"
 #include "core/network/NetworkJson.h"
 #include "core/util/Errors.h"
@@ -42,38 +43,11 @@ using ntkcli::parseNumber;
 
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
-  std::string ridge = "1e-6", lr = "1e-3";
+  std::string ridge = "1e-6", lr = "1e-3", sigma, criterion = "gcv";
   int stride = 2, steps = 2000, batch = 0, recordEvery = 100;
   std::uint64_t seed = 0;
   bool bicubic = false;
 };
-
-/// A JSON number with 17 significant digits; non-finite values (a PSNR of +∞) as null.
-std::string jsonNumber(double v)
-{
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-std::string jsonString(const std::string& s)
-{
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 /// "step 700/2000, loss 0.00123, PSNR held-out 23.41 dB (step 700)".
 std::string mlpDetail(int step, int steps, double loss, const ntk::MlpProgress* recorded)
@@ -92,17 +66,32 @@ int runFitImage(const FitImageOptions& o)
 {
   // Validate every option before any work or any file.
   if (o.stride < 1) throw ntk::InputError("--train-stride must be >= 1");
-  const double ridge = parseNumber(o.ridge, "--ridge");
-  if (!std::isfinite(ridge) || ridge < 0.0) throw ntk::InputError("--ridge must be a finite number >= 0 (got '" + o.ridge + "')");
+  const bool ridgeAuto = o.ridge == "auto", sigmaAuto = o.sigma == "auto";
+  double ridge = ridgeAuto ? 0.0 : parseNumber(o.ridge, "--ridge");
+  if (!std::isfinite(ridge) || ridge < 0.0)
+    throw ntk::InputError("--ridge must be a finite number >= 0 or auto (got '" + o.ridge + "')");
+  double sigma = std::nan("");
+  if (!o.sigma.empty() && !sigmaAuto) {
+    sigma = parseNumber(o.sigma, "--sigma");
+    if (!std::isfinite(sigma) || sigma <= 0.0) throw ntk::InputError("--sigma must be a number > 0 or auto (got '" + o.sigma + "')");
+  }
+  if (sigmaAuto && !ridgeAuto && ridge == 0.0)
+    throw ntk::InputError("--sigma auto needs a ridge > 0 (GCV and the likelihood are undefined at 0): give --ridge r or auto");
   const double lr = parseNumber(o.lr, "--lr");
   if (!std::isfinite(lr) || lr <= 0.0) throw ntk::InputError("--lr must be a finite number > 0 (got '" + o.lr + "')");
   if (o.out.empty()) throw ntk::InputError("--out must name a file");
   if (o.report.empty()) throw ntk::InputError("--report must name a file");
 
-  const ntk::Network net = ntk::loadNetwork(o.net);
+  ntk::Network net = ntk::loadNetwork(o.net);
   if (net.inputDim != 2)
     throw ntk::InputError(o.net + " has input_dim " + std::to_string(net.inputDim) +
                           "; fit-image needs input_dim 2 (the pixel coordinate)");
+  const bool hasSigma = net.encoding.kind == ntk::EncodingKind::Positional || net.encoding.kind == ntk::EncodingKind::Gaussian;
+  if (!o.sigma.empty() && !hasSigma)
+    throw ntk::InputError("--sigma needs a positional or gaussian encoding, but " + o.net + " has " + net.encoding.name());
+  if (ridgeAuto && net.encoding.kind == ntk::EncodingKind::None)
+    throw ntk::InputError("--ridge auto needs an encoding (encoding none has no Fourier modes on the grid)");
+  if (std::isfinite(sigma)) net.encoding.sigma = sigma;
   const ntk::Image image = ntk::readPng(o.image);
   if (o.stride > image.width || o.stride > image.height)
     throw ntk::InputError("--train-stride " + std::to_string(o.stride) + " is larger than the " +
@@ -117,19 +106,41 @@ int runFitImage(const FitImageOptions& o)
   if (o.method == "ntk" || o.method == "nngp") {
     ntk::ImageRegressionOptions options;
     options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
+    if (sigmaAuto || ridgeAuto) {
+      ntk::RidgeSelectionOptions select;
+      select.kind = options.kind;
+      select.criterion = o.criterion == "ml" ? ntk::SelectionCriterion::MarginalLikelihood : ntk::SelectionCriterion::Gcv;
+      select.chooseSigma = sigmaAuto;
+      select.chooseRidge = ridgeAuto;
+      select.ridge = ridge;
+      progress.setDetail(o.method + " regression: choosing" + std::string(sigmaAuto ? " sigma" : "") +
+                         (ridgeAuto ? (sigmaAuto ? " and the ridge" : " the ridge") : "") + " by " + o.criterion);
+      const ntk::RidgeSelection chosen = ntk::selectSigmaRidge(net, image, o.stride, select, progress.job(0.0, 0.3));
+      if (sigmaAuto) net.encoding.sigma = chosen.sigma;
+      ridge = chosen.ridge;
+      extra << ",\n  \"selection\": {\"criterion\": " << jsonString(o.criterion) << ", \"sigma_auto\": "
+            << (sigmaAuto ? "true" : "false") << ", \"ridge_auto\": " << (ridgeAuto ? "true" : "false")
+            << ", \"score\": " << jsonNumber(chosen.score) << ", \"exact_spectrum\": "
+            << (chosen.exactSpectrum ? "true" : "false") << ", \"sigma_at_bound\": "
+            << (chosen.sigmaAtBound ? "true" : "false") << ", \"ridge_at_bound\": "
+            << (chosen.ridgeAtBound ? "true" : "false") << ", \"spectra\": " << chosen.evaluations
+            << ", \"seconds\": " << jsonNumber(chosen.seconds) << "}";
+    }
     options.ridge = ridge;
+    const double solveFrom = sigmaAuto || ridgeAuto ? 0.3 : 0.0;
     progress.setDetail(o.method + " regression: solver for " + std::to_string(image.width) + " x " +
                        std::to_string(image.height) + " pixels, stride " + std::to_string(o.stride));
-    const ntk::ImageKernelRegression regression(net, image, o.stride, options, progress.job(0.0, 0.6));
+    const ntk::ImageKernelRegression regression(net, image, o.stride, options, progress.job(solveFrom, solveFrom + 0.6 * (1.0 - solveFrom)));
     ntk::ImageRegressionReport report;
     progress.setDetail(o.method + " regression: predicting every pixel");
-    prediction = regression.predict(&report, progress.job(0.6, 1.0));
+    prediction = regression.predict(&report, progress.job(solveFrom + 0.6 * (1.0 - solveFrom), 1.0));
     psnrTrain = report.psnrTrain;
     psnrHeldOut = report.psnrHeldOut;
     psnrAll = report.psnrAll;
     trainPixels = (long long)regression.dataset().trainX.rows();
     extra << ",\n  \"path\": " << jsonString(ntk::regressionPathName(report.path))
           << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge);
+    if (hasSigma) extra << ",\n  \"sigma\": " << jsonNumber(net.encoding.sigma);
   } else {
     ntk::MlpOptions options;
     options.learningRate = lr;
@@ -213,7 +224,15 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--train-stride", options->stride, "Train on every s-th pixel in each direction (default 2)")
       ->check(atLeast("--train-stride", 1));
   auto* ridge = sub->add_option("--ridge", options->ridge,
-                  "Ridge, relative to the mean diagonal of the training Gram (ntk/nngp; default 1e-6)");
+                  "Ridge, relative to the mean diagonal of the training Gram (ntk/nngp; default 1e-6), or auto: "
+                  "chosen by --criterion");
+  auto* sigma = sub->add_option("--sigma", options->sigma,
+                                "The encoding's sigma (positional or gaussian; ntk/nngp), replacing the network's, or "
+                                "auto: chosen by --criterion");
+  auto* criterion = sub->add_option("--criterion", options->criterion,
+                                    "How --sigma auto / --ridge auto choose: gcv (generalised cross-validation, "
+                                    "default) or ml (GP marginal likelihood)")
+                        ->check(CLI::IsMember({"gcv", "ml"}));
   auto* steps = sub->add_option("--steps", options->steps, "Optimiser steps (mlp; default 2000)")->check(atLeast("--steps", 0));
   auto* lr = sub->add_option("--lr", options->lr, "Adam learning rate (mlp; default 1e-3)");
   auto* batch = sub->add_option("--batch", options->batch, "Minibatch size (mlp; default 0 = full batch)")->check(atLeast("--batch", 0));
@@ -226,12 +245,15 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
-  return {sub, [options, ridge, steps, lr, batch, seed, recordEvery] {
+  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery] {
             if (options->method != "mlp")
               for (const CLI::Option* opt : {steps, lr, batch, seed, recordEvery})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method mlp only");
-            if (options->method == "mlp" && ridge->count() > 0)
-              throw ntk::InputError("--ridge applies to --method ntk and nngp only");
+            if (options->method == "mlp")
+              for (const CLI::Option* opt : {ridge, sigma, criterion})
+                if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method ntk and nngp only");
+            if (criterion->count() > 0 && options->sigma != "auto" && options->ridge != "auto")
+              throw ntk::InputError("--criterion applies to --sigma auto and --ridge auto only");
             return runFitImage(*options);
           }};
 }

@@ -174,6 +174,7 @@ int main(int argc, char** argv)
   commands.push_back(ntkcli::addSpectrumCommand(app, addThreads));
   commands.push_back(ntkcli::addDynamicsCommand(app, addThreads));
   commands.push_back(ntkcli::addFitImageCommand(app, addThreads));
+  commands.push_back(ntkcli::addSweepImageCommand(app, addThreads));
   commands.push_back(ntkcli::addTopoptCommand(app, addThreads));
   commands.push_back(ntkcli::addNtkFilterCommand(app, addThreads));
   commands.push_back(ntkcli::addBenchSpectrumCommand(*bench, addThreads));

@@ -301,8 +301,8 @@ PathChoice resolvePath(const Network& net, int width, int height, int stride, Re
   return c;
 }
 
-/// k on the offset grid (dx[q], dy[p]): P × Q (p = row, dy). See the file comment. The network has a
-/// stationary encoding and input_dim 2.
+} // namespace
+
 Eigen::MatrixXd stationaryKernel(const Network& net, KernelKind kind, const std::vector<double>& dy,
                                  const std::vector<double>& dx, const JobControl& job)
 {
@@ -326,6 +326,8 @@ Eigen::MatrixXd stationaryKernel(const Network& net, KernelKind kind, const std:
   raw.inputDim = int(2 * M);
   return kernelMatrix(raw, U, &W, kind, job);
 }
+
+namespace {
 
 /// g_t(μ) = (1 − e^{−μt/m})/μ (1/μ at t = ∞); 0 for null directions μ ≤ threshold.
 double flowFactor(double mu, double t, double m, double threshold)

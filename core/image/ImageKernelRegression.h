@@ -30,6 +30,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -84,6 +85,11 @@ private:
   struct Impl;
   std::unique_ptr<Impl> d_;
 };
+
+/// k(δ) of a stationary network (encoding other than none, input_dim 2) on the offset grid δ_pq = (dx[q], dy[p]):
+/// P × Q, p indexing dy. One engine call on P + Q points (see the .cpp), never P·Q encoded points.
+Eigen::MatrixXd stationaryKernel(const Network& net, KernelKind kind, const std::vector<double>& dy,
+                                 const std::vector<double>& dx, const JobControl& job = {});
 
 /// Bytes the regression needs (kernel samples, FFT buffers or the dense Gram), for requireMemory.
 double estimateImageRegressionBytes(const Network& net, int width, int height, int channels, int stride,
