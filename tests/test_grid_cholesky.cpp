@@ -77,7 +77,7 @@ Eigen::VectorXd referenceSolve(const Case& c, Eigen::SparseMatrix<double>* Kout 
 
 Eigen::VectorXd gridSolve(const Case& c, int leafNodes)
 {
-  GridCholesky chol(c.nelx, c.nely, elementDofs(c.nelx, c.nely), c.fixed, leafNodes);
+  GridCholesky chol(c.nelx, c.nely, elementDofs(c.nelx, c.nely), c.fixed, std::numeric_limits<double>::infinity(), leafNodes);
   chol.factorize(c.modulus, planeStressQ4Stiffness(0.3));
   return chol.solve(c.F);
 }
@@ -141,7 +141,7 @@ private slots:
   void refactorisationUsesNewModuli()
   {
     Case c = cantilever(30, 10, 1e-3, 11);
-    GridCholesky chol(30, 10, elementDofs(30, 10), c.fixed, 16);
+    GridCholesky chol(30, 10, elementDofs(30, 10), c.fixed, std::numeric_limits<double>::infinity(), 16);
     chol.factorize(c.modulus, planeStressQ4Stiffness(0.3));
     c.modulus = cantilever(30, 10, 1e-3, 12).modulus;
     chol.factorize(c.modulus, planeStressQ4Stiffness(0.3));
@@ -154,7 +154,7 @@ private slots:
   void fusedForwardSubstitution()
   {
     const Case c = cantilever(40, 17, 1e-4, 21);
-    GridCholesky chol(40, 17, elementDofs(40, 17), c.fixed, 32);
+    GridCholesky chol(40, 17, elementDofs(40, 17), c.fixed);
     chol.factorizeWithLoad(c.modulus, planeStressQ4Stiffness(0.3), c.F);
     const Eigen::VectorXd fused = chol.backSubstitute();
     QVERIFY(relativeDifference(fused, referenceSolve(c)) < 1e-10);
@@ -162,12 +162,28 @@ private slots:
     QVERIFY_THROWS_EXCEPTION(std::logic_error, chol.backSubstitute());
   }
 
+  // The fronts are sized before anything is allocated: above the limit, a refusal with the figure.
+  void refusesFrontsAboveMemoryLimit()
+  {
+    const Case c = cantilever(30, 10, 1e-3, 1);
+    GridCholesky fits(30, 10, elementDofs(30, 10), c.fixed);
+    const double bytes = 8.0 * fits.storedEntries();
+    QVERIFY(bytes > 0.0);
+    GridCholesky exact(30, 10, elementDofs(30, 10), c.fixed, bytes); // exactly the need: accepted
+    try {
+      GridCholesky refused(30, 10, elementDofs(30, 10), c.fixed, 0.5 * bytes);
+      QFAIL("no MemoryLimitError");
+    } catch (const MemoryLimitError& e) {
+      QVERIFY2(QString(e.what()).contains("dense fronts need"), e.what());
+    }
+  }
+
   // No supports: K is singular. Either a pivot fails or the condition estimate shows it.
   void mechanismIsRefusedOrFlagged()
   {
     Case c = cantilever(8, 4, 1.0, 5);
     std::fill(c.fixed.begin(), c.fixed.end(), false);
-    GridCholesky chol(8, 4, elementDofs(8, 4), c.fixed, 16);
+    GridCholesky chol(8, 4, elementDofs(8, 4), c.fixed, std::numeric_limits<double>::infinity(), 16);
     try {
       chol.factorize(c.modulus, planeStressQ4Stiffness(0.3));
       QVERIFY2(chol.rcond() < 1e-13, qPrintable(QString::number(chol.rcond())));

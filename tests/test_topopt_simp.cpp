@@ -146,6 +146,18 @@ private slots:
     QVERIFY((fast.physicalDensity() - reference.physicalDensity()).cwiseAbs().maxCoeff() < 1e-6);
   }
 
+  // A grid whose dense fronts cannot fit: the grid solver refuses it with the estimate and names the
+  // alternative, before allocating them.
+  void gridSolverRefusesWhatCannotFit()
+  {
+    try {
+      ComplianceSolver fe(mbbProblem(2000, 2000), {}, FeSolver::Grid);
+      QFAIL("no MemoryLimitError");
+    } catch (const MemoryLimitError& e) {
+      QVERIFY2(QString(e.what()).contains("--solver cholmod"), e.what());
+    }
+  }
+
   void gradientEqualsFiniteDifferences()
   {
     const TopoptProblem p = michellProblem(12, 8);

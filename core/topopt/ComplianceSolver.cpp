@@ -198,15 +198,15 @@ bool ComplianceSolver::Impl::buildGrid(bool fallBack)
 {
   std::vector<bool> fixed(size_t(problem.dofCount()), false);
   for (int dof : problem.fixedDofs()) fixed[size_t(dof)] = true;
-  // The fronts' index arrays are small (like the model's); their dense storage is allocated by the
-  // first factorisation, so it can be checked here.
-  grid.emplace(problem.nelx, problem.nely, edof, fixed);
-  const double bytes = 8.0 * grid->storedEntries();
-  if (fallBack && bytes > 0.8 * double(availableMemoryBytes())) {
-    grid.reset();
-    return false;
+  // The fronts are sized before anything big is allocated; their storage comes with the first
+  // factorisation.
+  const double allowed = 0.8 * double(availableMemoryBytes());
+  try {
+    grid.emplace(problem.nelx, problem.nely, edof, fixed, allowed);
+  } catch (const MemoryLimitError& e) {
+    if (fallBack) return false;
+    throw MemoryLimitError(std::string(e.what()) + " (--solver cholmod needs less)");
   }
-  requireMemory(bytes, "the grid solver's dense fronts (--solver cholmod needs less)");
   return true;
 }
 

@@ -18,6 +18,7 @@
 #include <tbb/parallel_invoke.h>
 
 #include "core/util/Errors.h"
+#include "core/util/MemoryEstimate.h"
 #include "core/util/NumberText.h"
 
 namespace ntk {
@@ -48,7 +49,7 @@ void forEachChild(const std::vector<int>& children, const Body& body)
 } // namespace
 
 GridCholesky::GridCholesky(int nelx, int nely, const ElementDofs& elementDofs, const std::vector<bool>& fixed,
-                           int leafNodes)
+                           double maxBytes, int leafNodes)
   : nelx_(nelx), nely_(nely), fixed_(fixed)
 {
   const int nodes = (nelx + 1) * (nely + 1);
@@ -56,6 +57,14 @@ GridCholesky::GridCholesky(int nelx, int nely, const ElementDofs& elementDofs, c
     throw std::invalid_argument("GridCholesky: grid, element DOFs and fixed flags disagree");
   std::vector<int> owner(nodes, -1);
   build(0, nelx, 0, nely, std::max(leafNodes, 4), owner);
+  for (const Front& fr : fronts_) {
+    const double n = double(fr.dofs.size()), nE = fr.nE, nU = n - nE;
+    flops_ += nE * nE * nE / 3.0 + nU * nE * nE + nU * nU * nE;
+    stored_ += n * n;
+  }
+  if (8.0 * stored_ > maxBytes)
+    throw MemoryLimitError("the grid solver's dense fronts need " + formatBytes(8.0 * stored_) + ", above the " +
+                           formatBytes(maxBytes) + " allowed");
 
   // Each element entry (i, j) goes to the front eliminating the first of i and j: in postorder that is
   // the smaller front index (the nodes of an element are neighbours, so one front is an ancestor of
@@ -89,9 +98,6 @@ GridCholesky::GridCholesky(int nelx, int nely, const ElementDofs& elementDofs, c
       fr.childMap.push_back(std::move(map));
     }
     for (int dof : fr.dofs) pos[dof] = -1;
-    const double nE = fr.nE, nU = n - fr.nE;
-    flops_ += nE * nE * nE / 3.0 + nU * nE * nE + nU * nU * nE;
-    stored_ += double(n) * n;
   }
 }
 

@@ -14,6 +14,7 @@
 // Throws NumericalError when K is not positive definite (a pivot ≤ 0: a mechanism).
 // Thread-safety: factorize() and solve() use internal buffers; one instance per thread.
 #pragma once
+#include <limits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -25,10 +26,11 @@ public:
   using ElementDofs = Eigen::Matrix<int, Eigen::Dynamic, 8, Eigen::RowMajor>;
   using ElementMatrix = Eigen::Matrix<double, 8, 8>;
 
-  /// fixed: dofCount flags (true = removed). leafNodes: boxes of at most this many nodes are not
-  /// split further (their nodes form one front).
+  /// fixed: dofCount flags (true = removed). MemoryLimitError, before the index arrays are built,
+  /// when the fronts would need more than maxBytes (they are allocated by the first factorisation).
+  /// leafNodes: boxes of at most this many nodes are not split further (their nodes form one front).
   GridCholesky(int nelx, int nely, const ElementDofs& elementDofs, const std::vector<bool>& fixed,
-               int leafNodes = 32);
+               double maxBytes = std::numeric_limits<double>::infinity(), int leafNodes = 32);
 
   /// Assembles every front from E_e·KE and the children's update matrices and factors it.
   void factorize(const Eigen::VectorXd& modulus, const ElementMatrix& KE);
