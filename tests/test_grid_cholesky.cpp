@@ -18,16 +18,7 @@ namespace {
 
 using ElementDofs = GridCholesky::ElementDofs;
 
-ElementDofs elementDofs(int nelx, int nely)
-{
-  ElementDofs edof(nelx * nely, 8);
-  for (int ex = 0; ex < nelx; ++ex)
-    for (int ey = 0; ey < nely; ++ey) {
-      const int a = 2 * (ex * (nely + 1) + ey + 1), b = a + 2 * nely;
-      edof.row(ex * nely + ey) << a, a + 1, b + 2, b + 3, b, b + 1, a - 2, a - 1;
-    }
-  return edof;
-}
+ElementDofs elementDofs(int nelx, int nely) { return GridCholesky::elementDofs(nelx, nely); }
 
 struct Case {
   int nelx, nely;

@@ -45,18 +45,6 @@ public:
   double factorNonzeros() { return cholmod().lnz; }
 };
 
-EdofMatrix elementDofMatrix(int nelx, int nely)
-{
-  EdofMatrix edof(Eigen::Index(nelx) * nely, 8);
-  for (int ex = 0; ex < nelx; ++ex)
-    for (int ey = 0; ey < nely; ++ey) {
-      const int a = 2 * (ex * (nely + 1) + ey + 1); // x DOF of the lower-left node
-      const int b = a + 2 * nely;                    // x DOF of the upper-right node
-      edof.row(Eigen::Index(ex) * nely + ey) << a, a + 1, b + 2, b + 3, b, b + 1, a - 2, a - 1;
-    }
-  return edof;
-}
-
 void validateMaterial(const SimpMaterial& m)
 {
   if (!std::isfinite(m.E0) || !std::isfinite(m.Emin) || !(m.Emin > 0.0) || !(m.E0 > m.Emin))
@@ -246,7 +234,7 @@ ComplianceSolver::ComplianceSolver(const TopoptProblem& problem, const SimpMater
   d_->problem = problem;
   d_->material = material;
   d_->KE = planeStressQ4Stiffness(material.nu);
-  d_->edof = elementDofMatrix(problem.nelx, problem.nely);
+  d_->edof = GridCholesky::elementDofs(problem.nelx, problem.nely);
   const int ndof = problem.dofCount();
   requireMemory(double(problem.elementCount()) * (64 * 4 + 8 * 4 + 36 * 16), "the topology-optimisation model");
   d_->freeIndex = Eigen::VectorXi::Constant(ndof, 0);

@@ -48,6 +48,18 @@ void forEachChild(const std::vector<int>& children, const Body& body)
 
 } // namespace
 
+GridCholesky::ElementDofs GridCholesky::elementDofs(int nelx, int nely)
+{
+  ElementDofs edof(Eigen::Index(nelx) * nely, 8);
+  for (int ex = 0; ex < nelx; ++ex)
+    for (int ey = 0; ey < nely; ++ey) {
+      const int a = 2 * (ex * (nely + 1) + ey + 1); // x DOF of the lower-left node
+      const int b = a + 2 * nely;                    // x DOF of the upper-right node
+      edof.row(Eigen::Index(ex) * nely + ey) << a, a + 1, b + 2, b + 3, b, b + 1, a - 2, a - 1;
+    }
+  return edof;
+}
+
 GridCholesky::GridCholesky(int nelx, int nely, const ElementDofs& elementDofs, const std::vector<bool>& fixed,
                            double maxBytes, int leafNodes)
   : nelx_(nelx), nely_(nely), fixed_(fixed)

@@ -26,6 +26,10 @@ public:
   using ElementDofs = Eigen::Matrix<int, Eigen::Dynamic, 8, Eigen::RowMajor>;
   using ElementMatrix = Eigen::Matrix<double, 8, 8>;
 
+  /// top88's edofMat for this numbering: row e = ex·nely + ey holds the element's 8 DOFs, lower-left
+  /// node (x, y), lower-right, upper-right, upper-left (iy counts down from the top edge).
+  static ElementDofs elementDofs(int nelx, int nely);
+
   /// fixed: dofCount flags (true = removed). MemoryLimitError, before the index arrays are built,
   /// when the fronts would need more than maxBytes (they are allocated by the first factorisation).
   /// leafNodes: boxes of at most this many nodes are not split further (their nodes form one front).
