@@ -302,6 +302,7 @@ QWidget* ImagePanel::createChartAndSpectrum()
   auto* bottomLayout = new QHBoxLayout(bottom);
   bottomLayout->setContentsMargins(0, 0, 0, 0);
   m_chart = new PlotWidget;
+  m_chart->setObjectName(QStringLiteral("psnrChart"));
   m_chart->setToolTip(tr("Held-out and training PSNR of the MLP over its training steps; the kernel regressions (t = ∞)\n"
                          "and bicubic upsampling as horizontal lines. Wheel: zoom; drag: pan; double click: reset."));
   m_spectrumTile = new ImageTile(tr("Kernel power spectrum (log)"));
@@ -1392,16 +1393,22 @@ void ImagePanel::updateChart()
       train(i) = std::min(m_history[std::size_t(i)][2], 100.0);
       held(i) = std::min(m_history[std::size_t(i)][3], 100.0);
     }
+    // A blurry MLP has train ≈ held-out: the held-out line is drawn first and the train curve on top of it,
+    // dashed with markers, so both curves (and both legend entries) stay visible.
     PlotSeries s;
-    s.name = tr("MLP train");
-    s.x = x;
-    s.y = train;
-    s.color = seriesColor(0);
-    series.push_back(s);
     s.name = tr("MLP held-out");
+    s.x = x;
     s.y = held;
     s.color = seriesColor(1);
-    s.lineWidth = 1.6;
+    s.lineWidth = 2.2;
+    series.push_back(s);
+    s.name = tr("MLP train");
+    s.y = train;
+    s.color = seriesColor(0);
+    s.lineWidth = 1.0;
+    s.dashed = true;
+    s.style = SeriesStyle::LineAndMarkers;
+    s.marker = MarkerShape::Square;
     series.push_back(s);
   }
   auto line = [&](const QString& name, double value, QColor color) {
