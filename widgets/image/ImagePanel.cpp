@@ -253,11 +253,11 @@ void ImagePanel::layoutControlRows(QBoxLayout* layout)
     row->addStretch(1);
     layout->addLayout(row);
   };
-  addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton, m_sweepButton, m_fullSizeButton, m_diffCheck});
+  addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton, m_fullSizeButton, m_diffCheck});
   addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_levelsSpin, m_featuresSpin, m_roundButton});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
-  addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton});
+  addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton, m_sweepButton});
 }
 
 void ImagePanel::createTimeAndNotes(QBoxLayout* layout)
@@ -1536,7 +1536,7 @@ void ImagePanel::createSweepAndZoomControls()
     });
   m_fullSizeButton->setMenu(menu);
 
-  m_diffCheck = new QCheckBox(tr("|Difference|"));
+  m_diffCheck = new QCheckBox(tr("|Error|"));
   m_diffCheck->setToolTip(tr("Show |prediction − truth| (the mean over colour channels) instead of each prediction, in viridis\n"
                              "from 0 to %1 (brighter: larger error; clipped above), with the colour bar under each picture.\n"
                              "The ground truth stays as it is.").arg(kDifferenceMax));
