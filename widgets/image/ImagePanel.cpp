@@ -106,8 +106,10 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   m_sweepView = new ImageSweepView;
   m_bottomTabs->addTab(m_sweepView, tr("Encoding sweep"));
   splitter->addWidget(m_bottomTabs);
-  splitter->setStretchFactor(0, 3); // the pictures first: 256 px tall at 1400 × 820
+  splitter->setStretchFactor(0, 3); // the pictures first (balanceSplitter: 256 px at 1400 × 820)
   splitter->setStretchFactor(1, 2);
+  splitter->installEventFilter(this);
+  connect(splitter, &QSplitter::splitterMoved, this, [this] { m_userSplit = true; });
   layout->addWidget(splitter, 1);
 
   m_coalesce = new QTimer(this);
@@ -303,6 +305,7 @@ QWidget* ImagePanel::createChartAndSpectrum()
   bottomLayout->setContentsMargins(0, 0, 0, 0);
   m_chart = new PlotWidget;
   m_chart->setObjectName(QStringLiteral("psnrChart"));
+  m_chart->setMinimumSize(160, 100); // the pictures get the height first (balanceSplitter)
   m_chart->setToolTip(tr("Held-out and training PSNR of the MLP over its training steps; the kernel regressions (t = ∞)\n"
                          "and bicubic upsampling as horizontal lines. Wheel: zoom; drag: pan; double click: reset."));
   m_spectrumTile = new ImageTile(tr("Kernel power spectrum (log)"));
@@ -916,15 +919,6 @@ bool ImagePanel::savePrediction(const QString& path, const QString& which, QStri
 void ImagePanel::showEvent(QShowEvent* event)
 {
   AnalysisPanel::showEvent(event);
-  if (!m_splitSet) {
-    // The pictures get about 70 % of the height (256 px pictures at 1400 × 820), once laid out; the user's
-    // drags stay.
-    m_splitSet = true;
-    QTimer::singleShot(0, this, [this] {
-      const int h = m_splitter->height();
-      if (h > 0) m_splitter->setSizes({h * 72 / 100, h - h * 72 / 100});
-    });
-  }
   if (m_dirty) {
     updateNetwork();
     scheduleRecompute();
@@ -933,6 +927,27 @@ void ImagePanel::showEvent(QShowEvent* event)
     m_sweepOnShow = false;
     startSweep(); // after the fit (the screenshot shows both)
   }
+}
+
+void ImagePanel::balanceSplitter()
+{
+  // Square pictures as wide as their tiles (title and caption above and below), between 55 % and 74 % of
+  // the height — until the user drags the handle.
+  const int h = m_splitter->height();
+  if (h <= 0 || m_userSplit) return;
+  int pictures = 0;
+  for (ImageTile* t : comparisonTiles()) pictures += t->isVisibleTo(this) && !t->image().isNull();
+  const int narrow = m_mlpTile->isVisibleTo(this) && m_mlpTile->image().isNull() ? m_mlpTile->maximumWidth() : 0;
+  const int side = (m_splitter->width() - narrow) / std::max(3, pictures) - 8;
+  const int want = std::clamp(side + 4 * fontMetrics().height() + 12, h * 55 / 100, h * 74 / 100);
+  const QSignalBlocker block(m_splitter);
+  m_splitter->setSizes({want, h - want});
+}
+
+bool ImagePanel::eventFilter(QObject* watched, QEvent* event)
+{
+  if (watched == m_splitter && event->type() == QEvent::Resize) QTimer::singleShot(0, this, &ImagePanel::balanceSplitter);
+  return AnalysisPanel::eventFilter(watched, event);
 }
 
 void ImagePanel::scheduleRecompute()
@@ -1370,6 +1385,7 @@ void ImagePanel::updateTiles()
   else
     m_spectrumTile->setMessage(m_ntkCheck->isChecked() || m_nngpCheck->isChecked() ? waiting : tr("tick NTK or NNGP"));
   // A picture gets the width; a tile with only a message (the MLP before training) stays narrow.
+  if (isVisible()) QTimer::singleShot(0, this, &ImagePanel::balanceSplitter); // a picture more or fewer
   for (ImageTile* t : comparisonTiles()) {
     const bool picture = !t->image().isNull();
     m_tileLayout->setStretchFactor(t, picture ? 1 : 0);

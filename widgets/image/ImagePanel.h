@@ -205,6 +205,7 @@ protected:
   void showEvent(QShowEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   struct MlpSnapshot {
@@ -262,6 +263,8 @@ private:
   /// After a kernel job (or its refusal): the pending sweep starts, else idle() when nothing else runs.
   void continueAfterKernel();
   void updateSweepAction();
+  /// Gives the pictures the height their width allows (see the .cpp), unless the user moved the handle.
+  void balanceSplitter();
   void loadInitialImage();
   void connectJobs();
   void connectDocument();
@@ -344,7 +347,7 @@ private:
   QTabWidget* m_bottomTabs;
   QBoxLayout* m_tileLayout;
   QSplitter* m_splitter;
-  bool m_splitSet = false;
+  bool m_userSplit = false; ///< the user dragged the handle: balanceSplitter leaves it
   ImageSweepView* m_sweepView;
   QAction* m_sweepAction;
   QToolButton* m_sweepButton;

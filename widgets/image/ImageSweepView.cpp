@@ -17,6 +17,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "widgets/common/NiceTicks.h"
 #include "widgets/common/PlotWidget.h"
 
 namespace ntk::gui {
@@ -233,7 +234,7 @@ void ImageSweepView::fillTable()
   for (int c = 0; c < 4; ++c) width += m_table->columnWidth(c);
   const int total = m_split->width() - 2 * m_split->handleWidth();
   if (total > 0) {
-    const int t = std::min(width, total * 45 / 100);
+    const int t = std::min(width, total / 2);
     m_split->setSizes({t, (total - t) * 55 / 100, total - t - (total - t) * 55 / 100});
   }
   for (int c = 0; c < m_table->columnCount(); ++c) {
@@ -311,8 +312,13 @@ void ImageSweepView::updateChart()
     o.logX = true;
     o.xTitle = tr("σ");
     o.yTitle = tr("PSNR (dB)");
-    o.title = train ? tr("Train PSNR (rises with σ)") : tr("Held-out PSNR (peaks)");
+    o.title = train ? tr("Train PSNR") : tr("Held-out PSNR");
     if (!m_stale.isEmpty()) o.title += tr(" — stale");
+    // A few labelled ticks over the values (a 1 dB range would otherwise get one label).
+    double ylo = INFINITY, yhi = -INFINITY;
+    for (const PlotSeries& ps : series)
+      for (Eigen::Index k = 0; k < ps.y.size(); ++k) ylo = std::min(ylo, ps.y(k)), yhi = std::max(yhi, ps.y(k));
+    if (std::isfinite(ylo) && yhi > ylo) o.yTicks = niceTicks(ylo, yhi, 4);
     chart->setPlot(std::move(series), o, true);
   };
   build(m_chart, false);
