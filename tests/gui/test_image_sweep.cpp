@@ -6,7 +6,7 @@
 // The zoom is linked (a wheel or a dragged rectangle over one picture shows the same pixel region in all of
 // them, drawn pixel-exact; a double click resets), the full-size view shows whole pixels, the difference
 // view shows |prediction − truth| on its colour scale, and the MLP chart's legend names both curves with the
-// train curve drawn on top of the held-out one. Runs under xvfb-run like the other GUI tests.
+// train curve drawn on top of the held-out one. Auto σ sets the σ and ridge GCV chooses, as one undo step. Runs under xvfb-run like the other GUI tests.
 #include <cmath>
 
 #include <QAction>
@@ -29,6 +29,7 @@
 #include "widgets/image/ImageSweepView.h"
 #include "widgets/image/ImageTile.h"
 #include "widgets/network/NetworkDocument.h"
+#include "core/image/ImageRidgeSelection.h"
 
 using namespace ntk;
 using namespace ntk::gui;
@@ -384,6 +385,37 @@ private slots:
       QFile::copy(dir.filePath(QStringLiteral("sweep.png")), QDir(keep).filePath(QStringLiteral("sweep_chart.png")));
       QFile::copy(dir.filePath(QStringLiteral("view.png")), QDir(keep).filePath(QStringLiteral("sweep_view.png")));
     }
+  }
+
+  void autoSigmaChoosesByGcvAsOneUndoStep()
+  {
+    Encoding g;
+    g.kind = EncodingKind::Gaussian;
+    g.sigma = 3.0;
+    g.features = 128;
+    g.seed = 2;
+    QVERIFY(m_panel->setEncoding(g));
+    QVERIFY(waitIdle(m_panel.get()));
+    const int steps = m_doc->undoStack()->count();
+    // The same selection computed here, independently of the panel.
+    RidgeSelectionOptions o;
+    const RidgeSelection want = selectSigmaRidge(m_panel->network(), m_panel->groundTruth(), 2, o);
+    m_panel->chooseSigmaAutomatically();
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->network().encoding.sigma, want.sigma);
+    QCOMPARE(m_panel->network().encoding.features, 128);
+    QCOMPARE(m_doc->undoStack()->count(), steps + 1);
+    const QString info = m_panel->findChildren<QLabel*>().size() ? [&] {
+      for (QLabel* l : m_panel->findChildren<QLabel*>())
+        if (l->text().contains(QStringLiteral("chosen by GCV"))) return l->text();
+      return QString();
+    }() : QString();
+    QVERIFY2(info.contains(QStringLiteral("σ = %1").arg(want.sigma, 0, 'g', 4)), qPrintable(info));
+    QVERIFY2(info.contains(QStringLiteral("ridge %1").arg(want.ridge, 0, 'g', 3)), qPrintable(info));
+    QVERIFY(m_panel->hasKernelFit(KernelKind::Ntk));
+    m_doc->undoStack()->undo(); // σ and the ridge together
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->network().encoding.sigma, 3.0);
   }
 
   void theMlpLegendShowsBothCurves()

@@ -81,7 +81,8 @@ int ImagePanel::sliderPositionForTime(double t)
 ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
     : AnalysisPanel(parent), m_doc(doc), m_kernelWatcher(new QFutureWatcher<KernelFitResult>(this)),
       m_evalWatcher(new QFutureWatcher<TimeEvaluation>(this)), m_mlpWatcher(new QFutureWatcher<MlpSnapshot>(this)),
-      m_sweepWatcher(new QFutureWatcher<SweepJob>(this)), m_mlpStop(std::make_shared<std::atomic<bool>>(false))
+      m_sweepWatcher(new QFutureWatcher<SweepJob>(this)), m_autoWatcher(new QFutureWatcher<AutoSigmaJob>(this)),
+      m_autoStop(std::make_shared<std::atomic<bool>>(false)), m_mlpStop(std::make_shared<std::atomic<bool>>(false))
 {
   setObjectName(QStringLiteral("image")); // the panel's name for networkFor(); MainWindow::addPanel sets the same
   setAcceptDrops(true);
@@ -198,6 +199,10 @@ void ImagePanel::createEncodingControls()
   m_featuresSpin = new CheckedSpinBox(1, 4096);
   m_featuresSpin->setPrefix(tr("M = "));
   m_featuresSpin->setToolTipBase(tr("Gaussian: number of rows M of B (2M features)"));
+  m_autoSigmaButton = new QPushButton(tr("Auto σ"));
+  m_autoSigmaButton->setToolTip(tr("Choose σ and the ridge from the training pixels alone, by generalised cross-validation\n"
+                                   "(σ in 1 … 32, ridge in 1e-9 … 1; one FFT spectrum of the training Gram per σ tried), and set\n"
+                                   "both (one undo step). The line under the time slider states the chosen values."));
   m_roundButton = new QPushButton(tr("Integer frequencies"));
   m_roundButton->setToolTip(tr("Round the encoding's frequencies B to integers (it becomes a 'fourier' encoding; one undo step).\n"
                                "Then the kernel k(v − v') is 1-periodic and the training grid regular: the Gram is block-circulant,\n"
@@ -256,7 +261,7 @@ void ImagePanel::layoutControlRows(QBoxLayout* layout)
     layout->addLayout(row);
   };
   addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton, m_fullSizeButton, m_diffCheck});
-  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_levelsSpin, m_featuresSpin, m_roundButton});
+  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin, m_roundButton});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
   addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton, m_sweepButton});
@@ -432,6 +437,8 @@ void ImagePanel::connectEncodingControls()
       m_featuresSpin->markRefused(m_lastError);
   });
   connect(m_roundButton, &QPushButton::clicked, this, [this] { chooseEncodingKind(int(EncodingKind::Fourier)); });
+  connect(m_autoSigmaButton, &QPushButton::clicked, this, &ImagePanel::chooseSigmaAutomatically);
+  connect(m_autoWatcher, &QFutureWatcher<AutoSigmaJob>::finished, this, &ImagePanel::onAutoSigmaFinished);
   forwardRefusals(m_sigmaSpin);
   forwardRefusals(m_levelsSpin);
   forwardRefusals(m_featuresSpin);
@@ -495,6 +502,8 @@ ImagePanel::~ImagePanel()
   m_evalWatcher->waitForFinished();
   m_mlpWatcher->waitForFinished();
   m_sweepWatcher->waitForFinished();
+  m_autoStop->store(true);
+  m_autoWatcher->waitForFinished();
 }
 
 void ImagePanel::restoreSettings()
@@ -537,7 +546,7 @@ void ImagePanel::saveSettings()
 bool ImagePanel::isBusy() const
 {
   return m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive() || m_evalWatcher->isRunning() || m_evalPending ||
-         isTraining() || isSweeping();
+         isTraining() || isSweeping() || m_autoWatcher->isRunning();
 }
 
 bool ImagePanel::isTraining() const { return m_mlpWatcher->isRunning(); }
@@ -702,6 +711,7 @@ void ImagePanel::updateEncodingControls()
   m_featuresSpin->setValueQuietly(e.features);
   const bool positional = e.kind == EncodingKind::Positional, gaussian = e.kind == EncodingKind::Gaussian;
   m_sigmaSpin->setVisible(positional || gaussian);
+  m_autoSigmaButton->setVisible(positional || gaussian);
   m_levelsSpin->setVisible(positional);
   m_featuresSpin->setVisible(gaussian);
   m_roundButton->setVisible(positional || gaussian || (e.kind == EncodingKind::Fourier && !hasIntegerFrequencies(e)));
@@ -965,6 +975,7 @@ void ImagePanel::cancel()
   m_coalesce->stop();
   m_evalPending = false;
   m_sweepPending = false;
+  m_autoStop->store(true);
   stopJob(); // the kernel fit or the sweep, whichever runs
   stopTraining();
   updateSweepAction();
@@ -1051,6 +1062,7 @@ void ImagePanel::onKernelFinished()
                    .arg(kindName(f.kind), formatPsnr(f.report.psnrHeldOut), QString::fromStdString(regressionPathName(f.report.path)))
                    .arg(f.report.seconds, 0, 'f', 2);
     parts << tr("bicubic %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut));
+    if (!m_autoNote.isEmpty() && network().encoding.sigma == m_autoSigma && m_ridgeSpin->value() == m_autoRidge) parts << m_autoNote;
     m_infoLabel->setText(tr("%1 training pixels of %2 · %3").arg(trainPixels).arg(m_image.width * m_image.height).arg(parts.join(QStringLiteral(" · "))));
     emit statusMessage(tr("Image %1 fitted in %2 s: %3").arg(m_imageName).arg(m_fit.seconds, 0, 'f', 2).arg(parts.join(QStringLiteral("; "))));
     updateTimeControls();
@@ -1893,6 +1905,75 @@ QDialog* ImagePanel::openFullSizeView(const QString& which)
   dialog->resize(std::min(screen.width() * 9 / 10, image.width() * k + 60), std::min(screen.height() * 9 / 10, image.height() * k + 100));
   dialog->show();
   return dialog;
+}
+
+// ---- automatic σ ----
+
+void ImagePanel::chooseSigmaAutomatically()
+{
+  if (m_autoWatcher->isRunning()) return;
+  const Network net = network();
+  if (m_image.empty() || !m_unavailable.isEmpty()) return void(emit statusMessage(tr("Auto σ: %1").arg(m_image.empty() ? tr("open an image first") : m_unavailable)));
+  if (net.encoding.kind != EncodingKind::Positional && net.encoding.kind != EncodingKind::Gaussian)
+    return void(emit statusMessage(tr("Auto σ needs a positional or Gaussian encoding (σ is theirs)")));
+  if (m_strideSpin->isRefused()) return void(emit statusMessage(tr("Auto σ not run until this is fixed: %1").arg(m_strideSpin->refusal())));
+  AutoSigmaJob job;
+  job.imageSerial = m_imageSerial;
+  job.stride = m_strideSpin->value();
+  job.network = networkToJson(net, 0);
+  RidgeSelectionOptions options;
+  options.kind = !m_ntkCheck->isChecked() && m_nngpCheck->isChecked() ? KernelKind::Nngp : KernelKind::Ntk;
+  m_autoStop = std::make_shared<std::atomic<bool>>(false);
+  const std::shared_ptr<std::atomic<bool>> stop = m_autoStop;
+  const Image image = m_image;
+  m_autoWatcher->setFuture(QtConcurrent::run([job, net, image, options, stop]() mutable {
+    JobControl control;
+    control.stop = stop.get();
+    catchJobErrors([&] { job.selection = selectSigmaRidge(net, image, job.stride, options, control); }, &job.cancelled, &job.error);
+    return job;
+  }));
+  m_autoSigmaButton->setEnabled(false);
+  emit busyChanged(true);
+  emit statusMessage(tr("Choosing σ and the ridge by generalised cross-validation…"));
+}
+
+void ImagePanel::onAutoSigmaFinished()
+{
+  const AutoSigmaJob job = m_autoWatcher->future().result();
+  m_autoSigmaButton->setEnabled(true);
+  const bool current = job.imageSerial == m_imageSerial && job.stride == m_strideSpin->value() && job.network == networkToJson(network(), 0);
+  if (job.cancelled) {
+    emit statusMessage(tr("Auto σ cancelled"));
+  } else if (!job.error.isEmpty()) {
+    emit statusMessage(tr("Auto σ failed: %1").arg(job.error));
+  } else if (!current) {
+    emit statusMessage(tr("Auto σ dropped: the image, stride or network changed while it ran"));
+  } else {
+    const RidgeSelection& sel = job.selection;
+    m_autoSigma = sel.sigma;
+    m_autoRidge = sel.ridge;
+    m_autoNote = tr("σ = %1 and ridge %2 chosen by GCV on the training pixels (%3 spectra, %4 s%5)")
+                     .arg(sel.sigma, 0, 'g', 4)
+                     .arg(sel.ridge, 0, 'g', 3)
+                     .arg(sel.evaluations)
+                     .arg(sel.seconds, 0, 'f', 2)
+                     .arg(sel.sigmaAtBound || sel.ridgeAtBound ? tr(", at the end of its range") : QString());
+    // Both settings as one undo step (the ridge is the panel's, σ the network's).
+    const double oldRidge = m_ridgeSpin->value();
+    QUndoStack* stack = m_doc->undoStack();
+    stack->beginMacro(tr("Auto σ = %1, ridge %2 (GCV)").arg(sel.sigma, 0, 'g', 4).arg(sel.ridge, 0, 'g', 3));
+    if (oldRidge != sel.ridge)
+      stack->push(new PanelStateCommand<ImagePanel, double>(m_doc, this, &ImagePanel::restoreRidge, tr("Set ridge %1").arg(sel.ridge, 0, 'g', 3),
+                                                             oldRidge, sel.ridge));
+    const double sigma = sel.sigma;
+    if (network().encoding.sigma != sigma) editEncoding(tr("Set encoding σ = %1").arg(sigma, 0, 'g', 4), [sigma](Encoding& e) { e.sigma = sigma; });
+    stack->endMacro();
+    emit statusMessage(m_autoNote);
+  }
+  if (!isBusy()) {
+    emit busyChanged(false);
+    emit idle();
+  }
 }
 
 } // namespace ntk::gui

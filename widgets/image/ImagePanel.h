@@ -41,6 +41,7 @@
 #include <QFutureWatcher>
 
 #include "core/image/ImageEncodingSweep.h"
+#include "core/image/ImageRidgeSelection.h"
 #include "widgets/common/AnalysisPanel.h"
 #include "widgets/image/ImageModel.h"
 
@@ -200,6 +201,10 @@ public slots:
   /// Shows `region` (pixels; empty: the whole image) in every comparison picture.
   void setZoomRegion(const QRect& region);
   void setDifferenceView(bool on);
+  /// Auto σ (positional / Gaussian encodings): chooses σ and the ridge by generalised cross-validation on the
+  /// training pixels (ImageRidgeSelection, off the GUI thread) and sets both as one undo step; the info line
+  /// then states the chosen values.
+  void chooseSigmaAutomatically();
 
 protected:
   void showEvent(QShowEvent* event) override;
@@ -234,6 +239,13 @@ private:
     QString error;
     bool cancelled = false;
   };
+  struct AutoSigmaJob {
+    int imageSerial = 0, stride = 0;
+    std::string network; ///< the JSON of the network it chose for
+    RidgeSelection selection;
+    QString error;
+    bool cancelled = false;
+  };
   struct TimeEvaluation {
     std::vector<std::shared_ptr<const ImageKernelRegression>> regressions;
     std::vector<bool> heldOutMask;
@@ -263,6 +275,7 @@ private:
   /// After a kernel job (or its refusal): the pending sweep starts, else idle() when nothing else runs.
   void continueAfterKernel();
   void updateSweepAction();
+  void onAutoSigmaFinished();
   /// Gives the pictures the height their width allows (see the .cpp), unless the user moved the handle.
   void balanceSplitter();
   void loadInitialImage();
@@ -353,6 +366,11 @@ private:
   QToolButton* m_sweepButton;
   QToolButton* m_fullSizeButton;
   QCheckBox* m_diffCheck;
+  QPushButton* m_autoSigmaButton;
+  QFutureWatcher<AutoSigmaJob>* m_autoWatcher;
+  std::shared_ptr<std::atomic<bool>> m_autoStop;
+  QString m_autoNote;            ///< "σ = 7.3 and ridge 1e-7 chosen by GCV …" while those are the settings
+  double m_autoSigma = NAN, m_autoRidge = NAN;
   QRect m_zoom;
 
   // Sweep job.
