@@ -38,6 +38,13 @@ namespace {
 
 bool waitIdle(const ImagePanel* panel, int timeoutMs = 180000) { return ntktest::waitIdle(panel, timeoutMs); }
 
+/// With NTK_IMAGE_EXPORT_DIR set, keeps a grab of the panel (to look at).
+void keepGrab(QWidget* w, const QString& name)
+{
+  const QString keep = qEnvironmentVariable("NTK_IMAGE_EXPORT_DIR");
+  if (!keep.isEmpty()) w->grab().save(QDir(keep).filePath(name));
+}
+
 void wheelOver(QWidget* w, QPointF pos, int delta)
 {
   QWheelEvent e(pos, w->mapToGlobal(pos), QPoint(), QPoint(0, delta), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
@@ -249,6 +256,7 @@ private slots:
     QVERIFY(region.width() < 64 && region.height() < 64);
     for (ImageTile* t : m_panel->comparisonTiles()) QCOMPARE(t->view(), region);
     QApplication::processEvents();
+    keepGrab(m_panel.get(), QStringLiteral("image_zoom.png"));
     ntk->repaint();
     QVERIFY(std::abs(ntk->pixelAt(at).x() - pixelBefore.x()) < 1.0); // about the cursor
     // Pixel-exact: the centre of each drawn cell has the colour of that image pixel (nearest neighbour).
@@ -294,6 +302,8 @@ private slots:
   {
     m_panel->setDifferenceView(true);
     ImageTile* ntk = m_panel->tile(QStringLiteral("ntk"));
+    QApplication::processEvents();
+    keepGrab(m_panel.get(), QStringLiteral("image_difference.png"));
     QVERIFY(ntk->scale().shown);
     QCOMPARE(ntk->scale().max, ImagePanel::kDifferenceMax);
     QVERIFY(!m_panel->tile(QStringLiteral("truth"))->scale().shown);

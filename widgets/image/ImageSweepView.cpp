@@ -336,7 +336,7 @@ void ImageSweepView::paintCharts(QPainter& p, const QRectF& rect) const
     for (PlotSeries& s : series) s.inLegend = true;
     PlotOptions o = chart->options();
     o.range.reset();
-    o.em = 0;
+    o.em = std::clamp(0.04 * rect.height(), 9.0, 0.03 * rect.width()); // readable beside the figure's tiles
     o.highlightSeries = o.highlightPoint = -1;
     paintPlot(p, r, series, o);
   }
