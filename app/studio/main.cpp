@@ -17,6 +17,7 @@
 #include <QTimer>
 
 #include "HeadlessDemo.h"
+#include "widgets/image/ImagePanel.h"
 #include "widgets/window/MainWindow.h"
 #include "widgets/common/VtkOpenGLWidget.h"
 
@@ -195,6 +196,9 @@ int runWindow(int argc, char** argv)
                  qPrintable(window.panelNames().join(QStringLiteral(", "))));
     return 2;
   }
+  if (screenshot && panel == QLatin1String("image"))
+    for (ntk::gui::AnalysisPanel* p : window.panels())
+      if (auto* image = qobject_cast<ntk::gui::ImagePanel*>(p)) image->sweepWhenShown(); // the screenshot shows the sweep
   if (size) {
     // Over the geometry remembered from the last session (QSettings).
     window.setWindowState(Qt::WindowNoState);

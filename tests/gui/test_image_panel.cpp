@@ -287,7 +287,7 @@ private slots:
     QVERIFY(setWidths(m_doc.get(), {64, 64, 64}));
     m_panel->setMlpOptions(20, 1e-3);
     QVERIFY(waitIdle(m_panel.get()));
-    auto* chart = m_panel->findChild<PlotWidget*>();
+    auto* chart = m_panel->findChild<PlotWidget*>(QStringLiteral("psnrChart"));
     QVERIFY(chart);
     const std::size_t kernelLines = chart->series().size(); // NTK and bicubic horizontal lines
     m_panel->startTraining();

@@ -59,6 +59,27 @@ QImage qimageFromImage(const Image& image)
   return out;
 }
 
+QImage differenceImage(const Image& prediction, const Image& truth, double max)
+{
+  if (prediction.empty() || truth.empty() || prediction.width != truth.width || prediction.height != truth.height ||
+      prediction.channels != truth.channels || !(max > 0.0))
+    return {};
+  QImage out(truth.width, truth.height, QImage::Format_RGB888);
+  const auto& table = viridisTable();
+  for (int r = 0; r < truth.height; ++r) {
+    uchar* line = out.scanLine(r);
+    for (int c = 0; c < truth.width; ++c) {
+      double d = 0.0;
+      for (int ch = 0; ch < truth.channels; ++ch) d += std::abs(double(prediction.at(r, c, ch)) - double(truth.at(r, c, ch)));
+      d /= truth.channels;
+      const double u = std::isfinite(d) ? std::clamp(d / max, 0.0, 1.0) : 1.0;
+      const Rgb8& rgb = table[std::size_t(std::lround(u * 255.0))];
+      for (int k = 0; k < 3; ++k) line[3 * c + k] = rgb[std::size_t(k)];
+    }
+  }
+  return out;
+}
+
 void requireImageMemory(const Network& net, int width, int height, int channels, int stride)
 {
   // The float copies of the image, the predictions and the QImages, plus what the solver needs.

@@ -106,6 +106,10 @@ KernelFitResult computeKernelFits(const Network& net, const Image& image, int st
 /// log10 of the power spectrum as a viridis image (the top 8 decades; frequency 0 in the centre).
 QImage powerSpectrumImage(const Eigen::MatrixXd& spectrum);
 
+/// |prediction − truth| per pixel (the mean over channels), in viridis from 0 to `max` (clipped above):
+/// the difference view. Null when the sizes differ or either is empty.
+QImage differenceImage(const Image& prediction, const Image& truth, double max);
+
 /// "astronaut.png" → "astronaut"; the bundled samples are the ":/images/*.png" resources, sorted.
 QStringList bundledSampleNames();
 QString bundledSamplePath(const QString& name);

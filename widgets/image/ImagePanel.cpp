@@ -5,7 +5,12 @@
 #include <cmath>
 #include <limits>
 
+#include <QAction>
 #include <QCheckBox>
+#include <QDialog>
+#include <QScreen>
+#include <QScrollArea>
+#include <QTabWidget>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QDragEnterEvent>
@@ -25,6 +30,7 @@
 #include <QSlider>
 #include <QSplitter>
 #include <QTimer>
+#include <QUndoStack>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -32,11 +38,14 @@
 #include "widgets/common/CheckedSpinBox.h"
 #include "widgets/common/DecadeSpinBox.h"
 #include "widgets/common/FigurePainter.h"
+#include "widgets/image/ImageSweepView.h"
 #include "widgets/image/ImageTile.h"
 #include "widgets/common/LogTimeSlider.h"
 #include "widgets/network/NetworkDocument.h"
+#include "widgets/network/PanelStateCommand.h"
 #include "widgets/common/PlotWidget.h"
 #include "core/image/ImageDataset.h"
+#include "core/network/NetworkJson.h"
 #include "core/nets/MlpTrainer.h"
 #include "core/util/Errors.h"
 
@@ -72,7 +81,8 @@ int ImagePanel::sliderPositionForTime(double t)
 ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
     : AnalysisPanel(parent), m_doc(doc), m_kernelWatcher(new QFutureWatcher<KernelFitResult>(this)),
       m_evalWatcher(new QFutureWatcher<TimeEvaluation>(this)), m_mlpWatcher(new QFutureWatcher<MlpSnapshot>(this)),
-      m_mlpStop(std::make_shared<std::atomic<bool>>(false))
+      m_sweepWatcher(new QFutureWatcher<SweepJob>(this)), m_autoWatcher(new QFutureWatcher<AutoSigmaJob>(this)),
+      m_autoStop(std::make_shared<std::atomic<bool>>(false)), m_mlpStop(std::make_shared<std::atomic<bool>>(false))
 {
   setObjectName(QStringLiteral("image")); // the panel's name for networkFor(); MainWindow::addPanel sets the same
   setAcceptDrops(true);
@@ -82,15 +92,25 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   createEncodingControls();
   createFitControls();
   createMlpControls();
+  createSweepAndZoomControls();
   layoutControlRows(layout);
   createTimeAndNotes(layout);
 
-  // Views: the pictures side by side, the PSNR chart and the kernel spectrum below.
+  // Views: the pictures side by side; below them, in tabs, the PSNR chart with the kernel spectrum, and
+  // the encoding sweep.
   auto* splitter = new QSplitter(Qt::Vertical);
+  m_splitter = splitter;
   splitter->addWidget(createTiles());
-  splitter->addWidget(createChartAndSpectrum());
-  splitter->setStretchFactor(0, 5);
-  splitter->setStretchFactor(1, 4);
+  m_bottomTabs = new QTabWidget;
+  m_bottomTabs->setDocumentMode(true);
+  m_bottomTabs->addTab(createChartAndSpectrum(), tr("PSNR && spectrum"));
+  m_sweepView = new ImageSweepView;
+  m_bottomTabs->addTab(m_sweepView, tr("Encoding sweep"));
+  splitter->addWidget(m_bottomTabs);
+  splitter->setStretchFactor(0, 3); // the pictures first (balanceSplitter: 256 px at 1400 × 820)
+  splitter->setStretchFactor(1, 2);
+  splitter->installEventFilter(this);
+  connect(splitter, &QSplitter::splitterMoved, this, [this] { m_userSplit = true; });
   layout->addWidget(splitter, 1);
 
   m_coalesce = new QTimer(this);
@@ -112,6 +132,7 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   connectFitControls();
   connectMlpControls();
   connectTimeSlider();
+  connectSweepAndZoom();
   m_dirty = true; // fitted when first shown
 }
 
@@ -178,6 +199,10 @@ void ImagePanel::createEncodingControls()
   m_featuresSpin = new CheckedSpinBox(1, 4096);
   m_featuresSpin->setPrefix(tr("M = "));
   m_featuresSpin->setToolTipBase(tr("Gaussian: number of rows M of B (2M features)"));
+  m_autoSigmaButton = new QPushButton(tr("Auto σ"));
+  m_autoSigmaButton->setToolTip(tr("Choose σ and the ridge from the training pixels alone, by generalised cross-validation\n"
+                                   "(σ in 1 … 32, ridge in 1e-9 … 1; one FFT spectrum of the training Gram per σ tried), and set\n"
+                                   "both (one undo step). The line under the time slider states the chosen values."));
   m_roundButton = new QPushButton(tr("Integer frequencies"));
   m_roundButton->setToolTip(tr("Round the encoding's frequencies B to integers (it becomes a 'fourier' encoding; one undo step).\n"
                                "Then the kernel k(v − v') is 1-periodic and the training grid regular: the Gram is block-circulant,\n"
@@ -235,11 +260,11 @@ void ImagePanel::layoutControlRows(QBoxLayout* layout)
     row->addStretch(1);
     layout->addLayout(row);
   };
-  addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton});
-  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_levelsSpin, m_featuresSpin, m_roundButton});
+  addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton, m_fullSizeButton, m_diffCheck});
+  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin, m_roundButton});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
-  addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton});
+  addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton, m_sweepButton});
 }
 
 void ImagePanel::createTimeAndNotes(QBoxLayout* layout)
@@ -264,6 +289,7 @@ QWidget* ImagePanel::createTiles()
 {
   auto* tiles = new QWidget;
   auto* tileLayout = new QHBoxLayout(tiles);
+  m_tileLayout = tileLayout;
   tileLayout->setContentsMargins(0, 0, 0, 0);
   m_truthTile = new ImageTile(tr("Ground truth"));
   m_ntkTile = new ImageTile(tr("NTK regression"));
@@ -283,6 +309,8 @@ QWidget* ImagePanel::createChartAndSpectrum()
   auto* bottomLayout = new QHBoxLayout(bottom);
   bottomLayout->setContentsMargins(0, 0, 0, 0);
   m_chart = new PlotWidget;
+  m_chart->setObjectName(QStringLiteral("psnrChart"));
+  m_chart->setMinimumSize(160, 100); // the pictures get the height first (balanceSplitter)
   m_chart->setToolTip(tr("Held-out and training PSNR of the MLP over its training steps; the kernel regressions (t = ∞)\n"
                          "and bicubic upsampling as horizontal lines. Wheel: zoom; drag: pan; double click: reset."));
   m_spectrumTile = new ImageTile(tr("Kernel power spectrum (log)"));
@@ -409,6 +437,8 @@ void ImagePanel::connectEncodingControls()
       m_featuresSpin->markRefused(m_lastError);
   });
   connect(m_roundButton, &QPushButton::clicked, this, [this] { chooseEncodingKind(int(EncodingKind::Fourier)); });
+  connect(m_autoSigmaButton, &QPushButton::clicked, this, &ImagePanel::chooseSigmaAutomatically);
+  connect(m_autoWatcher, &QFutureWatcher<AutoSigmaJob>::finished, this, &ImagePanel::onAutoSigmaFinished);
   forwardRefusals(m_sigmaSpin);
   forwardRefusals(m_levelsSpin);
   forwardRefusals(m_featuresSpin);
@@ -471,6 +501,9 @@ ImagePanel::~ImagePanel()
   m_kernelWatcher->waitForFinished();
   m_evalWatcher->waitForFinished();
   m_mlpWatcher->waitForFinished();
+  m_sweepWatcher->waitForFinished();
+  m_autoStop->store(true);
+  m_autoWatcher->waitForFinished();
 }
 
 void ImagePanel::restoreSettings()
@@ -513,7 +546,7 @@ void ImagePanel::saveSettings()
 bool ImagePanel::isBusy() const
 {
   return m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive() || m_evalWatcher->isRunning() || m_evalPending ||
-         isTraining();
+         isTraining() || isSweeping() || m_autoWatcher->isRunning();
 }
 
 bool ImagePanel::isTraining() const { return m_mlpWatcher->isRunning(); }
@@ -678,6 +711,7 @@ void ImagePanel::updateEncodingControls()
   m_featuresSpin->setValueQuietly(e.features);
   const bool positional = e.kind == EncodingKind::Positional, gaussian = e.kind == EncodingKind::Gaussian;
   m_sigmaSpin->setVisible(positional || gaussian);
+  m_autoSigmaButton->setVisible(positional || gaussian);
   m_levelsSpin->setVisible(positional);
   m_featuresSpin->setVisible(gaussian);
   m_roundButton->setVisible(positional || gaussian || (e.kind == EncodingKind::Fourier && !hasIntegerFrequencies(e)));
@@ -780,6 +814,8 @@ bool ImagePanel::acceptImage(Image image, const QString& name, const QString& so
     }
   }
   m_image = std::move(image);
+  ++m_imageSerial;
+  m_zoom = QRect(); // another picture: the whole of it
   m_imageName = name;
   m_imagePath = source;
   m_lastError.clear();
@@ -893,9 +929,35 @@ bool ImagePanel::savePrediction(const QString& path, const QString& which, QStri
 void ImagePanel::showEvent(QShowEvent* event)
 {
   AnalysisPanel::showEvent(event);
-  if (!m_dirty) return;
-  updateNetwork();
-  scheduleRecompute();
+  if (m_dirty) {
+    updateNetwork();
+    scheduleRecompute();
+  }
+  if (m_sweepOnShow) {
+    m_sweepOnShow = false;
+    startSweep(); // after the fit (the screenshot shows both)
+  }
+}
+
+void ImagePanel::balanceSplitter()
+{
+  // Square pictures as wide as their tiles (title and caption above and below), between 55 % and 74 % of
+  // the height — until the user drags the handle.
+  const int h = m_splitter->height();
+  if (h <= 0 || m_userSplit) return;
+  int pictures = 0;
+  for (ImageTile* t : comparisonTiles()) pictures += t->isVisibleTo(this) && !t->image().isNull();
+  const int narrow = m_mlpTile->isVisibleTo(this) && m_mlpTile->image().isNull() ? m_mlpTile->maximumWidth() : 0;
+  const int side = (m_splitter->width() - narrow) / std::max(3, pictures) - 8;
+  const int want = std::clamp(side + 4 * fontMetrics().height() + 12, h * 55 / 100, h * 74 / 100);
+  const QSignalBlocker block(m_splitter);
+  m_splitter->setSizes({want, h - want});
+}
+
+bool ImagePanel::eventFilter(QObject* watched, QEvent* event)
+{
+  if (watched == m_splitter && event->type() == QEvent::Resize) QTimer::singleShot(0, this, &ImagePanel::balanceSplitter);
+  return AnalysisPanel::eventFilter(watched, event);
 }
 
 void ImagePanel::scheduleRecompute()
@@ -912,19 +974,22 @@ void ImagePanel::cancel()
   m_pending = false;
   m_coalesce->stop();
   m_evalPending = false;
-  stopJob();
+  m_sweepPending = false;
+  m_autoStop->store(true);
+  stopJob(); // the kernel fit or the sweep, whichever runs
   stopTraining();
+  updateSweepAction();
   setPlaying(false);
 }
 
 void ImagePanel::startKernelJob()
 {
-  if (m_kernelWatcher->isRunning()) return; // onKernelFinished starts the pending job
+  if (m_kernelWatcher->isRunning() || m_sweepWatcher->isRunning()) return; // their finish starts the pending job
   m_pending = false;
   auto nothing = [this](const QString& why) {
     if (!why.isEmpty()) emit statusMessage(why);
     updateTiles();
-    if (!isBusy()) emit idle();
+    continueAfterKernel();
   };
   if (m_image.empty()) return nothing(tr("Image: open an image (or drop one onto the panel)"));
   if (!m_unavailable.isEmpty()) return nothing(tr("Image: %1").arg(m_unavailable));
@@ -973,7 +1038,7 @@ void ImagePanel::onKernelFinished()
   }
   endJob(isTraining());
   if (r.generation != m_generation) {
-    if (!isBusy()) emit idle();
+    continueAfterKernel();
     return;
   }
   if (r.cancelled) {
@@ -997,6 +1062,7 @@ void ImagePanel::onKernelFinished()
                    .arg(kindName(f.kind), formatPsnr(f.report.psnrHeldOut), QString::fromStdString(regressionPathName(f.report.path)))
                    .arg(f.report.seconds, 0, 'f', 2);
     parts << tr("bicubic %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut));
+    if (!m_autoNote.isEmpty() && network().encoding.sigma == m_autoSigma && m_ridgeSpin->value() == m_autoRidge) parts << m_autoNote;
     m_infoLabel->setText(tr("%1 training pixels of %2 · %3").arg(trainPixels).arg(m_image.width * m_image.height).arg(parts.join(QStringLiteral(" · "))));
     emit statusMessage(tr("Image %1 fitted in %2 s: %3").arg(m_imageName).arg(m_fit.seconds, 0, 'f', 2).arg(parts.join(QStringLiteral("; "))));
     updateTimeControls();
@@ -1004,7 +1070,7 @@ void ImagePanel::onKernelFinished()
   }
   updateTiles();
   updateChart();
-  if (!isBusy()) emit idle();
+  continueAfterKernel();
 }
 
 // ---- time slider ----
@@ -1279,12 +1345,19 @@ void ImagePanel::updateTiles()
   else
     m_truthTile->setImage(qimageFromImage(m_image), tr("%1 × %2, stride %3").arg(m_image.width).arg(m_image.height).arg(m_strideSpin->value()));
   const QString timeText = std::isinf(m_shownTime) ? QString() : tr(", t = %1").arg(formatTime(m_shownTime));
+  // The difference view: |prediction − truth| in viridis, one scale for every picture (the colour bar).
+  const bool difference = differenceView() && !m_image.empty();
+  const TileScale scale{difference, kDifferenceMax, tr("|prediction − truth|")};
+  auto picture = [&](const Image& prediction) {
+    return difference ? differenceImage(prediction, m_image, kDifferenceMax) : qimageFromImage(prediction);
+  };
+  for (ImageTile* t : {m_ntkTile, m_nngpTile, m_mlpTile, m_bicubicTile}) t->setScale(scale);
   auto kernelTile = [&](ImageTile* tile, KernelKind kind, bool on) {
     tile->setVisible(on);
     const int i = fitIndex(kind);
     tile->setTitle(tr("%1 %2").arg(kindName(kind), std::isinf(m_shownTime) ? tr("regression") : tr("gradient flow")));
     if (i >= 0 && std::size_t(i) < m_shownKernel.size())
-      tile->setImage(qimageFromImage(m_shownKernel[std::size_t(i)]),
+      tile->setImage(picture(m_shownKernel[std::size_t(i)]),
                      tr("held-out PSNR %1%2").arg(formatPsnr(m_shownPsnr[std::size_t(i)]), timeText));
     else
       tile->setMessage(waiting);
@@ -1295,7 +1368,7 @@ void ImagePanel::updateTiles()
   m_mlpTile->setVisible(m_mlpCheck->isChecked());
   m_mlpTile->setTitle(mlpTitle());
   if (!m_mlpImage.empty() && !m_history.empty()) {
-    m_mlpTile->setImage(qimageFromImage(m_mlpImage), tr("held-out PSNR %1 · step\u00a0%2/%3")
+    m_mlpTile->setImage(picture(m_mlpImage), tr("held-out PSNR %1 · step\u00a0%2/%3")
                                                          .arg(formatPsnr(m_history.back()[3]))
                                                          .arg(m_mlpStepsDone)
                                                          .arg(isTraining() ? m_mlpStepsTarget : std::max(m_mlpStepsDone, m_mlpStepsTarget)));
@@ -1312,7 +1385,7 @@ void ImagePanel::updateTiles()
   }
 
   if (!m_fit.bicubic.empty())
-    m_bicubicTile->setImage(qimageFromImage(m_fit.bicubic), tr("held-out PSNR %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut)));
+    m_bicubicTile->setImage(picture(m_fit.bicubic), tr("held-out PSNR %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut)));
   else
     m_bicubicTile->setMessage(waiting);
 
@@ -1323,6 +1396,15 @@ void ImagePanel::updateTiles()
                                                                     .arg(m_fit.spectrum.rows()));
   else
     m_spectrumTile->setMessage(m_ntkCheck->isChecked() || m_nngpCheck->isChecked() ? waiting : tr("tick NTK or NNGP"));
+  // A picture gets the width; a tile with only a message (the MLP before training) stays narrow.
+  if (isVisible()) QTimer::singleShot(0, this, &ImagePanel::balanceSplitter); // a picture more or fewer
+  for (ImageTile* t : comparisonTiles()) {
+    const bool picture = !t->image().isNull();
+    m_tileLayout->setStretchFactor(t, picture ? 1 : 0);
+    t->setMaximumWidth(picture ? QWIDGETSIZE_MAX : 12 * fontMetrics().averageCharWidth() + 60);
+    t->setView(m_zoom);
+  }
+  updateSweepStale(); // every settings change passes here
 }
 
 void ImagePanel::updateChart()
@@ -1339,16 +1421,22 @@ void ImagePanel::updateChart()
       train(i) = std::min(m_history[std::size_t(i)][2], 100.0);
       held(i) = std::min(m_history[std::size_t(i)][3], 100.0);
     }
+    // A blurry MLP has train ≈ held-out: the held-out line is drawn first and the train curve on top of it,
+    // dashed with markers, so both curves (and both legend entries) stay visible.
     PlotSeries s;
-    s.name = tr("MLP train");
-    s.x = x;
-    s.y = train;
-    s.color = seriesColor(0);
-    series.push_back(s);
     s.name = tr("MLP held-out");
+    s.x = x;
     s.y = held;
     s.color = seriesColor(1);
-    s.lineWidth = 1.6;
+    s.lineWidth = 2.2;
+    series.push_back(s);
+    s.name = tr("MLP train");
+    s.y = train;
+    s.color = seriesColor(0);
+    s.lineWidth = 1.0;
+    s.dashed = true;
+    s.style = SeriesStyle::LineAndMarkers;
+    s.marker = MarkerShape::Square;
     series.push_back(s);
   }
   auto line = [&](const QString& name, double value, QColor color) {
@@ -1406,6 +1494,11 @@ void ImagePanel::paintFigure(QPainter& p, const QRectF& rect) const
   for (std::size_t i = 0; i < tiles.size(); ++i)
     tiles[i]->paintTo(p, QRectF(body.left() + double(i) * (w + gap), body.top(), w, topHeight), small);
   const QRectF lower(body.left(), body.top() + topHeight + gap, body.width(), body.bottom() - body.top() - topHeight - gap);
+  if (m_bottomTabs->currentWidget() == m_sweepView && m_sweepView->hasResult()) {
+    m_sweepView->paintCharts(p, lower); // the sweep tab in front: its charts
+    p.restore();
+    return;
+  }
   const QRectF chartRect(lower.left(), lower.top(), lower.width() * 0.64, lower.height());
   if (m_chart->series().empty())
     paintFigureMessage(p, chartRect, tr("no PSNR data yet"), small);
@@ -1417,6 +1510,14 @@ void ImagePanel::paintFigure(QPainter& p, const QRectF& rect) const
 
 bool ImagePanel::exportView(const QString& path, QString* error)
 {
+  // With the sweep tab in front, its table is the data (CSV) and its chart the lower half of the figure.
+  const bool sweepShown = m_bottomTabs->currentWidget() == m_sweepView && m_sweepView->hasResult();
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (sweepShown && suffix == QLatin1String("csv")) return exportSweepTable(path, error);
+  if (sweepShown && suffix == QLatin1String("npy")) {
+    if (error) *error = tr("the sweep table is exported as .csv (it has text columns)");
+    return false;
+  }
   return exportFigureOrMatrix(path, QSize(2200, 1250), psnrHistory(), error,
                               tr("no MLP PSNR history yet: train the MLP first (the PNG/SVG figure can be exported now)"));
 }
@@ -1433,5 +1534,446 @@ void ImagePanel::showFitsAtInfinity()
   m_shownTime = std::numeric_limits<double>::infinity();
 }
 
-} // namespace ntk::gui
+// ---- the encoding sweep ----
 
+void ImagePanel::createSweepAndZoomControls()
+{
+  m_sweepAction = new QAction(tr("Sweep &encodings"), this);
+  m_sweepAction->setShortcut(QKeySequence(tr("Ctrl+Shift+E")));
+  m_sweepAction->setShortcutContext(Qt::WindowShortcut);
+  m_sweepButton = new QToolButton;
+  m_sweepButton->setDefaultAction(m_sweepAction);
+  m_sweepButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  updateSweepAction();
+
+  m_fullSizeButton = new QToolButton;
+  m_fullSizeButton->setText(tr("1:1…"));
+  m_fullSizeButton->setPopupMode(QToolButton::InstantPopup);
+  m_fullSizeButton->setToolTip(tr("Open one picture at full size (1:1, or enlarged by whole pixels) in its own window.\n"
+                                  "Also: right click on a picture. Zoom all pictures at once: wheel or drag a rectangle\n"
+                                  "over any picture; double click resets."));
+  auto* menu = new QMenu(m_fullSizeButton);
+  const QList<QPair<QString, QString>> items = {{tr("Ground truth"), QStringLiteral("truth")},
+                                                {tr("NTK"), QStringLiteral("ntk")},
+                                                {tr("NNGP"), QStringLiteral("nngp")},
+                                                {tr("MLP"), QStringLiteral("mlp")},
+                                                {tr("Bicubic"), QStringLiteral("bicubic")}};
+  for (const auto& [label, which] : items)
+    menu->addAction(label, this, [this, which = which] {
+      if (!openFullSizeView(which)) emit statusMessage(tr("No %1 picture yet").arg(which));
+    });
+  m_fullSizeButton->setMenu(menu);
+
+  m_diffCheck = new QCheckBox(tr("|Error|"));
+  m_diffCheck->setToolTip(tr("Show |prediction − truth| (the mean over colour channels) instead of each prediction, in viridis\n"
+                             "from 0 to %1 (brighter: larger error; clipped above), with the colour bar under each picture.\n"
+                             "The ground truth stays as it is.").arg(kDifferenceMax));
+}
+
+void ImagePanel::connectSweepAndZoom()
+{
+  connect(m_sweepAction, &QAction::triggered, this, [this] {
+    if (isSweeping())
+      cancelSweep();
+    else
+      startSweep();
+  });
+  connect(m_sweepWatcher, &QFutureWatcher<SweepJob>::finished, this, &ImagePanel::onSweepFinished);
+  connect(m_sweepView, &ImageSweepView::rowActivated, this, [this](int index) { showSweepRow(index); });
+  auto* exportMenu = new QMenu(m_sweepView->exportButton());
+  exportMenu->addAction(tr("Table as CSV…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export sweep table"), QStringLiteral("%1_sweep.csv").arg(m_imageName),
+                                                      tr("CSV table (*.csv)"));
+    if (path.isEmpty()) return;
+    QString err;
+    emit statusMessage(exportSweepTable(path, &err) ? tr("Exported %1").arg(path) : tr("Not exported: %1").arg(err));
+  });
+  exportMenu->addAction(tr("Chart as PNG or SVG…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export sweep chart"), QStringLiteral("%1_sweep.png").arg(m_imageName),
+                                                      tr("PNG image (*.png);;SVG figure (*.svg)"));
+    if (path.isEmpty()) return;
+    QString err;
+    emit statusMessage(exportSweepChart(path, &err) ? tr("Exported %1").arg(path) : tr("Not exported: %1").arg(err));
+  });
+  m_sweepView->exportButton()->setMenu(exportMenu);
+
+  for (ImageTile* t : comparisonTiles()) {
+    connect(t, &ImageTile::viewRequested, this, &ImagePanel::setZoomRegion);
+    connect(t, &ImageTile::viewResetRequested, this, [this] { setZoomRegion({}); });
+    connect(t, &ImageTile::fullSizeRequested, this, [this, t] {
+      for (const QString& which : {QStringLiteral("truth"), QStringLiteral("ntk"), QStringLiteral("nngp"), QStringLiteral("mlp"),
+                                   QStringLiteral("bicubic")})
+        if (tile(which) == t) openFullSizeView(which);
+    });
+  }
+  connect(m_diffCheck, &QCheckBox::toggled, this, &ImagePanel::setDifferenceView);
+}
+
+bool ImagePanel::isSweeping() const { return m_sweepWatcher->isRunning() || m_sweepPending; }
+
+void ImagePanel::updateSweepAction()
+{
+  const bool running = isSweeping();
+  m_sweepAction->setText(running ? tr("Cancel sweep") : tr("Sweep &encodings"));
+  m_sweepAction->setToolTip(
+      running ? tr("Stop the encoding sweep (Esc cancels it too)")
+              : tr("Fit the image with every encoding — none, basic, and positional and Gaussian features at σ = 2, 4, 8, 16 —\n"
+                   "by exact kernel regression at the current stride, ridge and kernel (NTK, or NNGP when only it is ticked),\n"
+                   "and show Tancik et al.'s table (train and held-out PSNR, bicubic beside) and PSNR against σ (%1)")
+                    .arg(m_sweepAction->shortcut().toString(QKeySequence::NativeText)));
+  m_sweepAction->setStatusTip(running ? tr("Stop the encoding sweep") : tr("Fit every encoding at several σ and tabulate the PSNRs"));
+}
+
+ImagePanel::SweepSettings ImagePanel::currentSweepSettings() const
+{
+  SweepSettings s;
+  s.imageSerial = m_imageSerial;
+  s.stride = m_strideSpin->value();
+  s.kind = !m_ntkCheck->isChecked() && m_nngpCheck->isChecked() ? KernelKind::Nngp : KernelKind::Ntk;
+  s.ridge = m_ridgeSpin->value();
+  if (m_unavailable.isEmpty()) {
+    // The rows' networks: the encoding kind and σ of the network do not matter (every row replaces them),
+    // its layers, positional levels and Gaussian features/seed do.
+    try {
+      s.networks = networkToJson(sweepNetwork(network(), EncodingKind::Positional, 1.0), 0) +
+                   networkToJson(sweepNetwork(network(), EncodingKind::Gaussian, 1.0), 0);
+    } catch (const std::exception& e) {
+      s.networks = e.what();
+    }
+  }
+  return s;
+}
+
+QString ImagePanel::sweepDescription(const SweepSettings& s) const
+{
+  return tr("%1, stride %2, %3, ridge %4").arg(m_imageName).arg(s.stride).arg(kindName(s.kind)).arg(s.ridge, 0, 'g', 3);
+}
+
+QString ImagePanel::sweepStaleReason() const
+{
+  if (!m_sweepView->hasResult()) return {};
+  const SweepSettings now = currentSweepSettings(), was = m_sweepSettings;
+  QStringList why;
+  if (now.imageSerial != was.imageSerial) why << tr("the image is now %1").arg(m_imageName);
+  if (now.stride != was.stride) why << tr("the stride is now %1").arg(now.stride);
+  if (now.kind != was.kind) why << tr("the kernel is now the %1").arg(kindName(now.kind));
+  if (now.ridge != was.ridge) why << tr("the ridge is now %1").arg(now.ridge, 0, 'g', 3);
+  if (now.networks != was.networks) why << tr("the network changed");
+  return why.join(QStringLiteral(", "));
+}
+
+void ImagePanel::updateSweepStale() { m_sweepView->setStale(sweepStaleReason()); }
+
+void ImagePanel::startSweep()
+{
+  if (isSweeping()) return;
+  if (m_image.empty()) return void(emit statusMessage(tr("Sweep: open an image first")));
+  if (!m_unavailable.isEmpty()) return void(emit statusMessage(tr("Sweep not run: %1").arg(m_unavailable)));
+  if (const QString refused = refusedSetting(false); !refused.isEmpty())
+    return void(emit statusMessage(tr("Sweep not run until this is fixed: %1").arg(refused)));
+  m_sweepPending = true;
+  m_bottomTabs->setCurrentWidget(m_sweepView);
+  m_sweepView->setRunning(tr("Sweep waiting for the current fit…"));
+  updateSweepAction();
+  emit busyChanged(true);
+  // One job at a time: the kernel fit first (continueAfterKernel starts the sweep).
+  if (m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive()) return;
+  launchSweep();
+}
+
+void ImagePanel::cancelSweep()
+{
+  if (!isSweeping()) return;
+  const bool waiting = m_sweepPending;
+  m_sweepPending = false;
+  if (m_sweepWatcher->isRunning()) stopJob();
+  m_sweepView->setRunning(QString());
+  updateSweepAction();
+  emit statusMessage(tr("Encoding sweep cancelled"));
+  if (waiting && !isBusy()) {
+    emit busyChanged(false);
+    emit idle();
+  }
+}
+
+void ImagePanel::continueAfterKernel()
+{
+  if (m_sweepPending && !m_kernelWatcher->isRunning() && !m_pending && !m_coalesce->isActive()) {
+    launchSweep();
+    return;
+  }
+  if (!isBusy()) emit idle();
+}
+
+void ImagePanel::launchSweep()
+{
+  m_sweepPending = false;
+  const SweepSettings settings = currentSweepSettings();
+  const QString description = sweepDescription(settings);
+  const Network base = network();
+  const Image image = m_image;
+  EncodingSweepOptions options;
+  options.kind = settings.kind;
+  options.ridge = settings.ridge; // the panel's: a row's fit is the panel's fit with that encoding
+  // Encoding none solves densely: as many training pixels as the panel's own fit allows.
+  options.noneDenseLimit = std::max<Eigen::Index>(options.noneDenseLimit, kMaxDensePixels);
+  const int generation = ++m_sweepGeneration;
+  const int fits = int(options.encodings.size() - 2 + 2 * options.sigmas.size());
+  launchJob(m_sweepWatcher, [=](const JobFlags& flags) {
+    SweepJob job;
+    job.generation = generation;
+    job.settings = settings;
+    job.description = description;
+    catchJobErrors([&] { job.result = sweepImageEncodings(base, image, settings.stride, options, flags.control()); }, &job.cancelled,
+                   &job.error);
+    return job;
+  });
+  m_sweepView->setRunning(tr("Sweeping %1: %2 fits…").arg(description).arg(fits));
+  updateSweepAction();
+  emit statusMessage(tr("Encoding sweep of %1 (%2 fits)…").arg(description).arg(fits));
+}
+
+void ImagePanel::onSweepFinished()
+{
+  SweepJob job = m_sweepWatcher->future().result();
+  endJob(isTraining() || m_pending);
+  if (job.generation == m_sweepGeneration) {
+    m_sweepView->setRunning(QString());
+    if (job.cancelled) {
+      emit statusMessage(tr("Encoding sweep cancelled"));
+    } else if (!job.error.isEmpty()) {
+      emit statusMessage(tr("Encoding sweep failed: %1").arg(job.error));
+      if (!m_sweepView->hasResult()) m_sweepView->clearResult(tr("Sweep failed: %1").arg(job.error));
+    } else {
+      m_sweepSettings = job.settings;
+      m_sweepView->setResult(job.result, job.description);
+      m_bottomTabs->setCurrentWidget(m_sweepView);
+      // The row of the encoding shown, if the sweep has it.
+      for (std::size_t i = 0; i < job.result.rows.size(); ++i) {
+        const EncodingSweepRow& r = job.result.rows[i];
+        const Encoding& e = network().encoding;
+        if (r.encoding == e.kind && (!std::isfinite(r.sigma) || r.sigma == e.sigma)) m_sweepView->selectRow(int(i));
+      }
+      updateSweepStale();
+      double best = -INFINITY;
+      QString bestText;
+      for (const EncodingSweepRow& r : job.result.rows)
+        if (r.computed && r.psnrHeldOut > best) {
+          best = r.psnrHeldOut;
+          bestText = std::isfinite(r.sigma) ? tr("%1 σ = %2").arg(sweepEncodingName(r.encoding)).arg(r.sigma) : sweepEncodingName(r.encoding);
+        }
+      emit statusMessage(tr("Encoding sweep done in %1 s: best held-out %2 (%3), bicubic %4")
+                             .arg(job.result.seconds, 0, 'f', 2)
+                             .arg(formatPsnr(best), bestText, formatPsnr(job.result.bicubicPsnrHeldOut)));
+    }
+  }
+  updateSweepAction();
+  if (m_pending) {
+    startKernelJob(); // a fit asked for while the sweep ran
+    return;
+  }
+  if (!isBusy()) emit idle();
+}
+
+bool ImagePanel::showSweepRow(int index)
+{
+  const EncodingSweepResult& r = m_sweepView->result();
+  if (index < 0 || std::size_t(index) >= r.rows.size()) return false;
+  const EncodingSweepRow& row = r.rows[std::size_t(index)];
+  m_sweepView->selectRow(index);
+  Encoding next;
+  try {
+    next = sweepNetwork(network(), row.encoding, row.sigma).encoding;
+  } catch (const std::exception& e) {
+    emit statusMessage(tr("Sweep row not shown: %1").arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  // The row's fit is the network with that encoding and the row's ridge: both change, as one undo step.
+  const Encoding& now = network().encoding;
+  const bool sameEncoding = now.kind == next.kind && now.sigma == next.sigma && now.levels == next.levels &&
+                            now.features == next.features && now.seed == next.seed && now.B == next.B;
+  const double oldRidge = m_ridgeSpin->value(), newRidge = row.computed ? row.ridge : oldRidge;
+  if (sameEncoding && oldRidge == newRidge) return true; // shown already
+  const QString text = tr("Show sweep row: %1, ridge %2").arg(encodingDescription(next)).arg(newRidge, 0, 'g', 3);
+  QUndoStack* stack = m_doc->undoStack();
+  stack->beginMacro(text);
+  if (oldRidge != newRidge)
+    stack->push(new PanelStateCommand<ImagePanel, double>(m_doc, this, &ImagePanel::restoreRidge, tr("Set ridge %1").arg(newRidge, 0, 'g', 3),
+                                                           oldRidge, newRidge));
+  const bool ok = sameEncoding || editEncoding(tr("Set encoding to %1").arg(encodingDescription(next)), [next](Encoding& e) { e = next; });
+  stack->endMacro();
+  return ok;
+}
+
+void ImagePanel::restoreRidge(const double& ridge) { m_ridgeSpin->setValue(ridge); }
+
+bool ImagePanel::exportSweepTable(const QString& path, QString* error) const { return m_sweepView->writeCsv(path, error); }
+
+bool ImagePanel::exportSweepChart(const QString& path, QString* error) const
+{
+  if (!m_sweepView->hasResult()) {
+    if (error) *error = tr("no sweep yet: press Sweep encodings first");
+    return false;
+  }
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix != QLatin1String("png") && suffix != QLatin1String("svg")) {
+    if (error) *error = tr("the chart is written as .png or .svg, not .%1").arg(suffix);
+    return false;
+  }
+  if (!saveFigure(path, QSize(1400, 900), [this](QPainter& p, const QRectF& r) { m_sweepView->paintFigure(p, r); })) {
+    if (error) *error = tr("could not write %1").arg(path);
+    return false;
+  }
+  return true;
+}
+
+// ---- looking closely ----
+
+std::vector<ImageTile*> ImagePanel::comparisonTiles() const { return {m_truthTile, m_ntkTile, m_nngpTile, m_mlpTile, m_bicubicTile}; }
+
+ImageTile* ImagePanel::tile(const QString& which) const
+{
+  if (which == QLatin1String("truth")) return m_truthTile;
+  if (which == QLatin1String("ntk")) return m_ntkTile;
+  if (which == QLatin1String("nngp")) return m_nngpTile;
+  if (which == QLatin1String("mlp")) return m_mlpTile;
+  if (which == QLatin1String("bicubic")) return m_bicubicTile;
+  return nullptr;
+}
+
+void ImagePanel::setZoomRegion(const QRect& region)
+{
+  m_zoom = m_image.empty() ? QRect() : clampRegion(region, QSize(m_image.width, m_image.height));
+  for (ImageTile* t : comparisonTiles()) t->setView(m_zoom);
+  if (!m_zoom.isEmpty())
+    emit statusMessage(tr("Zoom: pixels %1…%2 × %3…%4 of every picture (double click: whole image)")
+                           .arg(m_zoom.left())
+                           .arg(m_zoom.right())
+                           .arg(m_zoom.top())
+                           .arg(m_zoom.bottom()));
+}
+
+bool ImagePanel::differenceView() const { return m_diffCheck->isChecked(); }
+
+void ImagePanel::setDifferenceView(bool on)
+{
+  if (m_diffCheck->isChecked() != on) {
+    m_diffCheck->setChecked(on); // toggled comes back here
+    return;
+  }
+  updateTiles();
+}
+
+QDialog* ImagePanel::openFullSizeView(const QString& which)
+{
+  const ImageTile* t = tile(which);
+  if (!t || t->image().isNull()) return nullptr;
+  const QImage image = t->image();
+  auto* dialog = new QDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->setObjectName(QStringLiteral("fullSizeView"));
+  dialog->setWindowTitle(tr("%1 — %2 × %3").arg(t->title()).arg(image.width()).arg(image.height()));
+  auto* layout = new QVBoxLayout(dialog);
+  auto* row = new QHBoxLayout;
+  auto* scaleCombo = new QComboBox;
+  for (int k : {1, 2, 3, 4, 6, 8}) scaleCombo->addItem(k == 1 ? tr("1:1 (full size)") : tr("%1× (whole pixels)").arg(k), k);
+  scaleCombo->setToolTip(tr("Every image pixel as k × k screen pixels (nearest neighbour, no smoothing)"));
+  row->addWidget(new QLabel(tr("Scale")));
+  row->addWidget(scaleCombo);
+  row->addWidget(new QLabel(t->caption()), 1);
+  layout->addLayout(row);
+  auto* area = new QScrollArea;
+  auto* label = new QLabel;
+  label->setObjectName(QStringLiteral("fullSizeImage"));
+  area->setWidget(label);
+  area->setAlignment(Qt::AlignCenter);
+  layout->addWidget(area, 1);
+  auto show = [label, image](int k) {
+    label->setPixmap(QPixmap::fromImage(image.scaled(image.size() * k, Qt::IgnoreAspectRatio, Qt::FastTransformation)));
+    label->adjustSize();
+  };
+  connect(scaleCombo, &QComboBox::currentIndexChanged, dialog, [scaleCombo, show](int i) { show(scaleCombo->itemData(i).toInt()); });
+  // The largest whole-pixel scale that fits most of the screen (at least 1:1).
+  const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+  int k = 1;
+  for (int c = 0; c < scaleCombo->count(); ++c) {
+    const int kk = scaleCombo->itemData(c).toInt();
+    if (image.width() * kk <= screen.width() * 0.8 && image.height() * kk <= screen.height() * 0.75) k = kk;
+  }
+  show(1);
+  scaleCombo->setCurrentIndex(scaleCombo->findData(k));
+  dialog->resize(std::min(screen.width() * 9 / 10, image.width() * k + 60), std::min(screen.height() * 9 / 10, image.height() * k + 100));
+  dialog->show();
+  return dialog;
+}
+
+// ---- automatic σ ----
+
+void ImagePanel::chooseSigmaAutomatically()
+{
+  if (m_autoWatcher->isRunning()) return;
+  const Network net = network();
+  if (m_image.empty() || !m_unavailable.isEmpty()) return void(emit statusMessage(tr("Auto σ: %1").arg(m_image.empty() ? tr("open an image first") : m_unavailable)));
+  if (net.encoding.kind != EncodingKind::Positional && net.encoding.kind != EncodingKind::Gaussian)
+    return void(emit statusMessage(tr("Auto σ needs a positional or Gaussian encoding (σ is theirs)")));
+  if (m_strideSpin->isRefused()) return void(emit statusMessage(tr("Auto σ not run until this is fixed: %1").arg(m_strideSpin->refusal())));
+  AutoSigmaJob job;
+  job.imageSerial = m_imageSerial;
+  job.stride = m_strideSpin->value();
+  job.network = networkToJson(net, 0);
+  RidgeSelectionOptions options;
+  options.kind = !m_ntkCheck->isChecked() && m_nngpCheck->isChecked() ? KernelKind::Nngp : KernelKind::Ntk;
+  m_autoStop = std::make_shared<std::atomic<bool>>(false);
+  const std::shared_ptr<std::atomic<bool>> stop = m_autoStop;
+  const Image image = m_image;
+  m_autoWatcher->setFuture(QtConcurrent::run([job, net, image, options, stop]() mutable {
+    JobControl control;
+    control.stop = stop.get();
+    catchJobErrors([&] { job.selection = selectSigmaRidge(net, image, job.stride, options, control); }, &job.cancelled, &job.error);
+    return job;
+  }));
+  m_autoSigmaButton->setEnabled(false);
+  emit busyChanged(true);
+  emit statusMessage(tr("Choosing σ and the ridge by generalised cross-validation…"));
+}
+
+void ImagePanel::onAutoSigmaFinished()
+{
+  const AutoSigmaJob job = m_autoWatcher->future().result();
+  m_autoSigmaButton->setEnabled(true);
+  const bool current = job.imageSerial == m_imageSerial && job.stride == m_strideSpin->value() && job.network == networkToJson(network(), 0);
+  if (job.cancelled) {
+    emit statusMessage(tr("Auto σ cancelled"));
+  } else if (!job.error.isEmpty()) {
+    emit statusMessage(tr("Auto σ failed: %1").arg(job.error));
+  } else if (!current) {
+    emit statusMessage(tr("Auto σ dropped: the image, stride or network changed while it ran"));
+  } else {
+    const RidgeSelection& sel = job.selection;
+    m_autoSigma = sel.sigma;
+    m_autoRidge = sel.ridge;
+    m_autoNote = tr("σ = %1 and ridge %2 chosen by GCV on the training pixels (%3 spectra, %4 s%5)")
+                     .arg(sel.sigma, 0, 'g', 4)
+                     .arg(sel.ridge, 0, 'g', 3)
+                     .arg(sel.evaluations)
+                     .arg(sel.seconds, 0, 'f', 2)
+                     .arg(sel.sigmaAtBound || sel.ridgeAtBound ? tr(", at the end of its range") : QString());
+    // Both settings as one undo step (the ridge is the panel's, σ the network's).
+    const double oldRidge = m_ridgeSpin->value();
+    QUndoStack* stack = m_doc->undoStack();
+    stack->beginMacro(tr("Auto σ = %1, ridge %2 (GCV)").arg(sel.sigma, 0, 'g', 4).arg(sel.ridge, 0, 'g', 3));
+    if (oldRidge != sel.ridge)
+      stack->push(new PanelStateCommand<ImagePanel, double>(m_doc, this, &ImagePanel::restoreRidge, tr("Set ridge %1").arg(sel.ridge, 0, 'g', 3),
+                                                             oldRidge, sel.ridge));
+    const double sigma = sel.sigma;
+    if (network().encoding.sigma != sigma) editEncoding(tr("Set encoding σ = %1").arg(sigma, 0, 'g', 4), [sigma](Encoding& e) { e.sigma = sigma; });
+    stack->endMacro();
+    emit statusMessage(m_autoNote);
+  }
+  if (!isBusy()) {
+    emit busyChanged(false);
+    emit idle();
+  }
+}
+
+} // namespace ntk::gui

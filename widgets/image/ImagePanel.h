@@ -15,6 +15,14 @@
 // (statusMessage), and nothing is fitted or trained until it is fixed; an MLP whose output width fits neither
 // the image's channels nor 1, or whose memory estimate (float32 parameters, Adam state, activations of the
 // training batch) exceeds what the machine has, is not offered (mlpRefusal(), with the estimate).
+// The encoding sweep (Sweep encodings: button, View menu, Ctrl+Shift+E): ImageEncodingSweep for the image,
+// stride, kernel (NTK unless only the NNGP is ticked), ridge and network shown, off the GUI thread with
+// progress and Cancel; its table and PSNR-against-σ chart (ImageSweepView) in the "Encoding sweep" tab
+// below the pictures. A click on a row sets the network's encoding (and the ridge box, should the row's
+// ridge differ) to that row's, one undo step, so the pictures show exactly that fit. A sweep computed for other settings stays visible, marked stale with what changed.
+// Looking closely: a linked zoom (wheel or a dragged rectangle over any picture shows the same pixel region
+// in all of them, pixel-exact; double click resets), a full-size view of one picture (1:1…, or a picture's
+// context menu), and the difference view |prediction − truth| with its colour bar (0 … kDifferenceMax).
 // Out: the views; requirementChanged() when the network starts or stops fitting an image; exportView: PNG/SVG of the whole comparison, CSV/NPY of the MLP's PSNR history
 // (rows: step, loss, PSNR train, PSNR held-out, PSNR all); savePrediction writes one result as an image.
 // Work: the kernel fits run off the GUI thread (launchJob; newer requests cancel older ones), the time
@@ -32,10 +40,16 @@
 #include <Eigen/Dense>
 #include <QFutureWatcher>
 
+#include "core/image/ImageEncodingSweep.h"
+#include "core/image/ImageRidgeSelection.h"
 #include "widgets/common/AnalysisPanel.h"
 #include "widgets/image/ImageModel.h"
 
+class QAction;
 class QBoxLayout;
+class QDialog;
+class QSplitter;
+class QTabWidget;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -53,6 +67,7 @@ class CheckedDoubleSpinBox;
 class ImageTile;
 class PlotWidget;
 class LogTimeSlider;
+class ImageSweepView;
 
 class ImagePanel : public AnalysisPanel {
   Q_OBJECT
@@ -68,6 +83,8 @@ public:
   /// Limits of the panel's own settings (larger values are refused, with the reason).
   static constexpr int kMaxStride = 64, kMaxSteps = 100000;
   static constexpr double kMaxRidge = 10.0, kMinLearningRate = 1e-7, kMaxLearningRate = 10.0;
+  /// The difference view's colour scale: |prediction − truth| from 0 to this (values in [0, 1]; clipped above).
+  static constexpr double kDifferenceMax = 0.25;
 
   explicit ImagePanel(NetworkDocument* doc, QWidget* parent = nullptr);
   ~ImagePanel() override;
@@ -114,6 +131,34 @@ public:
   const Network& mlpNetwork() const { return m_mlpNet; }
   /// The network the last (or current) MLP run actually trained (MlpTrainer::network()); empty layers before a run.
   const Network& trainedNetwork() const { return m_trainedNet; }
+  // The encoding sweep.
+  /// "Sweep encodings" (Ctrl+Shift+E): starts the sweep, or cancels the running one. MainWindow puts it in View.
+  QAction* sweepAction() const { return m_sweepAction; }
+  bool isSweeping() const;
+  const ImageSweepView* sweepView() const { return m_sweepView; }
+  /// Why the sweep shown no longer matches the settings (empty: it matches, or there is none).
+  QString sweepStaleReason() const;
+  /// Runs the sweep once when the panel is next shown (`--panel image --screenshot` shows it).
+  void sweepWhenShown() { m_sweepOnShow = true; }
+  /// Sets the network's encoding to sweep row `index`'s (one undo step) and shows that fit; false if refused.
+  bool showSweepRow(int index);
+  /// Sets the ridge box (the undo step of a sweep row restores it through this).
+  void restoreRidge(const double& ridge);
+  /// The sweep table as CSV / the chart as PNG or SVG (by suffix). False with the reason.
+  bool exportSweepTable(const QString& path, QString* error) const;
+  bool exportSweepChart(const QString& path, QString* error) const;
+
+  // Looking closely.
+  /// The pictures that share the zoom (ground truth, NTK, NNGP, MLP, bicubic).
+  std::vector<ImageTile*> comparisonTiles() const;
+  /// The picture named "truth", "ntk", "nngp", "mlp" or "bicubic" (null otherwise).
+  ImageTile* tile(const QString& which) const;
+  /// The region of the image every picture shows (pixels; empty: all).
+  QRect zoomRegion() const { return m_zoom; }
+  bool differenceView() const;
+  /// A window with one picture at an integer scale (1:1 by default); null when it has no image.
+  QDialog* openFullSizeView(const QString& which);
+
   /// Why the MLP cannot be trained (input_dim, output width, memory with the estimate); empty when it can.
   QString mlpRefusal() const { return m_mlpRefusal; }
   /// The MLP tile's title: "MLP 256-256-256", the network's hidden widths.
@@ -150,11 +195,22 @@ public slots:
   void startTraining();
   void stopTraining();
   void openImageDialog();
+  /// Starts the encoding sweep (after a running kernel fit); while one runs, cancels it.
+  void startSweep();
+  void cancelSweep();
+  /// Shows `region` (pixels; empty: the whole image) in every comparison picture.
+  void setZoomRegion(const QRect& region);
+  void setDifferenceView(bool on);
+  /// Auto σ (positional / Gaussian encodings): chooses σ and the ridge by generalised cross-validation on the
+  /// training pixels (ImageRidgeSelection, off the GUI thread) and sets both as one undo step; the info line
+  /// then states the chosen values.
+  void chooseSigmaAutomatically();
 
 protected:
   void showEvent(QShowEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
   struct MlpSnapshot {
@@ -166,6 +222,29 @@ private:
     QString error;
     bool cancelled = false;
     bool last = false;
+  };
+  /// What a sweep was computed for: it is stale when any of these differ from the panel's now.
+  struct SweepSettings {
+    int imageSerial = -1;
+    int stride = 0;
+    KernelKind kind = KernelKind::Ntk;
+    double ridge = 0.0;
+    std::string networks; ///< the JSON of the networks its rows fit (sweepNetwork for positional and Gaussian)
+  };
+  struct SweepJob {
+    int generation = 0;
+    SweepSettings settings;
+    QString description;
+    EncodingSweepResult result;
+    QString error;
+    bool cancelled = false;
+  };
+  struct AutoSigmaJob {
+    int imageSerial = 0, stride = 0;
+    std::string network; ///< the JSON of the network it chose for
+    RidgeSelection selection;
+    QString error;
+    bool cancelled = false;
   };
   struct TimeEvaluation {
     std::vector<std::shared_ptr<const ImageKernelRegression>> regressions;
@@ -186,6 +265,19 @@ private:
   void createTimeAndNotes(QBoxLayout* layout);
   QWidget* createTiles();
   QWidget* createChartAndSpectrum();
+  void createSweepAndZoomControls();
+  void connectSweepAndZoom();
+  SweepSettings currentSweepSettings() const;
+  QString sweepDescription(const SweepSettings& s) const;
+  void updateSweepStale();
+  void launchSweep();
+  void onSweepFinished();
+  /// After a kernel job (or its refusal): the pending sweep starts, else idle() when nothing else runs.
+  void continueAfterKernel();
+  void updateSweepAction();
+  void onAutoSigmaFinished();
+  /// Gives the pictures the height their width allows (see the .cpp), unless the user moved the handle.
+  void balanceSplitter();
   void loadInitialImage();
   void connectJobs();
   void connectDocument();
@@ -265,6 +357,29 @@ private:
   ImageTile* m_spectrumTile;
   PlotWidget* m_chart;
   QTimer* m_coalesce;
+  QTabWidget* m_bottomTabs;
+  QBoxLayout* m_tileLayout;
+  QSplitter* m_splitter;
+  bool m_userSplit = false; ///< the user dragged the handle: balanceSplitter leaves it
+  ImageSweepView* m_sweepView;
+  QAction* m_sweepAction;
+  QToolButton* m_sweepButton;
+  QToolButton* m_fullSizeButton;
+  QCheckBox* m_diffCheck;
+  QPushButton* m_autoSigmaButton;
+  QFutureWatcher<AutoSigmaJob>* m_autoWatcher;
+  std::shared_ptr<std::atomic<bool>> m_autoStop;
+  QString m_autoNote;            ///< "σ = 7.3 and ridge 1e-7 chosen by GCV …" while those are the settings
+  double m_autoSigma = NAN, m_autoRidge = NAN;
+  QRect m_zoom;
+
+  // Sweep job.
+  QFutureWatcher<SweepJob>* m_sweepWatcher;
+  int m_sweepGeneration = 0;
+  bool m_sweepPending = false;
+  bool m_sweepOnShow = false;
+  SweepSettings m_sweepSettings; ///< of the sweep shown
+  int m_imageSerial = 0;         ///< +1 per image accepted
 
   // Kernel job.
   QFutureWatcher<KernelFitResult>* m_kernelWatcher;

@@ -350,6 +350,15 @@ void MainWindow::createActions()
   connect(view, &QMenu::aboutToShow, this, syncKind);
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+  // The image panel's encoding sweep (its button runs the same action); enabled while that tab is in front.
+  for (AnalysisPanel* p : m_panels)
+    if (auto* im = qobject_cast<ImagePanel*>(p)) {
+      QAction* sweep = im->sweepAction();
+      view->addAction(sweep);
+      auto sync = [this, im, sweep] { sweep->setEnabled(currentPanel() == im); };
+      sync();
+      connect(m_tabs, &QTabWidget::currentChanged, this, sync);
+    }
   view->addAction(tr("&Recompute"), this, [this] {
         if (AnalysisPanel* p = currentPanel()) p->scheduleRecompute();
       })->setShortcut(QKeySequence(tr("F5")));

@@ -1,0 +1,402 @@
+#include "widgets/image/ImageSweepView.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <QFile>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QIcon>
+#include <QPainter>
+#include <QPixmap>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QTextStream>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "widgets/common/NiceTicks.h"
+#include "widgets/common/PlotWidget.h"
+
+namespace ntk::gui {
+
+namespace {
+
+QString number17(double v) { return std::isfinite(v) ? QString::number(v, 'g', 17) : QString(); }
+
+QString psnrCell(double db) { return std::isfinite(db) ? QString::number(db, 'f', 2) : QStringLiteral("—"); }
+
+/// The CSV field `text`, quoted when it holds a comma, a quote or a line break.
+QString csvField(QString text)
+{
+  if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n'))) return text;
+  text.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+  return QLatin1Char('"') + text + QLatin1Char('"');
+}
+
+QColor encodingColor(EncodingKind kind)
+{
+  switch (kind) {
+  case EncodingKind::Positional: return seriesColor(0);
+  case EncodingKind::Gaussian: return seriesColor(1);
+  case EncodingKind::Basic: return seriesColor(2);
+  default: return seriesColor(3);
+  }
+}
+
+/// The line of a chart series as a small icon: the table is the charts' legend on screen.
+QIcon swatch(const QColor& color, bool dashed)
+{
+  QPixmap pix(18, 10);
+  pix.fill(Qt::transparent);
+  QPainter p(&pix);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(color, 2.5, dashed ? Qt::DashLine : Qt::SolidLine));
+  p.drawLine(QPointF(1, 5), QPointF(17, 5));
+  if (!dashed) {
+    p.setBrush(color);
+    p.drawEllipse(QPointF(9, 5), 3, 3);
+  }
+  return QIcon(pix);
+}
+
+} // namespace
+
+QString sweepEncodingName(EncodingKind kind)
+{
+  switch (kind) {
+  case EncodingKind::None: return QObject::tr("none");
+  case EncodingKind::Basic: return QObject::tr("basic");
+  case EncodingKind::Positional: return QObject::tr("positional");
+  case EncodingKind::Gaussian: return QObject::tr("Gaussian");
+  default: return QString::fromStdString(Encoding::kindName(kind));
+  }
+}
+
+ImageSweepView::ImageSweepView(QWidget* parent) : QWidget(parent)
+{
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  auto* top = new QHBoxLayout;
+  m_status = new QLabel;
+  m_status->setWordWrap(true);
+  m_status->setObjectName(QStringLiteral("sweepStatus"));
+  m_exportButton = new QToolButton;
+  m_exportButton->setText(tr("Export sweep"));
+  m_exportButton->setPopupMode(QToolButton::InstantPopup);
+  m_exportButton->setToolTip(tr("Write the sweep table as CSV, or the PSNR-against-σ chart as PNG/SVG"));
+  top->addWidget(m_status, 1);
+  top->addWidget(m_exportButton);
+  layout->addLayout(top);
+
+  // The ridge is the same in every row (the panel's): it is in the line above the table and in the CSV.
+  m_table = new QTableWidget(0, 5);
+  m_table->setHorizontalHeaderLabels({tr("Encoding"), tr("σ"), tr("Train dB"), tr("Held-out dB"), tr("Solver")});
+  m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+  m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+  m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_table->verticalHeader()->setVisible(false);
+  m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  m_table->horizontalHeader()->setStretchLastSection(true);
+  m_table->setIconSize(QSize(18, 10));
+  m_table->setToolTip(tr("Tancik et al.'s table (its swatches are the charts' legend): exact kernel regression of the image with each encoding (train and held-out\n"
+                         "PSNR in dB). Click a row to show that fit in the pictures above (it sets the network's encoding:\n"
+                         "one undo step)."));
+  m_chart = new PlotWidget;
+  m_chart->setToolTip(tr("Held-out PSNR against σ: it peaks — too small a σ blurs, too large a σ interpolates noisily\n"
+                         "between the training pixels. Encodings without σ (none, basic) and bicubic are horizontal lines.\n"
+                         "Click a point to show that fit. Wheel: zoom; drag: pan; double click: reset."));
+  m_trainChart = new PlotWidget;
+  m_trainChart->setToolTip(tr("Train PSNR against σ: it rises — a larger σ fits the training pixels ever more exactly\n"
+                              "(with a tiny ridge kernel regression nearly interpolates: these values are far above the\n"
+                              "held-out ones). Click a point to show that fit."));
+  m_chart->setMinimumSize(120, 100); // a small window keeps its minimum size; the charts shrink
+  m_trainChart->setMinimumSize(120, 100);
+  auto* split = new QSplitter(Qt::Horizontal);
+  m_split = split;
+  split->addWidget(m_table);
+  split->addWidget(m_chart);
+  split->addWidget(m_trainChart);
+  split->setStretchFactor(0, 4);
+  split->setStretchFactor(1, 4);
+  split->setStretchFactor(2, 3);
+  layout->addWidget(split, 1);
+
+  connect(m_table, &QTableWidget::cellClicked, this, [this](int row, int) {
+    if (m_has && row >= 0 && std::size_t(row) < m_result.rows.size()) emit rowActivated(row);
+  });
+  for (PlotWidget* chart : {m_chart, m_trainChart})
+    connect(chart, &PlotWidget::pointClicked, this, [this, chart](int series, int index) {
+      if (series < 0 || std::size_t(series) >= chart->series().size()) return;
+      const QList<QVariant> list = chart->property(qPrintable(QStringLiteral("rows%1").arg(series))).toList();
+      if (index >= 0 && index < list.size()) {
+        selectRow(list[index].toInt());
+        emit rowActivated(list[index].toInt());
+      }
+    });
+  clearResult(tr("Press Sweep encodings to fit none, basic, positional and Gaussian encodings at several σ."));
+}
+
+void ImageSweepView::setResult(const EncodingSweepResult& result, const QString& description)
+{
+  m_result = result;
+  m_description = description;
+  m_stale.clear();
+  m_running.clear();
+  m_has = true;
+  fillTable();
+  updateChart();
+  updateStatus();
+}
+
+void ImageSweepView::clearResult(const QString& message)
+{
+  m_result = EncodingSweepResult{};
+  m_has = false;
+  m_stale.clear();
+  m_message = message;
+  m_table->setRowCount(0);
+  m_chart->clear();
+  m_trainChart->clear();
+  updateStatus();
+}
+
+void ImageSweepView::setStale(const QString& reason)
+{
+  if (reason == m_stale) return;
+  m_stale = reason;
+  updateChart();
+  updateStatus();
+}
+
+void ImageSweepView::setRunning(const QString& text)
+{
+  m_running = text;
+  updateStatus();
+}
+
+QString ImageSweepView::statusText() const
+{
+  if (!m_running.isEmpty()) return m_running;
+  if (!m_has) return m_message;
+  if (!m_stale.isEmpty()) return tr("Stale: computed for %1 — %2. Sweep again to update.").arg(m_description, m_stale);
+  return tr("%1: %2 fits in %3 s").arg(m_description).arg(m_result.rows.size()).arg(m_result.seconds, 0, 'f', 2);
+}
+
+void ImageSweepView::updateStatus()
+{
+  m_status->setText(statusText());
+  m_status->setStyleSheet(m_has && !m_stale.isEmpty() && m_running.isEmpty() ? QStringLiteral("color: #b00020; font-weight: bold")
+                                                                             : QString());
+  m_exportButton->setEnabled(m_has);
+}
+
+void ImageSweepView::fillTable()
+{
+  const auto& rows = m_result.rows;
+  m_table->setRowCount(int(rows.size()) + 1);
+  auto set = [this](int r, int c, const QString& text, const QString& tip = {}) {
+    auto* item = new QTableWidgetItem(text);
+    if (c > 0 && c < 4) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    if (!tip.isEmpty()) item->setToolTip(tip);
+    m_table->setItem(r, c, item);
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const EncodingSweepRow& row = rows[i];
+    const int r = int(i);
+    const QString note = QString::fromStdString(row.note);
+    set(r, 0, sweepEncodingName(row.encoding), note);
+    m_table->item(r, 0)->setIcon(swatch(encodingColor(row.encoding), row.encoding == EncodingKind::Basic || row.encoding == EncodingKind::None));
+    set(r, 1, std::isfinite(row.sigma) ? QString::number(row.sigma, 'g', 4) : QStringLiteral("—"));
+    set(r, 2, row.computed ? psnrCell(row.psnrTrain) : QStringLiteral("—"));
+    set(r, 3, row.computed ? psnrCell(row.psnrHeldOut) : QStringLiteral("—"));
+    const QString solver = row.computed ? tr("%1%2, %3 s")
+                                              .arg(QString::fromStdString(regressionPathName(row.path)))
+                                              .arg(row.cgIterations > 0 ? tr(" (%1 CG)").arg(row.cgIterations) : QString())
+                                              .arg(row.seconds, 0, 'f', 2)
+                                        : tr("not computed: %1").arg(note);
+    set(r, 4, solver, note);
+  }
+  const int b = int(rows.size());
+  set(b, 0, tr("bicubic"), tr("Aligned bicubic upsampling of the same training pixels (the classical baseline)"));
+  m_table->item(b, 0)->setIcon(swatch(QColor(110, 110, 110), true));
+  set(b, 1, QStringLiteral("—"));
+  set(b, 2, psnrCell(m_result.bicubicPsnrTrain));
+  set(b, 3, psnrCell(m_result.bicubicPsnrHeldOut));
+  set(b, 4, tr("baseline"));
+  // The numbers stay visible: the table gets the width of its columns up to the held-out PSNR when there
+  // is room (the charts share the rest).
+  m_table->resizeColumnsToContents();
+  int width = 2 * m_table->frameWidth() + m_table->verticalScrollBar()->sizeHint().width() + 4;
+  for (int c = 0; c < 4; ++c) width += m_table->columnWidth(c);
+  const int total = m_split->width() - 2 * m_split->handleWidth();
+  if (total > 0) {
+    const int t = std::min(width, total / 2);
+    m_split->setSizes({t, (total - t) * 55 / 100, total - t - (total - t) * 55 / 100});
+  }
+  for (int c = 0; c < m_table->columnCount(); ++c) {
+    QFont f = m_table->item(b, c)->font();
+    f.setItalic(true);
+    m_table->item(b, c)->setFont(f);
+    m_table->item(b, c)->setFlags(Qt::ItemIsEnabled);
+  }
+}
+
+void ImageSweepView::updateChart()
+{
+  if (!m_has) {
+    m_chart->clear();
+    m_trainChart->clear();
+    return;
+  }
+  const auto& rows = m_result.rows;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const EncodingSweepRow& r : rows)
+    if (std::isfinite(r.sigma) && r.computed) {
+      lo = std::min(lo, r.sigma);
+      hi = std::max(hi, r.sigma);
+    }
+  if (!std::isfinite(lo)) lo = 1.0, hi = 32.0;
+  if (hi <= lo) hi = lo * 2.0;
+  // One chart per PSNR (held-out, train): positional and Gaussian against σ, the rest as horizontal lines.
+  auto build = [&](PlotWidget* chart, bool train) {
+    std::vector<PlotSeries> series;
+    std::vector<QList<QVariant>> seriesRows; // the sweep row of each point, per series (clicks)
+    auto value = [train](const EncodingSweepRow& r) { return train ? r.psnrTrain : r.psnrHeldOut; };
+    for (EncodingKind kind : {EncodingKind::Positional, EncodingKind::Gaussian}) {
+      std::vector<int> idx;
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        if (rows[i].encoding == kind && rows[i].computed && std::isfinite(rows[i].sigma) && std::isfinite(value(rows[i])))
+          idx.push_back(int(i));
+      if (idx.empty()) continue;
+      PlotSeries s;
+      s.x.resize(Eigen::Index(idx.size()));
+      s.y.resize(Eigen::Index(idx.size()));
+      QList<QVariant> list;
+      for (std::size_t k = 0; k < idx.size(); ++k) {
+        s.x(Eigen::Index(k)) = rows[std::size_t(idx[k])].sigma;
+        s.y(Eigen::Index(k)) = value(rows[std::size_t(idx[k])]);
+        list << idx[k];
+      }
+      s.name = sweepEncodingName(kind);
+      s.color = encodingColor(kind);
+      s.style = SeriesStyle::LineAndMarkers;
+      s.marker = kind == EncodingKind::Positional ? MarkerShape::Square : MarkerShape::Circle;
+      s.lineWidth = 1.6;
+      s.inLegend = false; // on screen the table's swatches are the legend (paintCharts shows one)
+      series.push_back(s);
+      seriesRows.push_back(list);
+    }
+    auto line = [&](const QString& name, double v, QColor color, int row) {
+      if (!std::isfinite(v)) return;
+      PlotSeries s;
+      s.name = name;
+      s.x = Eigen::Vector2d(lo, hi);
+      s.y = Eigen::Vector2d(v, v);
+      s.color = color;
+      s.dashed = true;
+      s.pickable = row >= 0;
+      s.inLegend = false;
+      series.push_back(s);
+      seriesRows.push_back(row >= 0 ? QList<QVariant>{row, row} : QList<QVariant>{});
+    };
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if ((rows[i].encoding == EncodingKind::Basic || rows[i].encoding == EncodingKind::None) && rows[i].computed)
+        line(sweepEncodingName(rows[i].encoding), value(rows[i]), encodingColor(rows[i].encoding), int(i));
+    line(tr("bicubic"), train ? m_result.bicubicPsnrTrain : m_result.bicubicPsnrHeldOut, QColor(110, 110, 110), -1);
+    for (std::size_t i = 0; i < seriesRows.size(); ++i) chart->setProperty(qPrintable(QStringLiteral("rows%1").arg(i)), seriesRows[i]);
+    PlotOptions o;
+    o.logX = true;
+    o.xTitle = tr("σ");
+    o.yTitle = tr("PSNR (dB)");
+    o.title = train ? tr("Train PSNR") : tr("Held-out PSNR");
+    if (!m_stale.isEmpty()) o.title += tr(" — stale");
+    // A few labelled ticks over the values (a 1 dB range would otherwise get one label).
+    double ylo = INFINITY, yhi = -INFINITY;
+    for (const PlotSeries& ps : series)
+      for (Eigen::Index k = 0; k < ps.y.size(); ++k) ylo = std::min(ylo, ps.y(k)), yhi = std::max(yhi, ps.y(k));
+    if (std::isfinite(ylo) && yhi > ylo) o.yTicks = niceTicks(ylo, yhi, 4);
+    chart->setPlot(std::move(series), o, true);
+  };
+  build(m_chart, false);
+  build(m_trainChart, true);
+}
+
+void ImageSweepView::paintCharts(QPainter& p, const QRectF& rect) const
+{
+  const double gap = 0.02 * rect.width();
+  const QRectF left(rect.left(), rect.top(), rect.width() * 0.55 - gap / 2, rect.height());
+  const QRectF right(left.right() + gap, rect.top(), rect.right() - left.right() - gap, rect.height());
+  // A file has no table beside it: the figure has legends.
+  for (const auto& [chart, r] : {std::pair{m_chart, left}, std::pair{m_trainChart, right}}) {
+    std::vector<PlotSeries> series = chart->series();
+    for (PlotSeries& s : series) s.inLegend = true;
+    PlotOptions o = chart->options();
+    o.range.reset();
+    o.em = std::clamp(0.04 * rect.height(), 9.0, 0.03 * rect.width()); // readable beside the figure's tiles
+    o.highlightSeries = o.highlightPoint = -1;
+    paintPlot(p, r, series, o);
+  }
+}
+
+void ImageSweepView::selectRow(int index)
+{
+  const QSignalBlocker block(m_table);
+  if (index < 0 || index >= m_table->rowCount())
+    m_table->clearSelection();
+  else
+    m_table->selectRow(index);
+}
+
+bool ImageSweepView::writeCsv(const QString& path, QString* error) const
+{
+  if (!m_has) {
+    if (error) *error = tr("no sweep yet: press Sweep encodings first");
+    return false;
+  }
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+    if (error) *error = tr("could not write %1: %2").arg(path, f.errorString());
+    return false;
+  }
+  QTextStream out(&f);
+  out << "encoding,sigma,ridge,psnr_train,psnr_heldout,psnr_all,path,cg_iterations,seconds,note\n";
+  for (const EncodingSweepRow& r : m_result.rows) {
+    out << QString::fromStdString(Encoding::kindName(r.encoding)) << ',' << number17(r.sigma) << ','
+        << (r.computed ? number17(r.ridge) : QString()) << ',' << (r.computed ? number17(r.psnrTrain) : QString()) << ','
+        << (r.computed ? number17(r.psnrHeldOut) : QString()) << ',' << (r.computed ? number17(r.psnrAll) : QString()) << ','
+        << (r.computed ? QString::fromStdString(regressionPathName(r.path)) : QString()) << ',' << r.cgIterations << ','
+        << number17(r.seconds) << ',' << csvField(QString::fromStdString(r.note)) << '\n';
+  }
+  out << "bicubic,,," << number17(m_result.bicubicPsnrTrain) << ',' << number17(m_result.bicubicPsnrHeldOut) << ','
+      << number17(m_result.bicubicPsnrAll) << ",bicubic,0,,\n";
+  out.flush();
+  if (f.error() != QFileDevice::NoError) {
+    if (error) *error = tr("could not write %1: %2").arg(path, f.errorString());
+    return false;
+  }
+  return true;
+}
+
+void ImageSweepView::paintFigure(QPainter& p, const QRectF& rect) const
+{
+  const double em = beginFigure(p, rect, tr("Encoding sweep"));
+  const QRectF body = rect.adjusted(em, 2.0 * em, -em, -0.5 * em);
+  QFont f = p.font();
+  f.setPixelSize(std::max(6, int(0.7 * em)));
+  p.setFont(f);
+  p.setPen(m_has && !m_stale.isEmpty() ? QColor(176, 0, 32) : QColor(60, 60, 60));
+  const QRectF line(body.left(), body.top(), body.width(), 1.4 * 0.7 * em);
+  p.drawText(line, Qt::AlignCenter | Qt::TextSingleLine, QFontMetricsF(f).elidedText(statusText(), Qt::ElideMiddle, body.width()));
+  const QRectF chartRect = body.adjusted(0, line.height() + 0.3 * em, 0, 0);
+  if (m_chart->series().empty())
+    paintFigureMessage(p, chartRect, statusText(), 0.7 * em);
+  else
+    paintCharts(p, chartRect);
+  p.restore();
+}
+
+} // namespace ntk::gui
