@@ -110,5 +110,7 @@ Command addTopoptCommand(CLI::App& app, const AddThreads& addThreads);
 Command addBenchTopoptCommand(CLI::App& bench, const AddThreads& addThreads);
 /// `ntk-cli ntk-filter` (NtkFilterCommand.cpp).
 Command addNtkFilterCommand(CLI::App& app, const AddThreads& addThreads);
+/// `ntk-cli regress` (RegressCommand.cpp).
+Command addRegressCommand(CLI::App& app, const AddThreads& addThreads);
 
 } // namespace ntkcli
