@@ -130,6 +130,7 @@ int runFitImage(const FitImageOptions& o)
     trainPixels = (long long)regression.dataset().trainX.rows();
     extra << ",\n  \"path\": " << jsonString(ntk::regressionPathName(report.path))
           << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge);
+    if (report.path == ntk::RegressionPath::Nystrom) extra << ",\n  \"centres\": " << report.centres;
   } else {
     ntk::MlpOptions options;
     options.learningRate = lr;

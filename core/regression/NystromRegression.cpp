@@ -23,8 +23,7 @@
 #include <string>
 
 #include <cblas.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_reduce.h>
+#include <tbb/parallel_for.h>
 #include <lapacke.h>
 
 #include "core/util/Errors.h"
@@ -101,26 +100,28 @@ constexpr double kPredictBlockBytes = 64.0 * 1024 * 1024;
 
 /// Kᵀ(K V) = Σ_j k_j (k_jᵀ V) for the kernel columns k_j of KT (M by cols, column j = K(centres, x_j)) and
 /// V (M by C): Falkon's O(nM) product. Chunks of 32 columns (contiguous, 256 KB at M = 1000) stay in cache
-/// between the two small products, so KT streams from memory once; in parallel with per-thread M × C sums.
-/// (Two full GEMMs would read it twice, and the product is memory-bound: C is a few columns.)
+/// between the two small products, so KT streams from memory once. (Two full GEMMs would read it twice,
+/// and the product is memory-bound: C is a few columns.) Groups of chunks run in parallel, each summing into
+/// its own M × C partial; the partials are added in a fixed order, so the result does not depend on the
+/// scheduling (a run is reproducible bit for bit).
 Eigen::MatrixXd normalProductOf(const Eigen::MatrixXd& KT, const Eigen::MatrixXd& V)
 {
   const Eigen::Index M = KT.rows(), C = V.cols(), cols = KT.cols();
-  constexpr Eigen::Index chunk = 32;
-  if (cols == 0) return Eigen::MatrixXd::Zero(M, C);
-  return tbb::parallel_reduce(
-      tbb::blocked_range<Eigen::Index>(0, (cols + chunk - 1) / chunk), Eigen::MatrixXd(Eigen::MatrixXd::Zero(M, C)),
-      [&](const tbb::blocked_range<Eigen::Index>& range, Eigen::MatrixXd sum) {
-        Eigen::MatrixXd w;
-        for (Eigen::Index b = range.begin(); b != range.end(); ++b) {
-          const Eigen::Index c0 = b * chunk;
-          const auto Kb = KT.middleCols(c0, std::min(chunk, cols - c0));
-          w.noalias() = Kb.transpose() * V;
-          sum.noalias() += Kb * w;
-        }
-        return sum;
-      },
-      [](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) { return Eigen::MatrixXd(a + b); });
+  constexpr Eigen::Index chunk = 32, group = 16 * chunk;
+  const Eigen::Index groups = (cols + group - 1) / group;
+  std::vector<Eigen::MatrixXd> partial(static_cast<size_t>(groups));
+  tbb::parallel_for(Eigen::Index(0), groups, [&](Eigen::Index g) {
+    Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(M, C), w;
+    for (Eigen::Index c0 = g * group; c0 < std::min(cols, (g + 1) * group); c0 += chunk) {
+      const auto Kb = KT.middleCols(c0, std::min(chunk, cols - c0));
+      w.noalias() = Kb.transpose() * V;
+      sum.noalias() += Kb * w;
+    }
+    partial[size_t(g)] = std::move(sum);
+  });
+  Eigen::MatrixXd total = Eigen::MatrixXd::Zero(M, C);
+  for (const Eigen::MatrixXd& p : partial) total += p;
+  return total;
 }
 
 } // namespace
