@@ -8,6 +8,7 @@
 // Gram's; the centres are a seeded uniform sample; bad input, non-convergence and cancellation are refused.
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -228,6 +229,32 @@ private slots:
       previous = err;
     }
     QVERIFY2(previous <= tolerance, qPrintable(QString::number(previous)));
+  }
+
+  void zeroKernelPointsAreNotCentres()
+  {
+    // A bias-free ReLU network: K(0, ·) = 0, so the origin spans nothing. It is never a centre; with every
+    // other point a centre the fit is still the exact dense regression (where f(0) = 0).
+    const Network net = ntktest::mlp(2, 3, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.0, 64);
+    Eigen::MatrixXd X = ntktest::uniformInputs(120, 2, 4);
+    X.row(17).setZero();
+    const Eigen::MatrixXd Y = targets(X, 4), Xt = ntktest::uniformInputs(30, 2, 5);
+    NystromOptions o;
+    o.ridge = 1e-3;
+    o.centres = 120;
+    const NystromRegression all(net, X, Y, o);
+    QCOMPARE(all.centres().rows(), Eigen::Index(119));
+    QVERIFY(std::find(all.centreIndices().begin(), all.centreIndices().end(), Eigen::Index(17)) == all.centreIndices().end());
+    QVERIFY(all.exact());
+    QVERIFY(ntktest::relErrToMax(all.predict(Xt), denseRegression(net, KernelKind::Ntk, X, Y, Xt, 1e-3)) <= 1e-8);
+    QCOMPARE(all.fitted()(17, 0), 0.0);
+    o.centres = 40;
+    const NystromRegression some(net, X, Y, o);
+    QVERIFY(!some.exact());
+    QCOMPARE(some.centres().rows(), Eigen::Index(40));
+    QVERIFY(some.predict(Xt).allFinite());
+    // Nothing but zeros: nothing to fit.
+    QVERIFY_THROWS_EXCEPTION(InputError, NystromRegression(net, Eigen::MatrixXd::Zero(5, 2), Y.topRows(5), o));
   }
 
   void badInputRefused()

@@ -89,7 +89,7 @@ int runRegress(const RegressOptions& o)
   std::ostringstream json;
   json << "{\n  \"kind\": \"" << o.kind << "\",\n  \"train_points\": " << X.rows()
        << ",\n  \"test_points\": " << Xtest.rows() << ",\n  \"channels\": " << Y.cols()
-       << ",\n  \"centres\": " << fit.centres().rows() << ",\n  \"exact\": " << (M == X.rows() ? "true" : "false")
+       << ",\n  \"centres\": " << fit.centres().rows() << ",\n  \"exact\": " << (fit.exact() ? "true" : "false")
        << ",\n  \"seed\": " << o.seed << ",\n  \"ridge\": " << jsonNumber(ridge)
        << ",\n  \"ridge_absolute\": " << jsonNumber(fit.ridgeAbsolute())
        << ",\n  \"cg_iterations\": " << fit.cgIterations() << ",\n  \"residual\": " << jsonNumber(fit.residual())

@@ -4,13 +4,13 @@
 // (1/n)‖K_nM α − y‖² + λ_p αᵀK_MM α, ours ‖K_nM α − y‖² + λ αᵀK_MM α: the same minimiser).
 //   T = chol(K_MM + jI)   (upper, K_MM + jI = TᵀT)
 //   A = chol(T Tᵀ/M + λ_p I)
-//   BᵀHB u = A⁻ᵀ T⁻ᵀ [ K_nMᵀ K_nM / n + λ_p K_MM ] T⁻¹A⁻¹u   (the paper: λ_p A⁻¹u for the second term)
+//   BᵀHB u = A⁻ᵀ [ T⁻ᵀ K_nMᵀ K_nM T⁻¹A⁻¹u / n + λ_p A⁻¹u ]
 //   r      = A⁻ᵀ T⁻ᵀ K_nMᵀ Y / n,   α = T⁻¹ A⁻¹ β.
 // B = T⁻¹A⁻¹ gives BBᵀ = (Tᵀ(TTᵀ/M + λ_p I)T)⁻¹ = (K_MM²/M + λ_p K_MM)⁻¹ (up to j), and
 // H = K_nMᵀK_nM/n + λ_p K_MM is that matrix when K_nMᵀK_nM = (n/M)K_MM² — exactly so when every point is a
 // centre (M = n): there BᵀHB = I (up to j) and CG stops after one or two iterations; for uniform centres it
-// holds on average. Whatever B, α = Bβ solves H α = K_nMᵀY/n: the preconditioner changes the iteration
-// count, not the answer.
+// holds on average. Whatever B, α = Bβ solves H' α = K_nMᵀY/n with H' = K_nMᵀK_nM/n + λ_p TᵀT: the
+// preconditioner changes the iteration count; the jitter j moves the answer by about j/λ.
 // K_nM is kept transposed (one contiguous column per point, for the streaming product) as two blocks, the
 // centres' (K_MM itself) and the rest's, so that no entry is computed twice and the centres' part is the
 // symmetric Gram the engine computes (exact diagonal).
@@ -172,13 +172,29 @@ NystromRegression::NystromRegression(const Network& net, const Eigen::MatrixXd& 
     throw InputError("Nyström regression: the CG tolerance must be > 0 (got " + shortNumber(options.cgTolerance) + ")");
   if (options.maxCgIterations < 1)
     throw InputError("Nyström regression: maxCgIterations must be >= 1 (got " + std::to_string(options.maxCgIterations) + ")");
-  const Eigen::Index M = std::min(options.centres, n);
-  requireMemory(estimateNystromBytes(net, n, M, C),
-                "the Nyström regression of " + std::to_string(n) + " points with " + std::to_string(M) + " centres");
+  requireMemory(estimateNystromBytes(net, n, std::min(options.centres, n), C),
+                "the Nyström regression of " + std::to_string(n) + " points with " +
+                    std::to_string(std::min(options.centres, n)) + " centres");
   job.checkCancelled();
 
-  // Centres, and the other rows (K_nM is kept as the two blocks).
-  m_centreIndex = nystromCentreIndices(n, M, options.seed);
+  // The relative ridge needs the mean of the whole training diagonal, O(n).
+  const Eigen::VectorXd diagonal = kernelDiagonal(net, X, options.kind, job);
+  const double meanDiagonal = diagonal.mean();
+  m_ridgeAbsolute = options.ridge * meanDiagonal;
+  const double lambdaP = m_ridgeAbsolute / double(n);
+
+  // Centres, drawn from the points where the kernel is not zero: where K(x, x) = 0, K(·, x) = 0 by
+  // Cauchy–Schwarz (a bias-free network at the origin), a centre that spans nothing and would make H
+  // singular. Then the other rows (K_nM is kept as the two blocks).
+  std::vector<Eigen::Index> candidates;
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (diagonal(i) > 0.0) candidates.push_back(i);
+  if (candidates.empty())
+    throw InputError("Nyström regression: the kernel is zero at every training point (K(x, x) = 0): nothing to fit");
+  m_centreIndex = nystromCentreIndices(Eigen::Index(candidates.size()), options.centres, options.seed);
+  for (Eigen::Index& i : m_centreIndex) i = candidates[size_t(i)];
+  m_exact = m_centreIndex.size() == candidates.size();
+  const Eigen::Index M = Eigen::Index(m_centreIndex.size());
   std::vector<Eigen::Index> rest;
   rest.reserve(size_t(n - M));
   {
@@ -190,12 +206,6 @@ NystromRegression::NystromRegression(const Network& net, const Eigen::MatrixXd& 
   }
   m_centres = X(m_centreIndex, Eigen::all);
   const Eigen::MatrixXd Xrest = X(rest, Eigen::all);
-
-  // The relative ridge needs the mean of the whole training diagonal, O(n).
-  const Eigen::VectorXd diagonal = kernelDiagonal(net, X, options.kind, job);
-  const double meanDiagonal = diagonal.mean();
-  m_ridgeAbsolute = options.ridge * meanDiagonal;
-  const double lambdaP = m_ridgeAbsolute / double(n);
 
   const double fracMM = double(M) * double(M) / (double(M) * double(M) + double(n - M) * double(M));
   const Eigen::MatrixXd Kmm = kernelMatrix(net, m_centres, nullptr, options.kind, subJob(job, 0.0, 0.8 * fracMM));
@@ -238,14 +248,15 @@ NystromRegression::NystromRegression(const Network& net, const Eigen::MatrixXd& 
   auto normalProduct = [&](const Eigen::MatrixXd& V) {
     return Eigen::MatrixXd(normalProductOf(Kmm, V) + normalProductOf(KcR, V));
   };
-  // BᵀHB U. The paper writes the ridge term as λ_p A⁻¹U, i.e. with TᵀT = K_MM + jI in place of K_MM, which
-  // moves the answer by about j/λ (1e-7 at λ = 1e-6 of the diagonal); with K_MM itself (one M × M product
-  // more) the jitter only touches the preconditioner and M = n is the exact solve to rounding.
+  // BᵀHB U, as the paper writes it: the ridge term λ_p A⁻ᵀA⁻¹U stands for λ_p B ᵀ(TᵀT)B U, i.e. H's K_MM
+  // carries the jitter. That keeps H positive definite when K_MM is singular — centres on one ray of a
+  // bias-free ReLU network have a rank-one Gram — at the price of moving the answer by about j/λ
+  // (1e-7 at λ = 1e-6 of the diagonal, the size of the dense solve's own rounding there).
   auto preconditioned = [&](const Eigen::MatrixXd& U) {
-    const Eigen::MatrixXd V = Tu.solve(Eigen::MatrixXd(Au.solve(U)));
-    Eigen::MatrixXd v = normalProduct(V) / double(n);
-    v.noalias() += lambdaP * (Kmm * V);
-    return Eigen::MatrixXd(Au.transpose().solve(Eigen::MatrixXd(Tu.transpose().solve(v))));
+    const Eigen::MatrixXd AinvU = Au.solve(U);
+    Eigen::MatrixXd v = Tu.transpose().solve(normalProduct(Tu.solve(AinvU))) / double(n);
+    v += lambdaP * AinvU;
+    return Eigen::MatrixXd(Au.transpose().solve(v));
   };
 
   // Right-hand side: A⁻ᵀ T⁻ᵀ K_nMᵀ Y / n (the targets' rows in the same split).

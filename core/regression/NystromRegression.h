@@ -8,13 +8,14 @@
 // The problem (Nyström KRR): min_α ‖K_nM α − Y‖² + λ αᵀ K_MM α, i.e. (K_nMᵀ K_nM + λ K_MM) α = K_nMᵀ Y,
 // the exact kernel regression f = K (K + λI)⁻¹ Y restricted to span{K(·, c_j)}. With M ≥ n every training
 // point is a centre (in order) and it is that exact solve: α = (K + λI)⁻¹ Y.
-// Centres: M training points drawn uniformly without replacement (seeded; identical on every platform).
+// Centres: M training points drawn uniformly without replacement (seeded; identical on every platform)
+// among those where K(x, x) > 0 (where it is 0, K(·, x) = 0: such a centre spans nothing).
 // Solver: Falkon's preconditioner B = T⁻¹A⁻¹ with T = chol(K_MM + εM·k̄·I) (upper, k̄ the mean diagonal:
 // the paper's εM jitter made relative) and A = chol(T Tᵀ/M + (λ/n) I), conjugate gradients on
 // Bᵀ H B β = Bᵀ K_nMᵀ Y / n (H = K_nMᵀK_nM/n + (λ/n) K_MM), all channels together (one matrix product
 // per iteration for C right-hand sides), to a relative residual `cgTolerance` of every channel; α = Bβ.
-// One departure from the paper: its operator uses TᵀT (K_MM plus the jitter) in H's ridge term; this one
-// uses K_MM, so the jitter changes the preconditioner only and M = n is the exact solve to rounding.
+// As in the paper, H's ridge term uses TᵀT = K_MM + jI: positive definite even when K_MM is singular, and
+// within about j/λ (1e-7 at λ = 1e-6 of the diagonal) of the exact solve when M = n.
 // K_nM (n by M, computed once by the engine in row blocks, in parallel) is kept for the iterations:
 // O(nM) per iteration, memory n·M doubles, estimated and refused (MemoryLimitError) before allocating.
 // Errors: InputError (shapes, NaN, ridge, M < 1), NumericalError (a Cholesky that fails, CG that does not
@@ -57,6 +58,8 @@ public:
   const Eigen::MatrixXd& coefficients() const { return m_alpha; } ///< α, M by C
   const Eigen::MatrixXd& centres() const { return m_centres; }    ///< M by input_dim
   const std::vector<Eigen::Index>& centreIndices() const { return m_centreIndex; } ///< rows of X, increasing
+  /// Every training point where the kernel is not zero is a centre: the exact regression.
+  bool exact() const { return m_exact; }
   int cgIterations() const { return m_iterations; }
   double residual() const { return m_residual; }           ///< final relative CG residual (max over channels)
   double ridgeAbsolute() const { return m_ridgeAbsolute; } ///< λ = r · mean diagonal
@@ -68,6 +71,7 @@ private:
   Eigen::MatrixXd m_centres, m_alpha, m_fitted;
   std::vector<Eigen::Index> m_centreIndex;
   int m_iterations = 0;
+  bool m_exact = false;
   double m_residual = 0.0, m_ridgeAbsolute = 0.0, m_jitter = 0.0;
 };
 
