@@ -96,7 +96,7 @@ double engineOverhead(const Network& net, Eigen::Index m1, Eigen::Index m2)
   return estimateGramBytes(net, m1, m2, 0);
 }
 
-constexpr double kPredictBlockBytes = 64.0 * 1024 * 1024;
+constexpr double kPredictBlockBytes = 16.0 * 1024 * 1024; // under glibc's largest mmap threshold: blocks reuse the heap instead of faulting in fresh pages
 
 /// Kᵀ(K V) = Σ_j k_j (k_jᵀ V) for the kernel columns k_j of KT (M by cols, column j = K(centres, x_j)) and
 /// V (M by C): Falkon's O(nM) product. Chunks of 32 columns (contiguous, 256 KB at M = 1000) stay in cache
