@@ -258,6 +258,29 @@ private slots:
     QVERIFY(!QFile::exists(qpath("bad.json")));
   }
 
+  void centresTakeTheNystromPath()
+  {
+    // --centres M: Nyström/Falkon; with every training pixel (120) a centre it is the dense fit of encoding
+    // none (the automatic path at this size), PSNRs equal to rounding.
+    const QStringList base{"fit-image", "--image", qpath("smooth.png"), "--net", qpath("none.json"), "--method", "ntk",
+                           "--ridge", "1e-3"};
+    const auto dense = runCli(base + QStringList{"--out", qpath("d.png"), "--report", qpath("d.json")});
+    const auto nys = runCli(base + QStringList{"--centres", "120", "--out", qpath("n.png"), "--report", qpath("n.json")});
+    QVERIFY2(dense.code == 0 && nys.code == 0, qPrintable(dense.err + nys.err));
+    const nlohmann::json d = readJson(qpath("d.json")), n = readJson(qpath("n.json"));
+    QCOMPARE(QString::fromStdString(d.value("path", "")), QStringLiteral("dense"));
+    QCOMPARE(QString::fromStdString(n.value("path", "")), QStringLiteral("nystrom"));
+    QCOMPARE(number(n, "centres"), 119.0); // bias-free: K(0, ·) = 0 at pixel (0, 0), never a centre
+    QVERIFY(!d.contains("centres"));
+    QVERIFY(std::abs(number(n, "psnr_heldout") - number(d, "psnr_heldout")) < 1e-5);
+    // Fewer centres: an approximation, below the exact fit.
+    const auto few = runCli(base + QStringList{"--centres", "30", "--out", qpath("f.png"), "--report", qpath("f.json")});
+    QVERIFY2(few.code == 0, qPrintable(few.err));
+    const nlohmann::json f = readJson(qpath("f.json"));
+    QCOMPARE(number(f, "centres"), 30.0);
+    QVERIFY(number(f, "psnr_train") < number(d, "psnr_train"));
+  }
+
   void badInputIsRefused_data()
   {
     QTest::addColumn<QStringList>("args");
@@ -307,6 +330,13 @@ private slots:
     QTest::newRow("ridge overflows a double")
         << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--ridge", "1e400"} + outs)
         << "out of the range of a double";
+    QTest::newRow("centres with mlp")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--centres", "10"} + outs)
+        << "--centres applies to --method ntk";
+    QTest::newRow("centres 0") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--centres", "0"} + outs)
+                               << "--centres must be >= 1";
+    QTest::newRow("bench image centres with mlp")
+        << QStringList{"bench", "image", "--image", img, "--net", net, "--method", "mlp", "--centres", "4"} << "--centres applies";
     QTest::newRow("bench image batch with ntk")
         << QStringList{"bench", "image", "--image", img, "--net", net, "--batch", "4"} << "--batch applies to --method mlp";
     QTest::newRow("output folder missing")

@@ -1,7 +1,8 @@
 // BenchImageCommand.cpp — `ntk-cli bench image`: the image-regression benchmarks of the issue, one JSON
 // line each. In: an image and a network (input_dim 2). Out: the median over --repeats of
 //   --method ntk|nngp: building ImageKernelRegression and predicting every pixel (what fit-image times,
-//                      minus reading and writing files), with the path used and the CG iterations;
+//                      minus reading and writing files), with the path used, the CG iterations and the
+//                      Nyström centres (--centres M forces that path; 0 on the others);
 //   --method mlp:      one optimiser step of MlpTrainer (full batch unless --batch), after one warm-up.
 #include <algorithm>
 #include <chrono>
@@ -27,6 +28,7 @@ namespace {
 struct BenchImageOptions {
   std::string image, net, method = "ntk";
   int stride = 2, repeats = 5, batch = 0;
+  long long centres = 0; ///< > 0: the Nyström path with this many centres
 };
 
 double secondsSince(std::chrono::steady_clock::time_point t0)
@@ -57,6 +59,10 @@ int runBenchImage(const BenchImageOptions& o)
   } else {
     ntk::ImageRegressionOptions options;
     options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
+    if (o.centres > 0) {
+      options.path = ntk::RegressionPath::Nystrom;
+      options.centres = Eigen::Index(o.centres);
+    }
     ntk::ImageRegressionReport report;
     for (int r = 0; r < o.repeats; ++r) {
       progress.setDetail("run " + std::to_string(r + 1) + "/" + std::to_string(o.repeats));
@@ -70,8 +76,8 @@ int runBenchImage(const BenchImageOptions& o)
     char psnr[32] = "null";
     if (std::isfinite(report.psnrHeldOut)) std::snprintf(psnr, sizeof psnr, "%.4f", report.psnrHeldOut);
     char buf[160];
-    std::snprintf(buf, sizeof buf, "\"path\": \"%s\", \"cg_iterations\": %d, \"psnr_heldout\": %s",
-                  ntk::regressionPathName(report.path).c_str(), report.cgIterations, psnr);
+    std::snprintf(buf, sizeof buf, "\"path\": \"%s\", \"cg_iterations\": %d, \"centres\": %lld, \"psnr_heldout\": %s",
+                  ntk::regressionPathName(report.path).c_str(), report.cgIterations, (long long)report.centres, psnr);
     extra = buf;
   }
   progress.finish();
@@ -97,10 +103,13 @@ Command addBenchImageCommand(CLI::App& bench, const AddThreads& addThreads)
   sub->add_option("--train-stride", o->stride, "Training pixels: every s-th in each direction (default 2)")
       ->check(atLeast("--train-stride", 1));
   auto* batch = sub->add_option("--batch", o->batch, "mlp: minibatch size (0: full batch)")->check(atLeast("--batch", 0));
+  auto* centres = sub->add_option("--centres", o->centres, "ntk/nngp: the Nystrom path with M centres")
+                      ->check(atLeast("--centres", 1));
   sub->add_option("--repeats", o->repeats, "Timed runs (>= 5)");
   addThreads(sub);
-  return {sub, [o, batch] {
+  return {sub, [o, batch, centres] {
             if (o->method != "mlp" && batch->count() > 0) throw ntk::InputError("--batch applies to --method mlp only");
+            if (o->method == "mlp" && centres->count() > 0) throw ntk::InputError("--centres applies to --method ntk and nngp only");
             return runBenchImage(*o);
           }};
 }

@@ -139,5 +139,7 @@ Command addBenchTopoptCommand(CLI::App& bench, const AddThreads& addThreads);
 Command addSweepImageCommand(CLI::App& app, const AddThreads& addThreads);
 /// `ntk-cli ntk-filter` (NtkFilterCommand.cpp).
 Command addNtkFilterCommand(CLI::App& app, const AddThreads& addThreads);
+/// `ntk-cli regress` (RegressCommand.cpp).
+Command addRegressCommand(CLI::App& app, const AddThreads& addThreads);
 
 } // namespace ntkcli

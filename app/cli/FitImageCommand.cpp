@@ -3,7 +3,7 @@
 // and optionally the classical bicubic baseline on the same split (CONVENTIONS §5).
 // In: --image IN.png, --net NET.json (input_dim 2: the pixel coordinate v = (col/W, row/H)),
 // --method ntk|nngp|mlp, --train-stride s (default 2), --ridge λ (relative to the mean diagonal of the
-// training Gram, default 1e-6; ntk/nngp), --steps S --lr η --batch B --seed s --record-every K (mlp),
+// training Gram, default 1e-6; ntk/nngp), --centres M (ntk/nngp: the Nyström path with M centres), --steps S --lr η --batch B --seed s --record-every K (mlp),
 // --bicubic.
 // Out: --out OUT.png (the prediction at every pixel, 8-bit) and --report R.json with psnr_train,
 // psnr_test (all pixels), psnr_heldout, seconds, method, train_pixels, test_pixels and more (path,
@@ -45,6 +45,7 @@ struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
   std::string ridge = "1e-6", lr = "1e-3", sigma, criterion = "gcv";
   int stride = 2, steps = 2000, batch = 0, recordEvery = 100;
+  long long centres = 0; ///< > 0: the Nyström path with this many centres
   std::uint64_t seed = 0;
   bool bicubic = false;
 };
@@ -128,6 +129,10 @@ int runFitImage(const FitImageOptions& o)
     }
     options.ridge = ridge;
     const double solveFrom = sigmaAuto || ridgeAuto ? 0.3 : 0.0;
+    if (o.centres > 0) {
+      options.path = ntk::RegressionPath::Nystrom;
+      options.centres = Eigen::Index(o.centres);
+    }
     progress.setDetail(o.method + " regression: solver for " + std::to_string(image.width) + " x " +
                        std::to_string(image.height) + " pixels, stride " + std::to_string(o.stride));
     const ntk::ImageKernelRegression regression(net, image, o.stride, options, progress.job(solveFrom, solveFrom + 0.6 * (1.0 - solveFrom)));
@@ -141,6 +146,7 @@ int runFitImage(const FitImageOptions& o)
     extra << ",\n  \"path\": " << jsonString(ntk::regressionPathName(report.path))
           << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge);
     if (hasSigma) extra << ",\n  \"sigma\": " << jsonNumber(net.encoding.sigma);
+    if (report.path == ntk::RegressionPath::Nystrom) extra << ",\n  \"centres\": " << report.centres;
   } else {
     ntk::MlpOptions options;
     options.learningRate = lr;
@@ -241,16 +247,20 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                                       "Record PSNR on train / held-out / all pixels every K steps and after the last "
                                       "(mlp; report key history; default 100)")
                           ->check(atLeast("--record-every", 1));
+  auto* centres = sub->add_option("--centres", options->centres,
+                                  "Solve by Nystrom/Falkon with M centres, any encoding (ntk/nngp; default: the automatic "
+                                  "path, which takes 1000 centres for encoding none above 4096 training pixels)")
+                      ->check(atLeast("--centres", 1));
   sub->add_flag("--bicubic", options->bicubic, "Also report the bicubic baseline on the same split (bicubic_psnr_*)");
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
-  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery] {
+  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery, centres] {
             if (options->method != "mlp")
               for (const CLI::Option* opt : {steps, lr, batch, seed, recordEvery})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method mlp only");
             if (options->method == "mlp")
-              for (const CLI::Option* opt : {ridge, sigma, criterion})
+              for (const CLI::Option* opt : {ridge, sigma, criterion, centres})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method ntk and nngp only");
             if (criterion->count() > 0 && options->sigma != "auto" && options->ridge != "auto")
               throw ntk::InputError("--criterion applies to --sigma auto and --ridge auto only");

@@ -177,6 +177,7 @@ int main(int argc, char** argv)
   commands.push_back(ntkcli::addSweepImageCommand(app, addThreads));
   commands.push_back(ntkcli::addTopoptCommand(app, addThreads));
   commands.push_back(ntkcli::addNtkFilterCommand(app, addThreads));
+  commands.push_back(ntkcli::addRegressCommand(app, addThreads));
   commands.push_back(ntkcli::addBenchSpectrumCommand(*bench, addThreads));
   commands.push_back(ntkcli::addBenchImageCommand(*bench, addThreads));
   commands.push_back(ntkcli::addBenchTopoptCommand(*bench, addThreads));

@@ -44,6 +44,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
+#include "core/regression/NystromRegression.h"
 #include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
 #include "core/util/FftwPlanner.h"
@@ -265,7 +266,7 @@ struct PathChoice {
 
 /// The path for a network/grid and a requested path; throws InputError when the request is impossible.
 PathChoice resolvePath(const Network& net, int width, int height, int stride, RegressionPath requested,
-                       Eigen::Index denseLimit)
+                       Eigen::Index denseLimit, Eigen::Index nystromAbove)
 {
   PathChoice c;
   const bool stationary = isStationary(net);
@@ -283,9 +284,10 @@ PathChoice resolvePath(const Network& net, int width, int height, int stride, Re
   case RegressionPath::Auto:
     // The circulant path is exact and the fastest at every size; the dense one is exact and beats CG
     // on small grids; Toeplitz/CG is for the large rest.
+    // A kernel that is not stationary has no FFT structure: past its own limit, Nyström/Falkon.
     if (periodic) c.path = RegressionPath::Circulant;
-    else if (!stationary || m <= denseLimit) c.path = RegressionPath::Dense;
-    else c.path = RegressionPath::Toeplitz;
+    else if (stationary) c.path = m <= denseLimit ? RegressionPath::Dense : RegressionPath::Toeplitz;
+    else c.path = m <= nystromAbove ? RegressionPath::Dense : RegressionPath::Nystrom;
     break;
   case RegressionPath::Circulant:
     if (!periodic) throw InputError("image regression: the circulant path is impossible: " + why);
@@ -297,6 +299,7 @@ PathChoice resolvePath(const Network& net, int width, int height, int stride, Re
     c.path = RegressionPath::Toeplitz;
     break;
   case RegressionPath::Dense: c.path = RegressionPath::Dense; break;
+  case RegressionPath::Nystrom: c.path = RegressionPath::Nystrom; break;
   }
   return c;
 }
@@ -362,7 +365,8 @@ double samplingBytes(const Network& net, double P, double Q)
   return estimateGramBytes(raw, Eigen::Index(P), Eigen::Index(Q), 1) + 8.0 * (P + Q) * twoM;
 }
 
-double pathBytes(const Network& net, int width, int height, int channels, int stride, RegressionPath path)
+double pathBytes(const Network& net, int width, int height, int channels, int stride, RegressionPath path,
+                 Eigen::Index centres)
 {
   const double H = height, W = width, C = channels;
   const double Ht = std::ceil(H / stride), Wt = std::ceil(W / stride), m = Ht * Wt, n = H * W;
@@ -377,6 +381,10 @@ double pathBytes(const Network& net, int width, int height, int channels, int st
     return image + samplingBytes(net, H, 2.0 * W) + 8.0 * H * 2.0 * W + 16.0 * 2.0 * H * (W + 1.0) +
            16.0 * 2.0 * Ht * (Wt + 1.0) + 16.0 * m + C * (8.0 * m * 8.0 + 8.0 * 4.0 * m * 3.0) +
            C * (8.0 * 4.0 * n + 16.0 * 2.0 * n) + 8.0 * n * C;
+  case RegressionPath::Nystrom:
+    // The fit (K_nM, factors), the held-out coordinates and one 64 MiB block of K(pixels, centres).
+    return image + estimateNystromBytes(net, Eigen::Index(m), centres, Eigen::Index(C)) + 16.0 * n +
+           std::min(8.0 * n * std::min(double(centres), m), 64.0 * 1024 * 1024 + 8.0 * m) + 8.0 * n * C;
   case RegressionPath::Dense:
   case RegressionPath::Auto:
     // K, its factor, a block of K(all, train) and the predictions.
@@ -398,6 +406,7 @@ std::string regressionPathName(RegressionPath path)
   case RegressionPath::Circulant: return "circulant";
   case RegressionPath::Toeplitz: return "toeplitz";
   case RegressionPath::Dense: return "dense";
+  case RegressionPath::Nystrom: return "nystrom";
   }
   return "unknown";
 }
@@ -408,12 +417,14 @@ double estimateImageRegressionBytes(const Network& net, int width, int height, i
   if (width < 1 || height < 1 || channels < 1 || stride < 1) return 0.0;
   if (path == RegressionPath::Auto) {
     try {
-      path = resolvePath(net, width, height, stride, path, ImageRegressionOptions{}.denseLimit).path;
+      path = resolvePath(net, width, height, stride, path, ImageRegressionOptions{}.denseLimit,
+                         ImageRegressionOptions{}.nystromAbove)
+                 .path;
     } catch (const NtkError&) {
       path = RegressionPath::Dense;
     }
   }
-  return pathBytes(net, width, height, channels, stride, path);
+  return pathBytes(net, width, height, channels, stride, path, ImageRegressionOptions{}.centres);
 }
 
 // -------------------------------------------------------------------------------------------- Impl
@@ -449,14 +460,19 @@ struct ImageKernelRegression::Impl {
   mutable std::shared_ptr<const Eigen::MatrixXd> kAllCache; ///< K(all, train) when small enough
   mutable std::shared_ptr<const SymmetricEigen> eigenCache; ///< of Ktrain + ridge, for predictAt
 
+  // Nystrom
+  std::unique_ptr<NystromRegression> nystrom;
+
   void buildCirculant(const JobControl& job);
   void buildToeplitz(const JobControl& job);
   void buildDense(const JobControl& job);
+  void buildNystrom(const JobControl& job);
 
   std::vector<std::vector<double>> circulantPredict(double t, const JobControl& job) const;
   std::vector<std::vector<double>> toeplitzPredict(const JobControl& job) const;
   std::vector<std::vector<double>> densePredict(const Eigen::MatrixXd& coefficients, const JobControl& job) const;
   Eigen::MatrixXd denseCoefficients(double t) const;
+  std::vector<std::vector<double>> nystromPredict(const JobControl& job) const;
 };
 
 // ------------------------------------------------------------------------------------- circulant
@@ -804,6 +820,50 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::densePredict(const
   return out;
 }
 
+// --------------------------------------------------------------------------------------- Nyström
+
+void ImageKernelRegression::Impl::buildNystrom(const JobControl& job)
+{
+  NystromOptions o;
+  o.kind = options.kind;
+  o.ridge = options.ridge;
+  o.centres = options.centres;
+  o.seed = options.seed;
+  o.cgTolerance = options.nystromTolerance;
+  o.maxCgIterations = options.maxCgIterations;
+  nystrom = std::make_unique<NystromRegression>(net, dataset.trainX, dataset.trainY, o, subJob(job, 0.0, 0.98));
+  ridgeAbs = nystrom->ridgeAbsolute();
+  cgIterations = nystrom->cgIterations();
+  // The kernel row from training pixel (0,0) (the power spectrum): one engine row.
+  const Eigen::MatrixXd first = dataset.trainX.topRows(1);
+  const Eigen::MatrixXd row = kernelMatrix(net, first, &dataset.trainX, options.kind, JobControl{job.stop, {}});
+  trainRow.assign(row.data(), row.data() + row.size());
+  job.report(1.0);
+}
+
+std::vector<std::vector<double>> ImageKernelRegression::Impl::nystromPredict(const JobControl& job) const
+{
+  // Training pixels: the fit's own values (K_nM α); held-out pixels: K(held-out, centres) α.
+  const Eigen::Index n = Eigen::Index(H) * W;
+  std::vector<Eigen::Index> heldOut;
+  for (Eigen::Index p = 0; p < n; ++p)
+    if (dataset.heldOutMask[size_t(p)]) heldOut.push_back(p);
+  Eigen::MatrixXd Xh(Eigen::Index(heldOut.size()), 2);
+  for (size_t i = 0; i < heldOut.size(); ++i)
+    Xh.row(Eigen::Index(i)) = ImageDataset::coordinate(int(heldOut[i] / W), int(heldOut[i] % W), W, H);
+  const Eigen::MatrixXd Fh = Xh.rows() > 0 ? nystrom->predict(Xh, job) : Eigen::MatrixXd(0, C);
+  std::vector<std::vector<double>> out(static_cast<size_t>(C), std::vector<double>(size_t(n)));
+  const Eigen::MatrixXd& Ft = nystrom->fitted();
+  for (Eigen::Index i = 0; i < Ft.rows(); ++i) {
+    const Eigen::Index p = Eigen::Index(i / dataset.trainWidth) * s * W + Eigen::Index(i % dataset.trainWidth) * s;
+    for (int c = 0; c < C; ++c) out[size_t(c)][size_t(p)] = Ft(i, c);
+  }
+  for (size_t i = 0; i < heldOut.size(); ++i)
+    for (int c = 0; c < C; ++c) out[size_t(c)][size_t(heldOut[i])] = Fh(Eigen::Index(i), c);
+  job.report(1.0);
+  return out;
+}
+
 // --------------------------------------------------------------------------------------- public
 
 ImageKernelRegression::ImageKernelRegression(const Network& net, const Image& image, int stride,
@@ -832,8 +892,14 @@ ImageKernelRegression::ImageKernelRegression(const Network& net, const Image& im
     if (!std::isfinite(v)) throw InputError("image regression: the image holds NaN or infinite values");
 
   Impl& d = *d_;
-  d.path = resolvePath(net, image.width, image.height, stride, options.path, options.denseLimit).path;
-  requireMemory(pathBytes(net, image.width, image.height, image.channels, stride, d.path),
+  d.path = resolvePath(net, image.width, image.height, stride, options.path, options.denseLimit, options.nystromAbove).path;
+  if (options.centres < 1)
+    throw InputError("image regression: the number of Nyström centres must be >= 1 (got " +
+                     std::to_string(options.centres) + ")");
+  if (!(options.nystromTolerance > 0.0) || !std::isfinite(options.nystromTolerance))
+    throw InputError("image regression: the Nyström CG tolerance must be > 0 (got " +
+                     std::to_string(options.nystromTolerance) + ")");
+  requireMemory(pathBytes(net, image.width, image.height, image.channels, stride, d.path, options.centres),
                 "the " + regressionPathName(d.path) + " kernel regression of a " + std::to_string(image.width) + " x " +
                     std::to_string(image.height) + " image with stride " + std::to_string(stride));
   job.checkCancelled();
@@ -852,6 +918,7 @@ ImageKernelRegression::ImageKernelRegression(const Network& net, const Image& im
   switch (d.path) {
   case RegressionPath::Circulant: d.buildCirculant(job); break;
   case RegressionPath::Toeplitz: d.buildToeplitz(job); break;
+  case RegressionPath::Nystrom: d.buildNystrom(job); break;
   default: d.buildDense(job); break;
   }
   d.buildSeconds = secondsSince(t0);
@@ -861,7 +928,10 @@ ImageKernelRegression::~ImageKernelRegression() = default;
 
 RegressionPath ImageKernelRegression::path() const { return d_->path; }
 
-bool ImageKernelRegression::timeSupported() const { return d_->path != RegressionPath::Toeplitz; }
+bool ImageKernelRegression::timeSupported() const
+{
+  return d_->path != RegressionPath::Toeplitz && d_->path != RegressionPath::Nystrom;
+}
 
 const ImageDataset& ImageKernelRegression::dataset() const { return d_->dataset; }
 
@@ -874,12 +944,14 @@ Image ImageKernelRegression::predict(ImageRegressionReport* report, const JobCon
   switch (d.path) {
   case RegressionPath::Circulant: f = d.circulantPredict(std::numeric_limits<double>::infinity(), job); break;
   case RegressionPath::Toeplitz: f = d.toeplitzPredict(job); break;
+  case RegressionPath::Nystrom: f = d.nystromPredict(job); break;
   default: f = d.densePredict(d.alphaDense, job); break;
   }
   Image out = imageFromChannels(d.W, d.H, f);
   if (report) {
     report->path = d.path;
     report->cgIterations = d.cgIterations;
+    report->centres = d.nystrom ? d.nystrom->centres().rows() : 0;
     report->seconds = d.buildSeconds + secondsSince(t0);
     report->psnrTrain = psnr(out, d.image, &d.dataset.trainMask);
     report->psnrHeldOut = psnr(out, d.image, &d.dataset.heldOutMask);
@@ -894,8 +966,8 @@ Image ImageKernelRegression::predictAt(double t, const JobControl& job) const
   const Impl& d = *d_;
   if (std::isinf(t)) return predict(nullptr, job);
   if (!timeSupported())
-    throw InputError("image regression: the Toeplitz path answers t = infinity only (finite t needs the circulant "
-                     "or the dense path)");
+    throw InputError("image regression: the " + regressionPathName(d.path) +
+                     " path answers t = infinity only (finite t needs the circulant or the dense path)");
   std::vector<std::vector<double>> f;
   if (d.path == RegressionPath::Circulant) f = d.circulantPredict(t, job);
   else f = d.densePredict(d.denseCoefficients(t), job);

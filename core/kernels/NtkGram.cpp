@@ -18,6 +18,7 @@ namespace {
 struct PointData {
   Eigen::MatrixXd encoded;               ///< m by d0
   std::vector<Eigen::ArrayXd> variances; ///< variances[l]: per-point q entering layer l
+  Eigen::ArrayXd nngpDiagonal;           ///< K(x, x) of the whole network (the q leaving the last layer)
   Eigen::ArrayXd ntkDiagonal;            ///< Θ(x, x) of the whole network
 };
 
@@ -77,6 +78,7 @@ PointData preparePoints(const Network& net, const Eigen::MatrixXd& X, const JobC
   }, tbb::simple_partitioner());
   if (cancelled || job.cancelled()) throw CancelledError();
   for (size_t l = 0; l < net.layers.size(); ++l) requireFiniteVariances(p.variances[l + 1], l);
+  p.nngpDiagonal = std::move(p.variances.back());
   p.variances.pop_back();
   return p;
 }
@@ -179,6 +181,21 @@ GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eige
   });
   if (cancelled || job.cancelled()) throw CancelledError();
   return out;
+}
+
+Eigen::VectorXd kernelDiagonal(const Network& net, const Eigen::MatrixXd& X, KernelKind kind, const JobControl& job)
+{
+  net.validate();
+  if (X.cols() != net.inputDim)
+    throw InputError("inputs have " + std::to_string(X.cols()) + " columns but the network's input_dim is " +
+                     std::to_string(net.inputDim));
+  if (!X.allFinite()) throw InputError("inputs hold NaN or infinite values");
+  requireMemory(estimateGramBytes(net, X.rows(), 0, 0), "the kernel diagonal of " + std::to_string(X.rows()) + " points");
+  const PointData p = preparePoints(net, X, job);
+  if (kind == KernelKind::Nngp) return p.nngpDiagonal.matrix();
+  if (!p.ntkDiagonal.allFinite())
+    throw NumericalError("the NTK overflows (Θ(x, x) is not finite); reduce W_std or b_std, or the depth");
+  return p.ntkDiagonal.matrix();
 }
 
 Eigen::MatrixXd kernelMatrix(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,

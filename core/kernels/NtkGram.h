@@ -36,6 +36,11 @@ double estimateGramBytes(const Network& net, Eigen::Index m1, Eigen::Index m2, i
 GramResult computeGram(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,
                        const GramRequest& request = {}, const JobControl& job = {});
 
+/// The diagonal K(x_i, x_i) of one kernel (m values), with the same arithmetic as the diagonal of the
+/// symmetric Gram (computeGram with X2 == nullptr), at O(m) cost: what a relative ridge needs when the
+/// Gram itself is never formed. Same errors as computeGram.
+Eigen::VectorXd kernelDiagonal(const Network& net, const Eigen::MatrixXd& X, KernelKind kind, const JobControl& job = {});
+
 /// One kernel, convenience wrapper.
 Eigen::MatrixXd kernelMatrix(const Network& net, const Eigen::MatrixXd& X1, const Eigen::MatrixXd* X2,
                              KernelKind kind, const JobControl& job = {});
