@@ -19,6 +19,7 @@
 #include "TestUtil.h"
 #include "core/image/Image.h"
 #include "core/image/ImageDataset.h"
+#include "core/nets/MlpTrainer.h"
 #include "core/network/NetworkJson.h"
 
 using namespace ntk;
@@ -173,6 +174,12 @@ private slots:
     for (const char* key : {"psnr_train", "psnr_test", "psnr_heldout", "seconds"})
       QVERIFY2(std::isfinite(number(j, key)), key);
     QVERIFY(number(j, "psnr_test") > 5.0);
+    // The optimiser's defaults are MlpOptions's, and the report says which ran.
+    QCOMPARE(number(j, "lr"), 1e-2);
+    QCOMPARE(number(j, "batch"), double(MlpOptions{}.batchSize));
+    QCOMPARE(number(j, "warmup"), double(MlpOptions{}.schedule.warmupSteps));
+    QCOMPARE(number(j, "half_life"), MlpOptions{}.schedule.halfLife);
+    QCOMPARE(number(j, "lr_floor"), MlpOptions{}.schedule.floor);
     // --record-every defaults to 100: 50 steps give one history entry, the final step.
     QVERIFY(j.contains("history") && j["history"].is_array());
     QCOMPARE(j["history"].size(), size_t(1));
@@ -180,6 +187,30 @@ private slots:
     const Image out = readPng(path("mlp.png"));
     QCOMPARE(out.width, 24);
     QCOMPARE(out.height, 20);
+  }
+
+  // --warmup, --half-life, --lr-floor and --batch reach the trainer: spelling out the defaults changes
+  // nothing, a constant rate (--half-life 0) or no warm-up changes the result.
+  void mlpScheduleOptions()
+  {
+    const auto fit = [this](const char* name, const QStringList& extra) {
+      const QString png = qpath(name) + ".png", json = qpath(name) + ".json";
+      const auto r = runCli(QStringList{"fit-image", "--image", qpath("smooth.png"), "--net", qpath("small.json"),
+                                        "--method", "mlp", "--steps", "40", "--seed", "3", "--out", png,
+                                        "--report", json} + extra);
+      if (r.code != 0) qWarning("%s", qPrintable(r.err));
+      return r.code == 0 ? number(readJson(json), "psnr_train") : std::nan("");
+    };
+    const double byDefault = fit("sched_default", {});
+    QVERIFY(std::isfinite(byDefault));
+    QCOMPARE(fit("sched_explicit", {"--lr", "3e-2", "--batch", "1024", "--warmup", "20", "--half-life", "300", "--lr-floor", "0.05"}),
+             byDefault);
+    const double constant = fit("sched_constant", {"--half-life", "0"});
+    const double noWarmup = fit("sched_nowarmup", {"--warmup", "0"});
+    QVERIFY(std::isfinite(constant) && constant != byDefault);
+    QVERIFY(std::isfinite(noWarmup) && noWarmup != byDefault);
+    const nlohmann::json j = readJson(qpath("sched_constant") + ".json");
+    QCOMPARE(number(j, "half_life"), 0.0);
   }
 
   // Values that do not exist are JSON null, never 0, "nan" or "inf" (found by the adversarial sweep:
@@ -313,6 +344,14 @@ private slots:
                                       << "--report";
     QTest::newRow("unknown method") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "svm"} + outs) << "--method";
     QTest::newRow("lr zero") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--lr", "0"} + outs) << "--lr";
+    QTest::newRow("negative half-life")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--half-life", "-1"} + outs) << "--half-life";
+    QTest::newRow("lr-floor zero")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--lr-floor", "0"} + outs) << "--lr-floor";
+    QTest::newRow("warmup negative")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--warmup", "-3"} + outs) << "--warmup";
+    QTest::newRow("half-life with ntk")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--half-life", "100"} + outs) << "--half-life";
     QTest::newRow("steps with ntk") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--steps", "5"} + outs)
                                     << "--steps";
     QTest::newRow("record-every 0")

@@ -3,11 +3,14 @@
 // and optionally the classical bicubic baseline on the same split (CONVENTIONS §5).
 // In: --image IN.png, --net NET.json (input_dim 2: the pixel coordinate v = (col/W, row/H)),
 // --method ntk|nngp|mlp, --train-stride s (default 2), --ridge λ (relative to the mean diagonal of the
-// training Gram, default 1e-6; ntk/nngp), --centres M (ntk/nngp: the Nyström path with M centres), --steps S --lr η --batch B --seed s --record-every K (mlp),
-// --bicubic.
+// training Gram, default 1e-6; ntk/nngp), --centres M (ntk/nngp: the Nyström path with M centres),
+// --steps S --lr η --batch B --warmup W --half-life H --lr-floor f
+// --seed s --record-every K (mlp; defaults MlpOptions's: 2000 steps, Adam lr 3e-2, minibatches of 1024,
+// a 20-step warm-up, the rate halving every 300 steps down to 5 %), --bicubic.
 // Out: --out OUT.png (the prediction at every pixel, 8-bit) and --report R.json with psnr_train,
 // psnr_test (all pixels), psnr_heldout, seconds, method, train_pixels, test_pixels and more (path,
-// cg_iterations, width, height, channels, stride, ridge / steps, lr, final_loss, history, bicubic_psnr_*).
+// cg_iterations, width, height, channels, stride, ridge / steps, lr, batch, warmup, half_life, lr_floor,
+// final_loss, history, bicubic_psnr_*).
 // mlp: `history` is the training curve, [{step, loss, psnr_train, psnr_heldout, psnr_test}, …] after every
 // K-th step (--record-every, default 100) and after the final step; its last entry is the final state
 // (the same numbers as the report's psnr_* keys). loss is the MSE of that step's batch (null at step 0).
@@ -41,10 +44,20 @@ namespace {
 
 using ntkcli::parseNumber;
 
+/// MlpOptions's learning rate as the option's text ("0.03").
+std::string defaultLearningRate()
+{
+  std::ostringstream s;
+  s << ntk::MlpOptions{}.learningRate;
+  return s.str();
+}
+
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
-  std::string ridge = "1e-6", lr = "1e-3", sigma, criterion = "gcv";
-  int stride = 2, steps = 2000, batch = 0, recordEvery = 100;
+  std::string ridge = "1e-6", lr = defaultLearningRate(), sigma, criterion = "gcv";
+  int stride = 2, steps = 2000, batch = ntk::MlpOptions{}.batchSize, recordEvery = 100;
+  int warmup = ntk::MlpOptions{}.schedule.warmupSteps;
+  double halfLife = ntk::MlpOptions{}.schedule.halfLife, lrFloor = ntk::MlpOptions{}.schedule.floor;
   long long centres = 0; ///< > 0: the Nyström path with this many centres
   std::uint64_t seed = 0;
   bool bicubic = false;
@@ -80,6 +93,9 @@ int runFitImage(const FitImageOptions& o)
     throw ntk::InputError("--sigma auto needs a ridge > 0 (GCV and the likelihood are undefined at 0): give --ridge r or auto");
   const double lr = parseNumber(o.lr, "--lr");
   if (!std::isfinite(lr) || lr <= 0.0) throw ntk::InputError("--lr must be a finite number > 0 (got '" + o.lr + "')");
+  if (!(o.halfLife >= 0.0) || !std::isfinite(o.halfLife))
+    throw ntk::InputError("--half-life must be a finite number of steps >= 0 (0: a constant rate)");
+  if (!(o.lrFloor > 0.0 && o.lrFloor <= 1.0)) throw ntk::InputError("--lr-floor must lie in (0, 1]");
   if (o.out.empty()) throw ntk::InputError("--out must name a file");
   if (o.report.empty()) throw ntk::InputError("--report must name a file");
 
@@ -151,6 +167,7 @@ int runFitImage(const FitImageOptions& o)
     ntk::MlpOptions options;
     options.learningRate = lr;
     options.batchSize = o.batch;
+    options.schedule = {o.warmup, o.halfLife, o.lrFloor};
     options.seed = o.seed;
     ntk::MlpTrainer trainer(net, image, o.stride, options);
     double loss = std::nan(""); // no step taken (--steps 0): final_loss is null, like history's step 0
@@ -182,6 +199,8 @@ int runFitImage(const FitImageOptions& o)
     const long long tw = (image.width + o.stride - 1) / o.stride, th = (image.height + o.stride - 1) / o.stride;
     trainPixels = tw * th;
     extra << ",\n  \"steps\": " << o.steps << ",\n  \"lr\": " << jsonNumber(lr) << ",\n  \"batch\": " << o.batch
+          << ",\n  \"warmup\": " << o.warmup << ",\n  \"half_life\": " << jsonNumber(o.halfLife)
+          << ",\n  \"lr_floor\": " << jsonNumber(o.lrFloor)
           << ",\n  \"seed\": " << o.seed << ",\n  \"final_loss\": " << jsonNumber(loss)
           << ",\n  \"record_every\": " << o.recordEvery << ",\n  \"history\": [" << history.str() << "\n  ]";
   }
@@ -240,24 +259,35 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                                     "default) or ml (GP marginal likelihood)")
                         ->check(CLI::IsMember({"gcv", "ml"}));
   auto* steps = sub->add_option("--steps", options->steps, "Optimiser steps (mlp; default 2000)")->check(atLeast("--steps", 0));
-  auto* lr = sub->add_option("--lr", options->lr, "Adam learning rate (mlp; default 1e-3)");
-  auto* batch = sub->add_option("--batch", options->batch, "Minibatch size (mlp; default 0 = full batch)")->check(atLeast("--batch", 0));
+  auto* lr = sub->add_option("--lr", options->lr,
+                             "Adam's base learning rate (mlp; default 3e-2, for the NTK parameterisation; Tancik et al.'s "
+                             "1e-3 is for the standard one)");
+  auto* batch = sub->add_option("--batch", options->batch,
+                                "Minibatch size, training pixels shuffled every epoch (mlp; default 1024; 0 = full batch)")
+                    ->check(atLeast("--batch", 0));
+  auto* warmup = sub->add_option("--warmup", options->warmup,
+                                 "Learning-rate warm-up: lr·t/W over the first W steps (mlp; default 20; 0 = none)")
+                     ->check(atLeast("--warmup", 0));
+  auto* halfLife = sub->add_option("--half-life", options->halfLife,
+                                   "After the warm-up the learning rate halves every H steps (mlp; default 300; 0 = constant)");
+  auto* lrFloor = sub->add_option("--lr-floor", options->lrFloor,
+                                  "The decay stops at this fraction of --lr, in (0, 1] (mlp; default 0.05)");
   auto* seed = sub->add_option("--seed", options->seed, "Initialisation / minibatch seed (mlp; default 0)")->check(seedValue());
   auto* recordEvery = sub->add_option("--record-every", options->recordEvery,
                                       "Record PSNR on train / held-out / all pixels every K steps and after the last "
                                       "(mlp; report key history; default 100)")
                           ->check(atLeast("--record-every", 1));
   auto* centres = sub->add_option("--centres", options->centres,
-                                  "Solve by Nystrom/Falkon with M centres, any encoding (ntk/nngp; default: the automatic "
-                                  "path, which takes 1000 centres for encoding none above 4096 training pixels)")
+                                  "Solve by Nystrom/Falkon with M centres, any encoding (ntk/nngp): an approximation, exact "
+                                  "when M >= the training pixels (default: the exact automatic path)")
                       ->check(atLeast("--centres", 1));
   sub->add_flag("--bicubic", options->bicubic, "Also report the bicubic baseline on the same split (bicubic_psnr_*)");
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
-  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery, centres] {
+  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, warmup, halfLife, lrFloor, seed, recordEvery, centres] {
             if (options->method != "mlp")
-              for (const CLI::Option* opt : {steps, lr, batch, seed, recordEvery})
+              for (const CLI::Option* opt : {steps, lr, batch, warmup, halfLife, lrFloor, seed, recordEvery})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method mlp only");
             if (options->method == "mlp")
               for (const CLI::Option* opt : {ridge, sigma, criterion, centres})

@@ -69,6 +69,22 @@ FloatOptimizerOptions floatOptimizer(const MlpOptions& o)
 
 } // namespace
 
+void LearningRateSchedule::validate() const
+{
+  if (warmupSteps < 0) throw InputError("the learning-rate warm-up must be >= 0 steps (got " + std::to_string(warmupSteps) + ")");
+  if (!(halfLife >= 0.0) || !std::isfinite(halfLife))
+    throw InputError("the learning-rate half-life must be a finite number of steps >= 0 (got " + std::to_string(halfLife) + ")");
+  if (!(floor > 0.0 && floor <= 1.0))
+    throw InputError("the learning-rate floor must lie in (0, 1] (got " + std::to_string(floor) + ")");
+}
+
+double LearningRateSchedule::factor(int step) const
+{
+  if (warmupSteps > 0 && step <= warmupSteps) return double(std::max(step, 1)) / double(warmupSteps);
+  if (halfLife <= 0.0) return 1.0;
+  return std::max(floor, std::exp2(-double(step - warmupSteps) / halfLife));
+}
+
 struct MlpTrainer::Impl {
   MlpOptions opt;
   Image image;
@@ -139,6 +155,7 @@ MlpTrainer::MlpTrainer(const Network& netIn, const Image& image, int stride, con
                        std::to_string(netIn.inputDim));
   if (!(options.learningRate > 0.0) || !std::isfinite(options.learningRate))
     throw InputError("the learning rate must be a positive number (got " + std::to_string(options.learningRate) + ")");
+  options.schedule.validate();
   if (options.batchSize < 0)
     throw InputError("the batch size must be >= 0 (0: full batch; got " + std::to_string(options.batchSize) + ")");
   if (!(options.beta1 >= 0.0 && options.beta1 < 1.0) || !(options.beta2 >= 0.0 && options.beta2 < 1.0))
@@ -240,6 +257,9 @@ double MlpTrainer::step(const JobControl& job)
   if (!std::isfinite(loss))
     throw NumericalError("the training loss is not finite at step " + std::to_string(d.stepCount + 1) +
                          "; lower the learning rate or W_std");
+  FloatOptimizerOptions rate = d.mlp->optimizer();
+  rate.learningRate = d.opt.learningRate * d.opt.schedule.factor(d.stepCount + 1);
+  d.mlp->setOptimizer(rate); // same kind: Adam's moments are kept
   d.mlp->step(d.gW, d.gb);
   ++d.stepCount;
   d.lastLoss = loss;

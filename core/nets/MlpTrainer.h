@@ -5,8 +5,14 @@
 // parameterisation), the image, the stride, MlpOptions. Out: one step at a time (so a GUI can show the
 // image every few steps and cancel between steps), the current prediction at every pixel, and PSNR on
 // train / held-out / all pixels after any step.
-// Loss: mean squared error over training pixels and channels. Defaults are Tancik's: Adam, lr 1e-3,
-// 2000 steps, full batch; the demo network is 4 × 256 ReLU with a Gaussian encoding σ = 10, 256 features.
+// Loss: mean squared error over training pixels and channels. Defaults (measured on the bundled 256²
+// photographs at stride 2 with the Image panel's network, 3 × 256 ReLU in the NTK parameterisation on a
+// Gaussian encoding σ = 10, 256 features): Adam, lr 3e-2, minibatches of 1024 training pixels shuffled
+// every epoch, a 20-step linear warm-up, then the rate halves every 300 steps down to 5 % of lr. They
+// pass 22 dB held-out on the astronaut after about 100 steps (a few seconds on two cores) and approach
+// 25 dB by about 1000. Tancik et al.'s setting (standard parameterisation: full batch, constant lr 1e-3,
+// 2000 steps) is batchSize 0, schedule {} and that lr; in the NTK parameterisation Adam's per-weight step
+// moves the function about √width/W_std times less, hence the larger rate here.
 // Parallel: the matrix products are OpenBLAS sgemm (its own threads; AVX2/AVX-512 kernels chosen at run
 // time), the elementwise work oneTBB over pixel blocks; deterministic for a given seed and thread count.
 // Thread-safety: const methods may run concurrently with each other, not with step()/setParameters().
@@ -26,10 +32,26 @@ namespace ntk {
 
 enum class Optimizer { Adam, Sgd };
 
+/// The learning rate at step t = 1, 2, …: a linear warm-up lr·t/warmupSteps over the first warmupSteps
+/// steps, then lr · 2^(−(t − warmupSteps)/halfLife), never below lr · floor (> 0: Adam needs a positive
+/// rate). halfLife 0: no decay; warmupSteps 0: no warm-up; a default-constructed schedule ({0, 0, 1}) is
+/// the constant rate. It does not depend on the total number of steps, so a longer run follows the same
+/// curve and keeps improving at lr · floor.
+struct LearningRateSchedule {
+  int warmupSteps = 0;
+  double halfLife = 0.0; ///< steps
+  double floor = 1.0;    ///< in (0, 1]
+  /// InputError naming the field: warmupSteps < 0, halfLife < 0 or not finite, floor outside (0, 1].
+  void validate() const;
+  /// The factor multiplying the base learning rate at step t ≥ 1.
+  double factor(int step) const;
+};
+
 struct MlpOptions {
   Optimizer optimizer = Optimizer::Adam;
-  double learningRate = 1e-3;
-  int batchSize = 0;          ///< 0: full batch (all training pixels)
+  double learningRate = 3e-2;
+  LearningRateSchedule schedule{20, 300.0, 0.05};
+  int batchSize = 1024;       ///< 0: full batch (all training pixels); ≥ the training pixels: full batch too
   std::uint64_t seed = 0;     ///< initialisation and minibatch order
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
 };
