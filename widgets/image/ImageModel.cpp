@@ -11,6 +11,7 @@
 
 #include "widgets/common/Colormap.h"
 #include "core/image/ImageDataset.h"
+#include "core/nets/MlpTrainer.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 
@@ -189,7 +190,8 @@ bool mlpNetworkFor(const Network& net, int channels, Network* mlp, QString* reas
 
 double estimateMlpTrainingBytes(const Network& mlp, int width, int height, int channels, int stride)
 {
-  // Mirrors MlpTrainer's constructor (full batch): see the sum there.
+  // Mirrors MlpTrainer's constructor: see the sum there. Activations are kept for one minibatch (the
+  // default MlpOptions' batch), plus the gathered batch inputs.
   const double d0 = double(mlp.encodedDim());
   const double trainWidth = std::ceil(double(width) / stride), trainHeight = std::ceil(double(height) / stride);
   const double mTrain = trainWidth * trainHeight, pixels = double(width) * double(height);
@@ -203,8 +205,10 @@ double estimateMlpTrainingBytes(const Network& mlp, int width, int height, int c
     maxWidth = std::max(maxWidth, nIn);
   }
   const bool cacheAll = 4.0 * pixels * d0 <= 1024.0 * 1024.0 * 1024.0 && stride > 1;
+  const int batchSize = MlpOptions{}.batchSize;
+  const double batch = batchSize > 0 ? std::min(double(batchSize), mTrain) : mTrain;
   return 4.0 * (mTrain * d0 + (cacheAll ? pixels * d0 : 0.0) + mTrain * channels) + 4.0 * 4.0 * params + 8.0 * params +
-         4.0 * mTrain * (widthSum + 2.0 * maxWidth) + 4.0 * std::min(8192.0, pixels) * (widthSum + d0);
+         4.0 * batch * (widthSum + 2.0 * maxWidth + (batch < mTrain ? d0 : 0.0)) + 4.0 * std::min(8192.0, pixels) * (widthSum + d0);
 }
 
 QString mlpMemoryRefusal(const Network& mlp, int width, int height, int channels, int stride, QString* brief)

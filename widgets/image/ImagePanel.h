@@ -83,6 +83,7 @@ public:
   /// Limits of the panel's own settings (larger values are refused, with the reason).
   static constexpr int kMaxStride = 64, kMaxSteps = 100000;
   static constexpr double kMaxRidge = 10.0, kMinLearningRate = 1e-7, kMaxLearningRate = 10.0;
+  static constexpr int kDefaultSteps = 2000; ///< the MLP's steps, as ntk-cli fit-image
   /// The difference view's colour scale: |prediction − truth| from 0 to this (values in [0, 1]; clipped above).
   static constexpr double kDifferenceMax = 0.25;
 
