@@ -4,7 +4,8 @@
 // In: --image IN.png, --net NET.json (input_dim 2: the pixel coordinate v = (col/W, row/H)),
 // --method ntk|nngp|mlp, --train-stride s (default 2), --ridge λ (relative to the mean diagonal of the
 // training Gram, default 1e-6; ntk/nngp), --steps S --lr η --batch B --seed s --record-every K (mlp),
-// --bicubic.
+// --bicubic; --mask random:P [--seed s] | MASK.png instead of the stride (ntk/nngp: MaskedImageRegression,
+// PSNR train on the mask, held-out on the rest); --time t (ntk/nngp: the gradient-flow prediction at t).
 // Out: --out OUT.png (the prediction at every pixel, 8-bit) and --report R.json with psnr_train,
 // psnr_test (all pixels), psnr_heldout, seconds, method, train_pixels, test_pixels and more (path,
 // cg_iterations, width, height, channels, stride, ridge / steps, lr, final_loss, history, bicubic_psnr_*).
@@ -14,6 +15,7 @@
 // A PSNR of +∞ (an exact fit) is written as null. Nothing on stdout; progress on stderr (CliProgress.h:
 // for mlp step s/S, the last batch loss, the last recorded held-out PSNR, elapsed and ETA); bad input is
 // one line on stderr, exit 2, and no file is written (main.cpp).
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -21,9 +23,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "app/cli/CliCommands.h"
 #include "app/cli/CliProgress.h"
@@ -31,6 +35,7 @@
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageKernelRegression.h"
 #include "core/image/ImageRidgeSelection.h"
+#include "core/image/MaskedImageRegression.h"
 #include "core/nets/MlpTrainer.h"
 #include "core/network/NetworkJson.h"
 #include "core/util/Errors.h"
@@ -43,7 +48,7 @@ using ntkcli::parseNumber;
 
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
-  std::string ridge = "1e-6", lr = "1e-3", sigma, criterion = "gcv";
+  std::string ridge = "1e-6", lr = "1e-3", sigma, criterion = "gcv", mask, time = "inf";
   int stride = 2, steps = 2000, batch = 0, recordEvery = 100;
   std::uint64_t seed = 0;
   bool bicubic = false;
@@ -77,6 +82,15 @@ int runFitImage(const FitImageOptions& o)
   }
   if (sigmaAuto && !ridgeAuto && ridge == 0.0)
     throw ntk::InputError("--sigma auto needs a ridge > 0 (GCV and the likelihood are undefined at 0): give --ridge r or auto");
+  const double time = o.time == "inf" ? std::numeric_limits<double>::infinity() : parseNumber(o.time, "--time");
+  if (std::isnan(time) || time < 0.0) throw ntk::InputError("--time must be a number >= 0 or inf (got '" + o.time + "')");
+  double maskFraction = std::nan("");
+  const bool maskRandom = o.mask.rfind("random:", 0) == 0;
+  if (maskRandom) {
+    maskFraction = parseNumber(o.mask.substr(7), "--mask random:P");
+    if (!(maskFraction > 0.0 && maskFraction <= 1.0))
+      throw ntk::InputError("--mask random:P needs a fraction 0 < P <= 1 (got '" + o.mask.substr(7) + "')");
+  }
   const double lr = parseNumber(o.lr, "--lr");
   if (!std::isfinite(lr) || lr <= 0.0) throw ntk::InputError("--lr must be a finite number > 0 (got '" + o.lr + "')");
   if (o.out.empty()) throw ntk::InputError("--out must name a file");
@@ -93,6 +107,21 @@ int runFitImage(const FitImageOptions& o)
     throw ntk::InputError("--ridge auto needs an encoding (encoding none has no Fourier modes on the grid)");
   if (std::isfinite(sigma)) net.encoding.sigma = sigma;
   const ntk::Image image = ntk::readPng(o.image);
+  std::vector<bool> trainMask;
+  if (maskRandom) {
+    trainMask = ntk::randomPixelMask(image.width, image.height, maskFraction, o.seed);
+  } else if (!o.mask.empty()) {
+    const ntk::Image maskImage = ntk::readPng(o.mask);
+    if (maskImage.width != image.width || maskImage.height != image.height)
+      throw ntk::InputError("--mask " + o.mask + " is " + std::to_string(maskImage.width) + " x " +
+                            std::to_string(maskImage.height) + " but the image is " + std::to_string(image.width) +
+                            " x " + std::to_string(image.height));
+    trainMask = ntk::maskFromImage(maskImage);
+    if (std::find(trainMask.begin(), trainMask.end(), true) == trainMask.end())
+      throw ntk::InputError("--mask " + o.mask + " has no training pixel (every pixel is zero)");
+  }
+  if (!trainMask.empty() && net.encoding.kind == ntk::EncodingKind::None)
+    throw ntk::InputError("--mask needs an encoding (a stationary kernel); " + o.net + " has encoding none");
   if (o.stride > image.width || o.stride > image.height)
     throw ntk::InputError("--train-stride " + std::to_string(o.stride) + " is larger than the " +
                           std::to_string(image.width) + " x " + std::to_string(image.height) + " image");
@@ -103,7 +132,29 @@ int runFitImage(const FitImageOptions& o)
   double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
   std::ostringstream extra; // method-specific report keys
   long long trainPixels = 0;
-  if (o.method == "ntk" || o.method == "nngp") {
+  if (!trainMask.empty()) {
+    ntk::MaskedRegressionOptions options;
+    options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
+    options.ridge = ridge;
+    const long long m = (long long)std::count(trainMask.begin(), trainMask.end(), true);
+    progress.setDetail(o.method + " regression: conjugate gradients on " + std::to_string(m) + " masked pixels of " +
+                       std::to_string(image.width) + " x " + std::to_string(image.height));
+    const ntk::MaskedImageRegression regression(net, image, trainMask, options, progress.job(0.0, 0.8));
+    ntk::MaskedRegressionReport report;
+    progress.setDetail(o.method + " regression: predicting every pixel" +
+                       (std::isinf(time) ? std::string() : " at t = " + o.time));
+    prediction = regression.predict(&report, progress.job(0.8, 0.85));
+    if (!std::isinf(time)) prediction = regression.predictAt(time, progress.job(0.85, 1.0));
+    psnrTrain = ntk::psnr(prediction, image, &regression.trainMask());
+    psnrHeldOut = m == (long long)trainMask.size() ? std::nan("") : ntk::psnr(prediction, image, &regression.heldOutMask());
+    psnrAll = ntk::psnr(prediction, image);
+    trainPixels = m;
+    extra << ",\n  \"mask\": " << jsonString(o.mask);
+    if (maskRandom) extra << ",\n  \"seed\": " << o.seed;
+    extra << ",\n  \"path\": \"masked\",\n  \"cg_iterations\": " << report.cgIterations
+          << ",\n  \"ridge\": " << jsonNumber(ridge) << ",\n  \"time\": " << jsonNumber(time);
+    if (hasSigma) extra << ",\n  \"sigma\": " << jsonNumber(net.encoding.sigma);
+  } else if (o.method == "ntk" || o.method == "nngp") {
     ntk::ImageRegressionOptions options;
     options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
     if (sigmaAuto || ridgeAuto) {
@@ -137,9 +188,18 @@ int runFitImage(const FitImageOptions& o)
     psnrTrain = report.psnrTrain;
     psnrHeldOut = report.psnrHeldOut;
     psnrAll = report.psnrAll;
+    if (!std::isinf(time)) {
+      progress.setDetail(o.method + " regression: gradient flow at t = " + o.time);
+      prediction = regression.predictAt(time, progress.job(0.95, 1.0));
+      const ntk::ImageDataset& split = regression.dataset();
+      psnrTrain = ntk::psnr(prediction, image, &split.trainMask);
+      psnrHeldOut = o.stride == 1 ? std::nan("") : ntk::psnr(prediction, image, &split.heldOutMask);
+      psnrAll = ntk::psnr(prediction, image);
+    }
     trainPixels = (long long)regression.dataset().trainX.rows();
     extra << ",\n  \"path\": " << jsonString(ntk::regressionPathName(report.path))
-          << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge);
+          << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge)
+          << ",\n  \"time\": " << jsonNumber(time);
     if (hasSigma) extra << ",\n  \"sigma\": " << jsonNumber(net.encoding.sigma);
   } else {
     ntk::MlpOptions options;
@@ -195,7 +255,8 @@ int runFitImage(const FitImageOptions& o)
        << ",\n  \"seconds\": " << jsonNumber(seconds) << ",\n  \"train_pixels\": " << trainPixels
        << ",\n  \"test_pixels\": " << (long long)image.width * image.height << ",\n  \"width\": " << image.width
        << ",\n  \"height\": " << image.height << ",\n  \"channels\": " << image.channels
-       << ",\n  \"stride\": " << o.stride << extra.str() << "\n}\n";
+       << ",\n  \"stride\": " << (trainMask.empty() ? std::to_string(o.stride) : std::string("null")) << extra.str()
+       << "\n}\n";
 
   progress.finish();
   ntk::writePng(o.out, prediction);
@@ -221,8 +282,13 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--method", options->method, "ntk or nngp (kernel regression) or mlp (a trained finite network)")
       ->required()
       ->check(CLI::IsMember({"ntk", "nngp", "mlp"}));
-  sub->add_option("--train-stride", options->stride, "Train on every s-th pixel in each direction (default 2)")
-      ->check(atLeast("--train-stride", 1));
+  auto* stride = sub->add_option("--train-stride", options->stride, "Train on every s-th pixel in each direction (default 2)")
+                     ->check(atLeast("--train-stride", 1));
+  auto* mask = sub->add_option("--mask", options->mask,
+                               "Train on a mask instead of a stride (ntk/nngp): random:P, a random fraction P of the "
+                               "pixels (--seed), or MASK.png, its nonzero pixels (same size as the image)");
+  auto* time = sub->add_option("--time", options->time,
+                               "Gradient-flow prediction at time t (ntk/nngp; default inf = the kernel regression)");
   auto* ridge = sub->add_option("--ridge", options->ridge,
                   "Ridge, relative to the mean diagonal of the training Gram (ntk/nngp; default 1e-6), or auto: "
                   "chosen by --criterion");
@@ -236,7 +302,9 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   auto* steps = sub->add_option("--steps", options->steps, "Optimiser steps (mlp; default 2000)")->check(atLeast("--steps", 0));
   auto* lr = sub->add_option("--lr", options->lr, "Adam learning rate (mlp; default 1e-3)");
   auto* batch = sub->add_option("--batch", options->batch, "Minibatch size (mlp; default 0 = full batch)")->check(atLeast("--batch", 0));
-  auto* seed = sub->add_option("--seed", options->seed, "Initialisation / minibatch seed (mlp; default 0)")->check(seedValue());
+  auto* seed = sub->add_option("--seed", options->seed,
+                               "Initialisation / minibatch seed (mlp), or the seed of --mask random:P (default 0)")
+                   ->check(seedValue());
   auto* recordEvery = sub->add_option("--record-every", options->recordEvery,
                                       "Record PSNR on train / held-out / all pixels every K steps and after the last "
                                       "(mlp; report key history; default 100)")
@@ -245,13 +313,23 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
-  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery] {
+  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery, stride, mask, time] {
+            const bool randomMask = options->mask.rfind("random:", 0) == 0;
             if (options->method != "mlp")
               for (const CLI::Option* opt : {steps, lr, batch, seed, recordEvery})
-                if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method mlp only");
+                if (opt->count() > 0 && !(opt == seed && randomMask))
+                  throw ntk::InputError(opt->get_name() + (opt == seed ? " applies to --method mlp and --mask random:P only"
+                                                                       : " applies to --method mlp only"));
             if (options->method == "mlp")
-              for (const CLI::Option* opt : {ridge, sigma, criterion})
+              for (const CLI::Option* opt : {ridge, sigma, criterion, mask, time})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method ntk and nngp only");
+            if (mask->count() > 0) {
+              if (stride->count() > 0) throw ntk::InputError("--mask and --train-stride are mutually exclusive: give one");
+              if (options->mask.empty()) throw ntk::InputError("--mask needs random:P or a PNG file");
+              if (options->sigma == "auto" || options->ridge == "auto")
+                throw ntk::InputError("--sigma auto and --ridge auto need the stride grid; they do not apply with --mask");
+              if (options->bicubic) throw ntk::InputError("--bicubic needs the stride grid; it does not apply with --mask");
+            }
             if (criterion->count() > 0 && options->sigma != "auto" && options->ridge != "auto")
               throw ntk::InputError("--criterion applies to --sigma auto and --ridge auto only");
             return runFitImage(*options);
