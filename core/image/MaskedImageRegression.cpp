@@ -104,36 +104,13 @@ struct MaskedImageRegression::Impl {
       z = r;
       return;
     }
-    if (kind == MaskPreconditioner::Blocks) {
-      applyBlocks(r, z, false);
-      return;
-    }
     for (size_t k = 0; k < r.size(); ++k) w.full[size_t(trainIndex[k])] = r[k];
     fftPre->forward(w.full.get(), w.preSpec.get());
     for (size_t k = 0; k < preEig.size(); ++k) w.preSpec[k] *= preEig[k];
     fftPre->inverse(w.preSpec.get(), w.fullOut.get());
     for (size_t k = 0; k < r.size(); ++k) z[k] = w.fullOut[size_t(trainIndex[k])];
     // `full` must hold zeros off the mask for the next call: only mask entries were written.
-    if (kind == MaskPreconditioner::CirculantPlusBlocks) applyBlocks(r, z, true);
   }
-
-  /// z (+)= blockdiag(G_b)⁻¹ r.
-  void applyBlocks(const std::vector<double>& r, std::vector<double>& z, bool add) const
-  {
-    tbb::parallel_for(size_t(0), blocks.size(), [&](size_t b) {
-      const Block& blk = blocks[b];
-      Eigen::VectorXd v(Eigen::Index(blk.members.size()));
-      for (size_t a = 0; a < blk.members.size(); ++a) v(Eigen::Index(a)) = r[size_t(blk.members[a])];
-      blk.factor.solveInPlace(v);
-      for (size_t a = 0; a < blk.members.size(); ++a)
-        z[size_t(blk.members[a])] = (add ? z[size_t(blk.members[a])] : 0.0) + v(Eigen::Index(a));
-    });
-  }
-  struct Block {
-    std::vector<Eigen::Index> members; ///< positions in the training vector
-    Eigen::LLT<Eigen::MatrixXd> factor;
-  };
-  std::vector<Block> blocks;
 
   void build(const Network& net, const JobControl& job);
   void solve(const JobControl& job);
@@ -186,29 +163,6 @@ void MaskedImageRegression::Impl::build(const Network& net, const JobControl& jo
     }
     const double floor = std::max(top * 1e-12, std::numeric_limits<double>::min());
     for (double& v : preEig) v = 1.0 / (std::max(v, floor) * double(H) * W);
-  }
-  if (options.preconditioner == MaskPreconditioner::Blocks ||
-      options.preconditioner == MaskPreconditioner::CirculantPlusBlocks) {
-    const int b = std::max(1, options.blockSize), bw = (W + b - 1) / b, bh = (H + b - 1) / b;
-    std::vector<Block> all(size_t(bw) * bh);
-    for (size_t k = 0; k < trainIndex.size(); ++k) {
-      const int r = int(trainIndex[k] / W), c = int(trainIndex[k] % W);
-      all[size_t(r / b) * bw + size_t(c / b)].members.push_back(Eigen::Index(k));
-    }
-    for (Block& blk : all)
-      if (!blk.members.empty()) blocks.push_back(std::move(blk));
-    tbb::parallel_for(size_t(0), blocks.size(), [&](size_t i) {
-      Block& blk = blocks[i];
-      const Eigen::Index nb = Eigen::Index(blk.members.size());
-      Eigen::MatrixXd G(nb, nb);
-      for (Eigen::Index a = 0; a < nb; ++a)
-        for (Eigen::Index c = 0; c < nb; ++c) {
-          const Eigen::Index pa = trainIndex[size_t(blk.members[size_t(a)])], pc = trainIndex[size_t(blk.members[size_t(c)])];
-          G(a, c) = kAt(int(pc / W - pa / W), int(pc % W - pa % W));
-        }
-      G.diagonal().array() += ridgeAbs;
-      blk.factor.compute(G);
-    });
   }
   job.report(0.35);
 }
