@@ -203,6 +203,12 @@ private slots:
     QVERIFY(std::abs(number(j, "psnr_test") - rep.psnrAll) < 1e-9);
     QVERIFY(number(j, "psnr_heldout") > 15.0);
     QCOMPARE(readPng(path("m.png")).width, 24);
+    // --cg-tolerance: a looser stop needs fewer iterations and moves the held-out PSNR by little.
+    const auto loose = runCli(args + QStringList{"--cg-tolerance", "1e-2"});
+    QVERIFY2(loose.code == 0, qPrintable(loose.err));
+    const nlohmann::json k = readJson(qpath("m.json"));
+    QVERIFY(number(k, "cg_iterations") < number(j, "cg_iterations"));
+    QVERIFY(std::abs(number(k, "psnr_heldout") - number(j, "psnr_heldout")) < 0.5);
   }
 
   // --time t: the gradient-flow prediction, also with true (non-integer) frequencies (the Toeplitz path).
@@ -405,6 +411,12 @@ private slots:
         << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--seed", "3"} + outs) << "--seed";
     QTest::newRow("negative time")
         << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--time", "-1"} + outs) << "--time";
+    QTest::newRow("cg tolerance 0")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--cg-tolerance", "0"} + outs)
+        << "--cg-tolerance";
+    QTest::newRow("cg tolerance with mlp")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--cg-tolerance", "1e-4"} + outs)
+        << "--cg-tolerance";
     QTest::newRow("time with mlp")
         << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--time", "1"} + outs) << "--time";
     QTest::newRow("ridge with mlp") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--ridge", "1e-3"} + outs)

@@ -5,7 +5,8 @@
 // --method ntk|nngp|mlp, --train-stride s (default 2), --ridge λ (relative to the mean diagonal of the
 // training Gram, default 1e-6; ntk/nngp), --steps S --lr η --batch B --seed s --record-every K (mlp),
 // --bicubic; --mask random:P [--seed s] | MASK.png instead of the stride (ntk/nngp: MaskedImageRegression,
-// PSNR train on the mask, held-out on the rest); --time t (ntk/nngp: the gradient-flow prediction at t).
+// PSNR train on the mask, held-out on the rest); --time t (ntk/nngp: the gradient-flow prediction at t);
+// --cg-tolerance r (ntk/nngp: where CG stops on the Toeplitz and masked paths).
 // Out: --out OUT.png (the prediction at every pixel, 8-bit) and --report R.json with psnr_train,
 // psnr_test (all pixels), psnr_heldout, seconds, method, train_pixels, test_pixels and more (path,
 // cg_iterations, width, height, channels, stride, ridge / steps, lr, final_loss, history, bicubic_psnr_*).
@@ -48,7 +49,7 @@ using ntkcli::parseNumber;
 
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
-  std::string ridge = "1e-6", lr = "1e-3", sigma, criterion = "gcv", mask, time = "inf";
+  std::string ridge = "1e-6", lr = "1e-3", sigma, criterion = "gcv", mask, time = "inf", cgTolerance;
   int stride = 2, steps = 2000, batch = 0, recordEvery = 100;
   std::uint64_t seed = 0;
   bool bicubic = false;
@@ -84,6 +85,12 @@ int runFitImage(const FitImageOptions& o)
     throw ntk::InputError("--sigma auto needs a ridge > 0 (GCV and the likelihood are undefined at 0): give --ridge r or auto");
   const double time = o.time == "inf" ? std::numeric_limits<double>::infinity() : parseNumber(o.time, "--time");
   if (std::isnan(time) || time < 0.0) throw ntk::InputError("--time must be a number >= 0 or inf (got '" + o.time + "')");
+  double cgTolerance = std::nan(""); // per path default
+  if (!o.cgTolerance.empty()) {
+    cgTolerance = parseNumber(o.cgTolerance, "--cg-tolerance");
+    if (!(cgTolerance > 0.0 && cgTolerance < 1.0))
+      throw ntk::InputError("--cg-tolerance must be a number in (0, 1) (got '" + o.cgTolerance + "')");
+  }
   double maskFraction = std::nan("");
   const bool maskRandom = o.mask.rfind("random:", 0) == 0;
   if (maskRandom) {
@@ -136,6 +143,7 @@ int runFitImage(const FitImageOptions& o)
     ntk::MaskedRegressionOptions options;
     options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
     options.ridge = ridge;
+    if (std::isfinite(cgTolerance)) options.cgTolerance = cgTolerance;
     const long long m = (long long)std::count(trainMask.begin(), trainMask.end(), true);
     progress.setDetail(o.method + " regression: conjugate gradients on " + std::to_string(m) + " masked pixels of " +
                        std::to_string(image.width) + " x " + std::to_string(image.height));
@@ -178,6 +186,7 @@ int runFitImage(const FitImageOptions& o)
             << ", \"seconds\": " << jsonNumber(chosen.seconds) << "}";
     }
     options.ridge = ridge;
+    if (std::isfinite(cgTolerance)) options.cgTolerance = cgTolerance;
     const double solveFrom = sigmaAuto || ridgeAuto ? 0.3 : 0.0;
     progress.setDetail(o.method + " regression: solver for " + std::to_string(image.width) + " x " +
                        std::to_string(image.height) + " pixels, stride " + std::to_string(o.stride));
@@ -289,6 +298,9 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                                "pixels (--seed), or MASK.png, its nonzero pixels (same size as the image)");
   auto* time = sub->add_option("--time", options->time,
                                "Gradient-flow prediction at time t (ntk/nngp; default inf = the kernel regression)");
+  auto* cgTol = sub->add_option("--cg-tolerance", options->cgTolerance,
+                                "Relative residual at which conjugate gradients stop (ntk/nngp, Toeplitz and masked "
+                                "paths; default 1e-10 Toeplitz, 1e-6 masked)");
   auto* ridge = sub->add_option("--ridge", options->ridge,
                   "Ridge, relative to the mean diagonal of the training Gram (ntk/nngp; default 1e-6), or auto: "
                   "chosen by --criterion");
@@ -313,7 +325,7 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
-  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery, stride, mask, time] {
+  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, seed, recordEvery, stride, mask, time, cgTol] {
             const bool randomMask = options->mask.rfind("random:", 0) == 0;
             if (options->method != "mlp")
               for (const CLI::Option* opt : {steps, lr, batch, seed, recordEvery})
@@ -321,7 +333,7 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                   throw ntk::InputError(opt->get_name() + (opt == seed ? " applies to --method mlp and --mask random:P only"
                                                                        : " applies to --method mlp only"));
             if (options->method == "mlp")
-              for (const CLI::Option* opt : {ridge, sigma, criterion, mask, time})
+              for (const CLI::Option* opt : {ridge, sigma, criterion, mask, time, cgTol})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method ntk and nngp only");
             if (mask->count() > 0) {
               if (stride->count() > 0) throw ntk::InputError("--mask and --train-stride are mutually exclusive: give one");
