@@ -7,7 +7,8 @@
 // super-geometrically once k exceeds ~√(τρ); the error is max_{[0,ρ]} |g_t − p_n| · ‖y‖ whatever A's
 // spectrum inside [0, ρ], known before the first product, with three vectors of storage (Lanczos would
 // store its basis or run twice) and no loss-of-orthogonality issue. The cost is n ≈ √(τρ·ln(1/tol))
-// products (ρ from the circulant embedding, a guaranteed bound by interlacing). Predictions K_{*X}c have
+// products (ρ: a guaranteed bound, ToeplitzProduct::maxEigenvalueBound — Gershgorin for a kernel ≥ 0,
+// else the circulant embedding's λ_max, by interlacing). Predictions K_{*X}c have
 // an error ≤ ‖K_{*X}‖·tol·max g_t·‖y‖ = tol·τ·‖K_{*X}‖‖y‖.
 // Convention (KernelDynamics, ImageKernelRegression): loss (1/2m)Σ‖f(x_i) − y_i‖², the ridge inside A,
 // so t = ∞ is A⁻¹y = predict(). Unlike the circulant path's pseudo-inverse, a direction with μ ≈ 0 gets

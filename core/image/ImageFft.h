@@ -160,6 +160,29 @@ public:
     for (double v : m_lambda) top = std::max(top, v);
     return top * 4.0 * m_rows * m_cols;
   }
+  /// A tighter upper bound of λ_max for the principal submatrix of T on `support` (grid indices; all
+  /// points when null): when every entry of T is ≥ 0 (`nonNegative`), Gershgorin's largest row sum
+  /// max(T_S·1) — one product — if smaller than the embedding's λ_max; 1e-12 relative slack for the
+  /// product's rounding. For a kernel with a large mean the row sums are ≈ λ_max, while the embedding
+  /// sums the kernel over four times the grid.
+  double maxEigenvalueBound(bool nonNegative, const std::vector<std::size_t>* support = nullptr) const
+  {
+    const double embedding = embeddingMaxEigenvalue();
+    if (!nonNegative) return embedding;
+    const std::size_t n = std::size_t(m_rows) * m_cols;
+    auto x = fftwArray<double>(n), y = fftwArray<double>(n), buf = fftwArray<double>(bufferSize());
+    auto spec = fftwArray<Complex>(spectrumSize());
+    std::fill(x.get(), x.get() + n, support ? 0.0 : 1.0);
+    if (support)
+      for (std::size_t k : *support) x[k] = 1.0;
+    apply(x.get(), y.get(), 0.0, buf.get(), spec.get());
+    double rowSum = 0.0;
+    if (support)
+      for (std::size_t k : *support) rowSum = std::max(rowSum, y[k]);
+    else
+      for (std::size_t k = 0; k < n; ++k) rowSum = std::max(rowSum, y[k]);
+    return std::min(embedding, rowSum + 1e-12 * embedding);
+  }
   int rows() const { return m_rows; }
   int cols() const { return m_cols; }
   std::size_t bufferSize() const { return std::size_t(m_rows) * 2 * m_cols; }

@@ -273,6 +273,7 @@ struct ImageKernelRegression::Impl {
   FftwArray<Complex> kHatPad;          ///< 2H × (W+1)
   std::vector<std::vector<double>> alpha; ///< per channel, Ht × Wt (also the circulant/dense α at t = ∞ when useful)
   std::unique_ptr<ToeplitzProduct> product; ///< the training Gram's BTTB product (CG, and finite t)
+  double flowRho = 0.0;                     ///< ≥ λ_max(T + ridge): the Chebyshev interval
 
   // Dense
   Eigen::MatrixXd Xtrain, Ktrain, alphaDense; ///< m × 2, m × m, m × C
@@ -410,6 +411,8 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
         e[size_t(i) * 2 * Wt + j] = (i == Ht || j == Wt) ? 0.0 : kAt(is * s, js * s);
       }
     product = std::make_unique<ToeplitzProduct>(Ht, Wt, e.get());
+    flowRho = product->maxEigenvalueBound(std::all_of(e.get(), e.get() + size_t(4) * Ht * Wt,
+                                                      [](double v) { return v >= 0.0; })) + ridgeAbs;
   }
   const RealFft2 fftPre(Ht, Wt);
   std::vector<double> preEig(fftPre.complexSize());
@@ -526,7 +529,7 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficien
   if (tau == 0.0) return c;
   // e^{−μτ} ≤ e^{−40} on every direction (μ ≥ ridge): g_t = 1/μ to rounding, the CG solution.
   if (tau * ridgeAbs >= 40.0) return alpha;
-  const ChebyshevSeries series = gradientFlowSeries(tau, product->embeddingMaxEigenvalue() + ridgeAbs);
+  const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
   std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
   for (auto& p : progress) p = 0.0;
   tbb::parallel_for(0, C, [&](int ch) {

@@ -20,7 +20,8 @@
 // KernelDynamics, so t = ∞ is exactly predict()) and on the dense path (eigendecomposition of Gram +
 // ridge, computed on the first finite-t call); directions with μ ≤ m·ε·μ_max are null (pseudo-inverse).
 // On the Toeplitz path finite t is a Chebyshev expansion of g_t applied with the FFT product
-// (ChebyshevFlow.h: about √(τρ·30) products, τ = t/m, ρ ≥ λ_max; uniform error of g_t about 1e-12·τ).
+// (ChebyshevFlow.h: about √(τρ·30) products, τ = t/m, ρ ≥ λ_max by Gershgorin or the circulant
+// embedding; uniform error of g_t about 1e-12·τ).
 // Predictions are the raw regression values (not clamped to [0,1]); PSNRs are computed on them;
 // psnrHeldOut is NaN when every pixel is a training pixel (stride 1).
 // Kernel sampling never encodes H·W points: k on an offset grid is the engine's Gram between the

@@ -64,6 +64,7 @@ struct MaskedImageRegression::Impl {
   double m = 0.0, ridgeAbs = 0.0, buildSeconds = 0.0;
   int cgIterations = 0;
   std::unique_ptr<ToeplitzProduct> product; ///< T on H × W
+  double flowRho = 0.0;                     ///< ≥ λ_max(P T Pᵀ + ridge): the Chebyshev interval
   std::unique_ptr<RealFft2> fftPre;         ///< H × W
   std::vector<double> preEig;               ///< 1 / (p·c + λ) on H × (W/2+1), with the 1/(HW) folded in
   std::vector<std::vector<double>> alpha;   ///< per channel, m
@@ -138,6 +139,9 @@ void MaskedImageRegression::Impl::build(const Network& net, const JobControl& jo
         e[size_t(i) * 2 * W + j] = (i == H || j == W) ? 0.0 : kAt(is, js);
       }
     product = std::make_unique<ToeplitzProduct>(H, W, e.get());
+    std::vector<std::size_t> support(trainIndex.begin(), trainIndex.end());
+    flowRho = product->maxEigenvalueBound(std::all_of(e.get(), e.get() + size_t(4) * H * W,
+                                                      [](double v) { return v >= 0.0; }), &support) + ridgeAbs;
   }
   fftPre = std::make_unique<RealFft2>(H, W);
   preEig.assign(fftPre->complexSize(), 1.0);
@@ -231,7 +235,7 @@ std::vector<std::vector<double>> MaskedImageRegression::Impl::coefficients(doubl
   const double tau = t / m;
   if (tau == 0.0) return c;
   if (tau * ridgeAbs >= 40.0) return alpha; // e^{−μτ} < e^{−40} on every direction: the CG solution
-  const ChebyshevSeries series = gradientFlowSeries(tau, product->embeddingMaxEigenvalue() + ridgeAbs);
+  const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
   std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
   for (auto& p : progress) p = 0.0;
   tbb::parallel_for(0, C, [&](int ch) {

@@ -24,8 +24,9 @@
 // the same image takes 57 iterations at 1e-10; astronaut 512² at 50 % takes 404 at 1e-6.
 // Predictions at all pixels: T·embed(α), the same product without the restriction (exact linear
 // convolution). Gradient flow (loss (1/2m)Σ‖f(x_i) − y_i‖², ridge in the operator as KernelDynamics):
-// c_t = g_t(K + λ)y by the Chebyshev expansion of ChebyshevFlow.h (ρ = λ_max of the circulant embedding,
-// which bounds every principal submatrix), t = ∞ is predict().
+// c_t = g_t(K + λ)y by the Chebyshev expansion of ChebyshevFlow.h (ρ: Gershgorin's largest row sum of the
+// masked Gram when k ≥ 0, else λ_max of the circulant embedding, which bounds every principal
+// submatrix), t = ∞ is predict().
 // Memory is estimated and refused before allocating; cancellation between CG iterations / Chebyshev
 // terms. Thread-safety: const methods may run concurrently.
 #pragma once
