@@ -25,8 +25,9 @@
 // as KernelDynamics does: per eigen-direction with eigenvalue μ = λ + λ_r, g_t(μ) = (1 − e^{−μt/m})/μ, so
 // t = ∞ is 1/(λ + λ_r), i.e. predict(). Directions with μ ≤ m·ε·μ_max (only possible without a
 // meaningful ridge) are null: g = 0 at every t (pseudo-inverse). Toeplitz path: c_t = g_t(T + λ_r)·y by a
-// Chebyshev expansion of g_t on [0, λ_max of the circulant embedding + λ_r] (ChebyshevFlow.h), then the
-// same prediction convolution as at t = ∞; when τ·λ_r ≥ 40 every e^{−μτ} is below e^{−40}: the CG α.
+// Chebyshev expansion of g_t on [0, ρ + λ_r], ρ ≥ λ_max(T) (ToeplitzProduct::maxEigenvalueBound;
+// ChebyshevFlow.h), then the same prediction convolution as at t = ∞; when τ·λ_r ≥ 40 every e^{−μτ} is
+// below e^{−40}: the CG α.
 #include "core/image/ImageKernelRegression.h"
 
 #include <algorithm>
