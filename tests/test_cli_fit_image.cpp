@@ -19,6 +19,8 @@
 #include "TestUtil.h"
 #include "core/image/Image.h"
 #include "core/image/ImageDataset.h"
+#include "core/image/ImageKernelRegression.h"
+#include "core/image/MaskedImageRegression.h"
 #include "core/nets/MlpTrainer.h"
 #include "core/network/NetworkJson.h"
 
@@ -103,6 +105,14 @@ private slots:
   {
     QVERIFY(m_dir.isValid());
     writePng(path("smooth.png"), smoothImage(24, 20));
+    {
+      Image mask(24, 20, 1), empty(24, 20, 1), wrong(20, 24, 1);
+      for (int r = 0; r < 20; ++r)
+        for (int c = 0; c < 24; ++c) mask.at(r, c, 0) = (r * 7 + c * 3) % 5 < 2 ? 1.0f : 0.0f;
+      writePng(path("mask.png"), mask);
+      writePng(path("mask_empty.png"), empty);
+      writePng(path("mask_wrong.png"), wrong);
+    }
     saveNetwork(reluNet(EncodingKind::Gaussian), path("gauss.json"));
     saveNetwork(reluNet(EncodingKind::Gaussian, 1.25), path("gauss_scaled.json"));
     saveNetwork(reluNet(EncodingKind::Gaussian, 2.0), path("gauss2.json"));
@@ -159,6 +169,75 @@ private slots:
     const Image in = readPng(path("smooth.png"));
     const ImageDataset d = makeImageDataset(in, 2);
     QVERIFY(std::abs(psnr(out, in, &d.heldOutMask) - heldOut) < 0.5);
+  }
+
+  // --mask: the report says so, PSNR train / held-out are on the mask and its complement, and the fit is
+  // the core's masked regression (same seed, same mask).
+  void maskedFits_data()
+  {
+    QTest::addColumn<QString>("mask");
+    QTest::newRow("random") << "random:0.4";
+    QTest::newRow("png") << "mask.png";
+  }
+  void maskedFits()
+  {
+    QFETCH(QString, mask);
+    const bool random = mask.startsWith("random:");
+    QStringList args = {"fit-image", "--image", qpath("smooth.png"), "--net", qpath("gauss2.json"), "--method", "ntk",
+                        "--mask", random ? mask : qpath("mask.png"), "--out", qpath("m.png"), "--report", qpath("m.json")};
+    if (random) args << "--seed" << "3";
+    const auto r = runCli(args);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const nlohmann::json j = readJson(qpath("m.json"));
+    QCOMPARE(QString::fromStdString(j.value("path", "")), QStringLiteral("masked"));
+    QVERIFY(j["stride"].is_null());
+    QVERIFY(j["time"].is_null()); // t = ∞
+    const Image in = readPng(path("smooth.png"));
+    const std::vector<bool> m = random ? randomPixelMask(24, 20, 0.4, 3) : maskFromImage(readPng(path("mask.png")));
+    QCOMPARE(number(j, "train_pixels"), double(std::count(m.begin(), m.end(), true)));
+    if (random) QCOMPARE(number(j, "seed"), 3.0);
+    const Network net = loadNetwork(path("gauss2.json"));
+    const MaskedImageRegression fit(net, in, m);
+    MaskedRegressionReport rep;
+    fit.predict(&rep);
+    QVERIFY(std::abs(number(j, "psnr_heldout") - rep.psnrHeldOut) < 1e-9);
+    QVERIFY(std::abs(number(j, "psnr_test") - rep.psnrAll) < 1e-9);
+    QVERIFY(number(j, "psnr_heldout") > 15.0);
+    QCOMPARE(readPng(path("m.png")).width, 24);
+    // --cg-tolerance: a looser stop needs fewer iterations and moves the held-out PSNR by little.
+    const auto loose = runCli(args + QStringList{"--cg-tolerance", "1e-2"});
+    QVERIFY2(loose.code == 0, qPrintable(loose.err));
+    const nlohmann::json k = readJson(qpath("m.json"));
+    QVERIFY(number(k, "cg_iterations") < number(j, "cg_iterations"));
+    QVERIFY(std::abs(number(k, "psnr_heldout") - number(j, "psnr_heldout")) < 0.5);
+  }
+
+  // --time t: the gradient-flow prediction, also with true (non-integer) frequencies (the Toeplitz path).
+  void timeOption()
+  {
+    const QStringList base = {"fit-image", "--image", qpath("smooth.png"), "--net", qpath("gauss2.json"), "--method", "ntk",
+                              "--out", qpath("t.png"), "--report", qpath("t.json")};
+    double previous = 0.0;
+    for (const char* t : {"1", "100", "inf"}) {
+      const auto r = runCli(base + QStringList{"--time", t});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      const nlohmann::json j = readJson(qpath("t.json"));
+      const double train = j["psnr_train"].is_null() ? 1e9 : number(j, "psnr_train");
+      QVERIFY2(train > previous, t); // the flow fits the training pixels better and better
+      previous = train;
+      if (std::string(t) != "inf") QCOMPARE(number(j, "time"), std::stod(t));
+    }
+    ImageRegressionOptions o;
+    const ImageKernelRegression reg(loadNetwork(path("gauss2.json")), readPng(path("smooth.png")), 2, o);
+    auto r = runCli(base + QStringList{"--time", "100"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const Image expected = reg.predictAt(100.0), in = readPng(path("smooth.png"));
+    QVERIFY(std::abs(number(readJson(qpath("t.json")), "psnr_heldout") - psnr(expected, in, &reg.dataset().heldOutMask)) < 1e-6);
+    // Masked and at a finite time.
+    r = runCli({"fit-image", "--image", qpath("smooth.png"), "--net", qpath("gauss2.json"), "--method", "nngp", "--mask",
+                "random:0.5", "--time", "10", "--out", qpath("t.png"), "--report", qpath("t.json")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(number(readJson(qpath("t.json")), "time"), 10.0);
   }
 
   void mlpReport()
@@ -363,6 +442,45 @@ private slots:
     for (const char* file : {"sigma_string.json", "sigma_negative.json", "sigma_overflow.json"})
       QTest::newRow(file) << (QStringList{"fit-image", "--image", img, "--net", qpath(file), "--method", "ntk"} + outs)
                           << "sigma";
+    QTest::newRow("mask and stride")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", "random:0.5", "--train-stride", "2"} + outs)
+        << "mutually exclusive";
+    QTest::newRow("mask fraction 0")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", "random:0"} + outs) << "0 < P <= 1";
+    QTest::newRow("mask fraction 1.5")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", "random:1.5"} + outs) << "0 < P <= 1";
+    QTest::newRow("mask no pixel")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", qpath("mask_empty.png")} + outs)
+        << "no training pixel";
+    QTest::newRow("mask size")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", qpath("mask_wrong.png")} + outs)
+        << "20 x 24 but the image is 24 x 20";
+    QTest::newRow("mask missing file")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", qpath("nomask.png")} + outs)
+        << "nomask.png";
+    QTest::newRow("mask with mlp")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--mask", "random:0.5"} + outs) << "--mask";
+    QTest::newRow("mask with encoding none")
+        << (QStringList{"fit-image", "--image", img, "--net", qpath("none.json"), "--method", "ntk", "--mask", "random:0.5"} + outs)
+        << "encoding none";
+    QTest::newRow("mask with ridge auto")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", "random:0.5", "--ridge", "auto"} + outs)
+        << "do not apply with --mask";
+    QTest::newRow("mask with bicubic")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", "random:0.5", "--bicubic"} + outs)
+        << "--bicubic";
+    QTest::newRow("seed with ntk and no mask")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--seed", "3"} + outs) << "--seed";
+    QTest::newRow("negative time")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--time", "-1"} + outs) << "--time";
+    QTest::newRow("cg tolerance 0")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--cg-tolerance", "0"} + outs)
+        << "--cg-tolerance";
+    QTest::newRow("cg tolerance with mlp")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--cg-tolerance", "1e-4"} + outs)
+        << "--cg-tolerance";
+    QTest::newRow("time with mlp")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--time", "1"} + outs) << "--time";
     QTest::newRow("ridge with mlp") << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--ridge", "1e-3"} + outs)
                                     << "--ridge";
     // Found by the adversarial sweep: 1e400 was "not a number"; bench image ignored --batch without mlp.

@@ -3,8 +3,9 @@
 // on small synthetic RGB images for every stationary encoding (basic, integer / non-integer positional,
 // gaussian, integer fourier), both kernels, strides 2 and 3, with a ridge; a ridge-free fit reproduces its
 // targets where the Gram is well conditioned (the condition number is read off the power spectrum);
-// gradient flow: t = ∞ is predict(), t = 0 is 0, circulant and dense agree at finite t, the Toeplitz path
-// refuses finite t; the power spectrum of the fast path equals the dense path's; Auto picks the documented
+// gradient flow: t = ∞ is predict(), t = 0 is 0, circulant and dense agree at finite t, the Toeplitz path's
+// Chebyshev flow equals the circulant per-mode formula (periodic kernel) and the dense eigendecomposition
+// (true frequencies) at finite t; the power spectrum of the fast path equals the dense path's; Auto picks the documented
 // path; impossible forced paths, bad input and huge images are refused with clear errors; cancellation.
 // Nyström (Falkon): with every training pixel a centre it is the dense solve; with fewer, the held-out PSNR
 // of a photograph approaches the dense one (within 0.1 dB at 15/16 of the pixels).
@@ -292,11 +293,47 @@ private slots:
     QVERIFY_THROWS_EXCEPTION(InputError, circ.predictAt(-1.0));
     QVERIFY_THROWS_EXCEPTION(InputError, circ.predictAt(std::nan("")));
 
-    // Toeplitz: t = ∞ only.
+    // Toeplitz with a periodic kernel on whole periods: the same Gram as the circulant path (t(j − Wt) =
+    // t(j)), so its Chebyshev flow must equal the exact per-mode formula at every t.
     const ImageKernelRegression toep(net, im, 2, optionsFor(RegressionPath::Toeplitz, kind, 1e-3));
-    QVERIFY(!toep.timeSupported());
-    QVERIFY_THROWS_EXCEPTION(InputError, toep.predictAt(1.0));
+    QVERIFY(toep.timeSupported());
     QVERIFY(ntktest::relErrToMax(asMatrix(toep.predictAt(kInf)), asMatrix(circ.predict())) <= 1e-6);
+    QCOMPARE(asMatrix(toep.predictAt(0.0)).cwiseAbs().maxCoeff(), 0.0);
+    for (double t : {0.1, 1.0, 10.0, 100.0, 1000.0, 1e5}) {
+      const double err = ntktest::relErrToMax(asMatrix(toep.predictAt(t)), asMatrix(circ.predictAt(t)));
+      QVERIFY2(err <= (t <= 1e3 ? 1e-9 : 1e-6), qPrintable(QString("t = %1: Toeplitz (Chebyshev) vs circulant %2").arg(t).arg(err)));
+    }
+    // Past τ·ridge ≥ 40 the flow is the CG solution.
+    QVERIFY(ntktest::relErrToMax(asMatrix(toep.predictAt(1e12)), asMatrix(toep.predict())) <= 1e-12);
+  }
+
+  void toeplitzTimeMatchesDenseEigen_data()
+  {
+    QTest::addColumn<QString>("encoding");
+    QTest::addColumn<int>("stride");
+    QTest::newRow("gaussian s2") << "gaussian" << 2;
+    QTest::newRow("positional s3") << "positional" << 3;
+  }
+
+  // True (non-integer) frequencies: the Toeplitz path's Chebyshev flow against the dense path's
+  // eigendecomposition of Gram + ridge, at every time of the panel's slider range and beyond.
+  void toeplitzTimeMatchesDenseEigen()
+  {
+    QFETCH(QString, encoding);
+    QFETCH(int, stride);
+    const Network net = imageNet(encodingNamed(encoding));
+    const Image im = syntheticImage(26, 22);
+    for (double ridge : {1e-6, 1e-2}) {
+      const ImageKernelRegression toep(net, im, stride, optionsFor(RegressionPath::Toeplitz, KernelKind::Ntk, ridge));
+      const ImageKernelRegression dense(net, im, stride, optionsFor(RegressionPath::Dense, KernelKind::Ntk, ridge));
+      for (double t : {0.1, 1.0, 10.0, 1e3, 1e5, 1e7}) {
+        const double err = ntktest::relErrToMax(asMatrix(toep.predictAt(t)), asMatrix(dense.predictAt(t)));
+        QVERIFY2(err <= (t <= 1e3 ? 1e-9 : 1e-6), qPrintable(QString("ridge %1, t = %2: Toeplitz vs dense eigen %3").arg(ridge).arg(t).arg(err)));
+      }
+      // t → ∞: the flow tends to the regression (ridge 1e-2: e^{−τλ_r} < 1e-17 at t = 1e9 on this grid).
+      if (ridge == 1e-2)
+        QVERIFY(ntktest::relErrToMax(asMatrix(toep.predictAt(1e9)), asMatrix(dense.predict())) <= 1e-6); // CG tolerance
+    }
   }
 
   void autoPaths()

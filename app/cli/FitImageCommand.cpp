@@ -6,7 +6,10 @@
 // training Gram, default 1e-6; ntk/nngp), --centres M (ntk/nngp: the Nyström path with M centres),
 // --steps S --lr η --batch B --warmup W --half-life H --lr-floor f
 // --seed s --record-every K (mlp; defaults MlpOptions's: 2000 steps, Adam lr 3e-2, minibatches of 1024,
-// a 20-step warm-up, the rate halving every 300 steps down to 5 %), --bicubic.
+// a 20-step warm-up, the rate halving every 300 steps down to 5 %), --bicubic;
+// --mask random:P [--seed s] | MASK.png instead of the stride (ntk/nngp: MaskedImageRegression,
+// PSNR train on the mask, held-out on the rest); --time t (ntk/nngp: the gradient-flow prediction at t);
+// --cg-tolerance r (ntk/nngp: where CG stops on the Toeplitz and masked paths).
 // Out: --out OUT.png (the prediction at every pixel, 8-bit) and --report R.json with psnr_train,
 // psnr_test (all pixels), psnr_heldout, seconds, method, train_pixels, test_pixels and more (path,
 // cg_iterations, width, height, channels, stride, ridge / steps, lr, batch, warmup, half_life, lr_floor,
@@ -17,6 +20,7 @@
 // A PSNR of +∞ (an exact fit) is written as null. Nothing on stdout; progress on stderr (CliProgress.h:
 // for mlp step s/S, the last batch loss, the last recorded held-out PSNR, elapsed and ETA); bad input is
 // one line on stderr, exit 2, and no file is written (main.cpp).
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -24,9 +28,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "app/cli/CliCommands.h"
 #include "app/cli/CliProgress.h"
@@ -34,6 +40,7 @@
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageKernelRegression.h"
 #include "core/image/ImageRidgeSelection.h"
+#include "core/image/MaskedImageRegression.h"
 #include "core/nets/MlpTrainer.h"
 #include "core/network/NetworkJson.h"
 #include "core/util/Errors.h"
@@ -54,7 +61,7 @@ std::string defaultLearningRate()
 
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
-  std::string ridge = "1e-6", lr = defaultLearningRate(), sigma, criterion = "gcv";
+  std::string ridge = "1e-6", lr = defaultLearningRate(), sigma, criterion = "gcv", mask, time = "inf", cgTolerance;
   int stride = 2, steps = 2000, batch = ntk::MlpOptions{}.batchSize, recordEvery = 100;
   int warmup = ntk::MlpOptions{}.schedule.warmupSteps;
   double halfLife = ntk::MlpOptions{}.schedule.halfLife, lrFloor = ntk::MlpOptions{}.schedule.floor;
@@ -91,6 +98,21 @@ int runFitImage(const FitImageOptions& o)
   }
   if (sigmaAuto && !ridgeAuto && ridge == 0.0)
     throw ntk::InputError("--sigma auto needs a ridge > 0 (GCV and the likelihood are undefined at 0): give --ridge r or auto");
+  const double time = o.time == "inf" ? std::numeric_limits<double>::infinity() : parseNumber(o.time, "--time");
+  if (std::isnan(time) || time < 0.0) throw ntk::InputError("--time must be a number >= 0 or inf (got '" + o.time + "')");
+  double cgTolerance = std::nan(""); // per path default
+  if (!o.cgTolerance.empty()) {
+    cgTolerance = parseNumber(o.cgTolerance, "--cg-tolerance");
+    if (!(cgTolerance > 0.0 && cgTolerance < 1.0))
+      throw ntk::InputError("--cg-tolerance must be a number in (0, 1) (got '" + o.cgTolerance + "')");
+  }
+  double maskFraction = std::nan("");
+  const bool maskRandom = o.mask.rfind("random:", 0) == 0;
+  if (maskRandom) {
+    maskFraction = parseNumber(o.mask.substr(7), "--mask random:P");
+    if (!(maskFraction > 0.0 && maskFraction <= 1.0))
+      throw ntk::InputError("--mask random:P needs a fraction 0 < P <= 1 (got '" + o.mask.substr(7) + "')");
+  }
   const double lr = parseNumber(o.lr, "--lr");
   if (!std::isfinite(lr) || lr <= 0.0) throw ntk::InputError("--lr must be a finite number > 0 (got '" + o.lr + "')");
   if (!(o.halfLife >= 0.0) || !std::isfinite(o.halfLife))
@@ -110,6 +132,21 @@ int runFitImage(const FitImageOptions& o)
     throw ntk::InputError("--ridge auto needs an encoding (encoding none has no Fourier modes on the grid)");
   if (std::isfinite(sigma)) net.encoding.sigma = sigma;
   const ntk::Image image = ntk::readPng(o.image);
+  std::vector<bool> trainMask;
+  if (maskRandom) {
+    trainMask = ntk::randomPixelMask(image.width, image.height, maskFraction, o.seed);
+  } else if (!o.mask.empty()) {
+    const ntk::Image maskImage = ntk::readPng(o.mask);
+    if (maskImage.width != image.width || maskImage.height != image.height)
+      throw ntk::InputError("--mask " + o.mask + " is " + std::to_string(maskImage.width) + " x " +
+                            std::to_string(maskImage.height) + " but the image is " + std::to_string(image.width) +
+                            " x " + std::to_string(image.height));
+    trainMask = ntk::maskFromImage(maskImage);
+    if (std::find(trainMask.begin(), trainMask.end(), true) == trainMask.end())
+      throw ntk::InputError("--mask " + o.mask + " has no training pixel (every pixel is zero)");
+  }
+  if (!trainMask.empty() && net.encoding.kind == ntk::EncodingKind::None)
+    throw ntk::InputError("--mask needs an encoding (a stationary kernel); " + o.net + " has encoding none");
   if (o.stride > image.width || o.stride > image.height)
     throw ntk::InputError("--train-stride " + std::to_string(o.stride) + " is larger than the " +
                           std::to_string(image.width) + " x " + std::to_string(image.height) + " image");
@@ -120,7 +157,30 @@ int runFitImage(const FitImageOptions& o)
   double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
   std::ostringstream extra; // method-specific report keys
   long long trainPixels = 0;
-  if (o.method == "ntk" || o.method == "nngp") {
+  if (!trainMask.empty()) {
+    ntk::MaskedRegressionOptions options;
+    options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
+    options.ridge = ridge;
+    if (std::isfinite(cgTolerance)) options.cgTolerance = cgTolerance;
+    const long long m = (long long)std::count(trainMask.begin(), trainMask.end(), true);
+    progress.setDetail(o.method + " regression: conjugate gradients on " + std::to_string(m) + " masked pixels of " +
+                       std::to_string(image.width) + " x " + std::to_string(image.height));
+    const ntk::MaskedImageRegression regression(net, image, trainMask, options, progress.job(0.0, 0.8));
+    ntk::MaskedRegressionReport report;
+    progress.setDetail(o.method + " regression: predicting every pixel" +
+                       (std::isinf(time) ? std::string() : " at t = " + o.time));
+    prediction = regression.predict(&report, progress.job(0.8, 0.85));
+    if (!std::isinf(time)) prediction = regression.predictAt(time, progress.job(0.85, 1.0));
+    psnrTrain = ntk::psnr(prediction, image, &regression.trainMask());
+    psnrHeldOut = m == (long long)trainMask.size() ? std::nan("") : ntk::psnr(prediction, image, &regression.heldOutMask());
+    psnrAll = ntk::psnr(prediction, image);
+    trainPixels = m;
+    extra << ",\n  \"mask\": " << jsonString(o.mask);
+    if (maskRandom) extra << ",\n  \"seed\": " << o.seed;
+    extra << ",\n  \"path\": \"masked\",\n  \"cg_iterations\": " << report.cgIterations
+          << ",\n  \"ridge\": " << jsonNumber(ridge) << ",\n  \"time\": " << jsonNumber(time);
+    if (hasSigma) extra << ",\n  \"sigma\": " << jsonNumber(net.encoding.sigma);
+  } else if (o.method == "ntk" || o.method == "nngp") {
     ntk::ImageRegressionOptions options;
     options.kind = o.method == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
     if (sigmaAuto || ridgeAuto) {
@@ -144,6 +204,7 @@ int runFitImage(const FitImageOptions& o)
             << ", \"seconds\": " << jsonNumber(chosen.seconds) << "}";
     }
     options.ridge = ridge;
+    if (std::isfinite(cgTolerance)) options.cgTolerance = cgTolerance;
     const double solveFrom = sigmaAuto || ridgeAuto ? 0.3 : 0.0;
     if (o.centres > 0) {
       options.path = ntk::RegressionPath::Nystrom;
@@ -158,9 +219,18 @@ int runFitImage(const FitImageOptions& o)
     psnrTrain = report.psnrTrain;
     psnrHeldOut = report.psnrHeldOut;
     psnrAll = report.psnrAll;
+    if (!std::isinf(time)) {
+      progress.setDetail(o.method + " regression: gradient flow at t = " + o.time);
+      prediction = regression.predictAt(time, progress.job(0.95, 1.0));
+      const ntk::ImageDataset& split = regression.dataset();
+      psnrTrain = ntk::psnr(prediction, image, &split.trainMask);
+      psnrHeldOut = o.stride == 1 ? std::nan("") : ntk::psnr(prediction, image, &split.heldOutMask);
+      psnrAll = ntk::psnr(prediction, image);
+    }
     trainPixels = (long long)regression.dataset().trainX.rows();
     extra << ",\n  \"path\": " << jsonString(ntk::regressionPathName(report.path))
-          << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge);
+          << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge)
+          << ",\n  \"time\": " << jsonNumber(time);
     if (hasSigma) extra << ",\n  \"sigma\": " << jsonNumber(net.encoding.sigma);
     if (report.path == ntk::RegressionPath::Nystrom) extra << ",\n  \"centres\": " << report.centres;
   } else {
@@ -220,7 +290,8 @@ int runFitImage(const FitImageOptions& o)
        << ",\n  \"seconds\": " << jsonNumber(seconds) << ",\n  \"train_pixels\": " << trainPixels
        << ",\n  \"test_pixels\": " << (long long)image.width * image.height << ",\n  \"width\": " << image.width
        << ",\n  \"height\": " << image.height << ",\n  \"channels\": " << image.channels
-       << ",\n  \"stride\": " << o.stride << extra.str() << "\n}\n";
+       << ",\n  \"stride\": " << (trainMask.empty() ? std::to_string(o.stride) : std::string("null")) << extra.str()
+       << "\n}\n";
 
   progress.finish();
   ntk::writePng(o.out, prediction);
@@ -246,8 +317,16 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--method", options->method, "ntk or nngp (kernel regression) or mlp (a trained finite network)")
       ->required()
       ->check(CLI::IsMember({"ntk", "nngp", "mlp"}));
-  sub->add_option("--train-stride", options->stride, "Train on every s-th pixel in each direction (default 2)")
-      ->check(atLeast("--train-stride", 1));
+  auto* stride = sub->add_option("--train-stride", options->stride, "Train on every s-th pixel in each direction (default 2)")
+                     ->check(atLeast("--train-stride", 1));
+  auto* mask = sub->add_option("--mask", options->mask,
+                               "Train on a mask instead of a stride (ntk/nngp): random:P, a random fraction P of the "
+                               "pixels (--seed), or MASK.png, its nonzero pixels (same size as the image)");
+  auto* time = sub->add_option("--time", options->time,
+                               "Gradient-flow prediction at time t (ntk/nngp; default inf = the kernel regression)");
+  auto* cgTol = sub->add_option("--cg-tolerance", options->cgTolerance,
+                                "Relative residual at which conjugate gradients stop (ntk/nngp, Toeplitz and masked "
+                                "paths; default 1e-10 Toeplitz, 1e-6 masked)");
   auto* ridge = sub->add_option("--ridge", options->ridge,
                   "Ridge, relative to the mean diagonal of the training Gram (ntk/nngp; default 1e-6), or auto: "
                   "chosen by --criterion");
@@ -272,7 +351,9 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                                    "After the warm-up the learning rate halves every H steps (mlp; default 300; 0 = constant)");
   auto* lrFloor = sub->add_option("--lr-floor", options->lrFloor,
                                   "The decay stops at this fraction of --lr, in (0, 1] (mlp; default 0.05)");
-  auto* seed = sub->add_option("--seed", options->seed, "Initialisation / minibatch seed (mlp; default 0)")->check(seedValue());
+  auto* seed = sub->add_option("--seed", options->seed,
+                               "Initialisation / minibatch seed (mlp), or the seed of --mask random:P (default 0)")
+                   ->check(seedValue());
   auto* recordEvery = sub->add_option("--record-every", options->recordEvery,
                                       "Record PSNR on train / held-out / all pixels every K steps and after the last "
                                       "(mlp; report key history; default 100)")
@@ -285,13 +366,25 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
-  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, warmup, halfLife, lrFloor, seed, recordEvery, centres] {
+  return {sub, [options, ridge, sigma, criterion, steps, lr, batch, warmup, halfLife, lrFloor, seed, recordEvery, centres,
+                stride, mask, time, cgTol] {
+            const bool randomMask = options->mask.rfind("random:", 0) == 0;
             if (options->method != "mlp")
               for (const CLI::Option* opt : {steps, lr, batch, warmup, halfLife, lrFloor, seed, recordEvery})
-                if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method mlp only");
+                if (opt->count() > 0 && !(opt == seed && randomMask))
+                  throw ntk::InputError(opt->get_name() + (opt == seed ? " applies to --method mlp and --mask random:P only"
+                                                                       : " applies to --method mlp only"));
             if (options->method == "mlp")
-              for (const CLI::Option* opt : {ridge, sigma, criterion, centres})
+              for (const CLI::Option* opt : {ridge, sigma, criterion, centres, mask, time, cgTol})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method ntk and nngp only");
+            if (mask->count() > 0) {
+              if (stride->count() > 0) throw ntk::InputError("--mask and --train-stride are mutually exclusive: give one");
+              if (options->mask.empty()) throw ntk::InputError("--mask needs random:P or a PNG file");
+              if (options->sigma == "auto" || options->ridge == "auto")
+                throw ntk::InputError("--sigma auto and --ridge auto need the stride grid; they do not apply with --mask");
+              if (options->bicubic) throw ntk::InputError("--bicubic needs the stride grid; it does not apply with --mask");
+              if (centres->count() > 0) throw ntk::InputError("--centres needs the stride grid; it does not apply with --mask");
+            }
             if (criterion->count() > 0 && options->sigma != "auto" && options->ridge != "auto")
               throw ntk::InputError("--criterion applies to --sigma auto and --ridge auto only");
             return runFitImage(*options);

@@ -24,7 +24,10 @@
 // Gradient flow, ridge. The ridge λ_r = ridge · k(0) (mean diagonal) is treated as part of the operator,
 // as KernelDynamics does: per eigen-direction with eigenvalue μ = λ + λ_r, g_t(μ) = (1 − e^{−μt/m})/μ, so
 // t = ∞ is 1/(λ + λ_r), i.e. predict(). Directions with μ ≤ m·ε·μ_max (only possible without a
-// meaningful ridge) are null: g = 0 at every t (pseudo-inverse).
+// meaningful ridge) are null: g = 0 at every t (pseudo-inverse). Toeplitz path: c_t = g_t(T + λ_r)·y by a
+// Chebyshev expansion of g_t on [0, ρ + λ_r], ρ ≥ λ_max(T) (ToeplitzProduct::maxEigenvalueBound;
+// ChebyshevFlow.h), then the same prediction convolution as at t = ∞; when τ·λ_r ≥ 40 every e^{−μτ} is
+// below e^{−40}: the CG α.
 #include "core/image/ImageKernelRegression.h"
 
 #include <algorithm>
@@ -44,6 +47,8 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
+#include "core/image/ChebyshevFlow.h"
+#include "core/image/ImageFft.h"
 #include "core/regression/NystromRegression.h"
 #include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
@@ -56,6 +61,10 @@ namespace ntk {
 namespace {
 
 using Complex = std::complex<double>;
+using imagefft::fftwArray;
+using imagefft::FftwArray;
+using imagefft::RealFft2;
+using imagefft::ToeplitzProduct;
 using Clock = std::chrono::steady_clock;
 constexpr double kPi = 3.14159265358979323846;
 
@@ -67,184 +76,6 @@ std::string shortNumber(double v)
 }
 
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// ---------------------------------------------------------------------------------------------- FFTW
-
-
-template <class T>
-struct FftwFree {
-  void operator()(T* p) const { fftw_free(p); }
-};
-/// An fftw_malloc'ed array: every such array has the alignment the plans were made with.
-template <class T>
-using FftwArray = std::unique_ptr<T[], FftwFree<T>>;
-
-template <class T>
-FftwArray<T> fftwArray(std::size_t n)
-{
-  void* p = fftw_malloc(sizeof(T) * std::max<std::size_t>(n, 1));
-  if (!p) throw std::bad_alloc();
-  return FftwArray<T>(static_cast<T*>(p));
-}
-
-/// A real 2-D transform pair on rows × cols (row-major, columns fastest): forward r2c to
-/// rows × (cols/2 + 1), unnormalised inverse c2r (which destroys its input). execute is thread-safe.
-class RealFft2 {
-public:
-  RealFft2(int rows, int cols) : m_rows(rows), m_cols(cols)
-  {
-    auto in = fftwArray<double>(realSize());
-    auto out = fftwArray<Complex>(complexSize());
-    std::lock_guard<std::mutex> lock(fftwPlannerMutex());
-    m_forward = fftw_plan_dft_r2c_2d(rows, cols, in.get(), reinterpret_cast<fftw_complex*>(out.get()), FFTW_ESTIMATE);
-    m_inverse = fftw_plan_dft_c2r_2d(rows, cols, reinterpret_cast<fftw_complex*>(out.get()), in.get(), FFTW_ESTIMATE);
-    if (!m_forward || !m_inverse) {
-      if (m_forward) fftw_destroy_plan(m_forward);
-      if (m_inverse) fftw_destroy_plan(m_inverse);
-      throw NumericalError("image regression: FFTW could not plan a " + std::to_string(rows) + " x " +
-                           std::to_string(cols) + " transform");
-    }
-  }
-  ~RealFft2()
-  {
-    std::lock_guard<std::mutex> lock(fftwPlannerMutex());
-    fftw_destroy_plan(m_forward);
-    fftw_destroy_plan(m_inverse);
-  }
-  RealFft2(const RealFft2&) = delete;
-  RealFft2& operator=(const RealFft2&) = delete;
-
-  int rows() const { return m_rows; }
-  int cols() const { return m_cols; }
-  int halfCols() const { return m_cols / 2 + 1; }
-  std::size_t realSize() const { return std::size_t(m_rows) * m_cols; }
-  std::size_t complexSize() const { return std::size_t(m_rows) * halfCols(); }
-  void forward(double* in, Complex* out) const
-  {
-    fftw_execute_dft_r2c(m_forward, in, reinterpret_cast<fftw_complex*>(out));
-  }
-  void inverse(Complex* in, double* out) const
-  {
-    fftw_execute_dft_c2r(m_inverse, reinterpret_cast<fftw_complex*>(in), out);
-  }
-
-private:
-  int m_rows, m_cols;
-  fftw_plan m_forward = nullptr, m_inverse = nullptr;
-};
-
-/// y = T·x for a 2-level Toeplitz T on a rows × cols grid whose symbol is even (t(−i, −j) = t(i, j)), via
-/// its 2rows × 2cols circulant embedding, whose eigenvalues are then real (stored with the 1/(4·rows·cols)
-/// of the inverse folded in). The transforms are pruned by hand: row r2c only on the `rows` rows that hold
-/// x (the others are zero), column FFTs on all cols + 1 columns, and row c2r back only on the `rows` rows
-/// that are read: 3/4 of the row work of a full 2-D pair. apply() is thread-safe (per-call buffers) and
-/// runs each stage as two parallel halves.
-class ToeplitzProduct {
-public:
-  /// `embedded`: the first column of the circulant, 2rows × 2cols row-major.
-  ToeplitzProduct(int rows, int cols, const double* embedded) : m_rows(rows), m_cols(cols)
-  {
-    {
-      const RealFft2 full(2 * rows, 2 * cols);
-      auto e = fftwArray<double>(full.realSize());
-      auto spec = fftwArray<Complex>(full.complexSize());
-      std::copy(embedded, embedded + full.realSize(), e.get());
-      full.forward(e.get(), spec.get());
-      const double scale = 1.0 / (4.0 * rows * cols);
-      m_lambda.resize(full.complexSize());
-      for (size_t k = 0; k < m_lambda.size(); ++k) m_lambda[k] = spec[k].real() * scale; // even symbol: real
-    }
-    auto buf = fftwArray<double>(bufferSize());
-    auto spec = fftwArray<Complex>(spectrumSize());
-    // Each stage is planned as two halves (rows [0, r1), [r1, rows); columns likewise) so that TBB can run
-    // them on two cores: with C = 3 channels on 2 cores the idle core steals the third channel's halves.
-    // A half that starts off the base alignment is planned FFTW_UNALIGNED.
-    const int hc = cols + 1, r1 = (rows + 1) / 2, c1 = (hc + 1) / 2;
-    m_rowSplit = r1;
-    m_colSplit = c1;
-    auto* c = reinterpret_cast<fftw_complex*>(spec.get());
-    std::lock_guard<std::mutex> lock(fftwPlannerMutex());
-    auto flags = [](const void* base, const void* at) {
-      return fftw_alignment_of(const_cast<double*>(static_cast<const double*>(base))) ==
-                     fftw_alignment_of(const_cast<double*>(static_cast<const double*>(at)))
-                 ? FFTW_ESTIMATE
-                 : FFTW_ESTIMATE | FFTW_UNALIGNED;
-    };
-    const int n2c = 2 * cols, n2r = 2 * rows;
-    for (int h = 0; h < 2; ++h) {
-      const int row0 = h ? r1 : 0, nr = h ? rows - r1 : r1, col0 = h ? c1 : 0, nc = h ? hc - c1 : c1;
-      double* b = buf.get() + size_t(row0) * n2c;
-      fftw_complex* sr = c + size_t(row0) * hc;
-      fftw_complex* sc = c + col0;
-      const unsigned fr = flags(buf.get(), b) | flags(c, sr), fc = flags(c, sc);
-      if (nr > 0) {
-        m_rowForward[h] = fftw_plan_many_dft_r2c(1, &n2c, nr, b, nullptr, 1, n2c, sr, nullptr, 1, hc, fr);
-        m_rowInverse[h] = fftw_plan_many_dft_c2r(1, &n2c, nr, sr, nullptr, 1, hc, b, nullptr, 1, n2c, fr);
-      }
-      if (nc > 0) {
-        m_colForward[h] = fftw_plan_many_dft(1, &n2r, nc, sc, nullptr, hc, 1, sc, nullptr, hc, 1, FFTW_FORWARD, fc);
-        m_colInverse[h] = fftw_plan_many_dft(1, &n2r, nc, sc, nullptr, hc, 1, sc, nullptr, hc, 1, FFTW_BACKWARD, fc);
-      }
-      if ((nr > 0 && (!m_rowForward[h] || !m_rowInverse[h])) || (nc > 0 && (!m_colForward[h] || !m_colInverse[h]))) {
-        destroyPlans();
-        throw NumericalError("image regression: FFTW could not plan the " + std::to_string(n2r) + " x " +
-                             std::to_string(n2c) + " Toeplitz embedding");
-      }
-    }
-  }
-  ~ToeplitzProduct()
-  {
-    std::lock_guard<std::mutex> lock(fftwPlannerMutex());
-    destroyPlans();
-  }
-  ToeplitzProduct(const ToeplitzProduct&) = delete;
-  ToeplitzProduct& operator=(const ToeplitzProduct&) = delete;
-
-  std::size_t bufferSize() const { return std::size_t(m_rows) * 2 * m_cols; }
-  std::size_t spectrumSize() const { return std::size_t(2 * m_rows) * (m_cols + 1); }
-
-  /// y = T·x + shift·x (x, y: rows × cols row-major; buf, spec: bufferSize() / spectrumSize(), fftw_malloc'ed).
-  void apply(const double* x, double* y, double shift, double* buf, Complex* spec) const
-  {
-    const size_t cols = size_t(m_cols), w2 = 2 * cols, hc = cols + 1;
-    for (size_t i = 0; i < size_t(m_rows); ++i) {
-      std::copy(x + i * cols, x + (i + 1) * cols, buf + i * w2);
-      std::fill(buf + i * w2 + cols, buf + (i + 1) * w2, 0.0);
-    }
-    auto* c = reinterpret_cast<fftw_complex*>(spec);
-    const size_t r1 = size_t(m_rowSplit), c1 = size_t(m_colSplit);
-    // Both halves of a stage, in parallel (a half may be empty for a one-row grid: its plan is null).
-    auto both = [](auto&& half) { tbb::parallel_invoke([&] { half(0); }, [&] { half(1); }); };
-    both([&](int h) {
-      if (m_rowForward[h]) fftw_execute_dft_r2c(m_rowForward[h], buf + (h ? r1 * w2 : 0), c + (h ? r1 * hc : 0));
-    });
-    std::fill(spec + size_t(m_rows) * hc, spec + spectrumSize(), Complex(0.0));
-    both([&](int h) {
-      if (m_colForward[h]) fftw_execute_dft(m_colForward[h], c + (h ? c1 : 0), c + (h ? c1 : 0));
-    });
-    for (size_t k = 0; k < m_lambda.size(); ++k) spec[k] *= m_lambda[k];
-    both([&](int h) {
-      if (m_colInverse[h]) fftw_execute_dft(m_colInverse[h], c + (h ? c1 : 0), c + (h ? c1 : 0));
-    });
-    both([&](int h) {
-      if (m_rowInverse[h]) fftw_execute_dft_c2r(m_rowInverse[h], c + (h ? r1 * hc : 0), buf + (h ? r1 * w2 : 0));
-    });
-    for (size_t i = 0; i < size_t(m_rows); ++i)
-      for (size_t j = 0; j < cols; ++j) y[i * cols + j] = buf[i * w2 + j] + shift * x[i * cols + j];
-  }
-
-private:
-  void destroyPlans()
-  {
-    for (int h = 0; h < 2; ++h)
-      for (fftw_plan p : {m_rowForward[h], m_colForward[h], m_colInverse[h], m_rowInverse[h]})
-        if (p) fftw_destroy_plan(p);
-  }
-  int m_rows, m_cols;
-  std::vector<double> m_lambda; ///< 2rows × (cols + 1), scaled
-  int m_rowSplit = 0, m_colSplit = 0;
-  fftw_plan m_rowForward[2] = {}, m_colForward[2] = {}, m_colInverse[2] = {}, m_rowInverse[2] = {}; ///< per half
-};
 
 // ---------------------------------------------------------------------------------------- helpers
 
@@ -453,6 +284,8 @@ struct ImageKernelRegression::Impl {
   std::unique_ptr<RealFft2> fftPad;    ///< 2H × 2W (predictions)
   FftwArray<Complex> kHatPad;          ///< 2H × (W+1)
   std::vector<std::vector<double>> alpha; ///< per channel, Ht × Wt (also the circulant/dense α at t = ∞ when useful)
+  std::unique_ptr<ToeplitzProduct> product; ///< the training Gram's BTTB product (CG, and finite t)
+  double flowRho = 0.0;                     ///< ≥ λ_max(T + ridge): the Chebyshev interval
 
   // Dense
   Eigen::MatrixXd Xtrain, Ktrain, alphaDense; ///< m × 2, m × m, m × C
@@ -469,7 +302,9 @@ struct ImageKernelRegression::Impl {
   void buildNystrom(const JobControl& job);
 
   std::vector<std::vector<double>> circulantPredict(double t, const JobControl& job) const;
-  std::vector<std::vector<double>> toeplitzPredict(const JobControl& job) const;
+  std::vector<std::vector<double>> toeplitzPredict(const std::vector<std::vector<double>>& coefficients,
+                                                   const JobControl& job) const;
+  std::vector<std::vector<double>> toeplitzCoefficients(double t, const JobControl& job) const;
   std::vector<std::vector<double>> densePredict(const Eigen::MatrixXd& coefficients, const JobControl& job) const;
   Eigen::MatrixXd denseCoefficients(double t) const;
   std::vector<std::vector<double>> nystromPredict(const JobControl& job) const;
@@ -585,7 +420,6 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   }
 
   // BTTB embedding on 2Ht × 2Wt, and the T. Chan preconditioner on Ht × Wt.
-  std::unique_ptr<ToeplitzProduct> product;
   {
     auto e = fftwArray<double>(size_t(4) * Ht * Wt);
     for (int i = 0; i < 2 * Ht; ++i)
@@ -594,6 +428,8 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
         e[size_t(i) * 2 * Wt + j] = (i == Ht || j == Wt) ? 0.0 : kAt(is * s, js * s);
       }
     product = std::make_unique<ToeplitzProduct>(Ht, Wt, e.get());
+    flowRho = product->maxEigenvalueBound(std::all_of(e.get(), e.get() + size_t(4) * Ht * Wt,
+                                                      [](double v) { return v >= 0.0; })) + ridgeAbs;
   }
   const RealFft2 fftPre(Ht, Wt);
   std::vector<double> preEig(fftPre.complexSize());
@@ -703,7 +539,40 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   job.report(1.0);
 }
 
-std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzPredict(const JobControl& job) const
+std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficients(double t, const JobControl& job) const
+{
+  std::vector<std::vector<double>> c(static_cast<size_t>(C), std::vector<double>(size_t(Ht) * Wt, 0.0));
+  const double tau = t / m;
+  if (tau == 0.0) return c;
+  // e^{−μτ} ≤ e^{−40} on every direction (μ ≥ ridge): g_t = 1/μ to rounding, the CG solution.
+  if (tau * ridgeAbs >= 40.0) return alpha;
+  const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
+  std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
+  for (auto& p : progress) p = 0.0;
+  tbb::parallel_for(0, C, [&](int ch) {
+    auto buf = fftwArray<double>(product->bufferSize());
+    auto spec = fftwArray<Complex>(product->spectrumSize());
+    std::vector<double> y(size_t(Ht) * Wt);
+    for (size_t k = 0; k < y.size(); ++k) y[k] = dataset.trainY(Eigen::Index(k), ch);
+    JobControl sub{job.stop, {}};
+    if (job.progress)
+      sub.progress = [&, ch](double f) {
+        progress[size_t(ch)] = f;
+        double sum = 0.0;
+        for (const auto& v : progress) sum += v.load();
+        job.report(sum / C);
+      };
+    applyChebyshevSeries(
+        series, [&](const std::vector<double>& x, std::vector<double>& out) {
+          product->apply(x.data(), out.data(), ridgeAbs, buf.get(), spec.get());
+        },
+        y, c[size_t(ch)], sub);
+  });
+  return c;
+}
+
+std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzPredict(
+    const std::vector<std::vector<double>>& coefficients, const JobControl& job) const
 {
   std::vector<std::vector<double>> out(static_cast<size_t>(C));
   const double scale = 1.0 / (4.0 * H * W);
@@ -713,7 +582,7 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzPredict(co
     auto pad = fftwArray<double>(fftPad->realSize());
     auto spec = fftwArray<Complex>(fftPad->complexSize());
     std::fill(pad.get(), pad.get() + fftPad->realSize(), 0.0);
-    const std::vector<double>& a = alpha[size_t(c)];
+    const std::vector<double>& a = coefficients[size_t(c)];
     for (int i = 0; i < Ht; ++i)
       for (int j = 0; j < Wt; ++j) pad[size_t(i) * s * 2 * W + size_t(j) * s] = a[size_t(i) * Wt + j];
     fftPad->forward(pad.get(), spec.get());
@@ -928,10 +797,7 @@ ImageKernelRegression::~ImageKernelRegression() = default;
 
 RegressionPath ImageKernelRegression::path() const { return d_->path; }
 
-bool ImageKernelRegression::timeSupported() const
-{
-  return d_->path != RegressionPath::Toeplitz && d_->path != RegressionPath::Nystrom;
-}
+bool ImageKernelRegression::timeSupported() const { return d_->path != RegressionPath::Nystrom; }
 
 const ImageDataset& ImageKernelRegression::dataset() const { return d_->dataset; }
 
@@ -943,7 +809,7 @@ Image ImageKernelRegression::predict(ImageRegressionReport* report, const JobCon
   std::vector<std::vector<double>> f;
   switch (d.path) {
   case RegressionPath::Circulant: f = d.circulantPredict(std::numeric_limits<double>::infinity(), job); break;
-  case RegressionPath::Toeplitz: f = d.toeplitzPredict(job); break;
+  case RegressionPath::Toeplitz: f = d.toeplitzPredict(d.alpha, job); break;
   case RegressionPath::Nystrom: f = d.nystromPredict(job); break;
   default: f = d.densePredict(d.alphaDense, job); break;
   }
@@ -966,10 +832,10 @@ Image ImageKernelRegression::predictAt(double t, const JobControl& job) const
   const Impl& d = *d_;
   if (std::isinf(t)) return predict(nullptr, job);
   if (!timeSupported())
-    throw InputError("image regression: the " + regressionPathName(d.path) +
-                     " path answers t = infinity only (finite t needs the circulant or the dense path)");
+    throw InputError("image regression: the " + regressionPathName(d.path) + " path answers t = infinity only");
   std::vector<std::vector<double>> f;
   if (d.path == RegressionPath::Circulant) f = d.circulantPredict(t, job);
+  else if (d.path == RegressionPath::Toeplitz) f = d.toeplitzPredict(d.toeplitzCoefficients(t, subJob(job, 0.0, 0.9)), subJob(job, 0.9, 1.0));
   else f = d.densePredict(d.denseCoefficients(t), job);
   return imageFromChannels(d.W, d.H, f);
 }

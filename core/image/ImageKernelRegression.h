@@ -26,7 +26,10 @@
 // (factor (1 − e^{−μt/m})/μ instead of 1/μ, μ = λ + ridge: the ridge is part of the operator, as in
 // KernelDynamics, so t = ∞ is exactly predict()) and on the dense path (eigendecomposition of Gram +
 // ridge, computed on the first finite-t call); directions with μ ≤ m·ε·μ_max are null (pseudo-inverse).
-// The Toeplitz and Nystrom paths answer t = ∞ only (timeSupported() is false there).
+// On the Toeplitz path finite t is a Chebyshev expansion of g_t applied with the FFT product
+// (ChebyshevFlow.h: about √(τρ·30) products, τ = t/m, ρ ≥ λ_max by Gershgorin or the circulant
+// embedding; uniform error of g_t about 1e-12·τ). The Nystrom path answers t = ∞ only
+// (timeSupported() is false there).
 // Predictions are the raw regression values (not clamped to [0,1]); PSNRs are computed on them;
 // psnrHeldOut is NaN when every pixel is a training pixel (stride 1).
 // Kernel sampling never encodes H·W points: k on an offset grid is the engine's Gram between the
@@ -85,12 +88,12 @@ public:
   ~ImageKernelRegression();
 
   RegressionPath path() const;
-  bool timeSupported() const;
+  bool timeSupported() const; ///< true on every path (kept for callers written when Toeplitz answered t = ∞ only)
   const ImageDataset& dataset() const;
 
   /// Kernel (ridge) regression: every pixel. Fills `report` (PSNRs against the image given).
   Image predict(ImageRegressionReport* report = nullptr, const JobControl& job = {}) const;
-  /// Gradient flow at time t (t = ∞: predict()). Throws InputError when !timeSupported() and t < ∞.
+  /// Gradient flow at time t (t = ∞: predict()), on every path. Throws InputError for t < 0 or NaN.
   Image predictAt(double t, const JobControl& job = {}) const;
   /// |FFT of the kernel on the training grid|, shifted so frequency 0 is in the centre (Ht × Wt): the kernel
   /// row from training pixel (0,0) to every training pixel, unnormalised (on the circulant path these are

@@ -1,0 +1,412 @@
+// MaskedImageRegression.cpp — exact kernel regression from a pixel mask (see MaskedImageRegression.h).
+// k is sampled once on the offsets (q/W, p/H), p ∈ [0, H), q ∈ (−W, W) (k(−δ) = k(δ) gives p < 0), with
+// the same two-half engine call as the Toeplitz path (stationaryKernel). T is the BTTB of those samples on
+// the H × W grid; its 2H × 2W circulant embedding gives every product (ToeplitzProduct); the T. Chan
+// circulant of T, on H × W,
+//   c(i,j) = [(H−i)(W−j) k(i,j) + i(W−j) k(i−H,j) + (H−i) j k(i,j−W) + i j k(i−H,j−W)] / (H W),
+// gives the preconditioner's eigenvalues (scaled by p, plus the ridge).
+#include "core/image/MaskedImageRegression.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <string>
+
+#include <tbb/parallel_for.h>
+
+#include "core/image/ChebyshevFlow.h"
+#include "core/image/ImageFft.h"
+#include "core/image/ImageKernelRegression.h"
+#include "core/util/Errors.h"
+#include "core/util/MemoryEstimate.h"
+
+namespace ntk {
+
+namespace {
+
+using imagefft::Complex;
+using imagefft::fftwArray;
+using imagefft::RealFft2;
+using imagefft::ToeplitzProduct;
+using Clock = std::chrono::steady_clock;
+
+std::string shortNumber(double v)
+{
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
+void checkTime(double t)
+{
+  if (std::isnan(t) || t < 0.0)
+    throw InputError("masked image regression: the time t must be >= 0 (or infinite), got " + std::to_string(t));
+}
+
+double dot(const std::vector<double>& a, const std::vector<double>& b)
+{
+  return Eigen::Map<const Eigen::VectorXd>(a.data(), Eigen::Index(a.size()))
+      .dot(Eigen::Map<const Eigen::VectorXd>(b.data(), Eigen::Index(b.size())));
+}
+
+} // namespace
+
+struct MaskedImageRegression::Impl {
+  Image image;
+  MaskedRegressionOptions options;
+  std::vector<bool> trainMask, heldOutMask;
+  std::vector<Eigen::Index> trainIndex; ///< m pixel indices (row-major) of the training pixels
+  int H = 0, W = 0, C = 0;
+  double m = 0.0, ridgeAbs = 0.0, buildSeconds = 0.0;
+  int cgIterations = 0;
+  std::unique_ptr<ToeplitzProduct> product; ///< T on H × W
+  double flowRho = 0.0;                     ///< ≥ λ_max(P T Pᵀ + ridge): the Chebyshev interval
+  std::unique_ptr<RealFft2> fftPre;         ///< H × W
+  std::vector<double> preEig;               ///< 1 / (p·c + λ) on H × (W/2+1), with the 1/(HW) folded in
+  std::vector<std::vector<double>> alpha;   ///< per channel, m
+
+  std::vector<double> targets(int c) const
+  {
+    std::vector<double> y(trainIndex.size());
+    for (size_t k = 0; k < y.size(); ++k) y[k] = image.data[size_t(trainIndex[k]) * size_t(C) + size_t(c)];
+    return y;
+  }
+
+  /// Per-thread buffers for the products.
+  struct Work {
+    imagefft::FftwArray<double> buf, full, fullOut;
+    imagefft::FftwArray<Complex> spec, preSpec;
+    explicit Work(const Impl& d)
+        : buf(fftwArray<double>(d.product->bufferSize())), full(fftwArray<double>(size_t(d.H) * d.W)),
+          fullOut(fftwArray<double>(size_t(d.H) * d.W)), spec(fftwArray<Complex>(d.product->spectrumSize())),
+          preSpec(fftwArray<Complex>(d.fftPre->complexSize()))
+    {
+      std::fill(full.get(), full.get() + size_t(d.H) * d.W, 0.0);
+    }
+  };
+
+  /// out = (P T Pᵀ + shift) x.
+  void apply(const std::vector<double>& x, std::vector<double>& out, double shift, Work& w) const
+  {
+    for (size_t k = 0; k < x.size(); ++k) w.full[size_t(trainIndex[k])] = x[k];
+    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.buf.get(), w.spec.get());
+    for (size_t k = 0; k < x.size(); ++k) out[k] = w.fullOut[size_t(trainIndex[k])] + shift * x[k];
+  }
+
+  /// z = M⁻¹ r.
+  void precondition(const std::vector<double>& r, std::vector<double>& z, Work& w) const
+  {
+    const MaskPreconditioner kind = options.preconditioner;
+    if (kind == MaskPreconditioner::None) {
+      z = r;
+      return;
+    }
+    for (size_t k = 0; k < r.size(); ++k) w.full[size_t(trainIndex[k])] = r[k];
+    fftPre->forward(w.full.get(), w.preSpec.get());
+    for (size_t k = 0; k < preEig.size(); ++k) w.preSpec[k] *= preEig[k];
+    fftPre->inverse(w.preSpec.get(), w.fullOut.get());
+    for (size_t k = 0; k < r.size(); ++k) z[k] = w.fullOut[size_t(trainIndex[k])];
+    // `full` must hold zeros off the mask for the next call: only mask entries were written.
+  }
+
+  void build(const Network& net, const JobControl& job);
+  void solve(const JobControl& job);
+  std::vector<std::vector<double>> coefficients(double t, const JobControl& job) const;
+  std::vector<std::vector<double>> predictFrom(const std::vector<std::vector<double>>& c, const JobControl& job) const;
+};
+
+void MaskedImageRegression::Impl::build(const Network& net, const JobControl& job)
+{
+  std::vector<double> dy(static_cast<size_t>(H)), dx(static_cast<size_t>(2 * W - 1));
+  for (int p = 0; p < H; ++p) dy[size_t(p)] = double(p) / H;
+  for (int q = -(W - 1); q < W; ++q) dx[size_t(q + W - 1)] = double(q) / W;
+  JobControl sampling{job.stop, {}};
+  if (job.progress) sampling.progress = [&job](double f) { job.report(0.3 * f); };
+  const Eigen::MatrixXd K = stationaryKernel(net, options.kind, dy, dx, sampling);
+  job.checkCancelled();
+  auto kAt = [&](int p, int q) { return p >= 0 ? K(p, q + W - 1) : K(-p, -q + W - 1); };
+  ridgeAbs = options.ridge * kAt(0, 0);
+
+  {
+    auto e = fftwArray<double>(size_t(4) * H * W);
+    for (int i = 0; i < 2 * H; ++i)
+      for (int j = 0; j < 2 * W; ++j) {
+        const int is = i < H ? i : i - 2 * H, js = j < W ? j : j - 2 * W;
+        e[size_t(i) * 2 * W + j] = (i == H || j == W) ? 0.0 : kAt(is, js);
+      }
+    product = std::make_unique<ToeplitzProduct>(H, W, e.get());
+    std::vector<std::size_t> support(trainIndex.begin(), trainIndex.end());
+    flowRho = product->maxEigenvalueBound(std::all_of(e.get(), e.get() + size_t(4) * H * W,
+                                                      [](double v) { return v >= 0.0; }), &support) + ridgeAbs;
+  }
+  fftPre = std::make_unique<RealFft2>(H, W);
+  preEig.assign(fftPre->complexSize(), 1.0);
+  if (options.preconditioner == MaskPreconditioner::Circulant) {
+    auto c = fftwArray<double>(fftPre->realSize());
+    auto spec = fftwArray<Complex>(fftPre->complexSize());
+    const double inv = 1.0 / (double(H) * W);
+    for (int i = 0; i < H; ++i)
+      for (int j = 0; j < W; ++j) {
+        const double a = H - i, b = W - j;
+        double v = a * b * kAt(i, j);
+        if (i > 0) v += i * b * kAt(i - H, j);
+        if (j > 0) v += a * j * kAt(i, j - W);
+        if (i > 0 && j > 0) v += double(i) * j * kAt(i - H, j - W);
+        c[size_t(i) * W + j] = v * inv;
+      }
+    fftPre->forward(c.get(), spec.get());
+    const double p = m / (double(H) * W);
+    double top = 0.0;
+    for (size_t i = 0; i < preEig.size(); ++i) {
+      preEig[i] = p * std::max(spec[i].real(), 0.0) + ridgeAbs;
+      top = std::max(top, preEig[i]);
+    }
+    const double floor = std::max(top * 1e-12, std::numeric_limits<double>::min());
+    for (double& v : preEig) v = 1.0 / (std::max(v, floor) * double(H) * W);
+  }
+  job.report(0.35);
+}
+
+void MaskedImageRegression::Impl::solve(const JobControl& job)
+{
+  const size_t mm = trainIndex.size();
+  alpha.assign(size_t(C), std::vector<double>(mm, 0.0));
+  std::vector<int> iterations(size_t(C), 0);
+  std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
+  for (auto& p : progress) p = 0.0;
+  const double tol = options.cgTolerance;
+  tbb::parallel_for(0, C, [&](int ch) {
+    Work w(*this);
+    std::vector<double>& x = alpha[size_t(ch)];
+    std::vector<double> r = targets(ch), z(mm), p(mm), Ap(mm);
+    const double bNorm = std::sqrt(dot(r, r));
+    if (bNorm == 0.0) {
+      progress[size_t(ch)] = 1.0;
+      return;
+    }
+    precondition(r, z, w);
+    p = z;
+    double rz = dot(r, z), rel = 1.0;
+    int it = 0;
+    while (true) {
+      job.checkCancelled();
+      if (it >= options.maxCgIterations)
+        throw NumericalError("masked image regression: conjugate gradients did not converge in " +
+                             std::to_string(options.maxCgIterations) + " iterations (relative residual " +
+                             shortNumber(rel) + " > " + shortNumber(tol) + "); raise the ridge or the tolerance");
+      apply(p, Ap, ridgeAbs, w);
+      const double pAp = dot(p, Ap);
+      if (!(pAp > 0.0) || !std::isfinite(pAp))
+        throw NumericalError("masked image regression: the masked Gram is not positive definite along a CG "
+                             "direction (pᵀKp = " + shortNumber(pAp) + "); raise the ridge");
+      const double a = rz / pAp;
+      for (size_t k = 0; k < mm; ++k) {
+        x[k] += a * p[k];
+        r[k] -= a * Ap[k];
+      }
+      ++it;
+      rel = std::sqrt(dot(r, r)) / bNorm;
+      progress[size_t(ch)] = std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0);
+      if (job.progress) {
+        double sum = 0.0;
+        for (const auto& v : progress) sum += v.load();
+        job.report(0.35 + 0.65 * sum / C);
+      }
+      if (rel <= tol) break;
+      precondition(r, z, w);
+      const double rzNew = dot(r, z), beta = rzNew / rz;
+      rz = rzNew;
+      for (size_t k = 0; k < mm; ++k) p[k] = z[k] + beta * p[k];
+    }
+    iterations[size_t(ch)] = it;
+  });
+  cgIterations = *std::max_element(iterations.begin(), iterations.end());
+  job.report(1.0);
+}
+
+std::vector<std::vector<double>> MaskedImageRegression::Impl::coefficients(double t, const JobControl& job) const
+{
+  const size_t mm = trainIndex.size();
+  std::vector<std::vector<double>> c(static_cast<size_t>(C), std::vector<double>(mm, 0.0));
+  const double tau = t / m;
+  if (tau == 0.0) return c;
+  if (tau * ridgeAbs >= 40.0) return alpha; // e^{−μτ} < e^{−40} on every direction: the CG solution
+  const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
+  std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
+  for (auto& p : progress) p = 0.0;
+  tbb::parallel_for(0, C, [&](int ch) {
+    Work w(*this);
+    JobControl sub{job.stop, {}};
+    if (job.progress)
+      sub.progress = [&, ch](double f) {
+        progress[size_t(ch)] = f;
+        double sum = 0.0;
+        for (const auto& v : progress) sum += v.load();
+        job.report(sum / C);
+      };
+    applyChebyshevSeries(
+        series, [&](const std::vector<double>& x, std::vector<double>& out) { apply(x, out, ridgeAbs, w); },
+        targets(ch), c[size_t(ch)], sub);
+  });
+  return c;
+}
+
+std::vector<std::vector<double>> MaskedImageRegression::Impl::predictFrom(const std::vector<std::vector<double>>& c,
+                                                                          const JobControl& job) const
+{
+  std::vector<std::vector<double>> out(static_cast<size_t>(C));
+  std::atomic<int> done{0};
+  tbb::parallel_for(0, C, [&](int ch) {
+    job.checkCancelled();
+    Work w(*this);
+    for (size_t k = 0; k < trainIndex.size(); ++k) w.full[size_t(trainIndex[k])] = c[size_t(ch)][k];
+    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.buf.get(), w.spec.get());
+    out[size_t(ch)].assign(w.fullOut.get(), w.fullOut.get() + size_t(H) * W);
+    job.report(double(++done) / C);
+  });
+  return out;
+}
+
+// --------------------------------------------------------------------------------------- public
+
+double estimateMaskedRegressionBytes(const Network& net, int width, int height, int channels, Eigen::Index trainPixels)
+{
+  const double H = height, W = width, C = channels, m = double(trainPixels), n = H * W;
+  const double twoM = double(net.encodedDim());
+  Network raw = net;
+  raw.encoding = Encoding{};
+  raw.inputDim = int(std::min<double>(twoM, kMaxWidth));
+  const double sampling = estimateGramBytes(raw, Eigen::Index(H), Eigen::Index(2 * W), 1) + 8.0 * (H + 2 * W) * twoM;
+  const double image = 4.0 * n * C * 2.0 + n / 2.0 + 8.0 * m;
+  const double operators = 8.0 * 4.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * H * (W / 2 + 1.0) * 2.0;
+  const double perChannel = 8.0 * 2.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * 2.0 * n + 16.0 * H * (W / 2 + 1.0) +
+                            8.0 * m * 6.0 + 8.0 * n;
+  return image + sampling + operators + C * perChannel;
+}
+
+MaskedImageRegression::MaskedImageRegression(const Network& net, const Image& image, const std::vector<bool>& trainMask,
+                                             const MaskedRegressionOptions& options, const JobControl& job)
+    : d_(std::make_unique<Impl>())
+{
+  const auto t0 = Clock::now();
+  net.validate();
+  if (net.inputDim != 2)
+    throw NetworkError("masked image regression needs a network with input_dim 2 (v = (col/W, row/H)), but "
+                       "input_dim = " + std::to_string(net.inputDim));
+  if (net.encoding.kind == EncodingKind::None)
+    throw InputError("masked image regression needs a stationary kernel (an encoding); encoding none is not a "
+                     "function of v − v'");
+  if (image.width < 1 || image.height < 1 || image.channels < 1 ||
+      image.data.size() != std::size_t(image.width) * image.height * image.channels)
+    throw InputError("masked image regression: the image is empty or its data does not match its size");
+  const std::size_t n = std::size_t(image.width) * image.height;
+  if (trainMask.size() != n)
+    throw InputError("masked image regression: the mask has " + std::to_string(trainMask.size()) +
+                     " pixels, the image " + std::to_string(image.width) + " x " + std::to_string(image.height));
+  if (!std::isfinite(options.ridge) || options.ridge < 0.0)
+    throw InputError("masked image regression: the ridge must be finite and >= 0 (got " + std::to_string(options.ridge) + ")");
+  if (!(options.cgTolerance > 0.0) || !std::isfinite(options.cgTolerance) || options.maxCgIterations < 1)
+    throw InputError("masked image regression: the CG tolerance must be > 0 and the iteration limit >= 1");
+  for (float v : image.data)
+    if (!std::isfinite(v)) throw InputError("masked image regression: the image holds NaN or infinite values");
+
+  Impl& d = *d_;
+  for (std::size_t k = 0; k < n; ++k)
+    if (trainMask[k]) d.trainIndex.push_back(Eigen::Index(k));
+  if (d.trainIndex.empty()) throw InputError("masked image regression: the mask has no training pixel");
+  requireMemory(estimateMaskedRegressionBytes(net, image.width, image.height, image.channels,
+                                              Eigen::Index(d.trainIndex.size())),
+                "the masked kernel regression of a " + std::to_string(image.width) + " x " +
+                    std::to_string(image.height) + " image");
+  job.checkCancelled();
+  d.image = image;
+  d.options = options;
+  d.trainMask = trainMask;
+  d.heldOutMask.resize(n);
+  for (std::size_t k = 0; k < n; ++k) d.heldOutMask[k] = !trainMask[k];
+  d.H = image.height;
+  d.W = image.width;
+  d.C = image.channels;
+  d.m = double(d.trainIndex.size());
+  d.build(net, job);
+  d.solve(job);
+  d.buildSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+MaskedImageRegression::~MaskedImageRegression() = default;
+
+Eigen::Index MaskedImageRegression::trainPixels() const { return Eigen::Index(d_->trainIndex.size()); }
+const std::vector<bool>& MaskedImageRegression::trainMask() const { return d_->trainMask; }
+const std::vector<bool>& MaskedImageRegression::heldOutMask() const { return d_->heldOutMask; }
+
+namespace {
+Image imageFromChannels(int width, int height, const std::vector<std::vector<double>>& channels)
+{
+  Image out(width, height, int(channels.size()));
+  const std::size_t n = std::size_t(width) * height;
+  for (std::size_t c = 0; c < channels.size(); ++c)
+    for (std::size_t p = 0; p < n; ++p) out.data[p * channels.size() + c] = float(channels[c][p]);
+  return out;
+}
+} // namespace
+
+Image MaskedImageRegression::predict(MaskedRegressionReport* report, const JobControl& job) const
+{
+  const auto t0 = Clock::now();
+  const Impl& d = *d_;
+  Image out = imageFromChannels(d.W, d.H, d.predictFrom(d.alpha, job));
+  if (report) {
+    report->cgIterations = d.cgIterations;
+    report->seconds = d.buildSeconds + std::chrono::duration<double>(Clock::now() - t0).count();
+    report->psnrTrain = psnr(out, d.image, &d.trainMask);
+    report->psnrHeldOut = d.trainIndex.size() == d.trainMask.size() ? std::nan("") : psnr(out, d.image, &d.heldOutMask);
+    report->psnrAll = psnr(out, d.image);
+  }
+  return out;
+}
+
+Image MaskedImageRegression::predictAt(double t, const JobControl& job) const
+{
+  checkTime(t);
+  if (std::isinf(t)) return predict(nullptr, job);
+  const Impl& d = *d_;
+  JobControl flow{job.stop, {}}, conv{job.stop, {}};
+  if (job.progress) {
+    flow.progress = [&job](double f) { job.report(0.9 * f); };
+    conv.progress = [&job](double f) { job.report(0.9 + 0.1 * f); };
+  }
+  return imageFromChannels(d.W, d.H, d.predictFrom(d.coefficients(t, flow), conv));
+}
+
+std::vector<bool> randomPixelMask(int width, int height, double fraction, std::uint64_t seed)
+{
+  if (width < 1 || height < 1) throw InputError("random mask: the image is empty");
+  if (!(fraction > 0.0) || !(fraction <= 1.0))
+    throw InputError("random mask: the fraction of training pixels must be in (0, 1] (got " + shortNumber(fraction) + ")");
+  const std::uint64_t n = std::uint64_t(width) * std::uint64_t(height);
+  const std::uint64_t m = std::max<std::uint64_t>(1, std::uint64_t(std::llround(fraction * double(n))));
+  std::vector<std::uint64_t> order(n);
+  for (std::uint64_t k = 0; k < n; ++k) order[k] = k;
+  std::mt19937_64 rng(seed);
+  // Partial Fisher–Yates: the first m entries are a uniform random subset. (rng() % range: bias < 2⁻³⁰.)
+  for (std::uint64_t k = 0; k < m; ++k) std::swap(order[k], order[k + rng() % (n - k)]);
+  std::vector<bool> mask(n, false);
+  for (std::uint64_t k = 0; k < m; ++k) mask[order[k]] = true;
+  return mask;
+}
+
+std::vector<bool> maskFromImage(const Image& mask)
+{
+  const std::size_t n = std::size_t(mask.width) * mask.height;
+  std::vector<bool> out(n, false);
+  for (std::size_t p = 0; p < n; ++p)
+    for (int c = 0; c < mask.channels; ++c)
+      if (mask.data[p * size_t(mask.channels) + size_t(c)] != 0.0f) out[p] = true;
+  return out;
+}
+
+} // namespace ntk
