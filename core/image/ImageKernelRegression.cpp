@@ -48,10 +48,12 @@
 #include <tbb/parallel_invoke.h>
 
 #include "core/image/ChebyshevFlow.h"
+#include "core/image/ConjugateGradients.h"
 #include "core/image/ImageFft.h"
 #include "core/regression/NystromRegression.h"
 #include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 #include "core/util/FftwPlanner.h"
 #include "core/util/MemoryEstimate.h"
 #include "core/util/SymmetricEigen.h"
@@ -67,13 +69,6 @@ using imagefft::RealFft2;
 using imagefft::ToeplitzProduct;
 using Clock = std::chrono::steady_clock;
 constexpr double kPi = 3.14159265358979323846;
-
-std::string shortNumber(double v)
-{
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
 
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -483,56 +478,18 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
       fftPre.inverse(smallSpec.get(), small.get());
       for (size_t k = 0; k < mm; ++k) z[k] = small[k] * preScale;
     };
-    auto dot = [](const std::vector<double>& a, const std::vector<double>& b) {
-      return Eigen::Map<const Eigen::VectorXd>(a.data(), Eigen::Index(a.size()))
-          .dot(Eigen::Map<const Eigen::VectorXd>(b.data(), Eigen::Index(b.size())));
-    };
-
-    std::vector<double>& x = alpha[size_t(ch)];
-    std::vector<double> r(mm), z(mm), p(mm), Ap(mm);
-    for (size_t k = 0; k < mm; ++k) r[k] = dataset.trainY(Eigen::Index(k), ch);
-    const double bNorm = std::sqrt(dot(r, r));
-    if (bNorm == 0.0) {
-      progress[size_t(ch)] = 1.0;
-      return;
-    }
-    precondition(r, z);
-    p = z;
-    double rz = dot(r, z);
-    double rel = 1.0;
-    int it = 0;
-    while (true) {
-      job.checkCancelled();
-      if (it >= options.maxCgIterations)
-        throw NumericalError("image regression: conjugate gradients did not converge in " +
-                             std::to_string(options.maxCgIterations) + " iterations (relative residual " +
-                             shortNumber(rel) + " > " + shortNumber(tol) +
-                             "); raise the ridge, the tolerance or the iteration limit");
-      apply(p, Ap);
-      const double pAp = dot(p, Ap);
-      if (!(pAp > 0.0) || !std::isfinite(pAp))
-        throw NumericalError("image regression: the training Gram is not positive definite along a CG direction "
-                             "(pᵀKp = " + std::to_string(pAp) + "); raise the ridge");
-      const double a = rz / pAp;
-      for (size_t k = 0; k < mm; ++k) {
-        x[k] += a * p[k];
-        r[k] -= a * Ap[k];
-      }
-      ++it;
-      rel = std::sqrt(dot(r, r)) / bNorm;
-      progress[size_t(ch)] = std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0);
-      if (job.progress) {
-        double sum = 0.0;
-        for (const auto& v : progress) sum += v.load();
-        job.report(0.45 + 0.55 * sum / C);
-      }
-      if (rel <= tol) break;
-      precondition(r, z);
-      const double rzNew = dot(r, z);
-      const double beta = rzNew / rz;
-      rz = rzNew;
-      for (size_t k = 0; k < mm; ++k) p[k] = z[k] + beta * p[k];
-    }
+    std::vector<double> rhs(mm);
+    for (size_t k = 0; k < mm; ++k) rhs[k] = dataset.trainY(Eigen::Index(k), ch);
+    const int it = conjugateGradients(
+        apply, precondition, rhs, alpha[size_t(ch)], tol, options.maxCgIterations, "image regression",
+        "raise the ridge, the tolerance or the iteration limit", job, [&](double rel) {
+          progress[size_t(ch)] = std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0);
+          if (!job.progress) return;
+          double sum = 0.0;
+          for (const auto& v : progress) sum += v.load();
+          job.report(0.45 + 0.55 * sum / C);
+        });
+    progress[size_t(ch)] = 1.0; // done (a zero channel needs no iteration)
     iterations[size_t(ch)] = it;
   });
   cgIterations = *std::max_element(iterations.begin(), iterations.end());

@@ -19,9 +19,11 @@
 #include <tbb/parallel_for.h>
 
 #include "core/image/ChebyshevFlow.h"
+#include "core/image/ConjugateGradients.h"
 #include "core/image/ImageFft.h"
 #include "core/image/ImageKernelRegression.h"
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 #include "core/util/MemoryEstimate.h"
 
 namespace ntk {
@@ -34,23 +36,10 @@ using imagefft::RealFft2;
 using imagefft::ToeplitzProduct;
 using Clock = std::chrono::steady_clock;
 
-std::string shortNumber(double v)
-{
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
-}
-
 void checkTime(double t)
 {
   if (std::isnan(t) || t < 0.0)
     throw InputError("masked image regression: the time t must be >= 0 (or infinite), got " + std::to_string(t));
-}
-
-double dot(const std::vector<double>& a, const std::vector<double>& b)
-{
-  return Eigen::Map<const Eigen::VectorXd>(a.data(), Eigen::Index(a.size()))
-      .dot(Eigen::Map<const Eigen::VectorXd>(b.data(), Eigen::Index(b.size())));
 }
 
 } // namespace
@@ -181,47 +170,18 @@ void MaskedImageRegression::Impl::solve(const JobControl& job)
   const double tol = options.cgTolerance;
   tbb::parallel_for(0, C, [&](int ch) {
     Work w(*this);
-    std::vector<double>& x = alpha[size_t(ch)];
-    std::vector<double> r = targets(ch), z(mm), p(mm), Ap(mm);
-    const double bNorm = std::sqrt(dot(r, r));
-    if (bNorm == 0.0) {
-      progress[size_t(ch)] = 1.0;
-      return;
-    }
-    precondition(r, z, w);
-    p = z;
-    double rz = dot(r, z), rel = 1.0;
-    int it = 0;
-    while (true) {
-      job.checkCancelled();
-      if (it >= options.maxCgIterations)
-        throw NumericalError("masked image regression: conjugate gradients did not converge in " +
-                             std::to_string(options.maxCgIterations) + " iterations (relative residual " +
-                             shortNumber(rel) + " > " + shortNumber(tol) + "); raise the ridge or the tolerance");
-      apply(p, Ap, ridgeAbs, w);
-      const double pAp = dot(p, Ap);
-      if (!(pAp > 0.0) || !std::isfinite(pAp))
-        throw NumericalError("masked image regression: the masked Gram is not positive definite along a CG "
-                             "direction (pᵀKp = " + shortNumber(pAp) + "); raise the ridge");
-      const double a = rz / pAp;
-      for (size_t k = 0; k < mm; ++k) {
-        x[k] += a * p[k];
-        r[k] -= a * Ap[k];
-      }
-      ++it;
-      rel = std::sqrt(dot(r, r)) / bNorm;
-      progress[size_t(ch)] = std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0);
-      if (job.progress) {
-        double sum = 0.0;
-        for (const auto& v : progress) sum += v.load();
-        job.report(0.35 + 0.65 * sum / C);
-      }
-      if (rel <= tol) break;
-      precondition(r, z, w);
-      const double rzNew = dot(r, z), beta = rzNew / rz;
-      rz = rzNew;
-      for (size_t k = 0; k < mm; ++k) p[k] = z[k] + beta * p[k];
-    }
+    const int it = conjugateGradients(
+        [&](const std::vector<double>& x, std::vector<double>& y) { apply(x, y, ridgeAbs, w); },
+        [&](const std::vector<double>& r, std::vector<double>& z) { precondition(r, z, w); }, targets(ch),
+        alpha[size_t(ch)], tol, options.maxCgIterations, "masked image regression", "raise the ridge or the tolerance", job,
+        [&](double rel) {
+          progress[size_t(ch)] = std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0);
+          if (!job.progress) return;
+          double sum = 0.0;
+          for (const auto& v : progress) sum += v.load();
+          job.report(0.35 + 0.65 * sum / C);
+        });
+    progress[size_t(ch)] = 1.0; // done (a zero channel needs no iteration)
     iterations[size_t(ch)] = it;
   });
   cgIterations = *std::max_element(iterations.begin(), iterations.end());
@@ -386,7 +346,7 @@ std::vector<bool> randomPixelMask(int width, int height, double fraction, std::u
 {
   if (width < 1 || height < 1) throw InputError("random mask: the image is empty");
   if (!(fraction > 0.0) || !(fraction <= 1.0))
-    throw InputError("random mask: the fraction of training pixels must be in (0, 1] (got " + shortNumber(fraction) + ")");
+    throw InputError("random mask: the fraction of training pixels must be in (0, 1] (got " + shortNumberText(fraction) + ")");
   const std::uint64_t n = std::uint64_t(width) * std::uint64_t(height);
   const std::uint64_t m = std::max<std::uint64_t>(1, std::uint64_t(std::llround(fraction * double(n))));
   std::vector<std::uint64_t> order(n);

@@ -27,6 +27,7 @@
 #include <lapacke.h>
 
 #include "core/util/Errors.h"
+#include "core/util/NumberText.h"
 #include "core/util/MemoryEstimate.h"
 
 namespace ntk {
@@ -73,13 +74,6 @@ void gemm(bool transA, const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, Eigen
   }
   cblas_dgemm(CblasColMajor, transA ? CblasTrans : CblasNoTrans, CblasNoTrans, int(m), int(B.cols()), int(k), 1.0,
               A.data(), int(A.rows()), B.data(), int(B.rows()), accumulate ? 1.0 : 0.0, C.data(), int(C.rows()));
-}
-
-std::string shortNumber(double v)
-{
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
-  return buf;
 }
 
 void checkInputs(const Network& net, const Eigen::MatrixXd& X, const char* what)
@@ -165,11 +159,11 @@ NystromRegression::NystromRegression(const Network& net, const Eigen::MatrixXd& 
   if (C < 1) throw InputError("Nyström regression: the targets have no columns");
   if (!Y.allFinite()) throw InputError("Nyström regression: the targets hold NaN or infinite values");
   if (!std::isfinite(options.ridge) || options.ridge < 0.0)
-    throw InputError("Nyström regression: the ridge must be finite and >= 0 (got " + shortNumber(options.ridge) + ")");
+    throw InputError("Nyström regression: the ridge must be finite and >= 0 (got " + shortNumberText(options.ridge) + ")");
   if (options.centres < 1)
     throw InputError("Nyström regression: the number of centres must be >= 1 (got " + std::to_string(options.centres) + ")");
   if (!(options.cgTolerance > 0.0) || !std::isfinite(options.cgTolerance))
-    throw InputError("Nyström regression: the CG tolerance must be > 0 (got " + shortNumber(options.cgTolerance) + ")");
+    throw InputError("Nyström regression: the CG tolerance must be > 0 (got " + shortNumberText(options.cgTolerance) + ")");
   if (options.maxCgIterations < 1)
     throw InputError("Nyström regression: maxCgIterations must be >= 1 (got " + std::to_string(options.maxCgIterations) + ")");
   requireMemory(estimateNystromBytes(net, n, std::min(options.centres, n), C),
@@ -295,7 +289,7 @@ NystromRegression::NystromRegression(const Network& net, const Eigen::MatrixXd& 
     if (m_iterations >= options.maxCgIterations)
       throw NumericalError("Nyström regression: conjugate gradients did not converge in " +
                            std::to_string(options.maxCgIterations) + " iterations (relative residual " +
-                           shortNumber(m_residual) + " > " + shortNumber(tol) +
+                           shortNumberText(m_residual) + " > " + shortNumberText(tol) +
                            "); raise the ridge, the tolerance or the iteration limit");
     const Eigen::MatrixXd Ap = preconditioned(p);
     for (Eigen::Index c = 0; c < C; ++c) {

@@ -13,4 +13,12 @@ inline std::string numberText(double v)
   return buf;
 }
 
+/// Three significant digits ("0.00123", "1.5e+03"): residuals and tolerances in a one-line message.
+inline std::string shortNumberText(double v)
+{
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 } // namespace ntk

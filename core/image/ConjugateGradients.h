@@ -1,0 +1,25 @@
+// ConjugateGradients.h — preconditioned conjugate gradients for one right-hand side of a symmetric
+// positive definite operator known only by its product (the image regressions' FFT Grams).
+// In: apply(x, y): y ← A x; precondition(r, z): z ← P⁻¹ r; b; the relative-residual tolerance and the
+// iteration cap; `what` names the solver in errors ("image regression"), `advice` says what to change
+// ("raise the ridge or the tolerance"); onResidual(rel) after every iteration (progress).
+// Out: x from 0 with ‖b − A x‖ ≤ tol·‖b‖ (x = 0 when b = 0); returns the iterations used.
+// Throws CancelledError (job), NumericalError when the cap is reached or pᵀAp ≤ 0 (A not positive
+// definite along a direction, in practice a ridge too small for rounding).
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/util/JobControl.h"
+
+namespace ntk {
+
+using VectorMap = std::function<void(const std::vector<double>&, std::vector<double>&)>;
+
+int conjugateGradients(const VectorMap& apply, const VectorMap& precondition, const std::vector<double>& b,
+                       std::vector<double>& x, double tolerance, int maxIterations, const std::string& what,
+                       const std::string& advice, const JobControl& job = {},
+                       const std::function<void(double)>& onResidual = {});
+
+} // namespace ntk
