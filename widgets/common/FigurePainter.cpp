@@ -429,6 +429,22 @@ void fitRanges(PlotContext& c)
   c.frame.range = c.o.range.value_or(c.frame.dataRange);
 }
 
+/// The caller's tick values (PlotOptions::xTicks / yTicks) inside [lo, hi] in axis units replace the
+/// automatic ticks when at least two of them are inside.
+void chooseTicks(const std::vector<double>& wanted, bool logAxis, double lo, double hi, Ticks& ticks)
+{
+  Ticks chosen;
+  std::vector<double> values;
+  for (double v : wanted) {
+    const double a = toAxisUnits(v, logAxis);
+    if (std::isfinite(a) && a >= std::min(lo, hi) - 1e-9 && a <= std::max(lo, hi) + 1e-9) values.push_back(v), chosen.major.push_back(a);
+  }
+  if (values.size() < 2) return;
+  chosen.labels = tickLabels(values);
+  chosen.priority.assign(values.size(), 0);
+  ticks = chosen;
+}
+
 /// Layout: the title (wrapped), y tick labels measured, x tick labels and title below, the zero
 /// strip above them. Sets frame.plot, frame.zeroStrip, the ticks and the measures.
 void layoutPlot(PlotContext& c)
@@ -440,19 +456,7 @@ void layoutPlot(PlotContext& c)
   const double stripH = c.anyZero ? 1.6 * em : 0.0, stripGap = c.anyZero ? 0.35 * em : 0.0;
   const double estimatedHeight = c.rect.height() - c.titleH - 3.0 * em - stripH - stripGap;
   c.yt = makeTicks(r.ylo, r.yhi, c.o.logY, std::max(2, int(estimatedHeight / (2.4 * em))));
-  if (!c.o.yTicks.empty()) {
-    Ticks chosen;
-    std::vector<double> values;
-    for (double v : c.o.yTicks) {
-      const double a = toAxisUnits(v, c.o.logY);
-      if (std::isfinite(a) && a >= std::min(r.ylo, r.yhi) - 1e-9 && a <= std::max(r.ylo, r.yhi) + 1e-9) values.push_back(v), chosen.major.push_back(a);
-    }
-    if (values.size() >= 2) {
-      chosen.labels = tickLabels(values);
-      chosen.priority.assign(values.size(), 0);
-      c.yt = chosen;
-    }
-  }
+  chooseTicks(c.o.yTicks, c.o.logY, r.ylo, r.yhi, c.yt);
   c.labelW = fm.horizontalAdvance(QStringLiteral("0"));
   for (const QString& l : c.yt.labels) c.labelW = std::max(c.labelW, fm.horizontalAdvance(l));
   const double left = c.rect.left() + 1.9 * em + c.labelW + 0.5 * em;
@@ -464,6 +468,7 @@ void layoutPlot(PlotContext& c)
   if (c.anyZero) c.frame.zeroStrip = QRectF(plot.left(), plot.bottom() + stripGap, plot.width(), stripH);
   c.frame.valid = r.xhi > r.xlo && r.yhi > r.ylo;
   c.xt = makeTicks(r.xlo, r.xhi, c.o.logX, std::max(2, int(plot.width() / (5.0 * em))));
+  chooseTicks(c.o.xTicks, c.o.logX, r.xlo, r.xhi, c.xt);
 }
 
 void paintTitle(PlotContext& c)

@@ -61,6 +61,7 @@ struct PlotOptions {
   /// Labelled y ticks chosen by the caller (data units, e.g. one at the smallest value): used when at
   /// least two lie in the visible range (a zoom elsewhere falls back to the automatic ticks).
   std::vector<double> yTicks;
+  std::vector<double> xTicks; ///< the same for x (e.g. the σ values of a sweep on a log axis)
 };
 
 /// Where a plot was painted: maps data to pixels (for hit-testing) and back.

@@ -39,6 +39,7 @@
 #include "widgets/common/DecadeSpinBox.h"
 #include "widgets/common/FigurePainter.h"
 #include "widgets/image/ImageSweepView.h"
+#include "widgets/image/SweepFigure.h"
 #include "widgets/image/ImageTile.h"
 #include "widgets/common/LogTimeSlider.h"
 #include "widgets/network/NetworkDocument.h"

@@ -19,6 +19,7 @@
 
 #include "widgets/common/NiceTicks.h"
 #include "widgets/common/PlotWidget.h"
+#include "widgets/image/SweepFigure.h"
 
 namespace ntk::gui {
 
@@ -34,16 +35,6 @@ QString csvField(QString text)
   if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n'))) return text;
   text.replace(QStringLiteral("\""), QStringLiteral("\"\""));
   return QLatin1Char('"') + text + QLatin1Char('"');
-}
-
-QColor encodingColor(EncodingKind kind)
-{
-  switch (kind) {
-  case EncodingKind::Positional: return seriesColor(0);
-  case EncodingKind::Gaussian: return seriesColor(1);
-  case EncodingKind::Basic: return seriesColor(2);
-  default: return seriesColor(3);
-  }
 }
 
 /// The line of a chart series as a small icon: the table is the charts' legend on screen.
@@ -63,17 +54,6 @@ QIcon swatch(const QColor& color, bool dashed)
 }
 
 } // namespace
-
-QString sweepEncodingName(EncodingKind kind)
-{
-  switch (kind) {
-  case EncodingKind::None: return QObject::tr("none");
-  case EncodingKind::Basic: return QObject::tr("basic");
-  case EncodingKind::Positional: return QObject::tr("positional");
-  case EncodingKind::Gaussian: return QObject::tr("Gaussian");
-  default: return QString::fromStdString(Encoding::kindName(kind));
-  }
-}
 
 ImageSweepView::ImageSweepView(QWidget* parent) : QWidget(parent)
 {
@@ -209,7 +189,7 @@ void ImageSweepView::fillTable()
     const int r = int(i);
     const QString note = QString::fromStdString(row.note);
     set(r, 0, sweepEncodingName(row.encoding), note);
-    m_table->item(r, 0)->setIcon(swatch(encodingColor(row.encoding), row.encoding == EncodingKind::Basic || row.encoding == EncodingKind::None));
+    m_table->item(r, 0)->setIcon(swatch(sweepEncodingColor(row.encoding), row.encoding == EncodingKind::Basic || row.encoding == EncodingKind::None));
     set(r, 1, std::isfinite(row.sigma) ? QString::number(row.sigma, 'g', 4) : QStringLiteral("—"));
     set(r, 2, row.computed ? psnrCell(row.psnrTrain) : QStringLiteral("—"));
     set(r, 3, row.computed ? psnrCell(row.psnrHeldOut) : QStringLiteral("—"));
@@ -252,94 +232,21 @@ void ImageSweepView::updateChart()
     m_trainChart->clear();
     return;
   }
-  const auto& rows = m_result.rows;
-  double lo = INFINITY, hi = -INFINITY;
-  for (const EncodingSweepRow& r : rows)
-    if (std::isfinite(r.sigma) && r.computed) {
-      lo = std::min(lo, r.sigma);
-      hi = std::max(hi, r.sigma);
+  for (const auto& [chart, train] : {std::pair{m_chart, false}, std::pair{m_trainChart, true}}) {
+    SweepChart c = sweepChart(m_result, train, !m_stale.isEmpty());
+    for (std::size_t i = 0; i < c.rows.size(); ++i) {
+      QList<QVariant> list; // the sweep row of each point, per series (clicks)
+      for (int row : c.rows[i]) list << row;
+      chart->setProperty(qPrintable(QStringLiteral("rows%1").arg(i)), list);
     }
-  if (!std::isfinite(lo)) lo = 1.0, hi = 32.0;
-  if (hi <= lo) hi = lo * 2.0;
-  // One chart per PSNR (held-out, train): positional and Gaussian against σ, the rest as horizontal lines.
-  auto build = [&](PlotWidget* chart, bool train) {
-    std::vector<PlotSeries> series;
-    std::vector<QList<QVariant>> seriesRows; // the sweep row of each point, per series (clicks)
-    auto value = [train](const EncodingSweepRow& r) { return train ? r.psnrTrain : r.psnrHeldOut; };
-    for (EncodingKind kind : {EncodingKind::Positional, EncodingKind::Gaussian}) {
-      std::vector<int> idx;
-      for (std::size_t i = 0; i < rows.size(); ++i)
-        if (rows[i].encoding == kind && rows[i].computed && std::isfinite(rows[i].sigma) && std::isfinite(value(rows[i])))
-          idx.push_back(int(i));
-      if (idx.empty()) continue;
-      PlotSeries s;
-      s.x.resize(Eigen::Index(idx.size()));
-      s.y.resize(Eigen::Index(idx.size()));
-      QList<QVariant> list;
-      for (std::size_t k = 0; k < idx.size(); ++k) {
-        s.x(Eigen::Index(k)) = rows[std::size_t(idx[k])].sigma;
-        s.y(Eigen::Index(k)) = value(rows[std::size_t(idx[k])]);
-        list << idx[k];
-      }
-      s.name = sweepEncodingName(kind);
-      s.color = encodingColor(kind);
-      s.style = SeriesStyle::LineAndMarkers;
-      s.marker = kind == EncodingKind::Positional ? MarkerShape::Square : MarkerShape::Circle;
-      s.lineWidth = 1.6;
-      s.inLegend = false; // on screen the table's swatches are the legend (paintCharts shows one)
-      series.push_back(s);
-      seriesRows.push_back(list);
-    }
-    auto line = [&](const QString& name, double v, QColor color, int row) {
-      if (!std::isfinite(v)) return;
-      PlotSeries s;
-      s.name = name;
-      s.x = Eigen::Vector2d(lo, hi);
-      s.y = Eigen::Vector2d(v, v);
-      s.color = color;
-      s.dashed = true;
-      s.pickable = row >= 0;
-      s.inLegend = false;
-      series.push_back(s);
-      seriesRows.push_back(row >= 0 ? QList<QVariant>{row, row} : QList<QVariant>{});
-    };
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      if ((rows[i].encoding == EncodingKind::Basic || rows[i].encoding == EncodingKind::None) && rows[i].computed)
-        line(sweepEncodingName(rows[i].encoding), value(rows[i]), encodingColor(rows[i].encoding), int(i));
-    line(tr("bicubic"), train ? m_result.bicubicPsnrTrain : m_result.bicubicPsnrHeldOut, QColor(110, 110, 110), -1);
-    for (std::size_t i = 0; i < seriesRows.size(); ++i) chart->setProperty(qPrintable(QStringLiteral("rows%1").arg(i)), seriesRows[i]);
-    PlotOptions o;
-    o.logX = true;
-    o.xTitle = tr("σ");
-    o.yTitle = tr("PSNR (dB)");
-    o.title = train ? tr("Train PSNR") : tr("Held-out PSNR");
-    if (!m_stale.isEmpty()) o.title += tr(" — stale");
-    // A few labelled ticks over the values (a 1 dB range would otherwise get one label).
-    double ylo = INFINITY, yhi = -INFINITY;
-    for (const PlotSeries& ps : series)
-      for (Eigen::Index k = 0; k < ps.y.size(); ++k) ylo = std::min(ylo, ps.y(k)), yhi = std::max(yhi, ps.y(k));
-    if (std::isfinite(ylo) && yhi > ylo) o.yTicks = niceTicks(ylo, yhi, 4);
-    chart->setPlot(std::move(series), o, true);
-  };
-  build(m_chart, false);
-  build(m_trainChart, true);
+    for (PlotSeries& s : c.series) s.inLegend = false; // on screen the table's swatches are the legend
+    chart->setPlot(std::move(c.series), c.options, true);
+  }
 }
 
 void ImageSweepView::paintCharts(QPainter& p, const QRectF& rect) const
 {
-  const double gap = 0.02 * rect.width();
-  const QRectF left(rect.left(), rect.top(), rect.width() * 0.55 - gap / 2, rect.height());
-  const QRectF right(left.right() + gap, rect.top(), rect.right() - left.right() - gap, rect.height());
-  // A file has no table beside it: the figure has legends.
-  for (const auto& [chart, r] : {std::pair{m_chart, left}, std::pair{m_trainChart, right}}) {
-    std::vector<PlotSeries> series = chart->series();
-    for (PlotSeries& s : series) s.inLegend = true;
-    PlotOptions o = chart->options();
-    o.range.reset();
-    o.em = std::clamp(0.04 * rect.height(), 9.0, 0.03 * rect.width()); // readable beside the figure's tiles
-    o.highlightSeries = o.highlightPoint = -1;
-    paintPlot(p, r, series, o);
-  }
+  if (m_has) paintSweepCharts(p, rect, m_result, !m_stale.isEmpty());
 }
 
 void ImageSweepView::selectRow(int index)

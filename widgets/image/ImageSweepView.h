@@ -85,7 +85,4 @@ private:
   bool m_has = false;
 };
 
-/// "none", "basic", "positional", "Gaussian".
-QString sweepEncodingName(EncodingKind kind);
-
 } // namespace ntk::gui
