@@ -47,6 +47,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
+#include "core/image/ChannelProgress.h"
 #include "core/image/ChebyshevFlow.h"
 #include "core/image/ConjugateGradients.h"
 #include "core/image/ImageFft.h"
@@ -457,8 +458,7 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   const double preScale = 1.0 / (double(Ht) * Wt);
   alpha.assign(size_t(C), std::vector<double>(mm, 0.0));
   std::vector<int> iterations(size_t(C), 0);
-  std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
-  for (auto& p : progress) p = 0.0;
+  ChannelProgress progress(C, job, 0.45, 1.0);
   const double tol = options.cgTolerance;
 
   tbb::parallel_for(0, C, [&](int ch) {
@@ -482,14 +482,9 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
     for (size_t k = 0; k < mm; ++k) rhs[k] = dataset.trainY(Eigen::Index(k), ch);
     const int it = conjugateGradients(
         apply, precondition, rhs, alpha[size_t(ch)], tol, options.maxCgIterations, "image regression",
-        "raise the ridge, the tolerance or the iteration limit", job, [&](double rel) {
-          progress[size_t(ch)] = std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0);
-          if (!job.progress) return;
-          double sum = 0.0;
-          for (const auto& v : progress) sum += v.load();
-          job.report(0.45 + 0.55 * sum / C);
-        });
-    progress[size_t(ch)] = 1.0; // done (a zero channel needs no iteration)
+        "raise the ridge, the tolerance or the iteration limit", job,
+        [&](double rel) { progress.set(ch, std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0)); });
+    progress.set(ch, 1.0); // done (a zero channel needs no iteration)
     iterations[size_t(ch)] = it;
   });
   cgIterations = *std::max_element(iterations.begin(), iterations.end());
@@ -504,21 +499,14 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficien
   // e^{−μτ} ≤ e^{−40} on every direction (μ ≥ ridge): g_t = 1/μ to rounding, the CG solution.
   if (tau * ridgeAbs >= 40.0) return alpha;
   const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
-  std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
-  for (auto& p : progress) p = 0.0;
+  ChannelProgress progress(C, job);
   tbb::parallel_for(0, C, [&](int ch) {
     auto buf = fftwArray<double>(product->bufferSize());
     auto spec = fftwArray<Complex>(product->spectrumSize());
     std::vector<double> y(size_t(Ht) * Wt);
     for (size_t k = 0; k < y.size(); ++k) y[k] = dataset.trainY(Eigen::Index(k), ch);
     JobControl sub{job.stop, {}};
-    if (job.progress)
-      sub.progress = [&, ch](double f) {
-        progress[size_t(ch)] = f;
-        double sum = 0.0;
-        for (const auto& v : progress) sum += v.load();
-        job.report(sum / C);
-      };
+    if (job.progress) sub.progress = [&, ch](double f) { progress.set(ch, f); };
     applyChebyshevSeries(
         series, [&](const std::vector<double>& x, std::vector<double>& out) {
           product->apply(x.data(), out.data(), ridgeAbs, buf.get(), spec.get());

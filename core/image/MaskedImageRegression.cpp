@@ -18,6 +18,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "core/image/ChannelProgress.h"
 #include "core/image/ChebyshevFlow.h"
 #include "core/image/ConjugateGradients.h"
 #include "core/image/ImageFft.h"
@@ -165,8 +166,7 @@ void MaskedImageRegression::Impl::solve(const JobControl& job)
   const size_t mm = trainIndex.size();
   alpha.assign(size_t(C), std::vector<double>(mm, 0.0));
   std::vector<int> iterations(size_t(C), 0);
-  std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
-  for (auto& p : progress) p = 0.0;
+  ChannelProgress progress(C, job, 0.35, 1.0);
   const double tol = options.cgTolerance;
   tbb::parallel_for(0, C, [&](int ch) {
     Work w(*this);
@@ -174,14 +174,8 @@ void MaskedImageRegression::Impl::solve(const JobControl& job)
         [&](const std::vector<double>& x, std::vector<double>& y) { apply(x, y, ridgeAbs, w); },
         [&](const std::vector<double>& r, std::vector<double>& z) { precondition(r, z, w); }, targets(ch),
         alpha[size_t(ch)], tol, options.maxCgIterations, "masked image regression", "raise the ridge or the tolerance", job,
-        [&](double rel) {
-          progress[size_t(ch)] = std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0);
-          if (!job.progress) return;
-          double sum = 0.0;
-          for (const auto& v : progress) sum += v.load();
-          job.report(0.35 + 0.65 * sum / C);
-        });
-    progress[size_t(ch)] = 1.0; // done (a zero channel needs no iteration)
+        [&](double rel) { progress.set(ch, std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0)); });
+    progress.set(ch, 1.0); // done (a zero channel needs no iteration)
     iterations[size_t(ch)] = it;
   });
   cgIterations = *std::max_element(iterations.begin(), iterations.end());
@@ -196,18 +190,11 @@ std::vector<std::vector<double>> MaskedImageRegression::Impl::coefficients(doubl
   if (tau == 0.0) return c;
   if (tau * ridgeAbs >= 40.0) return alpha; // e^{−μτ} < e^{−40} on every direction: the CG solution
   const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
-  std::vector<std::atomic<double>> progress(static_cast<size_t>(C));
-  for (auto& p : progress) p = 0.0;
+  ChannelProgress progress(C, job);
   tbb::parallel_for(0, C, [&](int ch) {
     Work w(*this);
     JobControl sub{job.stop, {}};
-    if (job.progress)
-      sub.progress = [&, ch](double f) {
-        progress[size_t(ch)] = f;
-        double sum = 0.0;
-        for (const auto& v : progress) sum += v.load();
-        job.report(sum / C);
-      };
+    if (job.progress) sub.progress = [&, ch](double f) { progress.set(ch, f); };
     applyChebyshevSeries(
         series, [&](const std::vector<double>& x, std::vector<double>& out) { apply(x, out, ridgeAbs, w); },
         targets(ch), c[size_t(ch)], sub);
