@@ -286,7 +286,8 @@ private slots:
     // update while it trains, the event loop keeps running, and Stop ends the run within about a step.
     QVERIFY(m_panel->imageName().startsWith(QStringLiteral("astronaut")));
     QVERIFY(setWidths(m_doc.get(), {64, 64, 64}));
-    m_panel->setMlpOptions(60, 3e-2); // minibatch steps are short: enough of them for several pictures
+    constexpr int kSteps = 200; // minibatch steps are short (25–40 ms): enough of them for several pictures on a slow machine
+    m_panel->setMlpOptions(kSteps, 3e-2);
     QVERIFY(waitIdle(m_panel.get()));
     auto* chart = m_panel->findChild<PlotWidget*>(QStringLiteral("psnrChart"));
     QVERIFY(chart);
@@ -304,18 +305,20 @@ private slots:
       if (m_panel->mlpStepsDone() != lastStep) {
         lastStep = m_panel->mlpStepsDone();
         ++snapshotsSeen;
-        if (lastStep > 0 && lastStep < 60 && !m_panel->mlpPrediction().empty()) sawPartialPicture = true;
+        if (lastStep > 0 && lastStep < kSteps && !m_panel->mlpPrediction().empty()) sawPartialPicture = true;
       }
       QThread::msleep(5);
     }
     QVERIFY(waitIdle(m_panel.get()));
-    qInfo("60 steps in %lld ms, %d pictures shown, longest event-loop pass %lld ms", total.elapsed(), snapshotsSeen, worst);
-    QCOMPARE(m_panel->mlpStepsDone(), 60);
-    QVERIFY2(snapshotsSeen >= 3, qPrintable(QString::number(snapshotsSeen))); // step 0, some steps between, step 60
+    const Eigen::Index received = m_panel->psnrHistory().rows(); // every picture the worker posted, however the loop polled
+    qInfo("%d steps in %lld ms, %lld pictures received, %d seen by polling, longest event-loop pass %lld ms", kSteps, total.elapsed(),
+          static_cast<long long>(received), snapshotsSeen, worst);
+    QCOMPARE(m_panel->mlpStepsDone(), kSteps);
+    QVERIFY2(received >= 3, qPrintable(QString::number(received))); // step 0, some steps between, the last step
     QVERIFY(sawPartialPicture);
     QVERIFY2(worst < 400, qPrintable(QString::number(worst))); // generous: CI machines are shared
     QCOMPARE(chart->series().size(), kernelLines + 2);          // + MLP train and held-out
-    QCOMPARE(m_panel->psnrHistory()(m_panel->psnrHistory().rows() - 1, 0), 60.0);
+    QCOMPARE(m_panel->psnrHistory()(m_panel->psnrHistory().rows() - 1, 0), double(kSteps));
     keepFigure(m_panel.get(), QStringLiteral("image_mlp256.png"));
 
     // Stop: within a step or two.
