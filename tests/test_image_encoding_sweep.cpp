@@ -7,6 +7,9 @@
 // GCV and the marginal likelihood per Fourier mode equal the brute-force formulas on a small dense problem
 // (block-circulant Gram: exact to 1e-9); the ridge search finds the minimum of a fine grid; automatic σ
 // (GCV, ridge 1e-6) is within 0.1 dB held-out PSNR of the best σ of a fine grid on the four bundled photographs.
+// The quantised likelihood (ml-quant) per Fourier mode equals its dense formula (1e-9), the rounding step is
+// read from the values; on the four photographs its ridge (σ = 10 given) and its σ and ridge together are
+// within 0.1 dB of the best of a grid.
 #include <QtTest>
 
 #include <atomic>
@@ -42,6 +45,27 @@ Image smoothImage(int w, int h)
       img.at(r, c, 2) = float(0.2 + 0.6 * x * y);
     }
   return img;
+}
+
+/// The image rounded to 8 bits (values k/255).
+Image quantised8(Image image)
+{
+  for (float& v : image.data) v = float(std::round(double(v) * 255.0) / 255.0);
+  return image;
+}
+
+/// The negative log likelihood of y_c ~ N(0, a²K + vI), a² = v/λ, with dense matrices (no FFT).
+double bruteForceQuantisedNll(const Network& net, const Image& image, int stride, double relativeRidge, double v)
+{
+  const ImageDataset d = makeImageDataset(image, stride);
+  const Eigen::MatrixXd K = kernelMatrix(net, d.trainX, nullptr, KernelKind::Ntk);
+  const double lambda = relativeRidge * K.diagonal().mean(), a2 = v / lambda;
+  const Eigen::MatrixXd cov = a2 * K + v * Eigen::MatrixXd::Identity(K.rows(), K.cols());
+  const Eigen::LLT<Eigen::MatrixXd> llt(cov);
+  const double logDet = 2.0 * llt.matrixL().toDenseMatrix().diagonal().array().log().sum();
+  const double q = (d.trainY.transpose() * llt.solve(d.trainY)).trace();
+  const double n = double(K.rows()) * double(d.trainY.cols());
+  return 0.5 * (q + double(d.trainY.cols()) * logDet + n * std::log(2.0 * kPi));
 }
 
 /// GCV and NLL by the formulas with dense matrices (no FFT): K from the engine on the training pixels.
@@ -218,6 +242,46 @@ private slots:
              qPrintable(QStringLiteral("%1 vs %2").arg(s.negativeLogLikelihood(ridge)).arg(nll)));
   }
 
+  void quantisedLikelihoodEqualsBruteForce_data()
+  {
+    QTest::addColumn<double>("ridge");
+    QTest::addColumn<bool>("eightBit");
+    QTest::newRow("1e-6, 8-bit") << 1e-6 << true;
+    QTest::newRow("1e-3, 8-bit") << 1e-3 << true;
+    QTest::newRow("0.3, 8-bit") << 0.3 << true;
+    QTest::newRow("1e-4, float") << 1e-4 << false;
+  }
+  void quantisedLikelihoodEqualsBruteForce()
+  {
+    // Block-circulant Gram (basic encoding, stride dividing the image): the per-mode formula is exact.
+    QFETCH(double, ridge);
+    QFETCH(bool, eightBit);
+    Network net = baseNet();
+    net.encoding.kind = EncodingKind::Basic;
+    const Image image = eightBit ? quantised8(smoothImage(24, 20)) : smoothImage(24, 20);
+    const TrainingGramSpectrum s = trainingGramSpectrum(net, image, 2, KernelKind::Ntk);
+    QVERIFY(s.exact);
+    const double step = eightBit ? 1.0 / 255.0 : 1.0 / 65535.0; // unrounded values: the finest PNG step
+    QCOMPARE(s.noiseVariance, step * step / 12.0);
+    const double fast = s.quantisedNegativeLogLikelihood(ridge);
+    const double dense = bruteForceQuantisedNll(net, image, 2, ridge, step * step / 12.0);
+    QVERIFY2(std::abs(fast - dense) <= 1e-9 * std::abs(dense), qPrintable(QStringLiteral("%1 vs %2").arg(fast, 0, 'g', 15).arg(dense, 0, 'g', 15)));
+    QCOMPARE(s.criterion(SelectionCriterion::QuantisedLikelihood, ridge), fast);
+  }
+
+  void criterionNamesRoundTrip()
+  {
+    for (SelectionCriterion c : {SelectionCriterion::Gcv, SelectionCriterion::MarginalLikelihood,
+                                 SelectionCriterion::QuantisedLikelihood}) {
+      SelectionCriterion parsed = SelectionCriterion::Gcv;
+      QVERIFY(parseSelectionCriterion(selectionCriterionName(c), &parsed));
+      QCOMPARE(parsed, c);
+    }
+    SelectionCriterion untouched = SelectionCriterion::MarginalLikelihood;
+    QVERIFY(!parseSelectionCriterion("loo", &untouched));
+    QCOMPARE(untouched, SelectionCriterion::MarginalLikelihood);
+  }
+
   void tChanSpectrumApproximatesTheToeplitzCriteria()
   {
     // Gaussian features (not periodic): the T. Chan circulant approximation, within a few per cent here.
@@ -270,6 +334,54 @@ private slots:
       gridBest = std::max(gridBest, heldOutPsnr(g, image, 2, 1e-6));
     }
     qInfo("%s: sigma %.3f, held-out %.3f dB, grid best %.3f dB", qPrintable(name), sel.sigma, autoPsnr, gridBest);
+    QVERIFY2(autoPsnr >= gridBest - 0.1, qPrintable(QStringLiteral("%1 vs %2").arg(autoPsnr).arg(gridBest)));
+  }
+
+  void autoRidgeIsWithinATenthOfADecibelOfTheGridBest_data() { autoSigmaIsWithinATenthOfADecibelOfTheGridBest_data(); }
+  void autoRidgeIsWithinATenthOfADecibelOfTheGridBest()
+  {
+    // The setting: Gaussian features σ = 10 as given, stride 2, the ridge by ml-quant. (GCV
+    // chooses 0.04 on chelsea and 0.066 on coffee, 0.15 and 0.46 dB below the best: see CONVENTIONS.)
+    QFETCH(QString, name);
+    const Image image = photo(name.toStdString().c_str());
+    Network net = sweepNetwork(baseNet(), EncodingKind::Gaussian, 10.0);
+    net.encoding.seed = 1;
+    RidgeSelectionOptions o;
+    o.criterion = SelectionCriterion::QuantisedLikelihood;
+    o.chooseSigma = false;
+    const RidgeSelection sel = selectSigmaRidge(net, image, 2, o);
+    QVERIFY(!sel.ridgeAtBound);
+    const double autoPsnr = heldOutPsnr(net, image, 2, sel.ridge);
+    double gridBest = -1.0;
+    for (int e = -9; e <= 0; ++e) gridBest = std::max(gridBest, heldOutPsnr(net, image, 2, std::pow(10.0, e)));
+    qInfo("%s: ridge %.3g, held-out %.3f dB, grid best %.3f dB", qPrintable(name), sel.ridge, autoPsnr, gridBest);
+    QVERIFY2(autoPsnr >= gridBest - 0.1, qPrintable(QStringLiteral("%1 vs %2").arg(autoPsnr).arg(gridBest)));
+  }
+
+  void autoSigmaAndRidgeAreWithinATenthOfADecibelOfTheGridBest_data() { autoSigmaIsWithinATenthOfADecibelOfTheGridBest_data(); }
+  void autoSigmaAndRidgeAreWithinATenthOfADecibelOfTheGridBest()
+  {
+    // Both chosen by ml-quant against a σ × ridge grid (σ 1 … 16 by half octaves; the held-out PSNR falls
+    // with the ridge at every σ, so two ridges suffice to find the grid's best).
+    QFETCH(QString, name);
+    const Image image = photo(name.toStdString().c_str());
+    Network net = sweepNetwork(baseNet(), EncodingKind::Gaussian, 10.0);
+    net.encoding.seed = 1;
+    RidgeSelectionOptions o;
+    o.criterion = SelectionCriterion::QuantisedLikelihood;
+    const RidgeSelection sel = selectSigmaRidge(net, image, 2, o);
+    Network chosen = net;
+    chosen.encoding.sigma = sel.sigma;
+    const double autoPsnr = heldOutPsnr(chosen, image, 2, sel.ridge);
+    double gridBest = -1.0;
+    for (double sigma = 1.0; sigma <= 16.0; sigma *= std::sqrt(2.0))
+      for (double ridge : {1e-9, 1e-2}) {
+        Network g = net;
+        g.encoding.sigma = sigma;
+        gridBest = std::max(gridBest, heldOutPsnr(g, image, 2, ridge));
+      }
+    qInfo("%s: sigma %.3f, ridge %.3g, held-out %.3f dB, grid best %.3f dB", qPrintable(name), sel.sigma, sel.ridge,
+          autoPsnr, gridBest);
     QVERIFY2(autoPsnr >= gridBest - 0.1, qPrintable(QStringLiteral("%1 vs %2").arg(autoPsnr).arg(gridBest)));
   }
 };

@@ -61,7 +61,7 @@ std::string defaultLearningRate()
 
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
-  std::string ridge = "1e-6", lr = defaultLearningRate(), sigma, criterion = "gcv", mask, time = "inf", cgTolerance;
+  std::string ridge = "1e-6", lr = defaultLearningRate(), sigma, criterion, mask, time = "inf", cgTolerance;
   int stride = 2, steps = 2000, batch = ntk::MlpOptions{}.batchSize, recordEvery = 100;
   int warmup = ntk::MlpOptions{}.schedule.warmupSteps;
   double halfLife = ntk::MlpOptions{}.schedule.halfLife, lrFloor = ntk::MlpOptions{}.schedule.floor;
@@ -186,16 +186,20 @@ int runFitImage(const FitImageOptions& o)
     if (sigmaAuto || ridgeAuto) {
       ntk::RidgeSelectionOptions select;
       select.kind = options.kind;
-      select.criterion = o.criterion == "ml" ? ntk::SelectionCriterion::MarginalLikelihood : ntk::SelectionCriterion::Gcv;
+      // Default: ml-quant whenever the ridge is chosen (GCV and ML over-smooth photographs, see
+      // CONVENTIONS), gcv for σ alone at a given ridge.
+      const std::string criterion = !o.criterion.empty() ? o.criterion : ridgeAuto ? "ml-quant" : "gcv";
+      if (!ntk::parseSelectionCriterion(criterion, &select.criterion))
+        throw ntk::InputError("--criterion must be gcv, ml or ml-quant (got '" + criterion + "')");
       select.chooseSigma = sigmaAuto;
       select.chooseRidge = ridgeAuto;
       select.ridge = ridge;
       progress.setDetail(o.method + " regression: choosing" + std::string(sigmaAuto ? " sigma" : "") +
-                         (ridgeAuto ? (sigmaAuto ? " and the ridge" : " the ridge") : "") + " by " + o.criterion);
+                         (ridgeAuto ? (sigmaAuto ? " and the ridge" : " the ridge") : "") + " by " + criterion);
       const ntk::RidgeSelection chosen = ntk::selectSigmaRidge(net, image, o.stride, select, progress.job(0.0, 0.3));
       if (sigmaAuto) net.encoding.sigma = chosen.sigma;
       ridge = chosen.ridge;
-      extra << ",\n  \"selection\": {\"criterion\": " << jsonString(o.criterion) << ", \"sigma_auto\": "
+      extra << ",\n  \"selection\": {\"criterion\": " << jsonString(criterion) << ", \"sigma_auto\": "
             << (sigmaAuto ? "true" : "false") << ", \"ridge_auto\": " << (ridgeAuto ? "true" : "false")
             << ", \"score\": " << jsonNumber(chosen.score) << ", \"exact_spectrum\": "
             << (chosen.exactSpectrum ? "true" : "false") << ", \"sigma_at_bound\": "
@@ -334,9 +338,10 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                                 "The encoding's sigma (positional or gaussian; ntk/nngp), replacing the network's, or "
                                 "auto: chosen by --criterion");
   auto* criterion = sub->add_option("--criterion", options->criterion,
-                                    "How --sigma auto / --ridge auto choose: gcv (generalised cross-validation, "
-                                    "default) or ml (GP marginal likelihood)")
-                        ->check(CLI::IsMember({"gcv", "ml"}));
+                                    "How --sigma auto / --ridge auto choose: ml-quant (GP marginal likelihood with "
+                                    "the pixels' rounding as the noise; default with --ridge auto), gcv (generalised "
+                                    "cross-validation; default for --sigma auto alone) or ml (GP marginal likelihood)")
+                        ->check(CLI::IsMember({"gcv", "ml", "ml-quant"}));
   auto* steps = sub->add_option("--steps", options->steps, "Optimiser steps (mlp; default 2000)")->check(atLeast("--steps", 0));
   auto* lr = sub->add_option("--lr", options->lr,
                              "Adam's base learning rate (mlp; default 3e-2, for the NTK parameterisation; Tancik et al.'s "

@@ -103,7 +103,30 @@ bool hasSigma(EncodingKind kind) { return kind == EncodingKind::Positional || ki
 
 std::string selectionCriterionName(SelectionCriterion criterion)
 {
-  return criterion == SelectionCriterion::Gcv ? "gcv" : "ml";
+  switch (criterion) {
+  case SelectionCriterion::Gcv: return "gcv";
+  case SelectionCriterion::MarginalLikelihood: return "ml";
+  case SelectionCriterion::QuantisedLikelihood: return "ml-quant";
+  }
+  return "?";
+}
+
+bool parseSelectionCriterion(const std::string& name, SelectionCriterion* criterion)
+{
+  for (SelectionCriterion c : {SelectionCriterion::Gcv, SelectionCriterion::MarginalLikelihood,
+                               SelectionCriterion::QuantisedLikelihood})
+    if (selectionCriterionName(c) == name) {
+      *criterion = c;
+      return true;
+    }
+  return false;
+}
+
+double quantisationStep(const Eigen::MatrixXd& values)
+{
+  // A value k/255 stored as float is within 255·2⁻²⁴ ≈ 1.5e-5 of an integer after scaling.
+  const bool eightBit = (values.array() * 255.0 - (values.array() * 255.0).round()).abs().maxCoeff() <= 1e-4;
+  return eightBit ? 1.0 / 255.0 : 1.0 / 65535.0;
 }
 
 double TrainingGramSpectrum::gcv(double relativeRidge) const
@@ -131,9 +154,27 @@ double TrainingGramSpectrum::negativeLogLikelihood(double relativeRidge) const
   return 0.5 * (n * std::log(2.0 * kPi * q / n) + channels * logDet + n);
 }
 
+double TrainingGramSpectrum::quantisedNegativeLogLikelihood(double relativeRidge) const
+{
+  // y_c ~ N(0, a²K + vI) with a² = v/λ: the covariance is a²(K + λI), per mode a²(μ_k + λ).
+  const double lambda = relativeRidge * k0, m = double(mu.size()), a2 = noiseVariance / lambda;
+  double q = 0.0, logDet = 0.0;
+  for (Eigen::Index k = 0; k < mu.size(); ++k) {
+    const double d = a2 * (mu(k) + lambda);
+    q += yPower(k) / d;
+    logDet += std::log(d);
+  }
+  return 0.5 * (q / m + channels * logDet + m * channels * std::log(2.0 * kPi));
+}
+
 double TrainingGramSpectrum::criterion(SelectionCriterion c, double relativeRidge) const
 {
-  return c == SelectionCriterion::Gcv ? gcv(relativeRidge) : negativeLogLikelihood(relativeRidge);
+  switch (c) {
+  case SelectionCriterion::Gcv: return gcv(relativeRidge);
+  case SelectionCriterion::MarginalLikelihood: return negativeLogLikelihood(relativeRidge);
+  case SelectionCriterion::QuantisedLikelihood: return quantisedNegativeLogLikelihood(relativeRidge);
+  }
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 TrainingGramSpectrum trainingGramSpectrum(const Network& net, const Image& image, int stride, KernelKind kind,
@@ -183,6 +224,8 @@ TrainingGramSpectrum trainingGramSpectrum(const Network& net, const Image& image
   out.mu.resize(Eigen::Index(m));
   for (Eigen::Index k = 0; k < out.mu.size(); ++k) out.mu(k) = std::max(lambda[size_t(k)].real(), 0.0);
 
+  const double step = quantisationStep(data.trainY);
+  out.noiseVariance = step * step / 12.0;
   out.yPower = Eigen::VectorXd::Zero(Eigen::Index(m));
   std::vector<double> y(static_cast<size_t>(m));
   for (int ch = 0; ch < image.channels; ++ch) {

@@ -32,19 +32,27 @@
 
 namespace ntk {
 
-enum class SelectionCriterion { Gcv, MarginalLikelihood };
-std::string selectionCriterionName(SelectionCriterion criterion); ///< "gcv", "ml"
+enum class SelectionCriterion { Gcv, MarginalLikelihood, QuantisedLikelihood };
+std::string selectionCriterionName(SelectionCriterion criterion); ///< "gcv", "ml", "ml-quant"
+/// The criterion named `name` ("gcv", "ml", "ml-quant"); false when there is none.
+bool parseSelectionCriterion(const std::string& name, SelectionCriterion* criterion);
+
+/// The quantisation step of pixel values in [0, 1]: 1/255 when every value is a multiple of it (an
+/// 8-bit image), else 1/65535 (the finest step a PNG holds).
+double quantisationStep(const Eigen::MatrixXd& values);
 
 /// The Fourier-mode eigenvalues of the training Gram and the targets' spectra: the criteria at any ridge.
 struct TrainingGramSpectrum {
   int trainHeight = 0, trainWidth = 0, channels = 0;
   bool exact = false;          ///< true: block-circulant Gram (μ exact); false: T. Chan approximation
   double k0 = 0.0;             ///< k(0), the Gram's diagonal (the relative ridge's unit)
+  double noiseVariance = 0.0;  ///< v = step²/12, the rounding variance of the training values (quantisationStep)
   Eigen::VectorXd mu;          ///< m eigenvalues (clamped at 0)
   Eigen::VectorXd yPower;      ///< m: Σ_c |ŷ_ck|² (unnormalised DFT)
 
   double gcv(double relativeRidge) const;
   double negativeLogLikelihood(double relativeRidge) const;
+  double quantisedNegativeLogLikelihood(double relativeRidge) const;
   double criterion(SelectionCriterion c, double relativeRidge) const;
 };
 
