@@ -124,8 +124,11 @@ private slots:
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const nlohmann::json j = readJson(qpath("auto.json"));
     QVERIFY(j.contains("selection"));
-    QCOMPARE(QString::fromStdString(j["selection"]["criterion"].get<std::string>()), QStringLiteral("gcv"));
-    const RidgeSelection core = selectSigmaRidge(loadNetwork(path("gauss.json")), readPng(path("small.png")), 2);
+    // With --ridge auto the default criterion is ml-quant.
+    QCOMPARE(QString::fromStdString(j["selection"]["criterion"].get<std::string>()), QStringLiteral("ml-quant"));
+    RidgeSelectionOptions quant;
+    quant.criterion = SelectionCriterion::QuantisedLikelihood;
+    const RidgeSelection core = selectSigmaRidge(loadNetwork(path("gauss.json")), readPng(path("small.png")), 2, quant);
     QCOMPARE(number(j, "sigma"), core.sigma);
     QCOMPARE(number(j, "ridge"), core.ridge);
     QVERIFY(number(j, "psnr_heldout") > 15.0);
@@ -136,6 +139,16 @@ private slots:
     const nlohmann::json jm = readJson(qpath("ml.json"));
     QCOMPARE(number(jm, "ridge"), 1e-6); // the default ridge, kept
     QVERIFY(number(jm, "sigma") >= 1.0 && number(jm, "sigma") <= 32.0);
+
+    // σ alone at a given ridge: gcv by default.
+    const auto g = runCli({"fit-image", "--image", qpath("small.png"), "--net", qpath("gauss.json"), "--method", "ntk",
+                           "--sigma", "auto", "--out", qpath("g.png"), "--report", qpath("g.json")});
+    QVERIFY2(g.code == 0, qPrintable(g.err));
+    const nlohmann::json jg = readJson(qpath("g.json"));
+    QCOMPARE(QString::fromStdString(jg["selection"]["criterion"].get<std::string>()), QStringLiteral("gcv"));
+    RidgeSelectionOptions sigmaOnly;
+    sigmaOnly.chooseRidge = false;
+    QCOMPARE(number(jg, "sigma"), selectSigmaRidge(loadNetwork(path("gauss.json")), readPng(path("small.png")), 2, sigmaOnly).sigma);
   }
 
   void fitImageAutoRefusesBadInput_data()
