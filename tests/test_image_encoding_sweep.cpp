@@ -8,7 +8,7 @@
 // (block-circulant Gram: exact to 1e-9); the ridge search finds the minimum of a fine grid; automatic σ
 // (GCV, ridge 1e-6) is within 0.1 dB held-out PSNR of the best σ of a fine grid on the four bundled photographs.
 // The quantised likelihood (ml-quant) per Fourier mode equals its dense formula (1e-9), the rounding step is
-// read from the values; on the four photographs its ridge (σ = 10 given) and its σ and ridge together are
+// read from the values, the T. Chan approximation chooses the dense minimiser's ridge on a small grid; on the four photographs its ridge (σ = 10 given) and its σ and ridge together are
 // within 0.1 dB of the best of a grid.
 #include <QtTest>
 
@@ -206,6 +206,7 @@ private slots:
     const EncodingSweepResult r = sweepImageEncodings(baseNet(), image, 2, o);
     QCOMPARE(int(r.rows.size()), 1);
     RidgeSelectionOptions s;
+    s.criterion = SelectionCriterion::QuantisedLikelihood;
     s.chooseSigma = false;
     const double expected = selectSigmaRidge(sweepNetwork(baseNet(), EncodingKind::Gaussian, 3.0), image, 2, s).ridge;
     QCOMPARE(r.rows[0].ridge, expected);
@@ -214,7 +215,7 @@ private slots:
     const EncodingSweepResult none = sweepImageEncodings(baseNet(), image, 2, o);
     QVERIFY(none.rows[0].computed);
     QCOMPARE(none.rows[0].ridge, 1e-6);
-    QVERIFY2(none.rows[0].note.find("GCV needs an encoding") != std::string::npos, none.rows[0].note.c_str());
+    QVERIFY2(none.rows[0].note.find("ml-quant needs an encoding") != std::string::npos, none.rows[0].note.c_str());
   }
 
   void badOptionsAreRefused()
@@ -325,6 +326,20 @@ private slots:
     double gcv = 0.0, nll = 0.0;
     bruteForce(net, image, 2, 1e-2, &gcv, &nll);
     QVERIFY2(std::abs(s.gcv(1e-2) - gcv) <= 0.1 * gcv, qPrintable(QStringLiteral("%1 vs %2").arg(s.gcv(1e-2)).arg(gcv)));
+    // ml-quant on the 8-bit image: the T. Chan minimiser against the dense one on a grid of ridges.
+    const Image rounded = quantised8(image);
+    const TrainingGramSpectrum q = trainingGramSpectrum(net, rounded, 2, KernelKind::Ntk);
+    double fastBest = 0.0, denseBest = 0.0, fastMin = 1e300, denseMin = 1e300;
+    for (int i = 0; i <= 18; ++i) {
+      const double ridge = std::pow(10.0, -9.0 + i * 0.5);
+      const double fast = q.quantisedNegativeLogLikelihood(ridge);
+      const double dense = bruteForceQuantisedNll(net, rounded, 2, ridge, q.noiseVariance);
+      if (fast < fastMin) { fastMin = fast; fastBest = ridge; }
+      if (dense < denseMin) { denseMin = dense; denseBest = ridge; }
+    }
+    qInfo("ml-quant: T. Chan chooses %g (%.8g), dense %g (%.8g)", fastBest, fastMin, denseBest, denseMin);
+    QCOMPARE(fastBest, denseBest); // the same grid point (on a quarter-decade grid too: 5.6e-5)
+    QVERIFY2(std::abs(fastMin - denseMin) <= 0.05 * std::abs(denseMin), qPrintable(QStringLiteral("%1 vs %2").arg(fastMin).arg(denseMin)));
   }
 
   void ridgeSearchFindsTheGridMinimum()

@@ -204,7 +204,7 @@ Command addSweepImageCommand(CLI::App& app, const AddThreads& addThreads)
       ->check(atLeast("--stride", 1));
   sub->add_option("--kind", options->kind, "ntk or nngp (default ntk)")->check(CLI::IsMember({"ntk", "nngp"}));
   sub->add_option("--ridge", options->ridge,
-                  "Ridge relative to the mean diagonal of the training Gram (default 1e-6), or auto: each row's by GCV");
+                  "Ridge relative to the mean diagonal of the training Gram (default 1e-6), or auto: each row's by ml-quant (as fit-image --ridge auto)");
   auto* sigmas = sub->add_option("--sigmas", options->sigmas, "sigma values for positional and gaussian (default 2,4,8,16)");
   auto* range = sub->add_option("--sigma-range", options->sigmaRange, "lo:hi:n — n log-spaced sigma values from lo to hi");
   sigmas->excludes(range);

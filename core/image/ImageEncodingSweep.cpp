@@ -100,10 +100,11 @@ void fitRow(EncodingSweepRow& row, const Network& base, const Image& image, int 
   try {
     if (std::isnan(options.ridge) && row.encoding == EncodingKind::None) {
       fit.ridge = EncodingSweepOptions{}.ridge; // no Fourier modes to choose it from
-      row.note += "; ridge " + std::to_string(fit.ridge).substr(0, 8) + " (GCV needs an encoding)";
+      row.note += "; ridge " + std::to_string(fit.ridge).substr(0, 8) + " (ml-quant needs an encoding)";
     } else if (std::isnan(options.ridge)) {
       RidgeSelectionOptions select;
       select.kind = options.kind;
+      select.criterion = SelectionCriterion::QuantisedLikelihood; // as fit-image --ridge auto
       select.chooseSigma = false;
       select.chooseRidge = true;
       fit.ridge = selectSigmaRidge(net, image, stride, select, JobControl{job.stop, {}}).ridge;

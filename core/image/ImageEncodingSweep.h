@@ -31,7 +31,7 @@ namespace ntk {
 
 struct EncodingSweepOptions {
   KernelKind kind = KernelKind::Ntk;
-  double ridge = 1e-6;  ///< relative ridge of every fit; NaN: chosen per fit by GCV
+  double ridge = 1e-6;  ///< relative ridge of every fit; NaN: chosen per fit by ml-quant (ImageRidgeSelection)
   std::vector<EncodingKind> encodings = {EncodingKind::None, EncodingKind::Basic, EncodingKind::Positional,
                                          EncodingKind::Gaussian};
   std::vector<double> sigmas = {2.0, 4.0, 8.0, 16.0}; ///< for positional and gaussian
