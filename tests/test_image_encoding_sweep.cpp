@@ -383,20 +383,21 @@ private slots:
     o.criterion = SelectionCriterion::QuantisedLikelihood;
     o.chooseSigma = false;
     std::vector<std::pair<double, double>> grid;
-    for (int e = -9; e <= 0; ++e) grid.push_back({std::nan(""), std::pow(10.0, e)});
+    for (int e = -9; e <= 0; e += 2) grid.push_back({std::nan(""), std::pow(10.0, e)}); // falls with the ridge
     checkWithinATenthOfTheGridBest(name, o, grid);
   }
 
   void autoSigmaAndRidgeAreWithinATenthOfADecibelOfTheGridBest_data() { autoSigmaIsWithinATenthOfADecibelOfTheGridBest_data(); }
   void autoSigmaAndRidgeAreWithinATenthOfADecibelOfTheGridBest()
   {
-    // Both chosen by ml-quant against a σ × ridge grid (σ 1 … 16 by half octaves; the held-out PSNR falls
-    // with the ridge at every σ, so two ridges suffice to find the grid's best).
+    // Both chosen by ml-quant against a σ × ridge grid (σ 1 … 16 by octaves — the best σ of a quarter-octave
+    // grid, 6.7 or 8, is within 0.01 dB of σ = 8 on all four; the held-out PSNR falls with the ridge at
+    // every σ, so two ridges suffice).
     QFETCH(QString, name);
     RidgeSelectionOptions o;
     o.criterion = SelectionCriterion::QuantisedLikelihood;
     std::vector<std::pair<double, double>> grid;
-    for (double sigma = 1.0; sigma <= 16.0; sigma *= std::sqrt(2.0))
+    for (double sigma = 1.0; sigma <= 16.0; sigma *= 2.0)
       for (double ridge : {1e-9, 1e-2}) grid.push_back({sigma, ridge});
     checkWithinATenthOfTheGridBest(name, o, grid);
   }
