@@ -105,6 +105,18 @@ class TestImageMask : public QObject {
     for (std::size_t i = 1; i < pixels.size(); ++i) send(QEvent::MouseMove, pixels[i], Qt::NoButton, button);
     send(QEvent::MouseButtonRelease, pixels.back(), button, Qt::NoButton);
   }
+  /// With NTK_IMAGE_EXPORT_DIR set: the panel at the size it has in a 1024 × 700 window, to look at.
+  void keepShot(const QString& name)
+  {
+    const QString keep = qEnvironmentVariable("NTK_IMAGE_EXPORT_DIR");
+    if (keep.isEmpty()) return;
+    const QSize size = m_panel->size();
+    m_panel->resize(588, 600);
+    QVERIFY(ntktest::waitIdle(m_panel.get(), 120000));
+    QTest::qWait(200);
+    QVERIFY(m_panel->grab().save(QDir(keep).filePath(name)));
+    m_panel->resize(size);
+  }
   void usePaintedMask()
   {
     m_panel->trainingPixels()->setMode(TrainingPixels::Painted);
@@ -148,6 +160,14 @@ private slots:
     QVERIFY(ntktest::waitIdle(m_panel.get(), 120000));
     QVERIFY(m_panel->trainMask() != mask);
     QVERIFY(m_panel->trainMask() == conventionsRandomMask(kW, kH, 0.3, 8));
+    // The encoding sweep and Auto σ work on the stride grid: refused with a mask, with the reason.
+    QSignalSpy messages(m_panel.get(), &ImagePanel::statusMessage);
+    m_panel->startSweep();
+    QVERIFY(!m_panel->isSweeping());
+    m_panel->chooseSigmaAutomatically();
+    QVERIFY(!m_panel->isBusy());
+    QCOMPARE(messages.size(), 2);
+    for (const QList<QVariant>& m : messages) QVERIFY2(m.front().toString().contains(QStringLiteral("every s-th pixel")), qPrintable(m.front().toString()));
     // p outside (0, 1] is refused, shown, and nothing is fitted for it.
     m_panel->trainingPixels()->setRandom(0.0, 8);
     QVERIFY(ntktest::waitIdle(m_panel.get(), 120000));
@@ -255,6 +275,7 @@ private slots:
     QVERIFY(m_panel->kernelStaleReason().isEmpty());
     QCOMPARE(m_panel->fitCount(), fits + 1);
     QVERIFY(!m_panel->tile(QStringLiteral("ntk"))->caption().contains(QStringLiteral("stale")));
+    keepShot(QStringLiteral("mask_painted.png"));
     const MaskedImageRegression core(m_panel->network(), smallPicture(), m_panel->trainMask());
     QVERIFY(maxAbsDifference(m_panel->kernelPrediction(KernelKind::Ntk), core.predict()) < 1e-6);
     // An undo is a mask edit too: stale, then refitted for the restored mask.
@@ -280,6 +301,7 @@ private slots:
     heldOut.flip();
     QCOMPARE(h(h.rows() - 1, 3), psnr(m_panel->mlpPrediction(), smallPicture(), &heldOut));
     QCOMPARE(h(h.rows() - 1, 2), psnr(m_panel->mlpPrediction(), smallPicture(), &mask));
+    keepShot(QStringLiteral("mask_random.png"));
   }
 
   void masksLoadAndSaveAsPng()

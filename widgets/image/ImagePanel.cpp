@@ -523,6 +523,11 @@ void ImagePanel::connectTrainingPixels()
 
 std::vector<bool> ImagePanel::trainMask() const { return m_pixels->trainMask(); }
 
+QString ImagePanel::strideGridOnly() const
+{
+  return tr("it works on every s-th pixel (as ntk-cli refuses --sigma auto with --mask) — set Train on to every s-th pixel");
+}
+
 void ImagePanel::restoreMask(const std::vector<bool>& mask)
 {
   if (m_pixels->mode() != TrainingPixels::Painted) m_pixels->setMode(TrainingPixels::Painted); // show what the step changed
@@ -1782,6 +1787,7 @@ QString ImagePanel::sweepStaleReason() const
   if (now.kind != was.kind) why << tr("the kernel is now the %1").arg(kindName(now.kind));
   if (now.ridge != was.ridge) why << tr("the ridge is now %1").arg(now.ridge, 0, 'g', 3);
   if (now.networks != was.networks) why << tr("the network changed");
+  if (m_pixels->mode() != TrainingPixels::Stride) why << tr("the fits now train on a mask (the sweep is on every s-th pixel)");
   return why.join(QStringLiteral(", "));
 }
 
@@ -1794,6 +1800,7 @@ void ImagePanel::startSweep()
   if (!m_unavailable.isEmpty()) return void(emit statusMessage(tr("Sweep not run: %1").arg(m_unavailable)));
   if (const QString refused = refusedSetting(false); !refused.isEmpty())
     return void(emit statusMessage(tr("Sweep not run until this is fixed: %1").arg(refused)));
+  if (m_pixels->mode() != TrainingPixels::Stride) return void(emit statusMessage(tr("Sweep not run: %1").arg(strideGridOnly())));
   m_sweepPending = true;
   m_bottomTabs->setCurrentWidget(m_sweepView);
   m_sweepView->setRunning(tr("Sweep waiting for the current fit…"));
@@ -2040,6 +2047,7 @@ void ImagePanel::chooseSigmaAutomatically()
   if (net.encoding.kind != EncodingKind::Positional && net.encoding.kind != EncodingKind::Gaussian)
     return void(emit statusMessage(tr("Auto σ needs a positional or Gaussian encoding (σ is theirs)")));
   if (m_strideSpin->isRefused()) return void(emit statusMessage(tr("Auto σ not run until this is fixed: %1").arg(m_strideSpin->refusal())));
+  if (m_pixels->mode() != TrainingPixels::Stride) return void(emit statusMessage(tr("Auto σ not run: %1").arg(strideGridOnly())));
   AutoSigmaJob job;
   job.imageSerial = m_imageSerial;
   job.stride = m_strideSpin->value();

@@ -309,6 +309,8 @@ private:
   void connectMlpControls();
   void connectTimeSlider();
   void connectTrainingPixels();
+  /// Why the encoding sweep and Auto σ are refused with a mask.
+  QString strideGridOnly() const;
   /// The painted mask changed (a stroke under way, an undo step): mark the pictures stale, refit after a pause.
   void maskChanged();
   /// Forwards a spin box's refusals to the status bar.
