@@ -6,6 +6,7 @@
 // the MLP trains on the masked pixels (held-out PSNR on the others), and masks load / save as PNG with the
 // CLI's rule. Runs under xvfb-run like the other GUI tests.
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #include <QComboBox>
@@ -61,14 +62,17 @@ Network maskTestNetwork()
 /// 0 … n−1 driven by std::mt19937_64(seed) (swap k with k + rng() mod (n − k)); the first round(p·n) train.
 std::vector<bool> conventionsRandomMask(int width, int height, double p, std::uint64_t seed)
 {
-  const std::uint64_t n = std::uint64_t(width) * std::uint64_t(height), m = std::uint64_t(std::llround(p * double(n)));
-  std::vector<std::uint64_t> order(n);
-  for (std::uint64_t k = 0; k < n; ++k) order[k] = k;
-  std::mt19937_64 rng(seed);
-  for (std::uint64_t k = 0; k < m; ++k) std::swap(order[k], order[k + rng() % (n - k)]);
-  std::vector<bool> mask(n, false);
-  for (std::uint64_t k = 0; k < m; ++k) mask[order[k]] = true;
-  return mask;
+  const std::size_t n = std::size_t(width) * std::size_t(height), m = std::size_t(std::llround(p * double(n)));
+  std::vector<std::size_t> pixels(n);
+  std::iota(pixels.begin(), pixels.end(), std::size_t(0));
+  std::mt19937_64 engine(seed);
+  std::vector<bool> chosen(n, false);
+  for (std::size_t k = 0; k < m; ++k) {
+    const std::size_t pick = k + std::size_t(engine() % std::uint64_t(n - k)); // uniform over the pixels not yet chosen
+    std::swap(pixels[k], pixels[pick]);
+    chosen[pixels[k]] = true;
+  }
+  return chosen;
 }
 
 double maxAbsDifference(const Image& a, const Image& b)
@@ -213,6 +217,31 @@ private slots:
     QVERIFY(!m_panel->hasKernelFit(KernelKind::Ntk));
     QVERIFY2(m_panel->lastError().contains(QStringLiteral("stationary")), qPrintable(m_panel->lastError()));
     QVERIFY(m_panel->tile(QStringLiteral("ntk"))->message().contains(QStringLiteral("stationary")));
+  }
+
+  void cancelStopsTheMaskedFlow()
+  {
+    // A larger picture at a late t: the Chebyshev flow of the masked solve takes a while; Cancel stops it
+    // between terms and the regression (t = ∞) stays shown, with the reason in the status bar.
+    Image big(160, 160, 1);
+    for (int r = 0; r < 160; ++r)
+      for (int c = 0; c < 160; ++c) big.at(r, c, 0) = float(0.5 + 0.3 * std::sin(0.2 * c) * std::cos(0.13 * r));
+    QString err;
+    QVERIFY2(m_panel->setImage(big, QStringLiteral("big"), &err), qPrintable(err));
+    m_panel->trainingPixels()->setRandom(0.5, 2);
+    m_panel->trainingPixels()->setMode(TrainingPixels::Random);
+    QVERIFY(ntktest::waitIdle(m_panel.get(), 120000));
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+    const Image limit = m_panel->kernelPrediction(KernelKind::Ntk);
+    QSignalSpy messages(m_panel.get(), &ImagePanel::statusMessage);
+    m_panel->setTime(1e7);
+    QVERIFY(m_panel->isBusy());
+    m_panel->cancel();
+    QVERIFY(ntktest::waitIdle(m_panel.get(), 120000));
+    QCOMPARE(maxAbsDifference(m_panel->kernelPrediction(KernelKind::Ntk), limit), 0.0);
+    bool said = false;
+    for (const QList<QVariant>& m : messages) said = said || m.front().toString().contains(QStringLiteral("cancelled"));
+    QVERIFY(said);
   }
 
   void paintingSetsTheBrushPixels()

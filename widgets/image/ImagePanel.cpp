@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include <QAction>
 #include <QCheckBox>
@@ -358,7 +359,10 @@ void ImagePanel::connectJobs()
   connect(m_kernelWatcher, &QFutureWatcher<KernelFitResult>::finished, this, &ImagePanel::onKernelFinished);
   connect(m_evalWatcher, &QFutureWatcher<TimeEvaluation>::finished, this, &ImagePanel::onEvaluationFinished);
   connect(m_evalProgress, &QTimer::timeout, this, [this] {
-    if (!m_kernelWatcher->isRunning()) emit progressChanged(m_evalFlags.percent->load());
+    if (m_kernelWatcher->isRunning()) return; // its own progress is shown
+    if (!std::exchange(m_evalBusyShown, true)) emit busyChanged(true);
+    emit progressChanged(m_evalFlags.percent->load());
+    m_evalProgress->start(100);
   });
   connect(m_mlpWatcher, &QFutureWatcher<MlpSnapshot>::finished, this, &ImagePanel::onMlpFinished);
 }
@@ -1092,13 +1096,9 @@ void ImagePanel::startKernelJob()
   }
   const double ridge = m_ridgeSpin->value();
   const bool ntk = m_ntkCheck->isChecked(), nngp = m_nngpCheck->isChecked();
-  const int generation = ++m_generation;
-  launchJob(m_kernelWatcher, [net, image, stride, ridge, ntk, nngp, generation](const JobFlags& flags) {
-    KernelFitResult r = computeKernelFits(net, image, stride, ridge, ntk, nngp, flags);
-    r.generation = generation;
-    return r;
+  launchKernelFits([net, image, stride, ridge, ntk, nngp](const JobFlags& flags) {
+    return computeKernelFits(net, image, stride, ridge, ntk, nngp, flags);
   });
-  updateTiles();
   emit statusMessage(tr("Fitting %1 (%2 × %3, stride %4) with the %5…")
                          .arg(m_imageName)
                          .arg(image.width)
@@ -1116,18 +1116,25 @@ QString ImagePanel::maskRefusal(const Network& net, const std::vector<bool>& mas
   return {};
 }
 
+void ImagePanel::launchKernelFits(std::function<KernelFitResult(const JobFlags&)> fits)
+{
+  const int generation = ++m_generation;
+  launchJob(m_kernelWatcher, [fits = std::move(fits), generation](const JobFlags& flags) {
+    KernelFitResult r = fits(flags);
+    r.generation = generation;
+    return r;
+  });
+  updateTiles();
+}
+
 void ImagePanel::launchMaskedKernelJob(const Network& net, const std::vector<bool>& mask)
 {
   const Image image = m_image;
   const double ridge = m_ridgeSpin->value();
   const bool ntk = m_ntkCheck->isChecked(), nngp = m_nngpCheck->isChecked();
-  const int generation = ++m_generation;
-  launchJob(m_kernelWatcher, [net, image, mask, ridge, ntk, nngp, generation](const JobFlags& flags) {
-    KernelFitResult r = computeMaskedKernelFits(net, image, mask, ridge, ntk, nngp, flags);
-    r.generation = generation;
-    return r;
+  launchKernelFits([net, image, mask, ridge, ntk, nngp](const JobFlags& flags) {
+    return computeMaskedKernelFits(net, image, mask, ridge, ntk, nngp, flags);
   });
-  updateTiles();
   emit statusMessage(tr("Fitting %1 on %2 with the %3 (conjugate gradients on the masked pixels)…")
                          .arg(m_imageName, m_pixels->countText(), ntk && nngp ? tr("NTK and NNGP") : ntk ? tr("NTK") : nngp ? tr("NNGP") : tr("no kernel")));
 }
@@ -1255,10 +1262,9 @@ void ImagePanel::startEvaluation()
     e.truth = Image{};
     return e;
   }));
-  if (!m_evalProgress->isActive()) {
-    m_evalProgress->start(100);
-    emit busyChanged(true);
-  }
+  // Progress and Cancel once it takes a while (the circulant path answers within milliseconds: no flicker
+  // while Play runs; the Chebyshev flow of the Toeplitz and masked paths may take seconds at late t).
+  if (!m_evalProgress->isActive()) m_evalProgress->start(250);
 }
 
 void ImagePanel::onEvaluationFinished()
@@ -1277,9 +1283,12 @@ void ImagePanel::onEvaluationFinished()
   if (m_evalPending && !m_fit.fits.empty())
     return startEvaluation();
   m_evalProgress->stop();
+  const bool shown = std::exchange(m_evalBusyShown, false);
   if (!isBusy()) {
-    emit progressChanged(100);
-    emit busyChanged(false);
+    if (shown) {
+      emit progressChanged(100);
+      emit busyChanged(false);
+    }
     emit idle();
   }
 }

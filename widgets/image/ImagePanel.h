@@ -336,6 +336,8 @@ private:
   /// Why the kernels cannot fit `mask` (encoding none, no training pixel); empty when they can.
   QString maskRefusal(const Network& net, const std::vector<bool>& mask) const;
   void launchMaskedKernelJob(const Network& net, const std::vector<bool>& mask);
+  /// Runs `fits` as the kernel job (the newest generation; its result is shown by onKernelFinished).
+  void launchKernelFits(std::function<KernelFitResult(const JobFlags&)> fits);
   void onKernelFinished();
   void requestEvaluation();
   void startEvaluation();
@@ -424,7 +426,8 @@ private:
   QFutureWatcher<TimeEvaluation>* m_evalWatcher;
   bool m_evalPending = false;
   JobFlags m_evalFlags;     ///< of the running evaluation: Cancel stops it, its progress is shown
-  QTimer* m_evalProgress;   ///< polls m_evalFlags.percent while an evaluation runs
+  QTimer* m_evalProgress;   ///< polls m_evalFlags.percent while an evaluation runs (from 250 ms on)
+  bool m_evalBusyShown = false; ///< busyChanged(true) was emitted for the running evaluation
 
   // Training pixels.
   TrainingPixelsControl* m_pixels;
