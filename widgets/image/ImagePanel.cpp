@@ -228,7 +228,8 @@ void ImagePanel::createFitControls()
     return QString();
   });
   m_strideSpin->setToolTipBase(tr("Training pixels: every s-th pixel in each direction (rows 0, s, 2s, …).\n"
-                                  "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2)."));
+                                  "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2).\n"
+                                  "Used when Train on is 'every s-th pixel' (disabled for a random fraction or a painted mask)."));
   // Decade boxes take any number; the panel refuses what is out of range (decadeRefusal), so a typed value
   // stays visible with the reason instead of being clamped.
   m_ridgeSpin = new DecadeSpinBox(-1e12, 1e12);
