@@ -473,6 +473,49 @@ private slots:
     QVERIFY(maxAbsDiff(a.weights(), c.weights()) > 0.0);
   }
 
+  void trainsOnAMask()
+  {
+    // The stride grid given as a mask is the same dataset: the same training, step for step (also through the
+    // cached-encoding path, which gathers the training rows of γ(all pixels) by the mask).
+    const Network net = makeNet(gaussian(16, 5.0), {24, 24}, Activation(ActivationKind::Gelu), Parameterization::Ntk, 1.5, 0.1);
+    const Image im = detailImage(21, 18, 3);
+    std::vector<bool> grid(std::size_t(21 * 18), false);
+    for (int r = 0; r < 18; r += 3)
+      for (int c = 0; c < 21; c += 3) grid[std::size_t(r * 21 + c)] = true;
+    MlpOptions o;
+    o.batchSize = 16;
+    o.seed = 5;
+    MlpTrainer byStride(net, im, 3, o), byMask(net, im, grid, o);
+    QCOMPARE(byMask.dataset().trainX.rows(), byStride.dataset().trainX.rows());
+    QVERIFY(byMask.dataset().trainX == byStride.dataset().trainX);
+    QVERIFY(byMask.dataset().trainY == byStride.dataset().trainY);
+    QVERIFY(byMask.dataset().heldOutMask == byStride.dataset().heldOutMask);
+    for (int s = 0; s < 12; ++s) QCOMPARE(byMask.step(), byStride.step());
+    QVERIFY(byMask.predict().data == byStride.predict().data);
+
+    // An irregular mask: its pixels (row-major) are the training set; held-out PSNR is over the others.
+    std::vector<bool> mask(std::size_t(21 * 18), false);
+    for (std::size_t p = 0; p < mask.size(); ++p) mask[p] = (p * 7) % 5 < 2;
+    MlpTrainer t(net, im, mask, o);
+    const auto m = Eigen::Index(std::count(mask.begin(), mask.end(), true));
+    QCOMPARE(t.dataset().trainX.rows(), m);
+    for (Eigen::Index i = 0, k = 0; k < Eigen::Index(mask.size()); ++k)
+      if (mask[std::size_t(k)]) {
+        const int r = int(k / 21), c = int(k % 21);
+        QCOMPARE(t.dataset().trainX(i, 0), double(c) / 21);
+        QCOMPARE(t.dataset().trainX(i, 1), double(r) / 18);
+        QCOMPARE(t.dataset().trainY(i, 2), double(im.at(r, c, 2)));
+        ++i;
+      }
+    for (int s = 0; s < 5; ++s) t.step();
+    std::vector<bool> heldOut(mask);
+    heldOut.flip();
+    QCOMPARE(t.evaluate().psnrHeldOut, psnr(t.predict(), im, &heldOut));
+    QCOMPARE(t.evaluate().psnrTrain, psnr(t.predict(), im, &mask));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, std::vector<bool>(mask.size(), false), o));
+    QVERIFY_THROWS_EXCEPTION(InputError, MlpTrainer(net, im, std::vector<bool>(10, true), o));
+  }
+
   void minibatches()
   {
     const Network net = makeNet(gaussian(32, 4.0), {32}, Activation(ActivationKind::Relu), Parameterization::Ntk,

@@ -63,6 +63,38 @@ ImageDataset makeImageDataset(const Image& image, int stride)
   return d;
 }
 
+ImageDataset makeMaskedImageDataset(const Image& image, const std::vector<bool>& trainMask)
+{
+  checkSplit(image, 1);
+  if (trainMask.size() != std::size_t(image.width) * image.height)
+    throw InputError("the training mask has " + std::to_string(trainMask.size()) + " entries but the image " +
+                     std::to_string(image.width) + " x " + std::to_string(image.height) + " has " +
+                     std::to_string(std::size_t(image.width) * image.height) + " pixels");
+  const Eigen::Index m = Eigen::Index(std::count(trainMask.begin(), trainMask.end(), true));
+  if (m == 0) throw InputError("the training mask has no training pixel");
+  requireMemory(8.0 * double(m) * (2.0 + image.channels) + 2.0 * double(trainMask.size()) / 8.0,
+                "the training set of a " + std::to_string(image.width) + " x " + std::to_string(image.height) + " image");
+  ImageDataset d;
+  d.width = image.width;
+  d.height = image.height;
+  d.channels = image.channels;
+  d.stride = 0;
+  d.trainX.resize(m, 2);
+  d.trainY.resize(m, image.channels);
+  d.trainMask = trainMask;
+  Eigen::Index i = 0;
+  for (int r = 0; r < image.height; ++r)
+    for (int c = 0; c < image.width; ++c) {
+      if (!trainMask[std::size_t(r) * image.width + c]) continue;
+      d.trainX.row(i) = ImageDataset::coordinate(r, c, image.width, image.height);
+      for (int k = 0; k < image.channels; ++k) d.trainY(i, k) = image.at(r, c, k);
+      ++i;
+    }
+  d.heldOutMask = trainMask;
+  d.heldOutMask.flip();
+  return d;
+}
+
 namespace {
 
 /// Keys' cubic convolution kernel with a = −0.5.

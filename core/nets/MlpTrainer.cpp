@@ -146,8 +146,19 @@ void MlpTrainer::Impl::gatherBatch(const std::vector<int>& rows, Workspace& w) c
     for (Index i = 0; i < n; ++i) w.y(i, c) = yTrain(rows[size_t(i)], c);
 }
 
-MlpTrainer::MlpTrainer(const Network& netIn, const Image& image, int stride, const MlpOptions& options)
+MlpTrainer::MlpTrainer(const Network& net, const Image& image, int stride, const MlpOptions& options)
     : d_(std::make_unique<Impl>())
+{
+  init(net, image, [&] { return makeImageDataset(image, stride); }, options); // InputError for a bad stride
+}
+
+MlpTrainer::MlpTrainer(const Network& net, const Image& image, const std::vector<bool>& trainMask, const MlpOptions& options)
+    : d_(std::make_unique<Impl>())
+{
+  init(net, image, [&] { return makeMaskedImageDataset(image, trainMask); }, options); // InputError for a bad mask
+}
+
+void MlpTrainer::init(const Network& netIn, const Image& image, const std::function<ImageDataset()>& dataset, const MlpOptions& options)
 {
   Impl& d = *d_;
   if (netIn.inputDim != 2)
@@ -177,7 +188,8 @@ MlpTrainer::MlpTrainer(const Network& netIn, const Image& image, int stride, con
     }
   net.validate();
   d.opt = options;
-  d.data = makeImageDataset(image, stride); // InputError for a bad stride
+  d.data = dataset();
+  d.trainIsAll = std::find(d.data.heldOutMask.begin(), d.data.heldOutMask.end(), true) == d.data.heldOutMask.end();
 
   const double d0 = double(net.encodedDim());
   const double mTrain = double(d.data.trainX.rows());
@@ -192,8 +204,7 @@ MlpTrainer::MlpTrainer(const Network& netIn, const Image& image, int stride, con
     widthSum += nIn;
     maxWidth = std::max(maxWidth, nIn);
   }
-  const bool cacheAll = 4.0 * pixels * d0 <= kCacheAllBytes && stride > 1;
-  d.trainIsAll = stride == 1;
+  const bool cacheAll = 4.0 * pixels * d0 <= kCacheAllBytes && !d.trainIsAll;
   // γ of the training pixels (and of all pixels when cached), the targets, the parameters with their
   // gradients and Adam moments (float) plus the double copy made at initialisation, one batch's outputs of
   // every layer and two gradient buffers (plus the gathered minibatch), and one predict() block.
@@ -210,14 +221,15 @@ MlpTrainer::MlpTrainer(const Network& netIn, const Image& image, int stride, con
 
   if (cacheAll) {
     d.xAll = d.mlp->encode(d.data.allX());
-    // Training pixels in the dataset's order (row-major over the training grid) are rows of xAll.
+    // Training pixels in the dataset's order (row-major, over the training grid or the mask) are the rows
+    // of xAll where the training mask is true, in order.
+    std::vector<Index> pixel;
+    pixel.reserve(size_t(d.data.trainX.rows()));
+    for (size_t p = 0; p < d.data.trainMask.size(); ++p)
+      if (d.data.trainMask[p]) pixel.push_back(Index(p));
     d.xTrain.resize(d.data.trainX.rows(), d.xAll.cols());
-    const int s = stride, Wt = d.data.trainWidth;
     tbb::parallel_for(Index(0), d.xAll.cols(), [&](Index c) {
-      for (Index i = 0; i < d.xTrain.rows(); ++i) {
-        const Index row = (i / Wt) * s, col = (i % Wt) * s;
-        d.xTrain(i, c) = d.xAll(row * image.width + col, c);
-      }
+      for (Index i = 0; i < d.xTrain.rows(); ++i) d.xTrain(i, c) = d.xAll(pixel[size_t(i)], c);
     });
   } else {
     d.xTrain = d.mlp->encode(d.data.trainX);

@@ -2,7 +2,7 @@
 // encoding, then its Dense/φ layers with the readout widened to the image's channels and a sigmoid on
 // the output, float32, minibatch or full batch, Adam or SGD, on the training pixels of an ImageDataset.
 // In: a Network (input_dim 2; its hidden widths, activations, W_std/b_std initialisation and
-// parameterisation), the image, the stride, MlpOptions. Out: one step at a time (so a GUI can show the
+// parameterisation), the image, the stride (or a training mask: any set of pixels), MlpOptions. Out: one step at a time (so a GUI can show the
 // image every few steps and cancel between steps), the current prediction at every pixel, and PSNR on
 // train / held-out / all pixels after any step.
 // Loss: mean squared error over training pixels and channels. Defaults (measured on the bundled 256²
@@ -18,6 +18,7 @@
 // Thread-safety: const methods may run concurrently with each other, not with step()/setParameters().
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -67,6 +68,9 @@ public:
   /// Throws NetworkError (input_dim ≠ 2), InputError (bad stride, lr ≤ 0 or NaN, batch < 0),
   /// MemoryLimitError.
   MlpTrainer(const Network& net, const Image& image, int stride, const MlpOptions& options = {});
+  /// Trains on the pixels where `trainMask` (H·W, row-major) is true (makeMaskedImageDataset); the
+  /// held-out pixels are the others. Throws as above, InputError for a bad mask.
+  MlpTrainer(const Network& net, const Image& image, const std::vector<bool>& trainMask, const MlpOptions& options = {});
   ~MlpTrainer();
   MlpTrainer(MlpTrainer&&) noexcept;
   MlpTrainer& operator=(MlpTrainer&&) noexcept;
@@ -98,6 +102,8 @@ public:
                          std::vector<Eigen::VectorXf>& gradB) const;
 
 private:
+  /// Both constructors: `dataset` is the image's split (makeImageDataset / makeMaskedImageDataset).
+  void init(const Network& net, const Image& image, const std::function<ImageDataset()>& dataset, const MlpOptions& options);
   struct Impl;
   std::unique_ptr<Impl> d_;
 };

@@ -19,6 +19,10 @@
 #include "core/image/ImageKernelRegression.h"
 #include "core/network/Network.h"
 
+namespace ntk {
+class MaskedImageRegression;
+}
+
 namespace ntk::gui {
 
 /// QImage → ntk::Image with values in [0,1]: 1 channel when every pixel is grey, else RGB (alpha is
@@ -81,6 +85,7 @@ bool hasIntegerFrequencies(const Encoding& encoding);
 struct KernelImageFit {
   KernelKind kind = KernelKind::Ntk;
   std::shared_ptr<const ImageKernelRegression> regression;
+  std::shared_ptr<const MaskedImageRegression> masked; ///< instead of `regression` for a fit on a mask (MaskedKernelFits.h)
   Image prediction;            ///< t = ∞
   ImageRegressionReport report;
 };

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include <QAction>
 #include <QCheckBox>
@@ -41,6 +42,9 @@
 #include "widgets/image/ImageSweepView.h"
 #include "widgets/image/SweepFigure.h"
 #include "widgets/image/ImageTile.h"
+#include "widgets/image/MaskPainter.h"
+#include "widgets/image/MaskedKernelFits.h"
+#include "widgets/image/TrainingPixelsControl.h"
 #include "widgets/common/LogTimeSlider.h"
 #include "widgets/network/NetworkDocument.h"
 #include "widgets/network/PanelStateCommand.h"
@@ -82,6 +86,7 @@ int ImagePanel::sliderPositionForTime(double t)
 ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
     : AnalysisPanel(parent), m_doc(doc), m_kernelWatcher(new QFutureWatcher<KernelFitResult>(this)),
       m_evalWatcher(new QFutureWatcher<TimeEvaluation>(this)), m_mlpWatcher(new QFutureWatcher<MlpSnapshot>(this)),
+      m_evalProgress(new QTimer(this)), m_pixels(new TrainingPixelsControl), m_maskRefit(new QTimer(this)),
       m_sweepWatcher(new QFutureWatcher<SweepJob>(this)), m_autoWatcher(new QFutureWatcher<AutoSigmaJob>(this)),
       m_autoStop(std::make_shared<std::atomic<bool>>(false)), m_mlpStop(std::make_shared<std::atomic<bool>>(false))
 {
@@ -102,6 +107,7 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   auto* splitter = new QSplitter(Qt::Vertical);
   m_splitter = splitter;
   splitter->addWidget(createTiles());
+  m_pixels->paintOn(m_truthTile);
   m_bottomTabs = new QTabWidget;
   m_bottomTabs->setDocumentMode(true);
   m_bottomTabs->addTab(createChartAndSpectrum(), tr("PSNR && spectrum"));
@@ -134,6 +140,7 @@ ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
   connectMlpControls();
   connectTimeSlider();
   connectSweepAndZoom();
+  connectTrainingPixels();
   m_dirty = true; // fitted when first shown
 }
 
@@ -221,7 +228,8 @@ void ImagePanel::createFitControls()
     return QString();
   });
   m_strideSpin->setToolTipBase(tr("Training pixels: every s-th pixel in each direction (rows 0, s, 2s, …).\n"
-                                  "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2)."));
+                                  "The held-out PSNR is measured on the other pixels (3 of 4 for s = 2).\n"
+                                  "Used when Train on is 'every s-th pixel' (disabled for a random fraction or a painted mask)."));
   // Decade boxes take any number; the panel refuses what is out of range (decadeRefusal), so a typed value
   // stays visible with the reason instead of being clamped.
   m_ridgeSpin = new DecadeSpinBox(-1e12, 1e12);
@@ -267,6 +275,7 @@ void ImagePanel::layoutControlRows(QBoxLayout* layout)
   addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin, m_roundButton});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
+  addRow({m_pixels});
   addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton, m_sweepButton});
 }
 
@@ -350,6 +359,12 @@ void ImagePanel::connectJobs()
   connect(m_coalesce, &QTimer::timeout, this, &ImagePanel::startKernelJob);
   connect(m_kernelWatcher, &QFutureWatcher<KernelFitResult>::finished, this, &ImagePanel::onKernelFinished);
   connect(m_evalWatcher, &QFutureWatcher<TimeEvaluation>::finished, this, &ImagePanel::onEvaluationFinished);
+  connect(m_evalProgress, &QTimer::timeout, this, [this] {
+    if (m_kernelWatcher->isRunning()) return; // its own progress is shown
+    if (!std::exchange(m_evalBusyShown, true)) emit busyChanged(true);
+    emit progressChanged(m_evalFlags.percent->load());
+    m_evalProgress->start(100);
+  });
   connect(m_mlpWatcher, &QFutureWatcher<MlpSnapshot>::finished, this, &ImagePanel::onMlpFinished);
 }
 
@@ -416,6 +431,7 @@ bool ImagePanel::markDecade(QDoubleSpinBox* box, const QString& reason)
 QString ImagePanel::refusedSetting(bool forMlp) const
 {
   if (m_strideSpin->isRefused()) return m_strideSpin->refusal();
+  if (const QString r = m_pixels->refusal(); !r.isEmpty()) return r;
   if (const QString r = ridgeRefusal(); !r.isEmpty() && !forMlp) return r;
   if (forMlp && m_stepsSpin->isRefused()) return m_stepsSpin->refusal();
   if (const QString r = learningRateRefusal(); !r.isEmpty() && forMlp) return r;
@@ -449,7 +465,10 @@ void ImagePanel::connectEncodingControls()
 
 void ImagePanel::connectFitControls()
 {
-  connect(m_strideSpin, &CheckedSpinBox::valueAccepted, this, [this] { settingsChanged(); });
+  connect(m_strideSpin, &CheckedSpinBox::valueAccepted, this, [this](int stride) {
+    m_pixels->setStride(stride);
+    settingsChanged();
+  });
   forwardRefusals(m_strideSpin);
   connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, [this] {
     if (markDecade(m_ridgeSpin, ridgeRefusal())) kernelMethodsChanged();
@@ -487,6 +506,47 @@ void ImagePanel::connectMlpControls()
   });
 }
 
+void ImagePanel::connectTrainingPixels()
+{
+  m_maskRefit->setSingleShot(true);
+  m_maskRefit->setInterval(kMaskRefitDelayMs);
+  connect(m_maskRefit, &QTimer::timeout, this, [this] {
+    if (m_pixels->painter()->isStroking()) return m_maskRefit->start(); // the stroke's end refits
+    settingsChanged();
+  });
+  connect(m_pixels, &TrainingPixelsControl::settingsChanged, this, [this] {
+    m_strideSpin->setEnabled(m_pixels->mode() == TrainingPixels::Stride);
+    settingsChanged();
+  });
+  connect(m_pixels, &TrainingPixelsControl::statusMessage, this, &ImagePanel::statusMessage);
+  connect(m_pixels, &TrainingPixelsControl::paintedMaskChanged, this, &ImagePanel::maskChanged);
+  connect(m_pixels, &TrainingPixelsControl::maskEdited, this,
+          [this](const std::vector<bool>& before, const std::vector<bool>& after, const QString& text) {
+            m_doc->undoStack()->push(new PanelStateCommand<ImagePanel, std::vector<bool>>(m_doc, this, &ImagePanel::restoreMask, text, before, after));
+          });
+}
+
+std::vector<bool> ImagePanel::trainMask() const { return m_pixels->trainMask(); }
+
+QString ImagePanel::strideGridOnly() const
+{
+  return tr("it works on every s-th pixel (as ntk-cli refuses --sigma auto with --mask) — set Train on to every s-th pixel");
+}
+
+void ImagePanel::restoreMask(const std::vector<bool>& mask)
+{
+  if (m_pixels->mode() != TrainingPixels::Painted) m_pixels->setMode(TrainingPixels::Painted); // show what the step changed
+  m_pixels->setPaintedMask(mask);
+}
+
+void ImagePanel::maskChanged()
+{
+  if (m_pixels->mode() != TrainingPixels::Painted) return;
+  if (!m_fit.fits.empty() || !m_mlpImage.empty()) m_maskStale = tr("the mask changed");
+  updateTiles();
+  m_maskRefit->start(); // restarted by every edit: strokes in a row fit once
+}
+
 void ImagePanel::connectTimeSlider()
 {
   connect(m_timeSlider, &LogTimeSlider::timeChanged, this, [this] {
@@ -501,6 +561,7 @@ ImagePanel::~ImagePanel()
   // Cancel, then wait, before the members the results land in go away.
   stopJob();
   m_mlpStop->store(true);
+  m_evalFlags.stop->store(true);
   m_kernelWatcher->waitForFinished();
   m_evalWatcher->waitForFinished();
   m_mlpWatcher->waitForFinished();
@@ -548,7 +609,7 @@ void ImagePanel::saveSettings()
 
 bool ImagePanel::isBusy() const
 {
-  return m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive() || m_evalWatcher->isRunning() || m_evalPending ||
+  return m_kernelWatcher->isRunning() || m_pending || m_coalesce->isActive() || m_maskRefit->isActive() || m_evalWatcher->isRunning() || m_evalPending ||
          isTraining() || isSweeping() || m_autoWatcher->isRunning();
 }
 
@@ -575,10 +636,7 @@ double ImagePanel::kernelPsnr(KernelKind kind) const
   return i >= 0 && std::size_t(i) < m_shownPsnr.size() ? m_shownPsnr[std::size_t(i)] : std::numeric_limits<double>::quiet_NaN();
 }
 
-bool ImagePanel::timeSupported() const
-{
-  return !m_fit.fits.empty() && m_fit.fits.front().regression && m_fit.fits.front().regression->timeSupported();
-}
+bool ImagePanel::timeSupported() const { return !m_fit.fits.empty() && fitHasTime(m_fit.fits.front()); }
 
 Eigen::MatrixXd ImagePanel::psnrHistory() const
 {
@@ -722,6 +780,8 @@ void ImagePanel::updateEncodingControls()
 
 void ImagePanel::settingsChanged()
 {
+  m_maskRefit->stop();
+  m_maskStale.clear(); // what is shown from now on is for these settings (or nothing)
   saveSettings();
   updateNetwork();
   resetMlp(tr("the settings changed"));
@@ -822,6 +882,9 @@ bool ImagePanel::acceptImage(Image image, const QString& name, const QString& so
   m_imageName = name;
   m_imagePath = source;
   m_lastError.clear();
+  m_pixels->setImage(m_image.width, m_image.height, m_strideSpin->value());
+  m_maskRefit->stop();
+  m_maskStale.clear();
   updateMlpNetwork(); // its readout follows the image's channels
   resetMlp(tr("a new image"));
   m_fit = KernelFitResult{};
@@ -965,6 +1028,7 @@ bool ImagePanel::eventFilter(QObject* watched, QEvent* event)
 
 void ImagePanel::scheduleRecompute()
 {
+  m_evalFlags.stop->store(true); // its picture would be for the old fit
   m_dirty = false;
   m_pending = true;
   stopJob(); // a newer request cancels the older one
@@ -977,6 +1041,11 @@ void ImagePanel::cancel()
   m_pending = false;
   m_coalesce->stop();
   m_evalPending = false;
+  m_evalFlags.stop->store(true);
+  if (m_maskRefit->isActive()) { // the mask edit's refit: not now, on the next show or edit
+    m_maskRefit->stop();
+    m_dirty = true;
+  }
   m_sweepPending = false;
   m_autoStop->store(true);
   stopJob(); // the kernel fit or the sweep, whichever runs
@@ -1001,6 +1070,17 @@ void ImagePanel::startKernelJob()
   const Network net = network(); // a snapshot for the worker: the document's network, unchanged
   const Image image = m_image;
   const int stride = m_strideSpin->value();
+  if (const std::vector<bool> mask = m_pixels->trainMask(); !mask.empty()) {
+    if (const QString why = maskRefusal(net, mask); !why.isEmpty()) {
+      m_fit = KernelFitResult{};
+      m_shownKernel.clear();
+      m_shownPsnr.clear();
+      m_lastError = why;
+      updateChart();
+      return nothing(tr("Image not fitted: %1").arg(why));
+    }
+    return launchMaskedKernelJob(net, mask);
+  }
   const long long trainPixels = (long long)((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
   if (net.encoding.kind == EncodingKind::None && trainPixels > kMaxDensePixels && (m_ntkCheck->isChecked() || m_nngpCheck->isChecked())) {
     // Not stationary: only the dense Gram (cubic cost) can solve it.
@@ -1017,19 +1097,47 @@ void ImagePanel::startKernelJob()
   }
   const double ridge = m_ridgeSpin->value();
   const bool ntk = m_ntkCheck->isChecked(), nngp = m_nngpCheck->isChecked();
-  const int generation = ++m_generation;
-  launchJob(m_kernelWatcher, [net, image, stride, ridge, ntk, nngp, generation](const JobFlags& flags) {
-    KernelFitResult r = computeKernelFits(net, image, stride, ridge, ntk, nngp, flags);
-    r.generation = generation;
-    return r;
+  launchKernelFits([net, image, stride, ridge, ntk, nngp](const JobFlags& flags) {
+    return computeKernelFits(net, image, stride, ridge, ntk, nngp, flags);
   });
-  updateTiles();
   emit statusMessage(tr("Fitting %1 (%2 × %3, stride %4) with the %5…")
                          .arg(m_imageName)
                          .arg(image.width)
                          .arg(image.height)
                          .arg(stride)
                          .arg(ntk && nngp ? tr("NTK and NNGP") : ntk ? tr("NTK") : nngp ? tr("NNGP") : tr("bicubic baseline")));
+}
+
+QString ImagePanel::maskRefusal(const Network& net, const std::vector<bool>& mask) const
+{
+  if (net.encoding.kind == EncodingKind::None && (m_ntkCheck->isChecked() || m_nngpCheck->isChecked()))
+    return tr("a mask needs a stationary kernel (the FFT product of the masked solve); without an encoding the kernel "
+              "is not stationary — choose an encoding, or train on every s-th pixel");
+  if (std::find(mask.begin(), mask.end(), true) == mask.end()) return tr("the painted mask has no training pixel — paint some, or Mask ▸ Fill");
+  return {};
+}
+
+void ImagePanel::launchKernelFits(std::function<KernelFitResult(const JobFlags&)> fits)
+{
+  const int generation = ++m_generation;
+  launchJob(m_kernelWatcher, [fits = std::move(fits), generation](const JobFlags& flags) {
+    KernelFitResult r = fits(flags);
+    r.generation = generation;
+    return r;
+  });
+  updateTiles();
+}
+
+void ImagePanel::launchMaskedKernelJob(const Network& net, const std::vector<bool>& mask)
+{
+  const Image image = m_image;
+  const double ridge = m_ridgeSpin->value();
+  const bool ntk = m_ntkCheck->isChecked(), nngp = m_nngpCheck->isChecked();
+  launchKernelFits([net, image, mask, ridge, ntk, nngp](const JobFlags& flags) {
+    return computeMaskedKernelFits(net, image, mask, ridge, ntk, nngp, flags);
+  });
+  emit statusMessage(tr("Fitting %1 on %2 with the %3 (conjugate gradients on the masked pixels)…")
+                         .arg(m_imageName, m_pixels->countText(), ntk && nngp ? tr("NTK and NNGP") : ntk ? tr("NTK") : nngp ? tr("NNGP") : tr("no kernel")));
 }
 
 void ImagePanel::onKernelFinished()
@@ -1058,13 +1166,13 @@ void ImagePanel::onKernelFinished()
     m_fit = std::move(r);
     ++m_fitCount;
     showFitsAtInfinity();
-    const int trainPixels = m_fit.fits.empty() ? 0 : int(m_fit.fits.front().regression->dataset().trainX.rows());
+    const long long trainPixels = m_fit.fits.empty() ? 0 : fitTrainPixels(m_fit.fits.front());
     QStringList parts;
     for (const KernelImageFit& f : m_fit.fits)
       parts << tr("%1 held-out PSNR %2 (%3 path, %4 s)")
-                   .arg(kindName(f.kind), formatPsnr(f.report.psnrHeldOut), QString::fromStdString(regressionPathName(f.report.path)))
+                   .arg(kindName(f.kind), formatPsnr(f.report.psnrHeldOut), fitPathName(f))
                    .arg(f.report.seconds, 0, 'f', 2);
-    parts << tr("bicubic %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut));
+    parts << (m_fit.bicubic.empty() ? tr("bicubic n/a with a mask") : tr("bicubic %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut)));
     if (!m_autoNote.isEmpty() && network().encoding.sigma == m_autoSigma && m_ridgeSpin->value() == m_autoRidge) parts << m_autoNote;
     m_infoLabel->setText(tr("%1 training pixels of %2 · %3").arg(trainPixels).arg(m_image.width * m_image.height).arg(parts.join(QStringLiteral(" · "))));
     emit statusMessage(tr("Image %1 fitted in %2 s: %3").arg(m_imageName).arg(m_fit.seconds, 0, 'f', 2).arg(parts.join(QStringLiteral("; "))));
@@ -1134,29 +1242,36 @@ void ImagePanel::startEvaluation()
     return;
   }
   TimeEvaluation e;
-  for (const KernelImageFit& f : m_fit.fits) e.regressions.push_back(f.regression);
+  e.fits = m_fit.fits;
   e.heldOutMask = m_fit.heldOutMask;
   e.truth = m_image;
   e.t = time();
+  m_evalFlags = e.flags; // Cancel stops it; its progress is polled (the Chebyshev flow may take seconds at large t)
   m_evalWatcher->setFuture(QtConcurrent::run([e]() mutable {
-    try {
-      for (const auto& reg : e.regressions) {
-        e.images.push_back(reg->predictAt(e.t));
-        e.psnrs.push_back(psnr(e.images.back(), e.truth, e.heldOutMask.empty() ? nullptr : &e.heldOutMask));
-      }
-    } catch (const std::exception& ex) {
-      e.failure = QString::fromStdString(ex.what());
-      e.images.clear();
-    }
+    const double share = 1.0 / double(std::max<std::size_t>(1, e.fits.size()));
+    bool cancelled = false;
+    catchJobErrors(
+        [&] {
+          for (std::size_t i = 0; i < e.fits.size(); ++i) {
+            e.images.push_back(kernelFlowAt(e.fits[i], e.t, e.flags.control(share * double(i), share)));
+            e.psnrs.push_back(psnr(e.images.back(), e.truth, e.heldOutMask.empty() ? nullptr : &e.heldOutMask));
+          }
+        },
+        &cancelled, &e.failure);
+    if (cancelled) e.failure = QObject::tr("cancelled");
+    if (!e.failure.isEmpty()) e.images.clear();
     e.truth = Image{};
     return e;
   }));
+  // Progress and Cancel once it takes a while (the circulant path answers within milliseconds: no flicker
+  // while Play runs; the Chebyshev flow of the Toeplitz and masked paths may take seconds at late t).
+  if (!m_evalProgress->isActive()) m_evalProgress->start(250);
 }
 
 void ImagePanel::onEvaluationFinished()
 {
   TimeEvaluation e = m_evalWatcher->future().result();
-  const bool current = !m_fit.fits.empty() && !e.regressions.empty() && e.regressions.front() == m_fit.fits.front().regression &&
+  const bool current = !m_fit.fits.empty() && !e.fits.empty() && fitSolver(e.fits.front()) == fitSolver(m_fit.fits.front()) &&
                        e.images.size() == m_fit.fits.size();
   if (current) {
     m_shownKernel = std::move(e.images);
@@ -1167,9 +1282,16 @@ void ImagePanel::onEvaluationFinished()
     emit statusMessage(tr("Gradient flow at t = %1 not computed: %2").arg(formatTime(e.t), e.failure));
   }
   if (m_evalPending && !m_fit.fits.empty())
-    startEvaluation();
-  else if (!isBusy())
+    return startEvaluation();
+  m_evalProgress->stop();
+  const bool shown = std::exchange(m_evalBusyShown, false);
+  if (!isBusy()) {
+    if (shown) {
+      emit progressChanged(100);
+      emit busyChanged(false);
+    }
     emit idle();
+  }
 }
 
 // ---- MLP ----
@@ -1225,12 +1347,13 @@ void ImagePanel::startTraining()
   const Network net = m_mlpNet;
   const Image image = m_image;
   const int stride = m_strideSpin->value();
+  const std::vector<bool> mask = m_pixels->trainMask(); // empty: every s-th pixel
   const int steps = m_mlpStepsTarget;
   MlpOptions options;
   options.learningRate = m_lrSpin->value();
   const std::shared_ptr<std::atomic<bool>> stop = m_mlpStop;
   const int every = std::max(1, steps / 30);
-  m_mlpWatcher->setFuture(QtConcurrent::run([this, net, image, stride, steps, options, stop, generation, every] {
+  m_mlpWatcher->setFuture(QtConcurrent::run([this, net, image, stride, mask, steps, options, stop, generation, every] {
     MlpSnapshot last;
     last.generation = generation;
     last.last = true;
@@ -1238,7 +1361,7 @@ void ImagePanel::startTraining()
     job.stop = stop.get();
     catchJobErrors(
         [&] {
-          MlpTrainer trainer(net, image, stride, options);
+          MlpTrainer trainer = mask.empty() ? MlpTrainer(net, image, stride, options) : MlpTrainer(net, image, mask, options);
           const ImageDataset& data = trainer.dataset();
           last.trained = trainer.network();
           auto snapshot = [&](double loss) {
@@ -1345,8 +1468,14 @@ void ImagePanel::updateTiles()
                                                    : tr("not computed yet");
   if (m_image.empty())
     m_truthTile->setMessage(tr("Open an image, pick a sample, or drop a file here"));
-  else
+  else if (m_pixels->mode() == TrainingPixels::Stride)
     m_truthTile->setImage(qimageFromImage(m_image), tr("%1 × %2, stride %3").arg(m_image.width).arg(m_image.height).arg(m_strideSpin->value()));
+  else
+    m_truthTile->setImage(qimageFromImage(m_image), tr("%1 × %2, %3").arg(m_image.width).arg(m_image.height).arg(m_pixels->countText()));
+  // The training pixels of a mask, translucent over the truth (every s-th pixel is not drawn: a regular grid).
+  m_truthTile->setOverlay(m_pixels->mode() == TrainingPixels::Stride || m_image.empty()
+                              ? QImage()
+                              : maskOverlayImage(m_pixels->trainMask(), m_image.width, m_image.height));
   const QString timeText = std::isinf(m_shownTime) ? QString() : tr(", t = %1").arg(formatTime(m_shownTime));
   // The difference view: |prediction − truth| in viridis, one scale for every picture (the colour bar).
   const bool difference = differenceView() && !m_image.empty();
@@ -1387,16 +1516,19 @@ void ImagePanel::updateTiles()
                                                                      : text);
   }
 
+  const bool masked = m_pixels->mode() != TrainingPixels::Stride;
   if (!m_fit.bicubic.empty())
     m_bicubicTile->setImage(picture(m_fit.bicubic), tr("held-out PSNR %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut)));
   else
-    m_bicubicTile->setMessage(waiting);
+    m_bicubicTile->setMessage(masked ? tr("n/a with a mask: bicubic interpolation needs the regular grid of every s-th pixel") : waiting);
 
   if (m_fit.spectrum.size() > 0)
     m_spectrumTile->setImage(powerSpectrumImage(m_fit.spectrum), tr("%1 kernel on the %2 × %3 training grid; 0 at the centre")
                                                                     .arg(kindName(m_fit.fits.front().kind))
                                                                     .arg(m_fit.spectrum.cols())
                                                                     .arg(m_fit.spectrum.rows()));
+  else if (masked)
+    m_spectrumTile->setMessage(tr("n/a with a mask: the spectrum is the kernel's on the regular training grid"));
   else
     m_spectrumTile->setMessage(m_ntkCheck->isChecked() || m_nngpCheck->isChecked() ? waiting : tr("tick NTK or NNGP"));
   // A picture gets the width; a tile with only a message (the MLP before training) stays narrow.
@@ -1407,6 +1539,9 @@ void ImagePanel::updateTiles()
     t->setMaximumWidth(picture ? QWIDGETSIZE_MAX : 12 * fontMetrics().averageCharWidth() + 60);
     t->setView(m_zoom);
   }
+  if (!m_maskStale.isEmpty()) // pictures for the mask before the edit: say so until the refit replaces them
+    for (ImageTile* t : {m_ntkTile, m_nngpTile, m_mlpTile})
+      if (!t->image().isNull()) t->setImage(t->image(), tr("stale (%1) · %2").arg(m_maskStale, t->caption()));
   updateSweepStale(); // every settings change passes here
 }
 
@@ -1662,6 +1797,7 @@ QString ImagePanel::sweepStaleReason() const
   if (now.kind != was.kind) why << tr("the kernel is now the %1").arg(kindName(now.kind));
   if (now.ridge != was.ridge) why << tr("the ridge is now %1").arg(now.ridge, 0, 'g', 3);
   if (now.networks != was.networks) why << tr("the network changed");
+  if (m_pixels->mode() != TrainingPixels::Stride) why << tr("the fits now train on a mask (the sweep is on every s-th pixel)");
   return why.join(QStringLiteral(", "));
 }
 
@@ -1674,6 +1810,7 @@ void ImagePanel::startSweep()
   if (!m_unavailable.isEmpty()) return void(emit statusMessage(tr("Sweep not run: %1").arg(m_unavailable)));
   if (const QString refused = refusedSetting(false); !refused.isEmpty())
     return void(emit statusMessage(tr("Sweep not run until this is fixed: %1").arg(refused)));
+  if (m_pixels->mode() != TrainingPixels::Stride) return void(emit statusMessage(tr("Sweep not run: %1").arg(strideGridOnly())));
   m_sweepPending = true;
   m_bottomTabs->setCurrentWidget(m_sweepView);
   m_sweepView->setRunning(tr("Sweep waiting for the current fit…"));
@@ -1920,6 +2057,7 @@ void ImagePanel::chooseSigmaAutomatically()
   if (net.encoding.kind != EncodingKind::Positional && net.encoding.kind != EncodingKind::Gaussian)
     return void(emit statusMessage(tr("Auto σ needs a positional or Gaussian encoding (σ is theirs)")));
   if (m_strideSpin->isRefused()) return void(emit statusMessage(tr("Auto σ not run until this is fixed: %1").arg(m_strideSpin->refusal())));
+  if (m_pixels->mode() != TrainingPixels::Stride) return void(emit statusMessage(tr("Auto σ not run: %1").arg(strideGridOnly())));
   AutoSigmaJob job;
   job.imageSerial = m_imageSerial;
   job.stride = m_strideSpin->value();

@@ -25,6 +25,13 @@
 // context menu), and the difference view |prediction − truth| with its colour bar (0 … kDifferenceMax).
 // Out: the views; requirementChanged() when the network starts or stops fitting an image; exportView: PNG/SVG of the whole comparison, CSV/NPY of the MLP's PSNR history
 // (rows: step, loss, PSNR train, PSNR held-out, PSNR all); savePrediction writes one result as an image.
+// Training pixels (the "Train on" row, TrainingPixelsControl): every s-th pixel, a random fraction p (the CLI's
+// --mask random:P mask) or a mask painted on the ground truth picture (one undo step per stroke or Mask menu
+// action, in the document's history). With a mask the kernels are exact regressions on the masked pixels
+// (MaskedImageRegression: CG with the FFT product; encoding none refused, it is not stationary), the time
+// slider evaluates their Chebyshev flow off-thread with progress and Cancel, bicubic is n/a (stride grid
+// only), the MLP trains on the masked pixels; held-out PSNRs are over the other pixels. A mask edit marks the
+// pictures stale (kernelStaleReason()) and refits after a pause (kMaskRefitDelayMs) once the stroke ends.
 // Work: the kernel fits run off the GUI thread (launchJob; newer requests cancel older ones), the time
 // slider evaluates predictAt(t) off-thread coalesced to the newest t, the MLP trains on a worker thread
 // and streams a snapshot every few steps (queued), cancellable at any step. While hidden, network edits
@@ -43,6 +50,7 @@
 #include "core/image/ImageEncodingSweep.h"
 #include "core/image/ImageRidgeSelection.h"
 #include "widgets/common/AnalysisPanel.h"
+#include "widgets/common/PanelJob.h"
 #include "widgets/image/ImageModel.h"
 
 class QAction;
@@ -68,6 +76,7 @@ class ImageTile;
 class PlotWidget;
 class LogTimeSlider;
 class ImageSweepView;
+class TrainingPixelsControl;
 
 class ImagePanel : public AnalysisPanel {
   Q_OBJECT
@@ -86,6 +95,8 @@ public:
   static constexpr int kDefaultSteps = 2000; ///< the MLP's steps, as ntk-cli fit-image
   /// The difference view's colour scale: |prediction − truth| from 0 to this (values in [0, 1]; clipped above).
   static constexpr double kDifferenceMax = 0.25;
+  /// A mask edit refits after this pause without further edits (strokes in a row fit once).
+  static constexpr int kMaskRefitDelayMs = 400;
 
   explicit ImagePanel(NetworkDocument* doc, QWidget* parent = nullptr);
   ~ImagePanel() override;
@@ -159,6 +170,15 @@ public:
   bool differenceView() const;
   /// A window with one picture at an integer scale (1:1 by default); null when it has no image.
   QDialog* openFullSizeView(const QString& which);
+
+  // Training pixels.
+  TrainingPixelsControl* trainingPixels() const { return m_pixels; }
+  /// The mask the fits train on (H·W, row-major): empty for every s-th pixel.
+  std::vector<bool> trainMask() const;
+  /// Shows `mask` as the painted mask: the undo history's steps call this.
+  void restoreMask(const std::vector<bool>& mask);
+  /// Why the pictures shown no longer match the settings (a mask edit awaiting its refit); empty when they match.
+  QString kernelStaleReason() const { return m_maskStale; }
 
   /// Why the MLP cannot be trained (input_dim, output width, memory with the estimate); empty when it can.
   QString mlpRefusal() const { return m_mlpRefusal; }
@@ -248,7 +268,8 @@ private:
     bool cancelled = false;
   };
   struct TimeEvaluation {
-    std::vector<std::shared_ptr<const ImageKernelRegression>> regressions;
+    std::vector<KernelImageFit> fits;
+    JobFlags flags;
     std::vector<bool> heldOutMask;
     Image truth;
     double t = 0.0;
@@ -287,6 +308,11 @@ private:
   void connectFitControls();
   void connectMlpControls();
   void connectTimeSlider();
+  void connectTrainingPixels();
+  /// Why the encoding sweep and Auto σ are refused with a mask.
+  QString strideGridOnly() const;
+  /// The painted mask changed (a stroke under way, an undo step): mark the pictures stale, refit after a pause.
+  void maskChanged();
   /// Forwards a spin box's refusals to the status bar.
   template <class Box> void forwardRefusals(Box* box);
 
@@ -307,6 +333,11 @@ private:
   void updateNetwork();
   void updateMlpNetwork();
   void startKernelJob();
+  /// Why the kernels cannot fit `mask` (encoding none, no training pixel); empty when they can.
+  QString maskRefusal(const Network& net, const std::vector<bool>& mask) const;
+  void launchMaskedKernelJob(const Network& net, const std::vector<bool>& mask);
+  /// Runs `fits` as the kernel job (the newest generation; its result is shown by onKernelFinished).
+  void launchKernelFits(std::function<KernelFitResult(const JobFlags&)> fits);
   void onKernelFinished();
   void requestEvaluation();
   void startEvaluation();
@@ -394,6 +425,14 @@ private:
   double m_shownTime = INFINITY;
   QFutureWatcher<TimeEvaluation>* m_evalWatcher;
   bool m_evalPending = false;
+  JobFlags m_evalFlags;     ///< of the running evaluation: Cancel stops it, its progress is shown
+  QTimer* m_evalProgress;   ///< polls m_evalFlags.percent while an evaluation runs (from 250 ms on)
+  bool m_evalBusyShown = false; ///< busyChanged(true) was emitted for the running evaluation
+
+  // Training pixels.
+  TrainingPixelsControl* m_pixels;
+  QTimer* m_maskRefit;      ///< kMaskRefitDelayMs after the last mask edit
+  QString m_maskStale;      ///< why the pictures are stale (mask edited, not yet refitted)
 
   // MLP training.
   QFutureWatcher<MlpSnapshot>* m_mlpWatcher;

@@ -187,6 +187,21 @@ void ImageTile::setScale(const TileScale& scale)
   update();
 }
 
+void ImageTile::setOverlay(const QImage& overlay)
+{
+  m_overlay = overlay;
+  update();
+}
+
+void ImageTile::paintOverlay(QPainter& p, const QRectF& drawn) const
+{
+  if (m_overlay.isNull() || m_overlay.size() != m_image.size() || drawn.isEmpty()) return;
+  p.save();
+  p.setRenderHint(QPainter::SmoothPixmapTransform, false); // whole pixels, as the image
+  p.drawImage(drawn, m_overlay, QRectF(shownRegion()));
+  p.restore();
+}
+
 QRect ImageTile::shownRegion() const { return m_view.isEmpty() ? m_image.rect() : m_view.intersected(m_image.rect()); }
 
 QPointF ImageTile::pixelAt(const QPointF& pos) const
@@ -199,7 +214,7 @@ QPointF ImageTile::pixelAt(const QPointF& pos) const
 
 void ImageTile::paintTo(QPainter& p, const QRectF& rect, double em) const
 {
-  paintImageTile(p, rect, m_image, m_title, m_caption, m_message, em, m_view, m_scale);
+  paintOverlay(p, paintImageTile(p, rect, m_image, m_title, m_caption, m_message, em, m_view, m_scale));
 }
 
 void ImageTile::paintEvent(QPaintEvent*)
@@ -208,6 +223,7 @@ void ImageTile::paintEvent(QPaintEvent*)
   p.setRenderHint(QPainter::Antialiasing);
   m_drawn = paintImageTile(p, QRectF(rect()).adjusted(2, 2, -2, -2), m_image, m_title, m_caption, m_message,
                            fontInfo().pixelSize(), m_view, m_scale);
+  paintOverlay(p, m_drawn);
   if (m_dragging) { // the rectangle being dragged out
     p.setPen(QPen(QColor(255, 200, 0), 1, Qt::DashLine));
     p.setBrush(QColor(255, 200, 0, 40));

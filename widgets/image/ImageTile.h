@@ -54,6 +54,10 @@ public:
   /// The colour bar under the picture (hidden by default).
   void setScale(const TileScale& scale);
   const TileScale& scale() const { return m_scale; }
+  /// A translucent picture of the image's size drawn over it, pixel for pixel (the image panel's training
+  /// mask); null: none. Kept until replaced.
+  void setOverlay(const QImage& overlay);
+  const QImage& overlay() const { return m_overlay; }
 
   const QImage& image() const { return m_image; }
   QString title() const { return m_title; }
@@ -86,8 +90,9 @@ protected:
 
 private:
   QRect shownRegion() const; ///< m_view, or the whole image
+  void paintOverlay(QPainter& p, const QRectF& drawn) const;
 
-  QImage m_image;
+  QImage m_image, m_overlay;
   QString m_title, m_caption, m_message;
   QRect m_view;
   TileScale m_scale;
