@@ -1,8 +1,9 @@
-// test_image_fft — the blocked, pruned 2-level Toeplitz product of core/image/ImageFft.h against the
-// dense BTTB matrix–vector product. Checks: y = T·x + shift·x on grids whose sizes are and are not
-// multiples of the row and column blocks (remainder chunks), one-row and one-column grids, on one and
-// on two threads, repeated calls with the same buffers (the column stage's per-thread scratch); and the
-// embedding's λ_max bound against the dense largest eigenvalue. Tolerance: 1e-13 of max|y|, a few
+// test_image_fft — the blocked, pruned products of core/image/ImageFft.h against dense matrices.
+// Checks: the 2-level Toeplitz product y = T·x + shift·x against the dense BTTB on grids whose sizes are
+// and are not multiples of the row and column blocks (remainder chunks), one-row and one-column grids,
+// on one and on two threads, repeated calls with the same buffers (per-thread scratch); the embedding's
+// λ_max bound against the dense largest eigenvalue; the restricted circulant product R C Rᵀ x (the
+// masked preconditioner's form: the whole torus, and a corner of it) against the dense circulant. Tolerance: 1e-13 of max|y|, a few
 // rounding errors of the FFTs (the dense sums are exact to 1e-16 relative).
 // TBB before Qt: Qt's `emit` macro breaks oneTBB's profiling.h.
 #include <cmath>
@@ -54,7 +55,7 @@ private slots:
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("threads");
-    constexpr int rb = ToeplitzProduct::kRowBlock, cb = ToeplitzProduct::kColumnBlock;
+    constexpr int rb = CirculantProduct::kRowBlock, cb = CirculantProduct::kColumnBlock;
     QTest::newRow("blocks exact") << 2 * rb << 2 * cb - 1 << 2; // cols + 1 = 2 column blocks
     QTest::newRow("remainders") << 2 * rb + 3 << 3 * cb + 2 << 2;
     QTest::newRow("remainders, one thread") << 2 * rb + 3 << 3 * cb + 2 << 1;
@@ -72,14 +73,14 @@ private slots:
     const Case c(rows, cols);
     const ToeplitzProduct product(rows, cols, c.embedded.data());
     const size_t n = size_t(rows) * cols;
-    auto x = fftwArray<double>(n), y = fftwArray<double>(n), buf = fftwArray<double>(product.bufferSize());
+    auto x = fftwArray<double>(n), y = fftwArray<double>(n);
     auto spec = fftwArray<Complex>(product.spectrumSize());
     std::mt19937_64 rng(3);
     std::normal_distribution<double> normal;
     for (int trial = 0; trial < 3; ++trial) { // the same buffers again: nothing may depend on their old contents
       for (size_t k = 0; k < n; ++k) x[k] = normal(rng);
       const double shift = 0.25 * trial;
-      product.apply(x.get(), y.get(), shift, buf.get(), spec.get());
+      product.apply(x.get(), y.get(), shift, spec.get());
       const Eigen::Map<const Eigen::VectorXd> xv(x.get(), Eigen::Index(n)), yv(y.get(), Eigen::Index(n));
       const Eigen::VectorXd expect = c.dense * xv + shift * xv;
       const double err = (yv - expect).cwiseAbs().maxCoeff() / expect.cwiseAbs().maxCoeff();
@@ -88,6 +89,48 @@ private slots:
     // λ_max of the embedding bounds T's spectrum (Cauchy interlacing), within rounding.
     const double top = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(c.dense).eigenvalues().maxCoeff();
     QVERIFY(product.embeddingMaxEigenvalue() >= top * (1.0 - 1e-12));
+  }
+
+  void restrictedCirculantEqualsDense_data()
+  {
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    QTest::addColumn<int>("gridRows");
+    QTest::addColumn<int>("gridCols");
+    QTest::newRow("whole torus") << 20 << 19 << 20 << 19;
+    QTest::newRow("corner") << 13 << 9 << 22 << 17;
+  }
+
+  void restrictedCirculantEqualsDense()
+  {
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    QFETCH(int, gridRows);
+    QFETCH(int, gridCols);
+    // An even symbol on the torus (a function of the wrapped offsets), its eigenvalues by a real FFT.
+    auto wrapped = [](int d, int n) { d = ((d % n) + n) % n; return std::min(d, n - d); };
+    auto torus = [&](int i, int j) { return symbol(wrapped(i, gridRows), wrapped(j, gridCols)); };
+    const RealFft2 fft(gridRows, gridCols);
+    auto first = fftwArray<double>(fft.realSize());
+    auto firstSpec = fftwArray<Complex>(fft.complexSize());
+    for (int i = 0; i < gridRows; ++i)
+      for (int j = 0; j < gridCols; ++j) first[size_t(i) * gridCols + j] = torus(i, j);
+    fft.forward(first.get(), firstSpec.get());
+    std::vector<double> eig(fft.complexSize());
+    for (size_t k = 0; k < eig.size(); ++k) eig[k] = firstSpec[k].real() / (double(gridRows) * gridCols);
+    const CirculantProduct product(rows, cols, gridRows, gridCols, eig);
+    const int n = rows * cols;
+    Eigen::MatrixXd dense(n, n);
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b) dense(a, b) = torus(a / cols - b / cols, a % cols - b % cols);
+    auto x = fftwArray<double>(size_t(n)), y = fftwArray<double>(size_t(n));
+    auto spec = fftwArray<Complex>(product.spectrumSize());
+    for (int k = 0; k < n; ++k) x[size_t(k)] = std::sin(0.37 * k) + 0.1 * (k % 5);
+    product.apply(x.get(), y.get(), 0.5, spec.get());
+    const Eigen::Map<const Eigen::VectorXd> xv(x.get(), n), yv(y.get(), n);
+    const Eigen::VectorXd expect = dense * xv + 0.5 * xv;
+    const double err = (yv - expect).cwiseAbs().maxCoeff() / expect.cwiseAbs().maxCoeff();
+    QVERIFY2(err <= 1e-13, qPrintable(QString("%1").arg(err)));
   }
 };
 

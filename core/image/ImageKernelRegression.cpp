@@ -462,13 +462,12 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   const double tol = options.cgTolerance;
 
   tbb::parallel_for(0, C, [&](int ch) {
-    auto buf = fftwArray<double>(product->bufferSize());
     auto spec = fftwArray<Complex>(product->spectrumSize());
     auto small = fftwArray<double>(fftPre.realSize());
     auto smallSpec = fftwArray<Complex>(fftPre.complexSize());
     // y ← (T + ridge) x
     auto apply = [&](const std::vector<double>& x, std::vector<double>& y) {
-      product->apply(x.data(), y.data(), ridgeAbs, buf.get(), spec.get());
+      product->apply(x.data(), y.data(), ridgeAbs, spec.get());
     };
     // z ← P⁻¹ r
     auto precondition = [&](const std::vector<double>& r, std::vector<double>& z) {
@@ -501,7 +500,6 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficien
   const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
   ChannelProgress progress(C, job);
   tbb::parallel_for(0, C, [&](int ch) {
-    auto buf = fftwArray<double>(product->bufferSize());
     auto spec = fftwArray<Complex>(product->spectrumSize());
     std::vector<double> y(size_t(Ht) * Wt);
     for (size_t k = 0; k < y.size(); ++k) y[k] = dataset.trainY(Eigen::Index(k), ch);
@@ -509,7 +507,7 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficien
     if (job.progress) sub.progress = [&, ch](double f) { progress.set(ch, f); };
     applyChebyshevSeries(
         series, [&](const std::vector<double>& x, std::vector<double>& out) {
-          product->apply(x.data(), out.data(), ridgeAbs, buf.get(), spec.get());
+          product->apply(x.data(), out.data(), ridgeAbs, spec.get());
         },
         y, c[size_t(ch)], sub);
   });
