@@ -15,7 +15,7 @@
 // inverse transform per channel.
 //
 // Toeplitz path. T(i, j) = k(j·s/W, i·s/H), i ∈ (−Ht, Ht), j ∈ (−Wt, Wt), embedded into a 2Ht × 2Wt
-// circulant for matrix–vector products (pruned transforms, two parallel halves per stage: ToeplitzProduct);
+// circulant for matrix–vector products (pruned, cache-blocked transforms, blocks in parallel: ToeplitzProduct);
 // preconditioned CG with the 2-level T. Chan circulant
 //   c(i,j) = [(Ht−i)(Wt−j) t(i,j) + i(Wt−j) t(i−Ht,j) + (Ht−i) j t(i,j−Wt) + i j t(i−Ht,j−Wt)] / (Ht Wt)
 // (+ ridge). Predictions: the zero-upsampled α convolved linearly with k on the offsets (−H,H)×(−W,W),
