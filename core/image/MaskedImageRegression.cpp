@@ -17,6 +17,7 @@
 #include <string>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include "core/image/ChannelProgress.h"
 #include "core/image/ChebyshevFlow.h"
@@ -227,10 +228,16 @@ double estimateMaskedRegressionBytes(const Network& net, int width, int height, 
   raw.inputDim = int(std::min<double>(twoM, kMaxWidth));
   const double sampling = estimateGramBytes(raw, Eigen::Index(H), Eigen::Index(2 * W), 1) + 8.0 * (H + 2 * W) * twoM;
   const double image = 4.0 * n * C * 2.0 + n / 2.0 + 8.0 * m;
-  const double operators = 8.0 * 4.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * H * (W / 2 + 1.0) * 2.0;
-  const double perChannel = 8.0 * 2.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * 2.0 * n + 16.0 * H * (W / 2 + 1.0) +
-                            8.0 * m * 6.0 + 8.0 * n;
-  return image + sampling + operators + C * perChannel;
+  // The embedding and its spectrum (while the eigenvalues are computed), the product's eigenvalues, the
+  // T. Chan circulant, its spectrum and eigenvalues (twice: given and stored column by column).
+  const double operators = 8.0 * 4.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * 2.0 * H * (W + 1.0) + 8.0 * n +
+                           16.0 * H * (W / 2 + 1.0) + 8.0 * 2.0 * H * (W / 2 + 1.0);
+  // Per channel: the product's and the preconditioner's spectra, the grid in and out, CG's vectors, the output.
+  const double perChannel = 16.0 * H * (W + 1.0) + 16.0 * H * (W / 2 + 1.0) + 8.0 * 2.0 * n + 8.0 * m * 6.0 + 8.0 * n;
+  // Per thread: the blocked products' row buffers and column scratches (both products).
+  const double perThread = 2.0 * (8.0 * imagefft::CirculantProduct::kRowBlock * 2.0 * W +
+                                  16.0 * imagefft::CirculantProduct::kColumnBlock * 2.0 * H);
+  return image + sampling + operators + C * perChannel + tbb::this_task_arena::max_concurrency() * perThread;
 }
 
 MaskedImageRegression::MaskedImageRegression(const Network& net, const Image& image, const std::vector<bool>& trainMask,
