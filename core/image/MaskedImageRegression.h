@@ -14,7 +14,8 @@
 //     the masked Gram's spectrum is about p times the full grid's (m points sample the same Mercer
 //     operator), and a principal submatrix of an SPD inverse is SPD, so CG stays valid. 136 iterations.
 //     (The scale barely matters: β·C for β ∈ {0.25, p, 1}: 236–238 iterations at 1e-10; a larger shift
-//     γ·k(0) instead of λ: unchanged up to γ = 1e-2, worse beyond, 162 at γ = 1.)
+//     γ·k(0) instead of λ: unchanged up to γ = 1e-2, worse beyond, 162 at γ = 1. Astronaut 512² at 1e-3:
+//     β ∈ {p/2, p, 2p} 198–199 iterations; γ ≤ 1e-2 196–201, γ = 0.03 207, γ = 0.1 220.)
 //   None — the Jacobi preconditioner, which for a stationary kernel (constant diagonal k(0) + λ) is a
 //     scalar: plain CG. 232 iterations.
 //   (Also tried, in this branch's history: block-Jacobi with the exact Gram of the training pixels in each
