@@ -292,6 +292,27 @@ private slots:
     QCOMPARE(number(j, "half_life"), 0.0);
   }
 
+  // bench image --mask random:P: the masked regression of the core with the same mask and tolerance.
+  void benchMasked()
+  {
+    const auto r = runCli({"bench", "image", "--image", qpath("smooth.png"), "--net", qpath("gauss2.json"), "--mask",
+                           "random:0.4", "--seed", "3", "--cg-tolerance", "1e-8"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(QString::fromStdString(j.value("path", "")), QStringLiteral("masked"));
+    QVERIFY(j["stride"].is_null());
+    QCOMPARE(number(j, "seed"), 3.0);
+    QCOMPARE(number(j, "cg_tolerance"), 1e-8);
+    MaskedRegressionOptions o;
+    o.cgTolerance = 1e-8;
+    const MaskedImageRegression fit(loadNetwork(path("gauss2.json")), readPng(path("smooth.png")),
+                                    randomPixelMask(24, 20, 0.4, 3), o);
+    MaskedRegressionReport rep;
+    fit.predict(&rep);
+    QCOMPARE(number(j, "cg_iterations"), double(rep.cgIterations));
+    QVERIFY(std::abs(number(j, "psnr_heldout") - rep.psnrHeldOut) < 1e-3); // printed with 4 decimals
+  }
+
   // Values that do not exist are JSON null, never 0, "nan" or "inf" (found by the adversarial sweep:
   // --steps 0 reported final_loss 0; bench image printed "psnr_heldout": nan with no held-out pixels).
   void missingValuesAreNull_data()
@@ -496,6 +517,16 @@ private slots:
         << QStringList{"bench", "image", "--image", img, "--net", net, "--method", "mlp", "--centres", "4"} << "--centres applies";
     QTest::newRow("bench image batch with ntk")
         << QStringList{"bench", "image", "--image", img, "--net", net, "--batch", "4"} << "--batch applies to --method mlp";
+    QTest::newRow("bench image mask with mlp")
+        << QStringList{"bench", "image", "--image", img, "--net", net, "--method", "mlp", "--mask", "random:0.5"} << "--mask applies";
+    QTest::newRow("bench image mask png")
+        << QStringList{"bench", "image", "--image", img, "--net", net, "--mask", "m.png"} << "--mask needs random:P";
+    QTest::newRow("bench image mask fraction")
+        << QStringList{"bench", "image", "--image", img, "--net", net, "--mask", "random:0"} << "0 < P <= 1";
+    QTest::newRow("bench image seed without mask")
+        << QStringList{"bench", "image", "--image", img, "--net", net, "--seed", "2"} << "--seed applies to --mask";
+    QTest::newRow("bench image cg tolerance 1")
+        << QStringList{"bench", "image", "--image", img, "--net", net, "--cg-tolerance", "1"} << "--cg-tolerance must be";
     QTest::newRow("output folder missing")
         << QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--out", qpath("no_dir/o.png"), "--report", qpath("bad.json")}
         << "no_dir";

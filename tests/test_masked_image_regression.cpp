@@ -1,7 +1,8 @@
 // test_masked_image_regression — kernel regression from a pixel mask (core/image/MaskedImageRegression).
 // Checks: the FFT/CG masked fit equals the dense masked solve (the engine's Gram of the training pixels,
 // Cholesky, then K(all, train)·α) on a 32 × 32 RGB image for random masks, both kernels and two ridges;
-// both preconditioners give the same fit and the circulant one needs fewer iterations; a stride mask on a
+// both preconditioners give the same fit and the circulant one needs fewer iterations; the default CG
+// tolerance stays within 0.1 of an 8-bit step of the tight solve; a stride mask on a
 // periodic kernel equals ImageKernelRegression's circulant path at t = ∞ and at finite t (its exact
 // per-mode formula); the flow at finite t equals a dense eigendecomposition of the masked Gram + ridge;
 // t = 0 is 0 and t = ∞ is predict(); random masks have exactly round(p·n) pixels and depend only on the
@@ -185,6 +186,22 @@ private slots:
     MaskedRegressionReport a, b;
     QVERIFY(ntktest::relErrToMax(asMatrix(circ.predict(&a)), asMatrix(none.predict(&b))) <= 2e-7);
     QVERIFY2(a.cgIterations < b.cgIterations, qPrintable(QString("%1 vs %2").arg(a.cgIterations).arg(b.cgIterations)));
+  }
+
+  // The default CG tolerance (1e-4, chosen in MaskedImageRegression.h from measured errors): the fit stays
+  // within a tenth of an 8-bit step of the tight solve, with fewer iterations.
+  void defaultToleranceFarBelow8Bit()
+  {
+    QCOMPARE(MaskedRegressionOptions{}.cgTolerance, 1e-4);
+    const Network net = imageNet(gaussian(6.0));
+    const Image im = syntheticImage(32, 32);
+    const std::vector<bool> mask = randomPixelMask(32, 32, 0.5, 9);
+    MaskedRegressionReport a, b;
+    const Eigen::MatrixXd loose = asMatrix(MaskedImageRegression(net, im, mask).predict(&a));
+    const Eigen::MatrixXd exact = asMatrix(MaskedImageRegression(net, im, mask, tight(KernelKind::Ntk, 1e-6)).predict(&b));
+    const double err = (loose - exact).cwiseAbs().maxCoeff();
+    QVERIFY2(err <= 0.1 / 255.0, qPrintable(QString("max |default − tight| = %1 (x 255 = %2)").arg(err).arg(err * 255)));
+    QVERIFY(a.cgIterations < b.cgIterations);
   }
 
   // A stride-2 mask with a periodic kernel is the circulant path's problem: same fit, same flow.

@@ -63,6 +63,14 @@ inline double parseNumber(const std::string& text, const std::string& option)
   return v;
 }
 
+/// P of `--mask random:P` (text: what follows "random:"): 0 < P ≤ 1, or an InputError.
+inline double parseRandomMaskFraction(const std::string& text)
+{
+  const double p = parseNumber(text, "--mask random:P");
+  if (!(p > 0.0 && p <= 1.0)) throw ntk::InputError("--mask random:P needs a fraction 0 < P <= 1 (got '" + text + "')");
+  return p;
+}
+
 /// Writes `text` to `path`; on any failure removes what was written and throws InputError naming the file.
 inline void writeText(const std::string& path, const std::string& text)
 {

@@ -108,11 +108,7 @@ int runFitImage(const FitImageOptions& o)
   }
   double maskFraction = std::nan("");
   const bool maskRandom = o.mask.rfind("random:", 0) == 0;
-  if (maskRandom) {
-    maskFraction = parseNumber(o.mask.substr(7), "--mask random:P");
-    if (!(maskFraction > 0.0 && maskFraction <= 1.0))
-      throw ntk::InputError("--mask random:P needs a fraction 0 < P <= 1 (got '" + o.mask.substr(7) + "')");
-  }
+  if (maskRandom) maskFraction = parseRandomMaskFraction(o.mask.substr(7));
   const double lr = parseNumber(o.lr, "--lr");
   if (!std::isfinite(lr) || lr <= 0.0) throw ntk::InputError("--lr must be a finite number > 0 (got '" + o.lr + "')");
   if (!(o.halfLife >= 0.0) || !std::isfinite(o.halfLife))
@@ -330,7 +326,7 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                                "Gradient-flow prediction at time t (ntk/nngp; default inf = the kernel regression)");
   auto* cgTol = sub->add_option("--cg-tolerance", options->cgTolerance,
                                 "Relative residual at which conjugate gradients stop (ntk/nngp, Toeplitz and masked "
-                                "paths; default 1e-10 Toeplitz, 1e-6 masked)");
+                                "paths; default 1e-10 Toeplitz, 1e-4 masked)");
   auto* ridge = sub->add_option("--ridge", options->ridge,
                   "Ridge, relative to the mean diagonal of the training Gram (ntk/nngp; default 1e-6), or auto: "
                   "chosen by --criterion");

@@ -15,7 +15,7 @@
 // inverse transform per channel.
 //
 // Toeplitz path. T(i, j) = k(j·s/W, i·s/H), i ∈ (−Ht, Ht), j ∈ (−Wt, Wt), embedded into a 2Ht × 2Wt
-// circulant for matrix–vector products (pruned transforms, two parallel halves per stage: ToeplitzProduct);
+// circulant for matrix–vector products (pruned, cache-blocked transforms, blocks in parallel: ToeplitzProduct);
 // preconditioned CG with the 2-level T. Chan circulant
 //   c(i,j) = [(Ht−i)(Wt−j) t(i,j) + i(Wt−j) t(i−Ht,j) + (Ht−i) j t(i,j−Wt) + i j t(i−Ht,j−Wt)] / (Ht Wt)
 // (+ ridge). Predictions: the zero-upsampled α convolved linearly with k on the offsets (−H,H)×(−W,W),
@@ -462,13 +462,12 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
   const double tol = options.cgTolerance;
 
   tbb::parallel_for(0, C, [&](int ch) {
-    auto buf = fftwArray<double>(product->bufferSize());
     auto spec = fftwArray<Complex>(product->spectrumSize());
     auto small = fftwArray<double>(fftPre.realSize());
     auto smallSpec = fftwArray<Complex>(fftPre.complexSize());
     // y ← (T + ridge) x
     auto apply = [&](const std::vector<double>& x, std::vector<double>& y) {
-      product->apply(x.data(), y.data(), ridgeAbs, buf.get(), spec.get());
+      product->apply(x.data(), y.data(), ridgeAbs, spec.get());
     };
     // z ← P⁻¹ r
     auto precondition = [&](const std::vector<double>& r, std::vector<double>& z) {
@@ -501,7 +500,6 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficien
   const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
   ChannelProgress progress(C, job);
   tbb::parallel_for(0, C, [&](int ch) {
-    auto buf = fftwArray<double>(product->bufferSize());
     auto spec = fftwArray<Complex>(product->spectrumSize());
     std::vector<double> y(size_t(Ht) * Wt);
     for (size_t k = 0; k < y.size(); ++k) y[k] = dataset.trainY(Eigen::Index(k), ch);
@@ -509,7 +507,7 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficien
     if (job.progress) sub.progress = [&, ch](double f) { progress.set(ch, f); };
     applyChebyshevSeries(
         series, [&](const std::vector<double>& x, std::vector<double>& out) {
-          product->apply(x.data(), out.data(), ridgeAbs, buf.get(), spec.get());
+          product->apply(x.data(), out.data(), ridgeAbs, spec.get());
         },
         y, c[size_t(ch)], sub);
   });

@@ -17,6 +17,7 @@
 #include <string>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include "core/image/ChannelProgress.h"
 #include "core/image/ChebyshevFlow.h"
@@ -31,6 +32,7 @@ namespace ntk {
 
 namespace {
 
+using imagefft::CirculantProduct;
 using imagefft::Complex;
 using imagefft::fftwArray;
 using imagefft::RealFft2;
@@ -55,8 +57,7 @@ struct MaskedImageRegression::Impl {
   int cgIterations = 0;
   std::unique_ptr<ToeplitzProduct> product; ///< T on H × W
   double flowRho = 0.0;                     ///< ≥ λ_max(P T Pᵀ + ridge): the Chebyshev interval
-  std::unique_ptr<RealFft2> fftPre;         ///< H × W
-  std::vector<double> preEig;               ///< 1 / (p·c + λ) on H × (W/2+1), with the 1/(HW) folded in
+  std::unique_ptr<CirculantProduct> pre;    ///< (p·C + λ)⁻¹ on H × W (the circulant preconditioner)
   std::vector<std::vector<double>> alpha;   ///< per channel, m
 
   std::vector<double> targets(int c) const
@@ -68,12 +69,12 @@ struct MaskedImageRegression::Impl {
 
   /// Per-thread buffers for the products.
   struct Work {
-    imagefft::FftwArray<double> buf, full, fullOut;
+    imagefft::FftwArray<double> full, fullOut;
     imagefft::FftwArray<Complex> spec, preSpec;
     explicit Work(const Impl& d)
-        : buf(fftwArray<double>(d.product->bufferSize())), full(fftwArray<double>(size_t(d.H) * d.W)),
-          fullOut(fftwArray<double>(size_t(d.H) * d.W)), spec(fftwArray<Complex>(d.product->spectrumSize())),
-          preSpec(fftwArray<Complex>(d.fftPre->complexSize()))
+        : full(fftwArray<double>(size_t(d.H) * d.W)), fullOut(fftwArray<double>(size_t(d.H) * d.W)),
+          spec(fftwArray<Complex>(d.product->spectrumSize())),
+          preSpec(fftwArray<Complex>(d.pre ? d.pre->spectrumSize() : 0))
     {
       std::fill(full.get(), full.get() + size_t(d.H) * d.W, 0.0);
     }
@@ -83,22 +84,19 @@ struct MaskedImageRegression::Impl {
   void apply(const std::vector<double>& x, std::vector<double>& out, double shift, Work& w) const
   {
     for (size_t k = 0; k < x.size(); ++k) w.full[size_t(trainIndex[k])] = x[k];
-    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.buf.get(), w.spec.get());
+    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.spec.get());
     for (size_t k = 0; k < x.size(); ++k) out[k] = w.fullOut[size_t(trainIndex[k])] + shift * x[k];
   }
 
   /// z = M⁻¹ r.
   void precondition(const std::vector<double>& r, std::vector<double>& z, Work& w) const
   {
-    const MaskPreconditioner kind = options.preconditioner;
-    if (kind == MaskPreconditioner::None) {
+    if (!pre) { // MaskPreconditioner::None
       z = r;
       return;
     }
     for (size_t k = 0; k < r.size(); ++k) w.full[size_t(trainIndex[k])] = r[k];
-    fftPre->forward(w.full.get(), w.preSpec.get());
-    for (size_t k = 0; k < preEig.size(); ++k) w.preSpec[k] *= preEig[k];
-    fftPre->inverse(w.preSpec.get(), w.fullOut.get());
+    pre->apply(w.full.get(), w.fullOut.get(), 0.0, w.preSpec.get());
     for (size_t k = 0; k < r.size(); ++k) z[k] = w.fullOut[size_t(trainIndex[k])];
     // `full` must hold zeros off the mask for the next call: only mask entries were written.
   }
@@ -133,11 +131,10 @@ void MaskedImageRegression::Impl::build(const Network& net, const JobControl& jo
     flowRho = product->maxEigenvalueBound(std::all_of(e.get(), e.get() + size_t(4) * H * W,
                                                       [](double v) { return v >= 0.0; }), &support) + ridgeAbs;
   }
-  fftPre = std::make_unique<RealFft2>(H, W);
-  preEig.assign(fftPre->complexSize(), 1.0);
   if (options.preconditioner == MaskPreconditioner::Circulant) {
-    auto c = fftwArray<double>(fftPre->realSize());
-    auto spec = fftwArray<Complex>(fftPre->complexSize());
+    const RealFft2 fft(H, W);
+    auto c = fftwArray<double>(fft.realSize());
+    auto spec = fftwArray<Complex>(fft.complexSize());
     const double inv = 1.0 / (double(H) * W);
     for (int i = 0; i < H; ++i)
       for (int j = 0; j < W; ++j) {
@@ -148,8 +145,9 @@ void MaskedImageRegression::Impl::build(const Network& net, const JobControl& jo
         if (i > 0 && j > 0) v += double(i) * j * kAt(i - H, j - W);
         c[size_t(i) * W + j] = v * inv;
       }
-    fftPre->forward(c.get(), spec.get());
+    fft.forward(c.get(), spec.get());
     const double p = m / (double(H) * W);
+    std::vector<double> preEig(fft.complexSize()); // 1 / (p·c + λ), with the 1/(HW) of the inverse folded in
     double top = 0.0;
     for (size_t i = 0; i < preEig.size(); ++i) {
       preEig[i] = p * std::max(spec[i].real(), 0.0) + ridgeAbs;
@@ -157,6 +155,7 @@ void MaskedImageRegression::Impl::build(const Network& net, const JobControl& jo
     }
     const double floor = std::max(top * 1e-12, std::numeric_limits<double>::min());
     for (double& v : preEig) v = 1.0 / (std::max(v, floor) * double(H) * W);
+    pre = std::make_unique<CirculantProduct>(H, W, H, W, preEig);
   }
   job.report(0.35);
 }
@@ -211,7 +210,7 @@ std::vector<std::vector<double>> MaskedImageRegression::Impl::predictFrom(const 
     job.checkCancelled();
     Work w(*this);
     for (size_t k = 0; k < trainIndex.size(); ++k) w.full[size_t(trainIndex[k])] = c[size_t(ch)][k];
-    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.buf.get(), w.spec.get());
+    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.spec.get());
     out[size_t(ch)].assign(w.fullOut.get(), w.fullOut.get() + size_t(H) * W);
     job.report(double(++done) / C);
   });
@@ -229,10 +228,16 @@ double estimateMaskedRegressionBytes(const Network& net, int width, int height, 
   raw.inputDim = int(std::min<double>(twoM, kMaxWidth));
   const double sampling = estimateGramBytes(raw, Eigen::Index(H), Eigen::Index(2 * W), 1) + 8.0 * (H + 2 * W) * twoM;
   const double image = 4.0 * n * C * 2.0 + n / 2.0 + 8.0 * m;
-  const double operators = 8.0 * 4.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * H * (W / 2 + 1.0) * 2.0;
-  const double perChannel = 8.0 * 2.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * 2.0 * n + 16.0 * H * (W / 2 + 1.0) +
-                            8.0 * m * 6.0 + 8.0 * n;
-  return image + sampling + operators + C * perChannel;
+  // The embedding and its spectrum (while the eigenvalues are computed), the product's eigenvalues, the
+  // T. Chan circulant, its spectrum and eigenvalues (twice: given and stored column by column).
+  const double operators = 8.0 * 4.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * 2.0 * H * (W + 1.0) + 8.0 * n +
+                           16.0 * H * (W / 2 + 1.0) + 8.0 * 2.0 * H * (W / 2 + 1.0);
+  // Per channel: the product's and the preconditioner's spectra, the grid in and out, CG's vectors, the output.
+  const double perChannel = 16.0 * H * (W + 1.0) + 16.0 * H * (W / 2 + 1.0) + 8.0 * 2.0 * n + 8.0 * m * 6.0 + 8.0 * n;
+  // Per thread: the blocked products' row buffers and column scratches (both products).
+  const double perThread = 2.0 * (8.0 * imagefft::CirculantProduct::kRowBlock * 2.0 * W +
+                                  16.0 * imagefft::CirculantProduct::kColumnBlock * 2.0 * H);
+  return image + sampling + operators + C * perChannel + tbb::this_task_arena::max_concurrency() * perThread;
 }
 
 MaskedImageRegression::MaskedImageRegression(const Network& net, const Image& image, const std::vector<bool>& trainMask,
