@@ -36,6 +36,9 @@ struct EncodingSweepOptions {
                                          EncodingKind::Gaussian};
   std::vector<double> sigmas = {2.0, 4.0, 8.0, 16.0}; ///< for positional and gaussian
   Eigen::Index noneDenseLimit = 4096; ///< encoding none: dense solve up to this many training pixels
+  /// RegressionPath::Mirror: every row with an encoding is fitted on the mirrored periodic domain (its
+  /// frequencies rounded to the period, ImageKernelRegression.h); anything else: the exact regression.
+  RegressionPath domain = RegressionPath::Auto;
 };
 
 struct EncodingSweepRow {
