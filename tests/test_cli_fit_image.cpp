@@ -544,6 +544,9 @@ private slots:
     QTest::newRow("domain mirror with encoding none")
         << (QStringList{"fit-image", "--image", img, "--net", qpath("none.json"), "--method", "ntk", "--domain", "mirror"} + outs)
         << "stationary kernel";
+    QTest::newRow("domain mirror with integer frequencies")
+        << (QStringList{"fit-image", "--image", img, "--net", qpath("small.json"), "--method", "ntk", "--domain", "mirror"} + outs)
+        << "refuses integer frequencies";
     QTest::newRow("domain mirror, one training row")
         << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--domain", "mirror", "--train-stride", "20"} + outs)
         << "at least 2 training pixels";

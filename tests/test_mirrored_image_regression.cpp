@@ -313,6 +313,15 @@ private slots:
     } catch (const InputError& e) {
       QVERIFY2(std::string(e.what()).find("at least 2 training pixels") != std::string::npos, e.what());
     }
+    // Integer frequencies: a 1-periodic kernel aliases the mirrored copies onto training pixels one period away.
+    Network integer = gaussianNet();
+    integer.encoding.kind = EncodingKind::Basic;
+    try {
+      ImageKernelRegression(integer, im, 2, mirrorOptions(KernelKind::Ntk, 1e-6));
+      QFAIL("the mirror path took integer frequencies");
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("integer frequencies") != std::string::npos, e.what());
+    }
     QCOMPARE(regressionPathName(RegressionPath::Mirror), std::string("mirror"));
     // Auto never picks the mirror path (it is not the exact regression of the given kernel).
     QVERIFY(ImageKernelRegression(gaussianNet(), im, 2).path() != RegressionPath::Mirror);

@@ -14,6 +14,7 @@
 
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageRidgeSelection.h"
+#include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 
@@ -96,7 +97,7 @@ void fitRow(EncodingSweepRow& row, const Network& base, const Image& image, int 
     fit.path = RegressionPath::Dense;
     fit.denseLimit = options.noneDenseLimit;
     row.note = "dense solve (no FFT path for encoding none)";
-  } else if (options.domain == RegressionPath::Mirror) {
+  } else if (options.domain == RegressionPath::Mirror && !gridIsPeriodic(net)) {
     fit.path = RegressionPath::Mirror;
   }
   try {
@@ -159,7 +160,7 @@ EncodingSweepResult sweepImageEncodings(const Network& base, const Image& image,
     const Eigen::Index m = Eigen::Index((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
     const bool skipped = r.encoding == EncodingKind::None && m > options.noneDenseLimit;
     const RegressionPath path = r.encoding == EncodingKind::None         ? RegressionPath::Dense
-                                : options.domain == RegressionPath::Mirror ? RegressionPath::Mirror
+                                : options.domain == RegressionPath::Mirror ? RegressionPath::Mirror // ≥ integer rows' circulant
                                                                            : RegressionPath::Auto;
     bytes.push_back(skipped ? 0.0
                             : estimateImageRegressionBytes(sweepNetwork(base, r.encoding, r.sigma), image.width,

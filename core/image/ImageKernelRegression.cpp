@@ -129,6 +129,10 @@ PathChoice resolvePath(const Network& net, int width, int height, int stride, Re
   case RegressionPath::Mirror:
     if (!stationary)
       throw InputError("image regression: the mirror path needs a stationary kernel, but the encoding is none");
+    // A 1-periodic kernel cannot tell a mirrored copy from the training pixel about one period away (the
+    // mirrored domain is about 2 periods): conflicting data (astronaut 256², integer B: 11 dB, not 24.6).
+    if (gridIsPeriodic(net))
+      throw InputError("image regression: the mirror path refuses integer frequencies (a 1-periodic kernel aliases mirrored copies one period away); fit exactly");
     c.path = RegressionPath::Mirror;
     break;
   case RegressionPath::Dense: c.path = RegressionPath::Dense; break;

@@ -20,7 +20,10 @@
 //     (m̃ = 4(Ht − 1)(Wt − 1) samples) is block-circulant: the circulant path's FFT solve and closed-form
 //     flow on the period, predictions at every pixel of the image (the period's top-left H × W corner).
 //     Not the exact regression of the given kernel: a nearby kernel on a reflected training set (no
-//     wrap-around of one border onto the other). Needs ≥ 2 training pixels along each axis.
+//     wrap-around of one border onto the other). Needs ≥ 2 training pixels along each axis. Refused
+//     when every frequency is an integer: that kernel is 1-periodic, and on a domain of about two periods
+//     each mirrored copy aliases onto the training pixels one period away (use Circulant). Frequencies
+//     that are all close to integers degrade it for the same reason (integer B + U(−¼, ¼): 0.4 dB).
 //   Dense — encoding none (not stationary), or small images the circulant path cannot take: the
 //     engine's Gram and an LLT solve.
 //   Nystrom — any kernel, for grids too large for the dense Gram: Nyström regression with `centres`
