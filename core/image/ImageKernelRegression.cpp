@@ -169,6 +169,13 @@ Eigen::MatrixXd stationaryKernel(const Network& net, KernelKind kind, const std:
 
 namespace {
 
+/// After a parallel loop over channels: a loop cancelled from outside (an exception in an enclosing TBB
+/// algorithm, e.g. another fit of an encoding sweep) returns early without throwing, leaving channels empty.
+void requireAllChannels(const std::atomic<int>& done, int channels)
+{
+  if (done.load() != channels) throw CancelledError();
+}
+
 /// g_t(μ) = (1 − e^{−μt/m})/μ (1/μ at t = ∞); 0 for null directions μ ≤ threshold.
 double flowFactor(double mu, double t, double m, double threshold)
 {
@@ -439,6 +446,7 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::circulantPredict(d
       for (int q = 0; q < W; ++q) o[size_t(p) * W + q] = f[size_t(p) * Wp + q] * scale;
     job.report(double(++done) / C);
   });
+  requireAllChannels(done, C);
   return out;
 }
 
@@ -596,6 +604,7 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzPredict(
       for (int q = 0; q < W; ++q) f[size_t(p) * W + q] = pad[size_t(p) * 2 * W + q] * scale;
     job.report(double(++done) / C);
   });
+  requireAllChannels(done, C);
   return out;
 }
 

@@ -240,7 +240,7 @@ void ImagePanel::createFitControls()
                                              "0 … %1). Arrows step by ×√10.").arg(kMaxRidge));
   m_ridgeSpin->setToolTip(m_ridgeSpin->property("baseToolTip").toString());
   m_domainCombo = new QComboBox;
-  m_domainCombo->addItem(tr("mirrored periodic"), int(RegressionPath::Mirror));
+  m_domainCombo->addItem(tr("mirrored"), int(RegressionPath::Mirror));
   m_domainCombo->addItem(tr("exact"), int(RegressionPath::Auto));
   m_domainCombo->setItemData(0, tr("The training grid reflected about its first and last training pixel (period 2(n−1)s pixels per axis,\n"
                                    "no wrap-around of one border onto the other); the encoding's true frequencies rounded to the\n"
@@ -254,7 +254,7 @@ void ImagePanel::createFitControls()
                                    "(seconds to tens of seconds per position of the slider)."),
                              Qt::ToolTipRole);
   m_domainCombo->setToolTip(tr("Where the kernel regressions are solved:\n"
-                               "  mirrored periodic (default): frequencies rounded to 1/L of the mirrored domain (max change shown),\n"
+                               "  mirrored (default): the mirrored periodic domain, frequencies rounded to 1/L (max change shown),\n"
                                "    exact FFT solve, instant time slider\n"
                                "  exact: the network's own frequencies — Toeplitz/CG for non-integer ones (t = ∞, slow finite t)\n"
                                "Encoding none and integer frequencies (1-periodic: mirrored copies would alias onto training\n"
@@ -295,10 +295,12 @@ void ImagePanel::layoutControlRows(QBoxLayout* layout)
     layout->addLayout(row);
   };
   addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton, m_fullSizeButton, m_diffCheck});
-  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin, m_roundButton,
-          new QLabel(tr("  Domain")), m_domainCombo});
+  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
+  // What makes the kernel periodic (the time slider instant): the mirrored domain, or integer frequencies. A row
+  // of its own: beside the Gaussian encoding's controls it would widen the panel past a small screen.
+  addRow({new QLabel(tr("Domain")), m_domainCombo, m_roundButton});
   addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton, m_sweepButton});
 }
 
