@@ -6,7 +6,9 @@
 // hidden width edited in the document is the width the MLP trains (and its caption), a 1-D network is
 // refused with the reason and nothing is fitted, the encoding control edits the document (undo restores
 // it), invalid stride/steps are refused without a recompute, and a huge MLP is refused with its memory
-// estimate. Screenshots at 1024 × 700 and 1920 × 1080 go to the build directory.
+// estimate. The default network's true Gaussian frequencies on the default mirrored domain: the time slider
+// works (one FFT pair per position) and t = ∞ is the Mirror regression's predict(); the exact domain takes
+// the Toeplitz path. Screenshots at 1024 × 700 and 1920 × 1080 go to the build directory.
 // Runs under xvfb-run like the other GUI tests.
 #include <cmath>
 
