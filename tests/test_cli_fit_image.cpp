@@ -240,6 +240,40 @@ private slots:
     QCOMPARE(number(readJson(qpath("t.json")), "time"), 10.0);
   }
 
+  // --domain mirror: the mirrored periodic domain; the report states the path, the period and the rounding,
+  // and the PNG / PSNRs are the core's Mirror regression at any --time.
+  void mirrorDomain()
+  {
+    const QStringList base = {"fit-image", "--image", qpath("smooth.png"), "--net", qpath("gauss2.json"), "--method", "ntk",
+                              "--domain", "mirror", "--out", qpath("m.png"), "--report", qpath("m.json")};
+    ImageRegressionOptions o;
+    o.path = RegressionPath::Mirror;
+    const Image in = readPng(path("smooth.png"));
+    const ImageKernelRegression reg(loadNetwork(path("gauss2.json")), in, 2, o);
+    ImageRegressionReport expected;
+    reg.predict(&expected);
+    for (const char* t : {"inf", "30"}) {
+      const auto r = runCli(base + QStringList{"--time", t});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      const nlohmann::json j = readJson(qpath("m.json"));
+      QCOMPARE(j["domain"].get<std::string>(), std::string("mirror"));
+      QCOMPARE(j["path"].get<std::string>(), std::string("mirror"));
+      QCOMPARE(j["period"][0].get<int>(), 44); // 24 px, stride 2: training columns 0 … 22, period 2 · 22
+      QCOMPARE(j["period"][1].get<int>(), 36);
+      QCOMPARE(number(j, "max_frequency_rounding"), expected.maxFrequencyRounding);
+      QVERIFY(expected.maxFrequencyRounding > 0.0);
+      const Image at = std::string(t) == "inf" ? reg.predict() : reg.predictAt(30.0);
+      QVERIFY(std::abs(number(j, "psnr_heldout") - psnr(at, in, &reg.dataset().heldOutMask)) < 1e-6);
+    }
+    // The exact domain says so and has no mirror keys.
+    const auto r = runCli({"fit-image", "--image", qpath("smooth.png"), "--net", qpath("gauss2.json"), "--method", "ntk",
+                           "--out", qpath("m.png"), "--report", qpath("m.json")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const nlohmann::json j = readJson(qpath("m.json"));
+    QCOMPARE(j["domain"].get<std::string>(), std::string("exact"));
+    QVERIFY(!j.contains("period") && !j.contains("max_frequency_rounding"));
+  }
+
   void mlpReport()
   {
     const auto r = runCli({"fit-image", "--image", qpath("smooth.png"), "--net", qpath("small.json"), "--method", "mlp",
@@ -527,6 +561,26 @@ private slots:
         << QStringList{"bench", "image", "--image", img, "--net", net, "--seed", "2"} << "--seed applies to --mask";
     QTest::newRow("bench image cg tolerance 1")
         << QStringList{"bench", "image", "--image", img, "--net", net, "--cg-tolerance", "1"} << "--cg-tolerance must be";
+    QTest::newRow("domain unknown")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--domain", "torus"} + outs) << "--domain";
+    QTest::newRow("domain with mlp")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "mlp", "--domain", "mirror"} + outs)
+        << "--domain applies to --method ntk";
+    QTest::newRow("domain with mask")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--mask", "random:0.5", "--domain", "mirror"} + outs)
+        << "--domain needs the stride grid";
+    QTest::newRow("domain mirror with centres")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--domain", "mirror", "--centres", "10"} + outs)
+        << "mutually exclusive";
+    QTest::newRow("domain mirror with encoding none")
+        << (QStringList{"fit-image", "--image", img, "--net", qpath("none.json"), "--method", "ntk", "--domain", "mirror"} + outs)
+        << "stationary kernel";
+    QTest::newRow("domain mirror with integer frequencies")
+        << (QStringList{"fit-image", "--image", img, "--net", qpath("small.json"), "--method", "ntk", "--domain", "mirror"} + outs)
+        << "refuses integer frequencies";
+    QTest::newRow("domain mirror, one training row")
+        << (QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--domain", "mirror", "--train-stride", "20"} + outs)
+        << "at least 2 training pixels";
     QTest::newRow("output folder missing")
         << QStringList{"fit-image", "--image", img, "--net", net, "--method", "ntk", "--out", qpath("no_dir/o.png"), "--report", qpath("bad.json")}
         << "no_dir";

@@ -12,6 +12,9 @@
 // within 0.1 dB of the best of a grid.
 #include <QtTest>
 
+#include <chrono>
+#include <thread>
+
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -251,6 +254,46 @@ private slots:
     JobControl job;
     job.stop = &stop;
     QVERIFY_THROWS_EXCEPTION(CancelledError, sweepImageEncodings(baseNet(), smoothImage(32, 32), 2, {}, job));
+  }
+
+  void mirroredDomainRows()
+  {
+    // domain Mirror: rows with non-integer frequencies are the Mirror fits, basic (integer) the exact circulant one.
+    const Image image = smoothImage(32, 32);
+    EncodingSweepOptions o;
+    o.domain = RegressionPath::Mirror;
+    o.sigmas = {2.0, 4.0};
+    const EncodingSweepResult r = sweepImageEncodings(baseNet(), image, 2, o);
+    for (const auto& row : r.rows) {
+      if (!row.computed) continue;
+      const RegressionPath expected = row.encoding == EncodingKind::None    ? RegressionPath::Dense
+                                      : row.encoding == EncodingKind::Basic ? RegressionPath::Circulant
+                                                                            : RegressionPath::Mirror;
+      QCOMPARE(row.path, expected);
+    }
+    const EncodingSweepRow& g = r.rows.back(); // gaussian σ = 4
+    ImageRegressionOptions fit;
+    fit.path = RegressionPath::Mirror;
+    ImageRegressionReport direct;
+    ImageKernelRegression(sweepNetwork(baseNet(), EncodingKind::Gaussian, 4.0), image, 2, fit).predict(&direct);
+    QCOMPARE(g.psnrHeldOut, direct.psnrHeldOut);
+    // Cancelled while fits run in parallel: a fit whose channel loop TBB stops (another fit threw) must not
+    // return a half-filled prediction (it crashed here before).
+    const Image big = smoothImage(256, 256);
+    for (int delayMs = 10; delayMs <= 400; delayMs += 15) {
+      std::atomic<bool> stop{false};
+      JobControl job;
+      job.stop = &stop;
+      std::thread raise([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+        stop = true;
+      });
+      try {
+        sweepImageEncodings(baseNet(), big, 2, o, job);
+      } catch (const CancelledError&) {
+      }
+      raise.join();
+    }
   }
 
   void criteriaEqualBruteForce_data()

@@ -9,11 +9,13 @@
 // a 20-step warm-up, the rate halving every 300 steps down to 5 %), --bicubic;
 // --mask random:P [--seed s] | MASK.png instead of the stride (ntk/nngp: MaskedImageRegression,
 // PSNR train on the mask, held-out on the rest); --time t (ntk/nngp: the gradient-flow prediction at t);
-// --cg-tolerance r (ntk/nngp: where CG stops on the Toeplitz and masked paths).
+// --cg-tolerance r (ntk/nngp: where CG stops on the Toeplitz and masked paths); --domain exact|mirror
+// (ntk/nngp on the stride grid: the exact regression of the network's kernel, default, or the mirrored
+// periodic domain — frequencies rounded to its period, an FFT solve and closed-form flow at any --time).
 // Out: --out OUT.png (the prediction at every pixel, 8-bit) and --report R.json with psnr_train,
 // psnr_test (all pixels), psnr_heldout, seconds, method, train_pixels, test_pixels and more (path,
-// cg_iterations, width, height, channels, stride, ridge / steps, lr, batch, warmup, half_life, lr_floor,
-// final_loss, history, bicubic_psnr_*).
+// cg_iterations, domain, period and max_frequency_rounding (mirror), width, height, channels, stride,
+// ridge / steps, lr, batch, warmup, half_life, lr_floor, final_loss, history, bicubic_psnr_*).
 // mlp: `history` is the training curve, [{step, loss, psnr_train, psnr_heldout, psnr_test}, …] after every
 // K-th step (--record-every, default 100) and after the final step; its last entry is the final state
 // (the same numbers as the report's psnr_* keys). loss is the MSE of that step's batch (null at step 0).
@@ -62,6 +64,7 @@ std::string defaultLearningRate()
 struct FitImageOptions {
   std::string image, net, method = "ntk", out, report;
   std::string ridge = "1e-6", lr = defaultLearningRate(), sigma, criterion, mask, time = "inf", cgTolerance;
+  std::string domain = "exact"; ///< ntk/nngp on the stride grid: exact or mirror
   int stride = 2, steps = 2000, batch = ntk::MlpOptions{}.batchSize, recordEvery = 100;
   int warmup = ntk::MlpOptions{}.schedule.warmupSteps;
   double halfLife = ntk::MlpOptions{}.schedule.halfLife, lrFloor = ntk::MlpOptions{}.schedule.floor;
@@ -210,6 +213,7 @@ int runFitImage(const FitImageOptions& o)
       options.path = ntk::RegressionPath::Nystrom;
       options.centres = Eigen::Index(o.centres);
     }
+    if (o.domain == "mirror") options.path = ntk::RegressionPath::Mirror;
     progress.setDetail(o.method + " regression: solver for " + std::to_string(image.width) + " x " +
                        std::to_string(image.height) + " pixels, stride " + std::to_string(o.stride));
     const ntk::ImageKernelRegression regression(net, image, o.stride, options, progress.job(solveFrom, solveFrom + 0.6 * (1.0 - solveFrom)));
@@ -228,6 +232,10 @@ int runFitImage(const FitImageOptions& o)
       psnrAll = ntk::psnr(prediction, image);
     }
     trainPixels = (long long)regression.dataset().trainX.rows();
+    extra << ",\n  \"domain\": " << jsonString(o.domain);
+    if (report.path == ntk::RegressionPath::Mirror)
+      extra << ",\n  \"period\": [" << report.periodWidth << ", " << report.periodHeight
+            << "],\n  \"max_frequency_rounding\": " << jsonNumber(report.maxFrequencyRounding);
     extra << ",\n  \"path\": " << jsonString(ntk::regressionPathName(report.path))
           << ",\n  \"cg_iterations\": " << report.cgIterations << ",\n  \"ridge\": " << jsonNumber(ridge)
           << ",\n  \"time\": " << jsonNumber(time);
@@ -363,12 +371,18 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                                   "Solve by Nystrom/Falkon with M centres, any encoding (ntk/nngp): an approximation, exact "
                                   "when M >= the training pixels (default: the exact automatic path)")
                       ->check(atLeast("--centres", 1));
+  auto* domain = sub->add_option("--domain", options->domain,
+                                 "ntk/nngp on the stride grid: exact (default; the network's own frequencies: circulant, "
+                                 "Toeplitz or dense) or mirror (the training grid reflected about its first and last "
+                                 "training pixel, period 2(n-1)s pixels per axis, frequencies rounded to multiples of "
+                                 "1/period: an FFT solve, any --time instantly; report keys period, max_frequency_rounding)")
+                     ->check(CLI::IsMember({"exact", "mirror"}));
   sub->add_flag("--bicubic", options->bicubic, "Also report the bicubic baseline on the same split (bicubic_psnr_*)");
   sub->add_option("--out", options->out, "Output PNG: the prediction at every pixel")->required();
   sub->add_option("--report", options->report, "Output JSON report")->required();
   addThreads(sub);
   return {sub, [options, ridge, sigma, criterion, steps, lr, batch, warmup, halfLife, lrFloor, seed, recordEvery, centres,
-                stride, mask, time, cgTol] {
+                stride, mask, time, cgTol, domain] {
             const bool randomMask = options->mask.rfind("random:", 0) == 0;
             if (options->method != "mlp")
               for (const CLI::Option* opt : {steps, lr, batch, warmup, halfLife, lrFloor, seed, recordEvery})
@@ -376,7 +390,7 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                   throw ntk::InputError(opt->get_name() + (opt == seed ? " applies to --method mlp and --mask random:P only"
                                                                        : " applies to --method mlp only"));
             if (options->method == "mlp")
-              for (const CLI::Option* opt : {ridge, sigma, criterion, centres, mask, time, cgTol})
+              for (const CLI::Option* opt : {ridge, sigma, criterion, centres, mask, time, cgTol, domain})
                 if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies to --method ntk and nngp only");
             if (mask->count() > 0) {
               if (stride->count() > 0) throw ntk::InputError("--mask and --train-stride are mutually exclusive: give one");
@@ -385,7 +399,10 @@ Command addFitImageCommand(CLI::App& app, const AddThreads& addThreads)
                 throw ntk::InputError("--sigma auto and --ridge auto need the stride grid; they do not apply with --mask");
               if (options->bicubic) throw ntk::InputError("--bicubic needs the stride grid; it does not apply with --mask");
               if (centres->count() > 0) throw ntk::InputError("--centres needs the stride grid; it does not apply with --mask");
+              if (domain->count() > 0) throw ntk::InputError("--domain needs the stride grid; it does not apply with --mask");
             }
+            if (options->domain == "mirror" && centres->count() > 0)
+              throw ntk::InputError("--domain mirror and --centres are mutually exclusive (mirror is an FFT solve)");
             if (criterion->count() > 0 && options->sigma != "auto" && options->ridge != "auto")
               throw ntk::InputError("--criterion applies to --sigma auto and --ridge auto only");
             return runFitImage(*options);

@@ -14,6 +14,7 @@
 
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageRidgeSelection.h"
+#include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 
@@ -96,6 +97,8 @@ void fitRow(EncodingSweepRow& row, const Network& base, const Image& image, int 
     fit.path = RegressionPath::Dense;
     fit.denseLimit = options.noneDenseLimit;
     row.note = "dense solve (no FFT path for encoding none)";
+  } else if (options.domain == RegressionPath::Mirror && !gridIsPeriodic(net)) {
+    fit.path = RegressionPath::Mirror;
   }
   try {
     if (std::isnan(options.ridge) && row.encoding == EncodingKind::None) {
@@ -157,7 +160,9 @@ EncodingSweepResult sweepImageEncodings(const Network& base, const Image& image,
   for (const EncodingSweepRow& r : result.rows) {
     const Eigen::Index m = Eigen::Index((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
     const bool skipped = r.encoding == EncodingKind::None && m > options.noneDenseLimit;
-    const RegressionPath path = r.encoding == EncodingKind::None ? RegressionPath::Dense : RegressionPath::Auto;
+    const RegressionPath path = r.encoding == EncodingKind::None         ? RegressionPath::Dense
+                                : options.domain == RegressionPath::Mirror ? RegressionPath::Mirror // ≥ integer rows' circulant
+                                                                           : RegressionPath::Auto;
     bytes.push_back(skipped ? 0.0
                             : estimateImageRegressionBytes(sweepNetwork(base, r.encoding, r.sigma), image.width,
                                                            image.height, image.channels, stride, path));

@@ -36,6 +36,9 @@ struct EncodingSweepOptions {
                                          EncodingKind::Gaussian};
   std::vector<double> sigmas = {2.0, 4.0, 8.0, 16.0}; ///< for positional and gaussian
   Eigen::Index noneDenseLimit = 4096; ///< encoding none: dense solve up to this many training pixels
+  /// RegressionPath::Mirror: every row whose encoding has non-integer frequencies is fitted on the mirrored
+  /// periodic domain (ImageKernelRegression.h; integer ones, e.g. basic, exactly: circulant); else exact.
+  RegressionPath domain = RegressionPath::Auto;
 };
 
 struct EncodingSweepRow {

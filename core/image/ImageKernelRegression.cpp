@@ -51,6 +51,7 @@
 #include "core/image/ChebyshevFlow.h"
 #include "core/image/ConjugateGradients.h"
 #include "core/image/ImageFft.h"
+#include "core/image/MirroredDomain.h"
 #include "core/regression/NystromRegression.h"
 #include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
@@ -125,6 +126,15 @@ PathChoice resolvePath(const Network& net, int width, int height, int stride, Re
       throw InputError("image regression: the Toeplitz path needs a stationary kernel, but the encoding is none");
     c.path = RegressionPath::Toeplitz;
     break;
+  case RegressionPath::Mirror:
+    if (!stationary)
+      throw InputError("image regression: the mirror path needs a stationary kernel, but the encoding is none");
+    // A 1-periodic kernel cannot tell a mirrored copy from the training pixel about one period away (the
+    // mirrored domain is about 2 periods): conflicting data (astronaut 256², integer B: 11 dB, not 24.6).
+    if (gridIsPeriodic(net))
+      throw InputError("image regression: the mirror path refuses integer frequencies (a 1-periodic kernel aliases mirrored copies one period away); fit exactly");
+    c.path = RegressionPath::Mirror;
+    break;
   case RegressionPath::Dense: c.path = RegressionPath::Dense; break;
   case RegressionPath::Nystrom: c.path = RegressionPath::Nystrom; break;
   }
@@ -159,6 +169,13 @@ Eigen::MatrixXd stationaryKernel(const Network& net, KernelKind kind, const std:
 
 namespace {
 
+/// After a parallel loop over channels: a loop cancelled from outside (an exception in an enclosing TBB
+/// algorithm, e.g. another fit of an encoding sweep) returns early without throwing, leaving channels empty.
+void requireAllChannels(const std::atomic<int>& done, int channels)
+{
+  if (done.load() != channels) throw CancelledError();
+}
+
 /// g_t(μ) = (1 − e^{−μt/m})/μ (1/μ at t = ∞); 0 for null directions μ ≤ threshold.
 double flowFactor(double mu, double t, double m, double threshold)
 {
@@ -192,6 +209,14 @@ double samplingBytes(const Network& net, double P, double Q)
   return estimateGramBytes(raw, Eigen::Index(P), Eigen::Index(Q), 1) + 8.0 * (P + Q) * twoM;
 }
 
+/// The circulant solve on a period of Hp × Wp pixels holding mg training samples (image: H × W, n pixels):
+/// k on the period (+ its spectrum), per channel ŷ and one Hp × Wp transform pair (all channels at once).
+double periodicBytes(const Network& net, double Hp, double Wp, double mg, double n, double C)
+{
+  const double np = Hp * Wp;
+  return samplingBytes(net, Hp, Wp) + 8.0 * np * 2.0 + 16.0 * mg * (1.0 + C) + C * (8.0 * np + 16.0 * np) + 8.0 * n * C;
+}
+
 double pathBytes(const Network& net, int width, int height, int channels, int stride, RegressionPath path,
                  Eigen::Index centres)
 {
@@ -199,10 +224,12 @@ double pathBytes(const Network& net, int width, int height, int channels, int st
   const double Ht = std::ceil(H / stride), Wt = std::ceil(W / stride), m = Ht * Wt, n = H * W;
   const double image = 4.0 * n * C * 2.0 + 8.0 * m * (2.0 + C) + n / 4.0; // copy, output, dataset
   switch (path) {
-  case RegressionPath::Circulant:
-    // k on H × W (+ its spectrum), per channel ŷ and one H × W transform pair (all channels at once).
-    return image + samplingBytes(net, H, W) + 8.0 * n * 2.0 + 16.0 * m * (1.0 + C) + C * (8.0 * n + 16.0 * n) +
-           8.0 * n * C;
+  case RegressionPath::Circulant: return image + periodicBytes(net, H, W, m, n, C);
+  case RegressionPath::Mirror: {
+    // The reflected grid: 2(Ht − 1) × 2(Wt − 1) samples on a period of 2(Ht − 1)s × 2(Wt − 1)s pixels.
+    const double Hg = 2.0 * std::max(Ht - 1.0, 1.0), Wg = 2.0 * std::max(Wt - 1.0, 1.0);
+    return image + periodicBytes(net, Hg * stride, Wg * stride, Hg * Wg, n, C);
+  }
   case RegressionPath::Toeplitz:
     // k on H × (2W−1), its 2H × 2W spectrum, the 2Ht × 2Wt embedding, CG vectors and buffers per channel.
     return image + samplingBytes(net, H, 2.0 * W) + 8.0 * H * 2.0 * W + 16.0 * 2.0 * H * (W + 1.0) +
@@ -231,6 +258,7 @@ std::string regressionPathName(RegressionPath path)
   switch (path) {
   case RegressionPath::Auto: return "auto";
   case RegressionPath::Circulant: return "circulant";
+  case RegressionPath::Mirror: return "mirror";
   case RegressionPath::Toeplitz: return "toeplitz";
   case RegressionPath::Dense: return "dense";
   case RegressionPath::Nystrom: return "nystrom";
@@ -263,18 +291,23 @@ struct ImageKernelRegression::Impl {
   ImageRegressionOptions options;
   RegressionPath path = RegressionPath::Dense;
   int H = 0, W = 0, C = 0, s = 1, Ht = 0, Wt = 0;
-  double m = 0.0;          ///< training pixels
+  double m = 0.0;          ///< training pixels (mirror: samples of the mirrored period, the problem solved)
   double ridgeAbs = 0.0;   ///< ridge · mean diagonal
   double buildSeconds = 0.0;
   int cgIterations = 0;
   std::vector<double> trainRow; ///< k at the training-grid offsets from pixel (0,0): Ht × Wt row-major
 
-  // Circulant
-  std::unique_ptr<RealFft2> fftTrain, fftFull; ///< Ht × Wt and H × W
-  std::vector<double> lambda;                  ///< BCCB eigenvalues, Ht × (Wt/2+1)
+  // Circulant and Mirror: a periodic domain of Hp × Wp pixels holding Hg × Wg training samples, sample (i, j)
+  // being training pixel (rowSource[i], colSource[j]): the image and its grid itself (circulant), or the
+  // grid reflected about its first and last training pixel (mirror, with the kernel of kernelNet).
+  int Hp = 0, Wp = 0, Hg = 0, Wg = 0;
+  std::vector<int> rowSource, colSource;
+  double maxRounding = 0.0;                    ///< mirror: max |b − b̃| of the frequencies
+  std::unique_ptr<RealFft2> fftTrain, fftFull; ///< Hg × Wg and Hp × Wp
+  std::vector<double> lambda;                  ///< BCCB eigenvalues, Hg × (Wg/2+1)
   double nullThreshold = 0.0;
-  std::vector<FftwArray<Complex>> yHat;        ///< per channel, Ht × (Wt/2+1) (fftw_malloc'ed: plan alignment)
-  FftwArray<Complex> kHatFull;                 ///< H × (W/2+1)
+  std::vector<FftwArray<Complex>> yHat;        ///< per channel, Hg × (Wg/2+1) (fftw_malloc'ed: plan alignment)
+  FftwArray<Complex> kHatFull;                 ///< Hp × (Wp/2+1)
 
   // Toeplitz
   std::unique_ptr<RealFft2> fftPad;    ///< 2H × 2W (predictions)
@@ -292,7 +325,9 @@ struct ImageKernelRegression::Impl {
   // Nystrom
   std::unique_ptr<NystromRegression> nystrom;
 
-  void buildCirculant(const JobControl& job);
+  void setImagePeriod();
+  void setMirroredPeriod();
+  void buildCirculant(const Network& kernelNet, const JobControl& job);
   void buildToeplitz(const JobControl& job);
   void buildDense(const JobControl& job);
   void buildNystrom(const JobControl& job);
@@ -308,31 +343,56 @@ struct ImageKernelRegression::Impl {
 
 // ------------------------------------------------------------------------------------- circulant
 
-void ImageKernelRegression::Impl::buildCirculant(const JobControl& job)
+void ImageKernelRegression::Impl::setImagePeriod()
 {
-  // k on the H × W offsets (q/W, p/H); the training row is its (i·s, j·s) subsample.
-  std::vector<double> dy(static_cast<size_t>(H)), dx(static_cast<size_t>(W));
-  for (int p = 0; p < H; ++p) dy[size_t(p)] = double(p) / H;
-  for (int q = 0; q < W; ++q) dx[size_t(q)] = double(q) / W;
-  const Eigen::MatrixXd K = stationaryKernel(net, options.kind, dy, dx, subJob(job, 0.0, 0.8));
+  Hp = H;
+  Wp = W;
+  Hg = Ht;
+  Wg = Wt;
+  rowSource.resize(size_t(Ht));
+  colSource.resize(size_t(Wt));
+  for (int i = 0; i < Ht; ++i) rowSource[size_t(i)] = i;
+  for (int j = 0; j < Wt; ++j) colSource[size_t(j)] = j;
+}
+
+void ImageKernelRegression::Impl::setMirroredPeriod()
+{
+  const MirroredDomain domain = mirroredDomain(W, H, s);
+  Hp = domain.y.periodPixels;
+  Wp = domain.x.periodPixels;
+  Hg = domain.y.periodSamples;
+  Wg = domain.x.periodSamples;
+  rowSource = domain.y.source;
+  colSource = domain.x.source;
+  m = double(Hg) * Wg;
+}
+
+void ImageKernelRegression::Impl::buildCirculant(const Network& kernelNet, const JobControl& job)
+{
+  // k on the Hp × Wp offsets (q/W, p/H) of one period; the Gram's row is its (i·s, j·s) subsample.
+  std::vector<double> dy(static_cast<size_t>(Hp)), dx(static_cast<size_t>(Wp));
+  for (int p = 0; p < Hp; ++p) dy[size_t(p)] = double(p) / H;
+  for (int q = 0; q < Wp; ++q) dx[size_t(q)] = double(q) / W;
+  const Eigen::MatrixXd K = stationaryKernel(kernelNet, options.kind, dy, dx, subJob(job, 0.0, 0.8));
   job.checkCancelled();
 
-  fftTrain = std::make_unique<RealFft2>(Ht, Wt);
-  fftFull = std::make_unique<RealFft2>(H, W);
+  fftTrain = std::make_unique<RealFft2>(Hg, Wg);
+  fftFull = std::make_unique<RealFft2>(Hp, Wp);
   auto full = fftwArray<double>(fftFull->realSize());
-  for (int p = 0; p < H; ++p)
-    for (int q = 0; q < W; ++q) full[size_t(p) * W + q] = K(p, q);
-  trainRow.resize(size_t(Ht) * Wt);
+  for (int p = 0; p < Hp; ++p)
+    for (int q = 0; q < Wp; ++q) full[size_t(p) * Wp + q] = K(p, q);
+  auto row = fftwArray<double>(fftTrain->realSize());
+  for (int i = 0; i < Hg; ++i)
+    for (int j = 0; j < Wg; ++j) row[size_t(i) * Wg + j] = K(i * s, j * s);
+  trainRow.resize(size_t(Ht) * Wt); // the training grid's own row (the power spectrum); Ht ≤ Hg, Wt ≤ Wg
   for (int i = 0; i < Ht; ++i)
     for (int j = 0; j < Wt; ++j) trainRow[size_t(i) * Wt + j] = K(i * s, j * s);
-  ridgeAbs = options.ridge * trainRow[0];
+  ridgeAbs = options.ridge * K(0, 0);
 
   kHatFull = fftwArray<Complex>(fftFull->complexSize());
   fftFull->forward(full.get(), kHatFull.get());
 
-  auto row = fftwArray<double>(fftTrain->realSize());
   auto spec = fftwArray<Complex>(fftTrain->complexSize());
-  std::copy(trainRow.begin(), trainRow.end(), row.get());
   fftTrain->forward(row.get(), spec.get());
   lambda.resize(fftTrain->complexSize());
   double muMax = 0.0;
@@ -345,7 +405,9 @@ void ImageKernelRegression::Impl::buildCirculant(const JobControl& job)
 
   yHat.clear();
   for (int c = 0; c < C; ++c) {
-    for (size_t i = 0; i < trainRow.size(); ++i) row[i] = dataset.trainY(Eigen::Index(i), c);
+    for (int i = 0; i < Hg; ++i)
+      for (int j = 0; j < Wg; ++j)
+        row[size_t(i) * Wg + j] = dataset.trainY(Eigen::Index(rowSource[size_t(i)]) * Wt + colSource[size_t(j)], c);
     yHat.push_back(fftwArray<Complex>(fftTrain->complexSize()));
     fftTrain->forward(row.get(), yHat.back().get());
   }
@@ -354,34 +416,37 @@ void ImageKernelRegression::Impl::buildCirculant(const JobControl& job)
 
 std::vector<std::vector<double>> ImageKernelRegression::Impl::circulantPredict(double t, const JobControl& job) const
 {
-  const int hw = Wt / 2 + 1, hW = W / 2 + 1;
+  const int hw = Wg / 2 + 1, hW = Wp / 2 + 1;
   std::vector<double> g(lambda.size());
   for (size_t i = 0; i < g.size(); ++i) g[i] = flowFactor(lambda[i] + ridgeAbs, t, m, nullThreshold);
   std::vector<std::vector<double>> out(static_cast<size_t>(C));
-  const double scale = 1.0 / (double(H) * W);
+  const double scale = 1.0 / (double(Hp) * Wp);
   std::atomic<int> done{0};
   tbb::parallel_for(0, C, [&](int c) {
     job.checkCancelled();
-    // α̂ on the half spectrum, then tiled periodically over H × (W/2+1) (conjugate symmetry for the
-    // columns past Wt/2) and multiplied by the kernel's spectrum.
+    // α̂ on the half spectrum, then tiled periodically over Hp × (Wp/2+1) (conjugate symmetry for the
+    // columns past Wg/2) and multiplied by the kernel's spectrum.
     std::vector<Complex> a(lambda.size());
     for (size_t i = 0; i < a.size(); ++i) a[i] = yHat[size_t(c)][i] * g[i];
     auto spec = fftwArray<Complex>(fftFull->complexSize());
-    for (int u = 0; u < H; ++u) {
-      const int a0 = u % Ht;
-      const int a1 = (Ht - a0) % Ht;
+    for (int u = 0; u < Hp; ++u) {
+      const int a0 = u % Hg;
+      const int a1 = (Hg - a0) % Hg;
       for (int w = 0; w < hW; ++w) {
-        const int b = w % Wt;
-        const Complex v = b < hw ? a[size_t(a0) * hw + b] : std::conj(a[size_t(a1) * hw + (Wt - b)]);
+        const int b = w % Wg;
+        const Complex v = b < hw ? a[size_t(a0) * hw + b] : std::conj(a[size_t(a1) * hw + (Wg - b)]);
         spec[size_t(u) * hW + w] = v * kHatFull[size_t(u) * hW + w];
       }
     }
     auto f = fftwArray<double>(fftFull->realSize());
     fftFull->inverse(spec.get(), f.get());
-    out[size_t(c)].assign(f.get(), f.get() + fftFull->realSize());
-    for (double& v : out[size_t(c)]) v *= scale;
+    std::vector<double>& o = out[size_t(c)]; // the image is the period's top-left H × W corner
+    o.resize(size_t(H) * W);
+    for (int p = 0; p < H; ++p)
+      for (int q = 0; q < W; ++q) o[size_t(p) * W + q] = f[size_t(p) * Wp + q] * scale;
     job.report(double(++done) / C);
   });
+  requireAllChannels(done, C);
   return out;
 }
 
@@ -537,6 +602,7 @@ std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzPredict(
       for (int q = 0; q < W; ++q) f[size_t(p) * W + q] = pad[size_t(p) * 2 * W + q] * scale;
     job.report(double(++done) / C);
   });
+  requireAllChannels(done, C);
   return out;
 }
 
@@ -711,6 +777,7 @@ ImageKernelRegression::ImageKernelRegression(const Network& net, const Image& im
   if (!(options.nystromTolerance > 0.0) || !std::isfinite(options.nystromTolerance))
     throw InputError("image regression: the Nyström CG tolerance must be > 0 (got " +
                      std::to_string(options.nystromTolerance) + ")");
+  if (d.path == RegressionPath::Mirror) mirroredDomain(image.width, image.height, stride); // ≥ 2 samples per axis
   requireMemory(pathBytes(net, image.width, image.height, image.channels, stride, d.path, options.centres),
                 "the " + regressionPathName(d.path) + " kernel regression of a " + std::to_string(image.width) + " x " +
                     std::to_string(image.height) + " image with stride " + std::to_string(stride));
@@ -728,7 +795,14 @@ ImageKernelRegression::ImageKernelRegression(const Network& net, const Image& im
   d.Wt = d.dataset.trainWidth;
   d.m = double(d.Ht) * d.Wt;
   switch (d.path) {
-  case RegressionPath::Circulant: d.buildCirculant(job); break;
+  case RegressionPath::Circulant:
+    d.setImagePeriod();
+    d.buildCirculant(net, job);
+    break;
+  case RegressionPath::Mirror:
+    d.setMirroredPeriod();
+    d.buildCirculant(withMirroredPeriodFrequencies(net, mirroredDomain(d.W, d.H, d.s), &d.maxRounding), job);
+    break;
   case RegressionPath::Toeplitz: d.buildToeplitz(job); break;
   case RegressionPath::Nystrom: d.buildNystrom(job); break;
   default: d.buildDense(job); break;
@@ -751,7 +825,8 @@ Image ImageKernelRegression::predict(ImageRegressionReport* report, const JobCon
   job.checkCancelled(); // the dense path's cached K(all, train) product checks nothing else
   std::vector<std::vector<double>> f;
   switch (d.path) {
-  case RegressionPath::Circulant: f = d.circulantPredict(std::numeric_limits<double>::infinity(), job); break;
+  case RegressionPath::Circulant:
+  case RegressionPath::Mirror: f = d.circulantPredict(std::numeric_limits<double>::infinity(), job); break;
   case RegressionPath::Toeplitz: f = d.toeplitzPredict(d.alpha, job); break;
   case RegressionPath::Nystrom: f = d.nystromPredict(job); break;
   default: f = d.densePredict(d.alphaDense, job); break;
@@ -761,6 +836,9 @@ Image ImageKernelRegression::predict(ImageRegressionReport* report, const JobCon
     report->path = d.path;
     report->cgIterations = d.cgIterations;
     report->centres = d.nystrom ? d.nystrom->centres().rows() : 0;
+    report->periodWidth = d.path == RegressionPath::Mirror ? d.Wp : 0;
+    report->periodHeight = d.path == RegressionPath::Mirror ? d.Hp : 0;
+    report->maxFrequencyRounding = d.maxRounding;
     report->seconds = d.buildSeconds + secondsSince(t0);
     report->psnrTrain = psnr(out, d.image, &d.dataset.trainMask);
     report->psnrHeldOut = psnr(out, d.image, &d.dataset.heldOutMask);
@@ -777,7 +855,7 @@ Image ImageKernelRegression::predictAt(double t, const JobControl& job) const
   if (!timeSupported())
     throw InputError("image regression: the " + regressionPathName(d.path) + " path answers t = infinity only");
   std::vector<std::vector<double>> f;
-  if (d.path == RegressionPath::Circulant) f = d.circulantPredict(t, job);
+  if (d.path == RegressionPath::Circulant || d.path == RegressionPath::Mirror) f = d.circulantPredict(t, job);
   else if (d.path == RegressionPath::Toeplitz) f = d.toeplitzPredict(d.toeplitzCoefficients(t, subJob(job, 0.0, 0.9)), subJob(job, 0.9, 1.0));
   else f = d.densePredict(d.denseCoefficients(t), job);
   return imageFromChannels(d.W, d.H, f);

@@ -12,6 +12,18 @@
 //   Toeplitz — other stationary encodings (gaussian, non-integer positional/fourier): the Gram is
 //     block-Toeplitz; conjugate gradients with FFT matrix–vector products (2× circulant embedding) and a
 //     circulant (T. Chan) preconditioner; predictions by a zero-padded FFT convolution.
+//   Mirror — any stationary encoding, never chosen by Auto: the regression on the mirrored periodic
+//     domain (MirroredDomain.h): the training grid reflected about its first and last training pixel
+//     (whole-sample symmetric extension; period P = 2(Wt − 1)s × 2(Ht − 1)s pixels, its copies land on
+//     training positions only) with the frequencies rounded to multiples of 1/L (L = P/W in v units) so
+//     that k is P-periodic; the largest rounding |b − b̃| is in the report. The Gram of the mirrored grid
+//     (m̃ = 4(Ht − 1)(Wt − 1) samples) is block-circulant: the circulant path's FFT solve and closed-form
+//     flow on the period, predictions at every pixel of the image (the period's top-left H × W corner).
+//     Not the exact regression of the given kernel: a nearby kernel on a reflected training set (no
+//     wrap-around of one border onto the other). Needs ≥ 2 training pixels along each axis. Refused
+//     when every frequency is an integer: that kernel is 1-periodic, and on a domain of about two periods
+//     each mirrored copy aliases onto the training pixels one period away (use Circulant). Frequencies
+//     that are all close to integers degrade it for the same reason (integer B + U(−¼, ¼): 0.4 dB).
 //   Dense — encoding none (not stationary), or small images the circulant path cannot take: the
 //     engine's Gram and an LLT solve.
 //   Nystrom — any kernel, for grids too large for the dense Gram: Nyström regression with `centres`
@@ -22,7 +34,8 @@
 //   (Auto: circulant whenever possible; else, for a stationary kernel, dense up to denseLimit training
 //   pixels, else Toeplitz; for encoding none dense — or Nystrom above nystromAbove training pixels, which
 //     by default is never.)
-// Gradient flow (loss (1/2m)Σ‖f(x_i) − y_i‖²) at time t: exact per Fourier mode on the circulant path
+// Gradient flow (loss (1/2m)Σ‖f(x_i) − y_i‖²; mirror: over the m̃ mirrored samples) at time t: exact per
+// Fourier mode on the circulant and mirror paths
 // (factor (1 − e^{−μt/m})/μ instead of 1/μ, μ = λ + ridge: the ridge is part of the operator, as in
 // KernelDynamics, so t = ∞ is exactly predict()) and on the dense path (eigendecomposition of Gram +
 // ridge, computed on the first finite-t call); directions with μ ≤ m·ε·μ_max are null (pseudo-inverse).
@@ -52,7 +65,7 @@
 
 namespace ntk {
 
-enum class RegressionPath { Auto, Circulant, Toeplitz, Dense, Nystrom };
+enum class RegressionPath { Auto, Circulant, Toeplitz, Dense, Nystrom, Mirror };
 std::string regressionPathName(RegressionPath path);
 
 struct ImageRegressionOptions {
@@ -75,6 +88,8 @@ struct ImageRegressionReport {
   RegressionPath path = RegressionPath::Auto;
   int cgIterations = 0;
   Eigen::Index centres = 0;          ///< Nystrom: M used (0 on the other paths)
+  int periodWidth = 0, periodHeight = 0; ///< Mirror: the period in pixels (0 on the other paths)
+  double maxFrequencyRounding = 0.0; ///< Mirror: max |b − b̃| over the frequencies, cycles per unit v (else 0)
   double seconds = 0.0;
   double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
 };

@@ -6,11 +6,14 @@
 // hidden width edited in the document is the width the MLP trains (and its caption), a 1-D network is
 // refused with the reason and nothing is fitted, the encoding control edits the document (undo restores
 // it), invalid stride/steps are refused without a recompute, and a huge MLP is refused with its memory
-// estimate. Screenshots at 1024 × 700 and 1920 × 1080 go to the build directory.
+// estimate. The default network's true Gaussian frequencies on the default mirrored domain: the time slider
+// works (one FFT pair per position) and t = ∞ is the Mirror regression's predict(); the exact domain takes
+// the Toeplitz path. Screenshots at 1024 × 700 and 1920 × 1080 go to the build directory.
 // Runs under xvfb-run like the other GUI tests.
 #include <cmath>
 
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
 #include <QMimeData>
@@ -206,6 +209,57 @@ private slots:
     QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
     QVERIFY(m_panel->timeSupported());
     QVERIFY(m_panel->timeSlider()->isEnabled());
+  }
+
+  void defaultUsesTrueFrequenciesOnTheMirroredDomain()
+  {
+    // A new document's image network: Gaussian σ = 10 with its true (non-integer) frequencies. The default
+    // domain is the mirrored periodic one: an FFT solve, so the time slider works, and t = ∞ is predict().
+    QVERIFY(m_doc->edit(QStringLiteral("default image network"), [](Network& n) { n = defaultImageNetwork(); }));
+    QVERIFY(waitIdle(m_panel.get()));
+    QCOMPARE(m_panel->network().encoding.kind, EncodingKind::Gaussian);
+    QCOMPARE(m_panel->domain(), RegressionPath::Mirror);
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+    QVERIFY(m_panel->timeSupported());
+    QVERIFY(m_panel->timeSlider()->isEnabled());
+    auto infoText = [this] {
+      for (QLabel* l : m_panel->findChildren<QLabel*>())
+        if (l->text().contains(QStringLiteral("training pixels of"))) return l->text();
+      return QString();
+    };
+    QVERIFY2(infoText().contains(QStringLiteral("mirror path")) && infoText().contains(QStringLiteral("max change")),
+             qPrintable(infoText()));
+    const Image limit = m_panel->kernelPrediction(KernelKind::Ntk);
+    const double psnrMirror = m_panel->kernelPsnr(KernelKind::Ntk);
+    QVERIFY2(psnrMirror > 18.0, qPrintable(QString::number(psnrMirror)));
+    // The panel's picture at ∞ is the mirror regression's predict().
+    const KernelFitResult direct =
+        computeKernelFits(m_panel->network(), m_panel->groundTruth(), 2, 1e-6, true, false, RegressionPath::Mirror, JobFlags{});
+    QVERIFY2(direct.error.isEmpty() && direct.fits.size() == 1, qPrintable(direct.error));
+    QCOMPARE(direct.fits[0].report.path, RegressionPath::Mirror);
+    QVERIFY(meanAbsDifference(direct.fits[0].prediction, limit) < 1e-7);
+    // Finite t: one FFT pair per slider position.
+    QElapsedTimer clock;
+    clock.start();
+    m_panel->setTime(10.0);
+    QVERIFY(waitIdle(m_panel.get()));
+    qInfo("mirror: t = 10 shown after %lld ms", (long long)clock.elapsed());
+    const Image early = m_panel->kernelPrediction(KernelKind::Ntk);
+    QVERIFY(meanAbsDifference(early, limit) > 1e-3);
+    QVERIFY(meanAbsDifference(early, direct.fits[0].regression->predictAt(10.0)) < 1e-7);
+    m_panel->setTime(INFINITY);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(meanAbsDifference(m_panel->kernelPrediction(KernelKind::Ntk), limit) < 1e-9);
+    // The exact domain: the Toeplitz path of the same frequencies, a different (exact) regression.
+    m_panel->setDomain(RegressionPath::Auto);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY2(m_panel->hasKernelFit(KernelKind::Ntk), qPrintable(m_panel->lastError()));
+    QVERIFY2(infoText().contains(QStringLiteral("toeplitz path")), qPrintable(infoText()));
+    qInfo("held-out PSNR: mirror %.2f dB, exact %.2f dB", psnrMirror, m_panel->kernelPsnr(KernelKind::Ntk));
+    QVERIFY(meanAbsDifference(m_panel->kernelPrediction(KernelKind::Ntk), limit) > 1e-5);
+    QCOMPARE(QSettings().value(QStringLiteral("imagePanel/domain")).toString(), QStringLiteral("exact"));
+    m_panel->setDomain(RegressionPath::Toeplitz); // not a domain: refused, nothing changes
+    QCOMPARE(m_panel->domain(), RegressionPath::Auto);
   }
 
   void playSweepsToInfinity()

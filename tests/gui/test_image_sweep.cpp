@@ -107,6 +107,8 @@ private slots:
     EncodingSweepOptions o;
     o.ridge = 1e-6;
     o.noneDenseLimit = ImagePanel::kMaxDensePixels;
+    o.domain = m_panel->domain(); // the panel's default: the mirrored periodic domain
+    QCOMPARE(o.domain, RegressionPath::Mirror);
     const EncodingSweepResult ref = sweepImageEncodings(m_panel->network(), m_panel->groundTruth(), 2, o);
     const EncodingSweepResult& got = view->result();
     QCOMPARE(got.rows.size(), ref.rows.size());

@@ -12,6 +12,7 @@
 #include "widgets/common/Colormap.h"
 #include "core/image/ImageDataset.h"
 #include "core/nets/MlpTrainer.h"
+#include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 
@@ -256,7 +257,6 @@ Network defaultImageNetwork()
   n.encoding.features = 256;
   n.encoding.sigma = 10.0;
   n.encoding.seed = 1;
-  n.encoding = withIntegerFrequencies(n.encoding, n.inputDim);
   return n;
 }
 
@@ -266,7 +266,7 @@ bool hasIntegerFrequencies(const Encoding& e)
 }
 
 KernelFitResult computeKernelFits(const Network& net, const Image& image, int stride, double ridge, bool ntk, bool nngp,
-                                  const JobFlags& flags)
+                                  RegressionPath domain, const JobFlags& flags)
 {
   KernelFitResult r;
   const auto t0 = std::chrono::steady_clock::now();
@@ -288,6 +288,8 @@ KernelFitResult computeKernelFits(const Network& net, const Image& image, int st
           // CG): the same regression, and the dense path's m × m Gram plus its H·W × m cross kernel took
           // ~40 s for 4096 training pixels where the circulant path takes ~0.1 s. Encoding none stays dense.
           options.denseLimit = 0;
+          if (domain == RegressionPath::Mirror && net.encoding.kind != EncodingKind::None && !gridIsPeriodic(net))
+            options.path = RegressionPath::Mirror;
           KernelImageFit fit;
           fit.kind = kinds[i];
           const double from = share * double(i);

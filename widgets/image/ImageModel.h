@@ -76,7 +76,8 @@ QString encodingDescription(const Encoding& encoding);
 /// None gives B = I (the basic frequencies). Throws NtkError when B cannot be built.
 Encoding withIntegerFrequencies(const Encoding& encoding, int inputDim);
 /// The network a new document gives the Image panel (Tancik et al.'s setting): input_dim 2, Gaussian
-/// Fourier features σ = 10, 256 frequencies (seed 1) rounded to integers, three ReLU layers of width 256.
+/// Fourier features σ = 10, 256 frequencies (seed 1) — the encoding's true frequencies (the panel's default
+/// mirrored domain gives them the time slider) — three ReLU layers of width 256.
 Network defaultImageNetwork();
 /// True for a 'fourier' encoding whose B holds only integers.
 bool hasIntegerFrequencies(const Encoding& encoding);
@@ -104,9 +105,14 @@ struct KernelFitResult {
 };
 
 /// Fits the image with the NTK and/or NNGP of `net` (input_dim 2) at `stride` with relative `ridge`,
-/// plus the bicubic baseline. Never throws: errors and cancellation are reported in the result.
+/// plus the bicubic baseline. `domain`: RegressionPath::Mirror — the mirrored periodic domain (the
+/// encoding's frequencies rounded to its period; each fit's report says by how much) for encodings with
+/// non-integer frequencies; anything else, and whatever `domain` says for encoding none (no frequencies)
+/// and integer frequencies (1-periodic: the mirror path refuses them, and their exact fit is already an
+/// FFT solve when the stride divides the image) — the exact regression. Each fit's report names its path.
+/// Never throws: errors and cancellation are reported in the result.
 KernelFitResult computeKernelFits(const Network& net, const Image& image, int stride, double ridge, bool ntk, bool nngp,
-                                  const JobFlags& flags);
+                                  RegressionPath domain, const JobFlags& flags);
 
 /// log10 of the power spectrum as a viridis image (the top 8 decades; frequency 0 in the centre).
 QImage powerSpectrumImage(const Eigen::MatrixXd& spectrum);

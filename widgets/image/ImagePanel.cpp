@@ -71,6 +71,16 @@ QString formatPsnr(double db)
   return QStringLiteral("%1\u00a0dB").arg(db, 0, 'f', 2); // no-break space: a wrapped caption keeps "24.32 dB" whole
 }
 
+/// ": period 508 × 508 px, frequencies moved ≤ 0.25" for a mirror fit (what the rounding cost); empty otherwise.
+QString mirrorNote(const ImageRegressionReport& report)
+{
+  if (report.path != RegressionPath::Mirror) return {};
+  return QObject::tr(": period %1 × %2 px, frequencies rounded to 1/L, max change %3")
+      .arg(report.periodWidth)
+      .arg(report.periodHeight)
+      .arg(report.maxFrequencyRounding, 0, 'g', 3);
+}
+
 } // namespace
 
 double ImagePanel::timeForSliderPosition(int position)
@@ -193,7 +203,8 @@ void ImagePanel::createEncodingControls()
          "  positional: frequencies σ^{j/M}, j = 0…M−1, on each axis\n"
          "  Gaussian: 2M features [cos 2πBv, sin 2πBv], B ~ N(0, σ²) — σ sets the sharpness (σ ≈ 10 for 256² images)\n"
          "  fourier (integer B): the current frequencies rounded to integers — a 1-periodic kernel: the exact FFT\n"
-         "  solve and the time slider (gradient flow f_t)"));
+         "  solve and the time slider (gradient flow f_t) on the exact domain too (the mirrored domain gives every\n"
+         "  encoding that, with a smaller rounding: see Domain)"));
   m_sigmaSpin = new CheckedDoubleSpinBox(0.01, 1000.0, 2);
   m_sigmaSpin->setPrefix(tr("σ = "));
   m_sigmaSpin->setCheck([](double v) {
@@ -214,8 +225,8 @@ void ImagePanel::createEncodingControls()
   m_roundButton = new QPushButton(tr("Integer frequencies"));
   m_roundButton->setToolTip(tr("Round the encoding's frequencies B to integers (it becomes a 'fourier' encoding; one undo step).\n"
                                "Then the kernel k(v − v') is 1-periodic and the training grid regular: the Gram is block-circulant,\n"
-                               "the regression is an exact FFT solve, and the time slider (gradient flow f_t) works.\n"
-                               "Otherwise: a Toeplitz Gram solved by conjugate gradients, t = ∞ only."));
+                               "the exact regression is an FFT solve, and the time slider (gradient flow f_t) is instant.\n"
+                               "Not needed for the time slider on the mirrored domain (Domain), which rounds far less."));
 }
 
 void ImagePanel::createFitControls()
@@ -236,6 +247,26 @@ void ImagePanel::createFitControls()
   m_ridgeSpin->setProperty("baseToolTip", tr("Relative ridge λ: Θ(X,X) → Θ(X,X) + λ·mean diag Θ(X,X)·I (CONVENTIONS §5; default 1e-6;\n"
                                              "0 … %1). Arrows step by ×√10.").arg(kMaxRidge));
   m_ridgeSpin->setToolTip(m_ridgeSpin->property("baseToolTip").toString());
+  m_domainCombo = new QComboBox;
+  m_domainCombo->addItem(tr("mirrored"), int(RegressionPath::Mirror));
+  m_domainCombo->addItem(tr("exact"), int(RegressionPath::Auto));
+  m_domainCombo->setItemData(0, tr("The training grid reflected about its first and last training pixel (period 2(n−1)s pixels per axis,\n"
+                                   "no wrap-around of one border onto the other); the encoding's true frequencies rounded to the\n"
+                                   "nearest multiple of 1/L (L = the period in units of the image): the largest change is shown under\n"
+                                   "the time slider. The Gram is block-circulant: an exact FFT solve of that problem, and the time\n"
+                                   "slider / Play is instant."),
+                             Qt::ToolTipRole);
+  m_domainCombo->setItemData(1, tr("The exact regression of the network's own kernel on the training pixels: an FFT solve with an instant\n"
+                                   "time slider when every frequency is an integer and the stride divides the image (circulant);\n"
+                                   "otherwise conjugate gradients (Toeplitz): t = ∞ in seconds, finite t by a Chebyshev expansion\n"
+                                   "(seconds to tens of seconds per position of the slider)."),
+                             Qt::ToolTipRole);
+  m_domainCombo->setToolTip(tr("Where the kernel regressions are solved:\n"
+                               "  mirrored (default): the mirrored periodic domain, frequencies rounded to 1/L (max change shown),\n"
+                               "    exact FFT solve, instant time slider\n"
+                               "  exact: the network's own frequencies — Toeplitz/CG for non-integer ones (t = ∞, slow finite t)\n"
+                               "Encoding none and integer frequencies (1-periodic: mirrored copies would alias onto training\n"
+                               "pixels one period away) are always fitted exactly — dense, circulant (instant) or Toeplitz."));
   m_ntkCheck = new QCheckBox(tr("NTK"));
   m_ntkCheck->setToolTip(tr("Exact kernel regression with the neural tangent kernel Θ: the infinitely wide network trained\n"
                             "to convergence by gradient flow on the training pixels (mean prediction)."));
@@ -272,10 +303,13 @@ void ImagePanel::layoutControlRows(QBoxLayout* layout)
     layout->addLayout(row);
   };
   addRow({new QLabel(tr("Image")), m_sampleCombo, m_openButton, m_saveButton, m_fullSizeButton, m_diffCheck});
-  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin, m_roundButton});
+  addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
   addRow({m_pixels});
+  // What makes the kernel periodic (the time slider instant): the mirrored domain, or integer frequencies. A row
+  // of its own: beside the Gaussian encoding's controls it would widen the panel past a small screen.
+  addRow({new QLabel(tr("Domain")), m_domainCombo, m_roundButton});
   addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton, m_sweepButton});
 }
 
@@ -473,6 +507,7 @@ void ImagePanel::connectFitControls()
   connect(m_ridgeSpin, &QDoubleSpinBox::valueChanged, this, [this] {
     if (markDecade(m_ridgeSpin, ridgeRefusal())) kernelMethodsChanged();
   });
+  connect(m_domainCombo, &QComboBox::currentIndexChanged, this, &ImagePanel::kernelMethodsChanged);
   connect(m_ntkCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
   connect(m_nngpCheck, &QCheckBox::toggled, this, &ImagePanel::kernelMethodsChanged);
 }
@@ -575,7 +610,8 @@ void ImagePanel::restoreSettings()
   // Panel-only settings; the encoding and the widths are the network's.
   QSettings s;
   s.beginGroup(QStringLiteral("imagePanel"));
-  const QSignalBlocker b1(m_ridgeSpin), b2(m_ntkCheck), b3(m_nngpCheck), b4(m_mlpCheck), b5(m_lrSpin), b6(m_timeSlider);
+  const QSignalBlocker b1(m_ridgeSpin), b2(m_ntkCheck), b3(m_nngpCheck), b4(m_mlpCheck), b5(m_lrSpin), b6(m_timeSlider),
+      b7(m_domainCombo);
   const int stride = s.value(QStringLiteral("stride"), 2).toInt(), steps = s.value(QStringLiteral("steps"), kDefaultSteps).toInt();
   // A stored value outside today's limits falls back to the default.
   m_strideSpin->setValueQuietly(stride >= 1 && stride <= kMaxStride ? stride : 2);
@@ -586,6 +622,7 @@ void ImagePanel::restoreSettings()
   m_stepsSpin->setValueQuietly(steps >= 1 && steps <= kMaxSteps ? steps : kDefaultSteps);
   m_lrSpin->setValue(s.value(QStringLiteral("lr"), ntk::MlpOptions{}.learningRate).toDouble());
   m_timeSlider->setPosition(s.value(QStringLiteral("time"), kSliderLogSteps + 1).toInt());
+  m_domainCombo->setCurrentIndex(s.value(QStringLiteral("domain")).toString() == QStringLiteral("exact") ? 1 : 0);
   if (!ridgeRefusal().isEmpty()) m_ridgeSpin->setValue(1e-6);
   if (!learningRateRefusal().isEmpty()) m_lrSpin->setValue(ntk::MlpOptions{}.learningRate);
 }
@@ -602,6 +639,7 @@ void ImagePanel::saveSettings()
   if (!m_stepsSpin->isRefused()) s.setValue(QStringLiteral("steps"), m_stepsSpin->value());
   if (learningRateRefusal().isEmpty()) s.setValue(QStringLiteral("lr"), m_lrSpin->value());
   s.setValue(QStringLiteral("time"), m_timeSlider->position());
+  s.setValue(QStringLiteral("domain"), domain() == RegressionPath::Mirror ? QStringLiteral("mirror") : QStringLiteral("exact"));
   if (!m_imagePath.isEmpty()) s.setValue(QStringLiteral("image"), m_imagePath);
 }
 
@@ -651,6 +689,18 @@ QString ImagePanel::kindName(KernelKind kind) const { return kind == KernelKind:
 // ---- settings ----
 
 double ImagePanel::time() const { return m_timeSlider->time(); }
+
+RegressionPath ImagePanel::domain() const { return RegressionPath(m_domainCombo->currentData().toInt()); }
+
+void ImagePanel::setDomain(RegressionPath domain)
+{
+  const int index = m_domainCombo->findData(int(domain));
+  if (index < 0) {
+    emit statusMessage(tr("Refused: the domain is mirror or exact, not %1").arg(QString::fromStdString(regressionPathName(domain))));
+    return;
+  }
+  m_domainCombo->setCurrentIndex(index);
+}
 
 QSlider* ImagePanel::timeSlider() const { return m_timeSlider->slider(); }
 
@@ -776,6 +826,7 @@ void ImagePanel::updateEncodingControls()
   m_levelsSpin->setVisible(positional);
   m_featuresSpin->setVisible(gaussian);
   m_roundButton->setVisible(positional || gaussian || (e.kind == EncodingKind::Fourier && !hasIntegerFrequencies(e)));
+  m_domainCombo->setEnabled(e.kind != EncodingKind::None); // no frequencies to put on a period: exact (dense)
 }
 
 void ImagePanel::settingsChanged()
@@ -1097,8 +1148,9 @@ void ImagePanel::startKernelJob()
   }
   const double ridge = m_ridgeSpin->value();
   const bool ntk = m_ntkCheck->isChecked(), nngp = m_nngpCheck->isChecked();
-  launchKernelFits([net, image, stride, ridge, ntk, nngp](const JobFlags& flags) {
-    return computeKernelFits(net, image, stride, ridge, ntk, nngp, flags);
+  const RegressionPath domain = this->domain();
+  launchKernelFits([net, image, stride, ridge, ntk, nngp, domain](const JobFlags& flags) {
+    return computeKernelFits(net, image, stride, ridge, ntk, nngp, domain, flags);
   });
   emit statusMessage(tr("Fitting %1 (%2 × %3, stride %4) with the %5…")
                          .arg(m_imageName)
@@ -1169,8 +1221,8 @@ void ImagePanel::onKernelFinished()
     const long long trainPixels = m_fit.fits.empty() ? 0 : fitTrainPixels(m_fit.fits.front());
     QStringList parts;
     for (const KernelImageFit& f : m_fit.fits)
-      parts << tr("%1 held-out PSNR %2 (%3 path, %4 s)")
-                   .arg(kindName(f.kind), formatPsnr(f.report.psnrHeldOut), fitPathName(f))
+      parts << tr("%1 held-out PSNR %2 (%3 path%4, %5 s)")
+                   .arg(kindName(f.kind), formatPsnr(f.report.psnrHeldOut), fitPathName(f), mirrorNote(f.report))
                    .arg(f.report.seconds, 0, 'f', 2);
     parts << (m_fit.bicubic.empty() ? tr("bicubic n/a with a mask") : tr("bicubic %1").arg(formatPsnr(m_fit.bicubicPsnrHeldOut)));
     if (!m_autoNote.isEmpty() && network().encoding.sigma == m_autoSigma && m_ridgeSpin->value() == m_autoRidge) parts << m_autoNote;
@@ -1769,6 +1821,7 @@ ImagePanel::SweepSettings ImagePanel::currentSweepSettings() const
   s.stride = m_strideSpin->value();
   s.kind = !m_ntkCheck->isChecked() && m_nngpCheck->isChecked() ? KernelKind::Nngp : KernelKind::Ntk;
   s.ridge = m_ridgeSpin->value();
+  s.domain = domain();
   if (m_unavailable.isEmpty()) {
     // The rows' networks: the encoding kind and σ of the network do not matter (every row replaces them),
     // its layers, positional levels and Gaussian features/seed do.
@@ -1796,6 +1849,7 @@ QString ImagePanel::sweepStaleReason() const
   if (now.stride != was.stride) why << tr("the stride is now %1").arg(now.stride);
   if (now.kind != was.kind) why << tr("the kernel is now the %1").arg(kindName(now.kind));
   if (now.ridge != was.ridge) why << tr("the ridge is now %1").arg(now.ridge, 0, 'g', 3);
+  if (now.domain != was.domain) why << tr("the domain is now %1").arg(m_domainCombo->currentText());
   if (now.networks != was.networks) why << tr("the network changed");
   if (m_pixels->mode() != TrainingPixels::Stride) why << tr("the fits now train on a mask (the sweep is on every s-th pixel)");
   return why.join(QStringLiteral(", "));
@@ -1855,6 +1909,7 @@ void ImagePanel::launchSweep()
   EncodingSweepOptions options;
   options.kind = settings.kind;
   options.ridge = settings.ridge; // the panel's: a row's fit is the panel's fit with that encoding
+  options.domain = settings.domain;
   // Encoding none solves densely: as many training pixels as the panel's own fit allows.
   options.noneDenseLimit = std::max<Eigen::Index>(options.noneDenseLimit, kMaxDensePixels);
   const int generation = ++m_sweepGeneration;

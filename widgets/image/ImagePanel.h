@@ -130,6 +130,9 @@ public:
   int mlpStepsDone() const { return m_mlpStepsDone; }
   bool isTraining() const;
   bool timeSupported() const;
+  /// The domain the kernel regressions are solved on: RegressionPath::Mirror (the default: the mirrored
+  /// periodic domain, frequencies rounded to its period, instant time slider) or RegressionPath::Auto (exact).
+  RegressionPath domain() const;
   double time() const;
   QSlider* timeSlider() const;
   const Eigen::MatrixXd& kernelSpectrum() const { return m_fit.spectrum; }
@@ -204,6 +207,8 @@ public slots:
   void setPlaying(bool on);
   void setStride(int stride);
   void setRidge(double relativeRidge);
+  /// RegressionPath::Mirror or RegressionPath::Auto (exact); anything else is refused (status bar).
+  void setDomain(RegressionPath domain);
   void setMethods(bool ntk, bool nngp, bool mlp);
   /// Shows (and fits) only the NTK (true) or only the NNGP (false) regression; the MLP is left as it is.
   void setShowNtk(bool ntk);
@@ -250,6 +255,7 @@ private:
     int stride = 0;
     KernelKind kind = KernelKind::Ntk;
     double ridge = 0.0;
+    RegressionPath domain = RegressionPath::Auto;
     std::string networks; ///< the JSON of the networks its rows fit (sweepNetwork for positional and Gaussian)
   };
   struct SweepJob {
@@ -370,6 +376,7 @@ private:
   QPushButton* m_roundButton;
   CheckedSpinBox* m_strideSpin;
   QDoubleSpinBox* m_ridgeSpin;
+  QComboBox* m_domainCombo; ///< data: int(RegressionPath) — Mirror or Auto (exact)
   QCheckBox* m_ntkCheck;
   QCheckBox* m_nngpCheck;
   QCheckBox* m_mlpCheck;
