@@ -6,7 +6,7 @@
 // The zoom is linked (a wheel or a dragged rectangle over one picture shows the same pixel region in all of
 // them, drawn pixel-exact; a double click resets), the full-size view shows whole pixels, the difference
 // view shows |prediction − truth| on its colour scale, and the MLP chart's legend names both curves with the
-// train curve drawn on top of the held-out one. Auto σ sets the σ and ridge GCV chooses, as one undo step. Runs under xvfb-run like the other GUI tests.
+// train curve drawn on top of the held-out one. Auto σ sets the σ and ridge ml-quant chooses, as one undo step. Runs under xvfb-run like the other GUI tests.
 #include <cmath>
 
 #include <QAction>
@@ -399,7 +399,7 @@ private slots:
     }
   }
 
-  void autoSigmaChoosesByGcvAsOneUndoStep()
+  void autoSigmaChoosesByMlQuantAsOneUndoStep()
   {
     Encoding g;
     g.kind = EncodingKind::Gaussian;
@@ -411,6 +411,7 @@ private slots:
     const int steps = m_doc->undoStack()->count();
     // The same selection computed here, independently of the panel.
     RidgeSelectionOptions o;
+    o.criterion = SelectionCriterion::QuantisedLikelihood;
     const RidgeSelection want = selectSigmaRidge(m_panel->network(), m_panel->groundTruth(), 2, o);
     m_panel->chooseSigmaAutomatically();
     QVERIFY(waitIdle(m_panel.get()));
@@ -419,7 +420,7 @@ private slots:
     QCOMPARE(m_doc->undoStack()->count(), steps + 1);
     const QString info = m_panel->findChildren<QLabel*>().size() ? [&] {
       for (QLabel* l : m_panel->findChildren<QLabel*>())
-        if (l->text().contains(QStringLiteral("chosen by GCV"))) return l->text();
+        if (l->text().contains(QStringLiteral("chosen by ml-quant"))) return l->text();
       return QString();
     }() : QString();
     QVERIFY2(info.contains(QStringLiteral("σ = %1").arg(want.sigma, 0, 'g', 4)), qPrintable(info));

@@ -219,8 +219,9 @@ void ImagePanel::createEncodingControls()
   m_featuresSpin->setPrefix(tr("M = "));
   m_featuresSpin->setToolTipBase(tr("Gaussian: number of rows M of B (2M features)"));
   m_autoSigmaButton = new QPushButton(tr("Auto σ"));
-  m_autoSigmaButton->setToolTip(tr("Choose σ and the ridge from the training pixels alone, by generalised cross-validation\n"
-                                   "(σ in 1 … 32, ridge in 1e-9 … 1; one FFT spectrum of the training Gram per σ tried), and set\n"
+  m_autoSigmaButton->setToolTip(tr("Choose σ and the ridge from the training pixels alone, by the GP marginal likelihood with the pixels'\n"
+                                   "8-bit rounding variance q²/12 as the known noise (ml-quant: ridge = (q²/12)/a², the amplitude a² fitted;\n"
+                                   "σ in 1 … 32, ridge in 1e-9 … 1; one FFT spectrum of the training Gram per σ tried), and set\n"
                                    "both (one undo step). The line under the time slider states the chosen values."));
   m_roundButton = new QPushButton(tr("Integer frequencies"));
   m_roundButton->setToolTip(tr("Round the encoding's frequencies B to integers (it becomes a 'fourier' encoding; one undo step).\n"
@@ -2118,6 +2119,7 @@ void ImagePanel::chooseSigmaAutomatically()
   job.stride = m_strideSpin->value();
   job.network = networkToJson(net, 0);
   RidgeSelectionOptions options;
+  options.criterion = SelectionCriterion::QuantisedLikelihood; // fit-image --sigma auto --ridge auto: within 0.07 dB of the grid's best
   options.kind = !m_ntkCheck->isChecked() && m_nngpCheck->isChecked() ? KernelKind::Nngp : KernelKind::Ntk;
   m_autoStop = std::make_shared<std::atomic<bool>>(false);
   const std::shared_ptr<std::atomic<bool>> stop = m_autoStop;
@@ -2130,7 +2132,7 @@ void ImagePanel::chooseSigmaAutomatically()
   }));
   m_autoSigmaButton->setEnabled(false);
   emit busyChanged(true);
-  emit statusMessage(tr("Choosing σ and the ridge by generalised cross-validation…"));
+  emit statusMessage(tr("Choosing σ and the ridge by the marginal likelihood (ml-quant)…"));
 }
 
 void ImagePanel::onAutoSigmaFinished()
@@ -2148,7 +2150,7 @@ void ImagePanel::onAutoSigmaFinished()
     const RidgeSelection& sel = job.selection;
     m_autoSigma = sel.sigma;
     m_autoRidge = sel.ridge;
-    m_autoNote = tr("σ = %1 and ridge %2 chosen by GCV on the training pixels (%3 spectra, %4 s%5)")
+    m_autoNote = tr("σ = %1 and ridge %2 chosen by ml-quant on the training pixels (%3 spectra, %4 s%5)")
                      .arg(sel.sigma, 0, 'g', 4)
                      .arg(sel.ridge, 0, 'g', 3)
                      .arg(sel.evaluations)
@@ -2157,7 +2159,7 @@ void ImagePanel::onAutoSigmaFinished()
     // Both settings as one undo step (the ridge is the panel's, σ the network's).
     const double oldRidge = m_ridgeSpin->value();
     QUndoStack* stack = m_doc->undoStack();
-    stack->beginMacro(tr("Auto σ = %1, ridge %2 (GCV)").arg(sel.sigma, 0, 'g', 4).arg(sel.ridge, 0, 'g', 3));
+    stack->beginMacro(tr("Auto σ = %1, ridge %2 (ml-quant)").arg(sel.sigma, 0, 'g', 4).arg(sel.ridge, 0, 'g', 3));
     if (oldRidge != sel.ridge)
       stack->push(new PanelStateCommand<ImagePanel, double>(m_doc, this, &ImagePanel::restoreRidge, tr("Set ridge %1").arg(sel.ridge, 0, 'g', 3),
                                                              oldRidge, sel.ridge));
