@@ -307,10 +307,11 @@ void ImagePanel::layoutControlRows(QBoxLayout* layout)
   addRow({new QLabel(tr("Encoding")), m_encodingCombo, m_sigmaSpin, m_autoSigmaButton, m_levelsSpin, m_featuresSpin});
   addRow({new QLabel(tr("Stride")), m_strideSpin, new QLabel(tr("Ridge")), m_ridgeSpin, new QLabel(tr("  Methods")), m_ntkCheck,
           m_nngpCheck, m_mlpCheck});
-  addRow({m_pixels});
-  // What makes the kernel periodic (the time slider instant): the mirrored domain, or integer frequencies. A row
-  // of its own: beside the Gaussian encoding's controls it would widen the panel past a small screen.
-  addRow({new QLabel(tr("Domain")), m_domainCombo, m_roundButton});
+  // What makes the kernel periodic (the time slider instant): the mirrored domain, or integer frequencies. Beside
+  // the training pixels, not the Gaussian encoding's controls (that would widen the panel past a small screen); the
+  // domain is hidden while a mask trains, which needs the room for its own controls and has no domain to choose.
+  m_domainLabel = new QLabel(tr("  Domain"));
+  addRow({m_pixels, m_domainLabel, m_domainCombo, m_roundButton});
   addRow({new QLabel(tr("MLP")), m_stepsSpin, m_lrSpin, m_trainButton, m_sweepButton});
 }
 
@@ -551,7 +552,10 @@ void ImagePanel::connectTrainingPixels()
     settingsChanged();
   });
   connect(m_pixels, &TrainingPixelsControl::settingsChanged, this, [this] {
-    m_strideSpin->setEnabled(m_pixels->mode() == TrainingPixels::Stride);
+    const bool stride = m_pixels->mode() == TrainingPixels::Stride;
+    m_strideSpin->setEnabled(stride);
+    m_domainLabel->setVisible(stride);
+    m_domainCombo->setVisible(stride);
     settingsChanged();
   });
   connect(m_pixels, &TrainingPixelsControl::statusMessage, this, &ImagePanel::statusMessage);

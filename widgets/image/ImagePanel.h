@@ -377,6 +377,7 @@ private:
   CheckedSpinBox* m_strideSpin;
   QDoubleSpinBox* m_ridgeSpin;
   QComboBox* m_domainCombo; ///< data: int(RegressionPath) — Mirror or Auto (exact)
+  QLabel* m_domainLabel = nullptr; ///< hidden with the combo when a mask trains (the domain needs the stride grid)
   QCheckBox* m_ntkCheck;
   QCheckBox* m_nngpCheck;
   QCheckBox* m_mlpCheck;
