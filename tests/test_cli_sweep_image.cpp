@@ -1,6 +1,6 @@
 // `ntk-cli sweep-image` and `fit-image --sigma auto / --ridge auto` as a user scripts them (CONVENTIONS §5):
 // the sweep prints its table, writes the CSV (documented header, one row per fit, then bicubic) and the JSON
-// report, whose numbers equal the core sweep run in-process; fit-image's report gives the chosen σ and
+// report, whose numbers equal the core sweep run in-process (with --mlp-steps too: the MLP columns); fit-image's report gives the chosen σ and
 // ridge, equal to selectSigmaRidge in-process; bad input is one line, exit 2, and no file.
 #include <QFile>
 #include <QTemporaryDir>
@@ -83,6 +83,47 @@ private slots:
     QCOMPARE(number(j, "bicubic_psnr_heldout"), core.bicubicPsnrHeldOut);
   }
 
+  void sweepWithMlpStepsAddsTheMlpColumns()
+  {
+    const auto r = runCli({"sweep-image", "--image", qpath("small.png"), "--net", qpath("gauss.json"), "--sigmas", "2,8",
+                           "--mlp-steps", "6", "--mlp-lr", "0.01", "--mlp-batch", "64", "--seed", "5", "--out",
+                           qpath("m.csv"), "--report", qpath("m.json")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QStringList lines = r.out.trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 1 + 6 + 1);
+    QVERIFY(lines[0].contains("MLP train") && lines[0].contains("MLP held-out"));
+
+    EncodingSweepOptions o;
+    o.sigmas = {2.0, 8.0};
+    o.mlpSteps = 6;
+    o.mlp.learningRate = 0.01;
+    o.mlp.batchSize = 64;
+    o.mlp.seed = 5;
+    const EncodingSweepResult core = sweepImageEncodings(loadNetwork(path("gauss.json")), readPng(path("small.png")), 2, o);
+    const QStringList csv = QString::fromUtf8(ntktest::readAll(qpath("m.csv"))).trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(csv.size(), 1 + 6 + 1);
+    QCOMPARE(csv[0], QStringLiteral("encoding,sigma,ridge,path,cg_iterations,psnr_train,psnr_heldout,psnr_test,seconds,"
+                                    "status,note,mlp_psnr_train,mlp_psnr_heldout,mlp_psnr_test,mlp_seconds,mlp_status,mlp_note"));
+    const nlohmann::json j = readJson(qpath("m.json"));
+    QCOMPARE(int(j["mlp_settings"]["steps"].get<int>()), 6);
+    QCOMPARE(number(j["mlp_settings"], "lr"), 0.01);
+    QCOMPARE(int(j["mlp_settings"]["seed"].get<int>()), 5);
+    for (int i = 0; i < 6; ++i) {
+      const EncodingSweepMlp& m = core.rows[size_t(i)].mlp;
+      const auto& row = j["rows"][size_t(i)]["mlp"];
+      QCOMPARE(QString::fromStdString(row["status"].get<std::string>()), QStringLiteral("ok"));
+      QCOMPARE(number(row, "psnr_heldout"), m.psnrHeldOut);
+      QCOMPARE(number(row, "psnr_train"), m.psnrTrain);
+      const QStringList cells = csv[i + 1].split(QLatin1Char(','));
+      QCOMPARE(cells.size(), 17);
+      QCOMPARE(cells[12].toDouble(), m.psnrHeldOut);
+      QCOMPARE(cells[15], QStringLiteral("ok"));
+    }
+    QCOMPARE(csv[7].split(QLatin1Char(',')).size(), 17); // bicubic: empty MLP cells
+    // Without --mlp-steps the rows have no MLP object.
+    QVERIFY(!readJson(qpath("t.json"))["rows"][0].contains("mlp"));
+  }
+
   void sweepSigmaRangeIsLogSpaced()
   {
     const auto r = runCli({"sweep-image", "--image", qpath("small.png"), "--net", qpath("gauss.json"), "--encodings",
@@ -105,6 +146,10 @@ private slots:
     QTest::newRow("encoding") << QStringList{"--encodings", "basic,fourier"} << "unknown encoding 'fourier'";
     QTest::newRow("ridge") << QStringList{"--ridge", "-1"} << "--ridge";
     QTest::newRow("stride") << QStringList{"--stride", "40"} << "stride";
+    QTest::newRow("mlp steps") << QStringList{"--mlp-steps", "-1"} << "--mlp-steps";
+    QTest::newRow("mlp lr alone") << QStringList{"--mlp-lr", "0.01"} << "--mlp-lr applies with --mlp-steps N > 0 only";
+    QTest::newRow("seed alone") << QStringList{"--seed", "3"} << "--seed applies with --mlp-steps N > 0 only";
+    QTest::newRow("mlp lr 0") << QStringList{"--mlp-steps", "3", "--mlp-lr", "0"} << "--mlp-lr must be a finite number > 0";
   }
   void sweepRefusesBadInput()
   {

@@ -4,6 +4,9 @@
 // held-out PSNR, Gaussian train PSNR increases with σ and its held-out PSNR has an interior maximum —
 // with every row equal to a separate ImageKernelRegression fit and bicubic equal to the baseline computed
 // directly; encoding none is skipped with its reason when too large; bad options are refused; cancel.
+// MLP rows (mlpSteps > 0): each equals an independent MlpTrainer run with the row's encoding, seed and steps
+// (exactly), the kernel rows are unchanged by them, progress reaches 1 step by step, and a cancel raised
+// during the MLPs stops the sweep.
 // GCV and the marginal likelihood per Fourier mode equal the brute-force formulas on a small dense problem
 // (block-circulant Gram: exact to 1e-9); the ridge search finds the minimum of a fine grid; automatic σ
 // (GCV, ridge 1e-6) is within 0.1 dB held-out PSNR of the best σ of a fine grid on the four bundled photographs.
@@ -28,6 +31,7 @@
 #include "core/image/ImageEncodingSweep.h"
 #include "core/image/ImageRidgeSelection.h"
 #include "core/kernels/NtkGram.h"
+#include "core/nets/MlpTrainer.h"
 
 using namespace ntk;
 
@@ -254,6 +258,81 @@ private slots:
     JobControl job;
     job.stop = &stop;
     QVERIFY_THROWS_EXCEPTION(CancelledError, sweepImageEncodings(baseNet(), smoothImage(32, 32), 2, {}, job));
+  }
+
+  void mlpRowsEqualIndependentTrainerRuns()
+  {
+    const Image image = smoothImage(32, 32);
+    const Network net = Network::defaultNetwork(2).withHiddenWidth(32);
+    EncodingSweepOptions o;
+    o.sigmas = {2.0, 8.0};
+    const EncodingSweepResult kernelOnly = sweepImageEncodings(net, image, 2, o);
+    o.mlpSteps = 12;
+    o.mlp.learningRate = 1e-2;
+    o.mlp.batchSize = 100; // minibatches: the shuffle order is part of what must match
+    o.mlp.seed = 7;
+    std::vector<double> progress;
+    JobControl job;
+    job.progress = [&](double f) { progress.push_back(f); };
+    const EncodingSweepResult r = sweepImageEncodings(net, image, 2, o, job);
+    QCOMPARE(r.rows.size(), kernelOnly.rows.size());
+    for (std::size_t i = 0; i < r.rows.size(); ++i) {
+      const EncodingSweepRow& row = r.rows[i];
+      // The kernel columns are those of the sweep without MLPs.
+      QCOMPARE(row.psnrHeldOut, kernelOnly.rows[i].psnrHeldOut);
+      QCOMPARE(row.psnrTrain, kernelOnly.rows[i].psnrTrain);
+      QVERIFY(!kernelOnly.rows[i].mlp.computed);
+      QCOMPARE(kernelOnly.rows[i].mlp.steps, 0);
+      // The MLP columns are an independent run's, bit for bit.
+      MlpTrainer trainer(sweepNetwork(net, row.encoding, row.sigma), image, 2, o.mlp);
+      for (int s = 0; s < o.mlpSteps; ++s) trainer.step();
+      const MlpProgress p = trainer.evaluate();
+      QVERIFY2(row.mlp.computed, row.mlp.note.c_str());
+      QCOMPARE(row.mlp.steps, o.mlpSteps);
+      QCOMPARE(row.mlp.psnrTrain, p.psnrTrain);
+      QCOMPARE(row.mlp.psnrHeldOut, p.psnrHeldOut);
+      QCOMPARE(row.mlp.psnrAll, p.psnrAll);
+      QVERIFY(row.mlp.seconds > 0.0);
+    }
+    // A different seed trains a different network (the seed is used).
+    o.mlp.seed = 8;
+    QVERIFY(sweepImageEncodings(net, image, 2, o).rows.back().mlp.psnrHeldOut != r.rows.back().mlp.psnrHeldOut);
+    // Progress: non-decreasing over the MLP steps (they run in order), one report per step, ending at 1.
+    QCOMPARE(int(progress.size()), int(r.rows.size()) * (1 + o.mlpSteps));
+    for (std::size_t k = r.rows.size() + 1; k < progress.size(); ++k) QVERIFY(progress[k] > progress[k - 1]);
+    QCOMPARE(progress.back(), 1.0);
+    QCOMPARE(progress[r.rows.size()], (double(r.rows.size()) + 1.0 / o.mlpSteps) / (2.0 * double(r.rows.size())));
+  }
+
+  void mlpOptionsAreCheckedAndCancelStopsTraining()
+  {
+    const Image image = smoothImage(32, 32);
+    const Network net = Network::defaultNetwork(2).withHiddenWidth(32);
+    EncodingSweepOptions o;
+    o.sigmas = {4.0};
+    o.mlpSteps = -1;
+    QVERIFY_THROWS_EXCEPTION(InputError, sweepImageEncodings(net, image, 2, o));
+    o.mlpSteps = 5;
+    o.mlp.learningRate = 0.0;
+    QVERIFY_THROWS_EXCEPTION(InputError, sweepImageEncodings(net, image, 2, o));
+    o.mlp.learningRate = 1e-2;
+    o.mlp.batchSize = -3;
+    QVERIFY_THROWS_EXCEPTION(InputError, sweepImageEncodings(net, image, 2, o));
+    o.mlp.batchSize = 0;
+    o.mlp.schedule.floor = 0.0;
+    QVERIFY_THROWS_EXCEPTION(InputError, sweepImageEncodings(net, image, 2, o));
+    o.mlp.schedule = {};
+    // Cancel raised at the third MLP step: the sweep throws at the next step, not after the MLP.
+    o.mlpSteps = 1000;
+    std::atomic<bool> stop{false};
+    int reports = 0;
+    JobControl job;
+    job.stop = &stop;
+    job.progress = [&](double f) {
+      if (f > 0.5 && ++reports == 3) stop = true;
+    };
+    QVERIFY_THROWS_EXCEPTION(CancelledError, sweepImageEncodings(net, image, 2, o, job));
+    QCOMPARE(reports, 3);
   }
 
   void mirroredDomainRows()

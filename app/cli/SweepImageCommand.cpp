@@ -4,11 +4,15 @@
 // (CONVENTIONS §5).
 // In: --image IMG.png, --net NET.json (optional: the architecture; every row replaces its encoding),
 // --stride s, --kind ntk|nngp, --ridge r|auto, --sigmas a,b,… or --sigma-range lo:hi:n (log-spaced),
-// --encodings none,basic,positional,gaussian.
+// --encodings none,basic,positional,gaussian; --mlp-steps N (> 0: every row also trains the finite network
+// N steps, MlpTrainer's Adam schedule) with --mlp-lr η, --mlp-batch b, --seed s.
 // Out: the table on stdout (one aligned line per row, then bicubic); --out TABLE.csv (header line, one
 // row per fit, then a `bicubic` row); --report R.json (the same rows, bicubic, seconds, the settings).
+// With --mlp-steps the table gets the columns "MLP train" and "MLP held-out", the CSV the columns
+// mlp_psnr_train … mlp_status after the kernel's, every JSON row an object `mlp` and the report `mlp_settings`.
 // Progress on stderr; bad input is one line on stderr, exit 2, nothing written (main.cpp).
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -28,8 +32,9 @@ namespace {
 
 struct SweepImageOptions {
   std::string image, net, kind = "ntk", ridge = "1e-6", sigmas, sigmaRange, encodings = "none,basic,positional,gaussian";
-  std::string out, report;
-  int stride = 2;
+  std::string out, report, mlpLr = "0.03";
+  int stride = 2, mlpSteps = 0, mlpBatch = ntk::MlpOptions{}.batchSize;
+  std::uint64_t seed = 0;
 };
 
 std::vector<std::string> splitList(const std::string& text, char sep)
@@ -84,6 +89,8 @@ std::string status(const ntk::EncodingSweepRow& r)
   return r.note.rfind("skipped", 0) == 0 ? "skipped" : "failed";
 }
 
+std::string mlpStatus(const ntk::EncodingSweepMlp& m) { return m.computed ? "ok" : "failed"; }
+
 /// A CSV cell: 17 significant digits, empty for a number that does not exist.
 std::string csvNumber(double v, bool exists = true) { return exists && std::isfinite(v) ? jsonNumber(v) : ""; }
 
@@ -105,7 +112,23 @@ std::string psnrText(double v, bool exists)
   return buf;
 }
 
-int runSweepImage(const SweepImageOptions& o)
+/// One aligned table line: the kernel's columns, then the MLP's two when `mlp` (the sweep trained MLPs).
+std::string tableLine(const std::string& enc, const std::string& sigma, const std::string& ridge, const std::string& path,
+                      const std::string& train, const std::string& heldOut, const std::string* mlpTrain,
+                      const std::string* mlpHeldOut, const std::string& note)
+{
+  char line[512];
+  std::snprintf(line, sizeof line, "%-11s %8s %9s %10s %11s %13s", enc.c_str(), sigma.c_str(), ridge.c_str(), path.c_str(),
+                train.c_str(), heldOut.c_str());
+  std::string text = line;
+  if (mlpTrain) {
+    std::snprintf(line, sizeof line, " %10s %12s", mlpTrain->c_str(), mlpHeldOut->c_str());
+    text += line;
+  }
+  return text + "  " + note + "\n";
+}
+
+ntk::EncodingSweepOptions sweepOptions(const SweepImageOptions& o)
 {
   ntk::EncodingSweepOptions options;
   options.kind = o.kind == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp;
@@ -119,6 +142,18 @@ int runSweepImage(const SweepImageOptions& o)
   if (!o.sigmas.empty() && !o.sigmaRange.empty()) throw ntk::InputError("give --sigmas or --sigma-range, not both");
   options.sigmas = parseSigmas(o);
   options.encodings = parseEncodings(o.encodings);
+  options.mlpSteps = o.mlpSteps;
+  options.mlp.learningRate = parseNumber(o.mlpLr, "--mlp-lr");
+  if (!std::isfinite(options.mlp.learningRate) || options.mlp.learningRate <= 0.0)
+    throw ntk::InputError("--mlp-lr must be a finite number > 0 (got '" + o.mlpLr + "')");
+  options.mlp.batchSize = o.mlpBatch;
+  options.mlp.seed = o.seed;
+  return options;
+}
+
+int runSweepImage(const SweepImageOptions& o)
+{
+  const ntk::EncodingSweepOptions options = sweepOptions(o);
   ntk::Network base = ntk::Network::defaultNetwork(2).withHiddenWidth(256);
   if (!o.net.empty()) base = ntk::loadNetwork(o.net);
   if (base.inputDim != 2)
@@ -128,35 +163,47 @@ int runSweepImage(const SweepImageOptions& o)
 
   Progress progress("sweep-image");
   progress.setDetail("fitting " + std::to_string(image.width) + " x " + std::to_string(image.height) + ", stride " +
-                     std::to_string(o.stride));
+                     std::to_string(o.stride) + (o.mlpSteps > 0 ? ", MLPs " + std::to_string(o.mlpSteps) + " steps" : ""));
   const ntk::EncodingSweepResult result = ntk::sweepImageEncodings(base, image, o.stride, options, progress.job());
   progress.finish();
 
+  const bool mlp = o.mlpSteps > 0;
+  const std::string mlpTrainHead = "MLP train", mlpHeldHead = "MLP held-out", dash = "-";
   std::ostringstream csv, json, table;
-  csv << "encoding,sigma,ridge,path,cg_iterations,psnr_train,psnr_heldout,psnr_test,seconds,status,note\n";
-  char line[256];
-  std::snprintf(line, sizeof line, "%-11s %8s %9s %10s %11s %13s  %s\n", "encoding", "sigma", "ridge", "path", "PSNR train",
-                "PSNR held-out", "note");
-  table << line;
+  csv << "encoding,sigma,ridge,path,cg_iterations,psnr_train,psnr_heldout,psnr_test,seconds,status,note"
+      << (mlp ? ",mlp_psnr_train,mlp_psnr_heldout,mlp_psnr_test,mlp_seconds,mlp_status,mlp_note" : "") << "\n";
+  table << tableLine("encoding", "sigma", "ridge", "path", "PSNR train", "PSNR held-out", mlp ? &mlpTrainHead : nullptr,
+                     &mlpHeldHead, "note");
   json << "{\n  \"width\": " << image.width << ",\n  \"height\": " << image.height << ",\n  \"channels\": "
        << image.channels << ",\n  \"stride\": " << o.stride << ",\n  \"kind\": " << jsonString(o.kind)
        << ",\n  \"ridge\": " << (o.ridge == "auto" ? std::string("\"auto\"") : jsonNumber(options.ridge))
-       << ",\n  \"network\": " << jsonString(base.summary()) << ",\n  \"seconds\": " << jsonNumber(result.seconds)
-       << ",\n  \"rows\": [";
+       << ",\n  \"network\": " << jsonString(base.summary()) << ",\n  \"seconds\": " << jsonNumber(result.seconds);
+  if (mlp)
+    json << ",\n  \"mlp_settings\": {\"steps\": " << o.mlpSteps << ", \"lr\": " << jsonNumber(options.mlp.learningRate)
+         << ", \"batch\": " << o.mlpBatch << ", \"seed\": " << o.seed << ", \"warmup\": " << options.mlp.schedule.warmupSteps
+         << ", \"half_life\": " << jsonNumber(options.mlp.schedule.halfLife)
+         << ", \"lr_floor\": " << jsonNumber(options.mlp.schedule.floor) << "}";
+  json << ",\n  \"rows\": [";
   for (std::size_t i = 0; i < result.rows.size(); ++i) {
     const ntk::EncodingSweepRow& r = result.rows[i];
+    const ntk::EncodingSweepMlp& m = r.mlp;
     const std::string enc = ntk::Encoding::kindName(r.encoding), path = r.computed ? ntk::regressionPathName(r.path) : "";
     csv << enc << ',' << csvNumber(r.sigma) << ',' << csvNumber(r.ridge, r.computed) << ',' << path << ','
         << (r.computed ? std::to_string(r.cgIterations) : "") << ',' << csvNumber(r.psnrTrain, r.computed) << ','
         << csvNumber(r.psnrHeldOut, r.computed) << ',' << csvNumber(r.psnrAll, r.computed) << ','
-        << csvNumber(r.seconds, r.computed) << ',' << status(r) << ',' << csvText(r.note) << '\n';
+        << csvNumber(r.seconds, r.computed) << ',' << status(r) << ',' << csvText(r.note);
+    if (mlp)
+      csv << ',' << csvNumber(m.psnrTrain, m.computed) << ',' << csvNumber(m.psnrHeldOut, m.computed) << ','
+          << csvNumber(m.psnrAll, m.computed) << ',' << csvNumber(m.seconds) << ',' << mlpStatus(m) << ',' << csvText(m.note);
+    csv << '\n';
     char sigma[32], ridge[32];
     std::snprintf(sigma, sizeof sigma, "%.4g", r.sigma);
     std::snprintf(ridge, sizeof ridge, "%.3g", r.ridge);
-    std::snprintf(line, sizeof line, "%-11s %8s %9s %10s %11s %13s  %s\n", enc.c_str(), std::isnan(r.sigma) ? "-" : sigma,
-                  r.computed ? ridge : "-", r.computed ? path.c_str() : "-", psnrText(r.psnrTrain, r.computed).c_str(),
-                  psnrText(r.psnrHeldOut, r.computed).c_str(), r.note.c_str());
-    table << line;
+    const std::string mlpTrain = psnrText(m.psnrTrain, m.computed), mlpHeld = psnrText(m.psnrHeldOut, m.computed);
+    const std::string note = r.note + (mlp && !m.note.empty() ? (r.note.empty() ? "MLP " : "; MLP ") + m.note : "");
+    table << tableLine(enc, std::isnan(r.sigma) ? "-" : sigma, r.computed ? ridge : "-", r.computed ? path : "-",
+                       psnrText(r.psnrTrain, r.computed), psnrText(r.psnrHeldOut, r.computed), mlp ? &mlpTrain : nullptr,
+                       &mlpHeld, note);
     json << (i ? ",\n    " : "\n    ") << "{\"encoding\": " << jsonString(enc) << ", \"sigma\": " << jsonNumber(r.sigma)
          << ", \"status\": " << jsonString(status(r)) << ", \"note\": " << jsonString(r.note);
     if (r.computed)
@@ -164,14 +211,20 @@ int runSweepImage(const SweepImageOptions& o)
            << ", \"cg_iterations\": " << r.cgIterations << ", \"psnr_train\": " << jsonNumber(r.psnrTrain)
            << ", \"psnr_heldout\": " << jsonNumber(r.psnrHeldOut) << ", \"psnr_test\": " << jsonNumber(r.psnrAll)
            << ", \"seconds\": " << jsonNumber(r.seconds);
+    if (mlp) {
+      json << ", \"mlp\": {\"status\": " << jsonString(mlpStatus(m)) << ", \"note\": " << jsonString(m.note)
+           << ", \"steps\": " << m.steps << ", \"seconds\": " << jsonNumber(m.seconds);
+      if (m.computed)
+        json << ", \"psnr_train\": " << jsonNumber(m.psnrTrain) << ", \"psnr_heldout\": " << jsonNumber(m.psnrHeldOut)
+             << ", \"psnr_test\": " << jsonNumber(m.psnrAll);
+      json << "}";
+    }
     json << "}";
   }
   csv << "bicubic,,,,," << csvNumber(result.bicubicPsnrTrain) << ',' << csvNumber(result.bicubicPsnrHeldOut) << ','
-      << csvNumber(result.bicubicPsnrAll) << ",,ok,baseline\n";
-  std::snprintf(line, sizeof line, "%-11s %8s %9s %10s %11s %13s  %s\n", "bicubic", "-", "-", "-",
-                psnrText(result.bicubicPsnrTrain, true).c_str(), psnrText(result.bicubicPsnrHeldOut, true).c_str(),
-                "baseline");
-  table << line;
+      << csvNumber(result.bicubicPsnrAll) << ",,ok,baseline" << (mlp ? ",,,,,," : "") << "\n";
+  table << tableLine("bicubic", "-", "-", "-", psnrText(result.bicubicPsnrTrain, true),
+                     psnrText(result.bicubicPsnrHeldOut, true), mlp ? &dash : nullptr, &dash, "baseline");
   json << "\n  ],\n  \"bicubic_psnr_train\": " << jsonNumber(result.bicubicPsnrTrain)
        << ",\n  \"bicubic_psnr_heldout\": " << jsonNumber(result.bicubicPsnrHeldOut)
        << ",\n  \"bicubic_psnr_test\": " << jsonNumber(result.bicubicPsnrAll) << "\n}\n";
@@ -209,10 +262,25 @@ Command addSweepImageCommand(CLI::App& app, const AddThreads& addThreads)
   auto* range = sub->add_option("--sigma-range", options->sigmaRange, "lo:hi:n — n log-spaced sigma values from lo to hi");
   sigmas->excludes(range);
   sub->add_option("--encodings", options->encodings, "Comma-separated: none, basic, positional, gaussian (default all)");
+  sub->add_option("--mlp-steps", options->mlpSteps,
+                  "Also train the finite network (the --net layers and widths, each row's encoding) this many Adam "
+                  "steps on the same training pixels: the MLP columns (default 0: kernel rows only)")
+      ->check(atLeast("--mlp-steps", 0));
+  auto* lr = sub->add_option("--mlp-lr", options->mlpLr,
+                             "The MLPs' base learning rate (Adam, 20-step warm-up, halving every 300 steps to 5 %; "
+                             "default 3e-2, as fit-image --method mlp)");
+  auto* batch = sub->add_option("--mlp-batch", options->mlpBatch, "The MLPs' minibatch size (default 1024; 0 = full batch)")
+                    ->check(atLeast("--mlp-batch", 0));
+  auto* seed = sub->add_option("--seed", options->seed, "The MLPs' initialisation / minibatch seed (default 0)")->check(seedValue());
   sub->add_option("--out", options->out, "Output CSV table (columns in CONVENTIONS §5)");
   sub->add_option("--report", options->report, "Output JSON report");
   addThreads(sub);
-  return {sub, [options] { return runSweepImage(*options); }};
+  return {sub, [options, lr, batch, seed] {
+            if (options->mlpSteps == 0)
+              for (const CLI::Option* opt : {lr, batch, seed})
+                if (opt->count() > 0) throw ntk::InputError(opt->get_name() + " applies with --mlp-steps N > 0 only");
+            return runSweepImage(*options);
+          }};
 }
 
 } // namespace ntkcli

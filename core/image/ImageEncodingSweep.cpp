@@ -14,6 +14,7 @@
 
 #include "core/image/ImageDataset.h"
 #include "core/image/ImageRidgeSelection.h"
+#include "core/nets/MlpTrainer.h"
 #include "core/spectra/GridSpectrum.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
@@ -25,6 +26,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+/// Pixels on the stride grid (the training set of every fit).
+Eigen::Index trainingPixels(const Image& image, int stride)
+{
+  return Eigen::Index((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
+}
 
 bool hasSigma(EncodingKind kind) { return kind == EncodingKind::Positional || kind == EncodingKind::Gaussian; }
 
@@ -72,6 +79,12 @@ void checkOptions(const Network& base, const Image& image, int stride, const Enc
       throw InputError("encoding sweep: every σ must be finite and > 0 (got " + std::to_string(s) + ")");
   if (!std::isnan(options.ridge) && (!std::isfinite(options.ridge) || options.ridge < 0.0))
     throw InputError("encoding sweep: the ridge must be finite and >= 0 (or automatic)");
+  if (options.mlpSteps < 0)
+    throw InputError("encoding sweep: the MLP steps must be >= 0 (0: no MLP rows; got " + std::to_string(options.mlpSteps) + ")");
+  if (options.mlpSteps > 0 && (!(options.mlp.learningRate > 0.0) || !std::isfinite(options.mlp.learningRate)))
+    throw InputError("encoding sweep: the MLP learning rate must be a positive number");
+  if (options.mlpSteps > 0 && options.mlp.batchSize < 0) throw InputError("encoding sweep: the MLP batch size must be >= 0");
+  if (options.mlpSteps > 0) options.mlp.schedule.validate();
   if (stride < 1 || stride > image.width || stride > image.height)
     throw InputError("encoding sweep: the stride must be in [1, " + std::to_string(std::min(image.width, image.height)) +
                      "] for a " + std::to_string(image.width) + " x " + std::to_string(image.height) + " image");
@@ -87,7 +100,7 @@ void fitRow(EncodingSweepRow& row, const Network& base, const Image& image, int 
   fit.kind = options.kind;
   fit.ridge = std::isnan(options.ridge) ? 0.0 : options.ridge;
   if (row.encoding == EncodingKind::None) {
-    const Eigen::Index m = Eigen::Index((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
+    const Eigen::Index m = trainingPixels(image, stride);
     if (m > options.noneDenseLimit) {
       row.note = "skipped: encoding none has no FFT path and " + std::to_string(m) +
                  " training pixels exceed the dense limit of " + std::to_string(options.noneDenseLimit) +
@@ -128,6 +141,29 @@ void fitRow(EncodingSweepRow& row, const Network& base, const Image& image, int 
   row.seconds = secondsSince(t0);
 }
 
+/// Trains the row's MLP for options.mlpSteps steps (fills row.mlp); `onStep` gets the steps done so far.
+void trainRowMlp(EncodingSweepRow& row, const Network& base, const Image& image, int stride,
+                 const EncodingSweepOptions& options, const JobControl& job, const std::function<void(int)>& onStep)
+{
+  const auto t0 = Clock::now();
+  try {
+    MlpTrainer trainer(sweepNetwork(base, row.encoding, row.sigma), image, stride, options.mlp);
+    for (int s = 1; s <= options.mlpSteps; ++s) {
+      trainer.step(JobControl{job.stop, {}});
+      onStep(s);
+    }
+    const MlpProgress p = trainer.evaluate();
+    row.mlp.computed = true;
+    row.mlp.psnrTrain = p.psnrTrain;
+    row.mlp.psnrHeldOut = p.psnrHeldOut;
+    row.mlp.psnrAll = p.psnrAll;
+  } catch (const NumericalError& e) {
+    row.mlp.note = std::string("failed: ") + e.what();
+  }
+  row.mlp.steps = options.mlpSteps;
+  row.mlp.seconds = secondsSince(t0);
+}
+
 } // namespace
 
 Network sweepNetwork(const Network& base, EncodingKind kind, double sigma)
@@ -158,7 +194,7 @@ EncodingSweepResult sweepImageEncodings(const Network& base, const Image& image,
   // Memory: the fits that can run at once, the largest estimates first.
   std::vector<double> bytes;
   for (const EncodingSweepRow& r : result.rows) {
-    const Eigen::Index m = Eigen::Index((image.width + stride - 1) / stride) * ((image.height + stride - 1) / stride);
+    const Eigen::Index m = trainingPixels(image, stride);
     const bool skipped = r.encoding == EncodingKind::None && m > options.noneDenseLimit;
     const RegressionPath path = r.encoding == EncodingKind::None         ? RegressionPath::Dense
                                 : options.domain == RegressionPath::Mirror ? RegressionPath::Mirror // ≥ integer rows' circulant
@@ -173,6 +209,14 @@ EncodingSweepResult sweepImageEncodings(const Network& base, const Image& image,
   for (std::size_t i = 0; i < concurrent; ++i) total += bytes[i];
   requireMemory(total, "an encoding sweep of " + std::to_string(result.rows.size()) + " fits on a " +
                            std::to_string(image.width) + " x " + std::to_string(image.height) + " image");
+  if (options.mlpSteps > 0) {
+    double largest = 0.0;
+    const Eigen::Index m = trainingPixels(image, stride);
+    for (const EncodingSweepRow& r : result.rows)
+      largest = std::max(largest, estimateMlpTrainerBytes(sweepNetwork(base, r.encoding, r.sigma), image.width,
+                                                          image.height, image.channels, m, options.mlp));
+    requireMemory(largest, "the encoding sweep's largest MLP (" + std::to_string(options.mlpSteps) + " steps)");
+  }
   job.checkCancelled();
 
   const ImageDataset split = makeImageDataset(image, stride);
@@ -186,12 +230,21 @@ EncodingSweepResult sweepImageEncodings(const Network& base, const Image& image,
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_partition(order.begin(), order.end(),
                         [&](std::size_t i) { return result.rows[i].encoding == EncodingKind::None; });
+  // Progress units: one per kernel fit, one per MLP (advanced step by step).
+  const double units = double(order.size()) * (options.mlpSteps > 0 ? 2.0 : 1.0);
   std::atomic<int> done{0};
   tbb::parallel_for(std::size_t(0), order.size(), std::size_t(1), [&](std::size_t k) {
     job.checkCancelled();
     fitRow(result.rows[order[k]], base, image, stride, options, job);
-    job.report(double(++done) / double(order.size()));
+    job.report(double(++done) / units);
   });
+  job.checkCancelled();
+  // The MLPs one at a time, each with every core (its sgemm is multi-threaded).
+  if (options.mlpSteps > 0)
+    for (std::size_t i = 0; i < result.rows.size(); ++i)
+      trainRowMlp(result.rows[i], base, image, stride, options, job, [&](int s) {
+        job.report((double(order.size() + i) + double(s) / options.mlpSteps) / units);
+      });
   job.checkCancelled();
   result.seconds = secondsSince(t0);
   return result;

@@ -13,10 +13,19 @@
 // `seed` (defaults 256 and 0) when the base encoding is of that kind, else the defaults.
 // With `ridge` NaN every row chooses its own ridge by generalised cross-validation (ImageRidgeSelection),
 // except encoding none, which has no Fourier modes: it uses the default 1e-6 and says so in its note.
-// The fits run in parallel (oneTBB); progress is the fraction of fits done; cancellation is checked
-// inside every fit. Errors: InputError (bad stride, σ ≤ 0, no encodings, input_dim ≠ 2), NetworkError,
-// MemoryLimitError (the concurrent fits' estimate), CancelledError. A fit that fails numerically (CG
-// not converging) is reported in its row (`computed` false, `note`), not thrown.
+// With `mlpSteps` > 0 every row also trains the finite network (MlpTrainer, `mlp`'s optimiser, seed and
+// batch) on the same training pixels with the row's encoding, the base network's layers and widths
+// unchanged (its readout widened to the image's channels, as MlpTrainer does), for exactly mlpSteps
+// steps: its PSNRs are in the row's `mlp` (Tancik's "MLP" columns). It equals an MlpTrainer run on
+// sweepNetwork(base, encoding, σ) with the same image, stride and options, bit for bit.
+// The kernel fits run in parallel (oneTBB); then the MLPs one after another, each using every core
+// (OpenBLAS sgemm; measured faster than one MLP per core). Progress counts each kernel fit as one unit and
+// each MLP as one unit advanced step by step; cancellation is checked inside every fit and every step.
+// Errors: InputError (bad stride, σ ≤ 0, no encodings, input_dim ≠ 2, mlpSteps < 0, bad MLP options),
+// NetworkError, MemoryLimitError (the concurrent fits' estimate, or the largest MLP's), CancelledError.
+// A fit that fails numerically (CG not converging, an MLP's loss not finite) is reported in its row
+// (`computed` false, `note`; the MLP's in `mlp`), not thrown. Encoding none's MLP is trained even when
+// its kernel fit is skipped (the MLP has no dense limit).
 // Thread-safety: re-entrant.
 #pragma once
 #include <string>
@@ -24,6 +33,7 @@
 
 #include "core/image/Image.h"
 #include "core/image/ImageKernelRegression.h"
+#include "core/nets/MlpTrainer.h"
 #include "core/network/Network.h"
 #include "core/util/JobControl.h"
 
@@ -39,6 +49,17 @@ struct EncodingSweepOptions {
   /// RegressionPath::Mirror: every row whose encoding has non-integer frequencies is fitted on the mirrored
   /// periodic domain (ImageKernelRegression.h; integer ones, e.g. basic, exactly: circulant); else exact.
   RegressionPath domain = RegressionPath::Auto;
+  int mlpSteps = 0;  ///< > 0: every row also trains the finite network this many steps; 0: kernel rows only
+  MlpOptions mlp;    ///< the MLPs' optimiser, learning rate and schedule, batch and seed (MlpTrainer's defaults)
+};
+
+/// The finite network trained on a row's encoding (EncodingSweepOptions::mlpSteps > 0).
+struct EncodingSweepMlp {
+  bool computed = false;   ///< false: not asked for, or failed (see note)
+  std::string note;        ///< why it failed ("" otherwise)
+  int steps = 0;
+  double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
+  double seconds = 0.0;
 };
 
 struct EncodingSweepRow {
@@ -51,6 +72,7 @@ struct EncodingSweepRow {
   double ridge = 0.0;      ///< the relative ridge used
   double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
   double seconds = 0.0;
+  EncodingSweepMlp mlp;    ///< the trained MLP with this encoding (mlpSteps > 0)
 };
 
 struct EncodingSweepResult {

@@ -67,7 +67,51 @@ FloatOptimizerOptions floatOptimizer(const MlpOptions& o)
   return f;
 }
 
+/// Whether γ of every pixel is cached (predict() then reuses it): when it fits kCacheAllBytes and some
+/// pixels are held out (otherwise γ of the training pixels is γ of all).
+bool cachesAllPixels(int width, int height, Index encodedDim, bool trainIsAll)
+{
+  return 4.0 * double(width) * double(height) * double(encodedDim) <= kCacheAllBytes && !trainIsAll;
+}
+
 } // namespace
+
+Network withReadoutWidth(const Network& net, int channels)
+{
+  Network out = net;
+  for (auto it = out.layers.rbegin(); it != out.layers.rend(); ++it)
+    if (auto* dense = std::get_if<DenseLayer>(&*it)) {
+      dense->width = channels;
+      break;
+    }
+  return out;
+}
+
+double estimateMlpTrainerBytes(const Network& netIn, int width, int height, int channels, Index trainPixels,
+                               const MlpOptions& options)
+{
+  const Network net = withReadoutWidth(netIn, channels);
+  const double d0 = double(net.encodedDim());
+  const double mTrain = double(trainPixels);
+  const double pixels = double(width) * double(height);
+  const double batch = options.batchSize > 0 ? std::min(double(options.batchSize), mTrain) : mTrain;
+  double widthSum = 0.0, maxWidth = d0, params = 0.0, nIn = d0;
+  for (const Layer& l : net.layers) {
+    if (const auto* dense = std::get_if<DenseLayer>(&l)) {
+      params += double(dense->width) * (nIn + 1.0);
+      nIn = dense->width;
+    }
+    widthSum += nIn;
+    maxWidth = std::max(maxWidth, nIn);
+  }
+  const bool cacheAll = cachesAllPixels(width, height, net.encodedDim(), trainPixels >= Index(pixels));
+  // γ of the training pixels (and of all pixels when cached), the targets, the parameters with their
+  // gradients and Adam moments (float) plus the double copy made at initialisation, one batch's outputs of
+  // every layer and two gradient buffers (plus the gathered minibatch), and one predict() block.
+  return 4.0 * (mTrain * d0 + (cacheAll ? pixels * d0 : 0.0) + mTrain * channels) + 4.0 * 4.0 * params + 8.0 * params +
+         4.0 * batch * (widthSum + 2.0 * maxWidth + (batch < mTrain ? d0 : 0.0)) +
+         4.0 * double(std::min<Index>(kPredictBlock, Index(pixels))) * (widthSum + d0);
+}
 
 void LearningRateSchedule::validate() const
 {
@@ -179,41 +223,16 @@ void MlpTrainer::init(const Network& netIn, const Image& image, const std::funct
   for (float v : image.data)
     if (!std::isfinite(v)) throw InputError("the image holds NaN or infinite values");
 
-  // The readout gets one output per channel.
-  Network net = netIn;
-  for (auto it = net.layers.rbegin(); it != net.layers.rend(); ++it)
-    if (auto* dense = std::get_if<DenseLayer>(&*it)) {
-      dense->width = image.channels;
-      break;
-    }
+  const Network net = withReadoutWidth(netIn, image.channels);
   net.validate();
   d.opt = options;
   d.data = dataset();
   d.trainIsAll = std::find(d.data.heldOutMask.begin(), d.data.heldOutMask.end(), true) == d.data.heldOutMask.end();
-
-  const double d0 = double(net.encodedDim());
-  const double mTrain = double(d.data.trainX.rows());
-  const double pixels = double(image.width) * double(image.height);
-  const double batch = options.batchSize > 0 ? std::min(double(options.batchSize), mTrain) : mTrain;
-  double widthSum = 0.0, maxWidth = d0, params = 0.0, nIn = d0;
-  for (const Layer& l : net.layers) {
-    if (const auto* dense = std::get_if<DenseLayer>(&l)) {
-      params += double(dense->width) * (nIn + 1.0);
-      nIn = dense->width;
-    }
-    widthSum += nIn;
-    maxWidth = std::max(maxWidth, nIn);
-  }
-  const bool cacheAll = 4.0 * pixels * d0 <= kCacheAllBytes && !d.trainIsAll;
-  // γ of the training pixels (and of all pixels when cached), the targets, the parameters with their
-  // gradients and Adam moments (float) plus the double copy made at initialisation, one batch's outputs of
-  // every layer and two gradient buffers (plus the gathered minibatch), and one predict() block.
-  const double bytes = 4.0 * (mTrain * d0 + (cacheAll ? pixels * d0 : 0.0) + mTrain * image.channels) +
-                       4.0 * 4.0 * params + 8.0 * params +
-                       4.0 * batch * (widthSum + 2.0 * maxWidth + (batch < mTrain ? d0 : 0.0)) +
-                       4.0 * double(std::min<Index>(kPredictBlock, Index(pixels))) * (widthSum + d0);
-  requireMemory(bytes, "training the MLP (" + net.summary() + ") on " + std::to_string(Index(mTrain)) +
-                           " pixels, batch " + std::to_string(Index(batch)));
+  const Index mTrain = d.data.trainX.rows();
+  const bool cacheAll = cachesAllPixels(image.width, image.height, net.encodedDim(), d.trainIsAll);
+  requireMemory(estimateMlpTrainerBytes(netIn, image.width, image.height, image.channels, mTrain, options),
+                "training the MLP (" + net.summary() + ") on " + std::to_string(mTrain) + " pixels, batch " +
+                    std::to_string(options.batchSize > 0 ? std::min<Index>(options.batchSize, mTrain) : mTrain));
 
   d.image = image;
   // Parameters exactly as the finite network draws them, rounded to float.

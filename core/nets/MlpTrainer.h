@@ -63,6 +63,14 @@ struct MlpProgress {
   double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0; ///< filled by evaluate()
 };
 
+/// `net` with its last Dense layer's width set to `channels` (the network MlpTrainer trains on an image).
+Network withReadoutWidth(const Network& net, int channels);
+
+/// The bytes MlpTrainer allocates (and checks with requireMemory) to train `net`, its readout widened to
+/// `channels`, on `trainPixels` pixels of a width × height image (all of them: no held-out pixels).
+double estimateMlpTrainerBytes(const Network& net, int width, int height, int channels, Eigen::Index trainPixels,
+                               const MlpOptions& options);
+
 class MlpTrainer {
 public:
   /// Throws NetworkError (input_dim ≠ 2), InputError (bad stride, lr ≤ 0 or NaN, batch < 0),
