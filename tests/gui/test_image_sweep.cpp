@@ -2,7 +2,10 @@
 // off the GUI thread and fills the table and both charts with the core sweep's numbers; a setting changed
 // afterwards (stride, network) marks it stale, and changing it back makes it current again; a click on a
 // table row sets that row's encoding as one undo step and the panel then shows that fit (its held-out PSNR
-// is the row's); the sweep can be cancelled; the CSV holds the table and the chart exports as PNG/SVG.
+// is the row's); with MLP ticked in the sweep tab every row also has the trained MLP's PSNRs (equal to the
+// core sweep with the panel's MLP steps and lr) in two extra columns, the held-out chart draws them as
+// "MLP …" series with legend entries, the CSV has their columns, and unticking marks the sweep stale; the
+// sweep can be cancelled; the CSV holds the table and the chart exports as PNG/SVG.
 // The zoom is linked (a wheel or a dragged rectangle over one picture shows the same pixel region in all of
 // them, drawn pixel-exact; a double click resets), the full-size view shows whole pixels, the difference
 // view shows |prediction − truth| on its colour scale, and the MLP chart's legend names both curves with the
@@ -10,6 +13,7 @@
 #include <cmath>
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
 #include <QFile>
@@ -137,6 +141,72 @@ private slots:
     QCOMPARE(g, 4);
     QCOMPARE(held.back().name, QStringLiteral("bicubic"));
     QCOMPARE(held.back().y(0), ref.bicubicPsnrHeldOut);
+  }
+
+  void sweepWithMlpRows()
+  {
+    m_panel->setMlpOptions(8, 1e-2);
+    QVERIFY(waitIdle(m_panel.get()));
+    const ImageSweepView* view = m_panel->sweepView();
+    QCheckBox* check = view->mlpCheck();
+    QVERIFY(!check->isChecked()); // kernel rows only unless asked
+    QCOMPARE(check->text(), QStringLiteral("with MLP (8 steps)"));
+    QVERIFY2(check->toolTip().contains(mlpTitle(m_panel->network())) && check->toolTip().contains(QStringLiteral("lr 0.01")),
+             qPrintable(check->toolTip()));
+    check->setChecked(true);
+    m_panel->sweepAction()->trigger();
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(view->hasResult() && !view->isStale());
+    QVERIFY(view->hasMlpRows());
+    EncodingSweepOptions o;
+    o.ridge = 1e-6;
+    o.noneDenseLimit = ImagePanel::kMaxDensePixels;
+    o.domain = m_panel->domain();
+    o.mlpSteps = 8;
+    o.mlp.learningRate = 1e-2;
+    const EncodingSweepResult ref = sweepImageEncodings(m_panel->network(), m_panel->groundTruth(), 2, o);
+    const EncodingSweepResult& got = view->result();
+    QCOMPARE(got.rows.size(), ref.rows.size());
+    QVERIFY(!view->table()->isColumnHidden(4) && !view->table()->isColumnHidden(5));
+    for (std::size_t i = 0; i < ref.rows.size(); ++i) {
+      QVERIFY(got.rows[i].mlp.computed);
+      QCOMPARE(got.rows[i].mlp.steps, 8);
+      QCOMPARE(got.rows[i].mlp.psnrHeldOut, ref.rows[i].mlp.psnrHeldOut);
+      QCOMPARE(got.rows[i].mlp.psnrTrain, ref.rows[i].mlp.psnrTrain);
+      QCOMPARE(view->table()->item(int(i), 5)->text(), QString::number(ref.rows[i].mlp.psnrHeldOut, 'f', 2));
+    }
+    // The held-out chart: the MLP's series with legend entries (the kernel's are the table's swatches).
+    int mlpSeries = 0;
+    for (const PlotSeries& s : view->chart()->series()) {
+      QCOMPARE(s.inLegend, s.name.startsWith(QStringLiteral("MLP")));
+      if (s.name == QStringLiteral("MLP Gaussian")) {
+        QCOMPARE(s.y.size(), Eigen::Index(4));
+        QCOMPARE(s.y(0), ref.rows[6].mlp.psnrHeldOut); // none, basic, 4 positional, then Gaussian σ = 2
+      }
+      mlpSeries += s.inLegend;
+    }
+    QCOMPARE(mlpSeries, 4); // MLP positional, Gaussian, none, basic
+    for (const PlotSeries& s : view->trainChart()->series()) QVERIFY(!s.name.startsWith(QStringLiteral("MLP")));
+    QTemporaryDir dir;
+    QString err;
+    QVERIFY2(view->writeCsv(dir.filePath(QStringLiteral("s.csv")), &err), qPrintable(err));
+    QFile f(dir.filePath(QStringLiteral("s.csv")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split(QLatin1Char('\n'));
+    QVERIFY(lines[0].endsWith(QStringLiteral(",mlp_steps,mlp_psnr_train,mlp_psnr_heldout,mlp_psnr_all,mlp_seconds,mlp_note")));
+    QCOMPARE(lines[1].split(QLatin1Char(','))[12].toDouble(), ref.rows[0].mlp.psnrHeldOut);
+    keepGrab(m_panel.get(), QStringLiteral("sweep_mlp.png"));
+    // Other MLP steps, or no MLP rows: stale with the reason.
+    m_panel->setMlpOptions(9, 1e-2);
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY2(view->staleReason().contains(QStringLiteral("MLP steps are now 9")), qPrintable(view->staleReason()));
+    m_panel->setMlpOptions(8, 1e-2);
+    check->setChecked(false);
+    QVERIFY2(view->staleReason().contains(QStringLiteral("no longer asked for")), qPrintable(view->staleReason()));
+    m_panel->startSweep();
+    QVERIFY(waitIdle(m_panel.get()));
+    QVERIFY(!view->hasMlpRows());
+    QVERIFY(view->table()->isColumnHidden(4) && view->table()->isColumnHidden(5));
   }
 
   void aChangedSettingMarksTheSweepStale()

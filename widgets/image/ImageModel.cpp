@@ -179,37 +179,14 @@ bool mlpNetworkFor(const Network& net, int channels, Network* mlp, QString* reas
                     .arg(k);
     return false;
   }
-  Network out = net;
-  for (auto it = out.layers.rbegin(); it != out.layers.rend(); ++it)
-    if (auto* dense = std::get_if<DenseLayer>(&*it)) {
-      dense->width = channels;
-      break;
-    }
-  *mlp = std::move(out);
+  *mlp = withReadoutWidth(net, channels);
   return true;
 }
 
 double estimateMlpTrainingBytes(const Network& mlp, int width, int height, int channels, int stride)
 {
-  // Mirrors MlpTrainer's constructor: see the sum there. Activations are kept for one minibatch (the
-  // default MlpOptions' batch), plus the gathered batch inputs.
-  const double d0 = double(mlp.encodedDim());
-  const double trainWidth = std::ceil(double(width) / stride), trainHeight = std::ceil(double(height) / stride);
-  const double mTrain = trainWidth * trainHeight, pixels = double(width) * double(height);
-  double widthSum = 0.0, maxWidth = d0, params = 0.0, nIn = d0;
-  for (const Layer& l : mlp.layers) {
-    if (const auto* dense = std::get_if<DenseLayer>(&l)) {
-      params += double(dense->width) * (nIn + 1.0);
-      nIn = dense->width;
-    }
-    widthSum += nIn;
-    maxWidth = std::max(maxWidth, nIn);
-  }
-  const bool cacheAll = 4.0 * pixels * d0 <= 1024.0 * 1024.0 * 1024.0 && stride > 1;
-  const int batchSize = MlpOptions{}.batchSize;
-  const double batch = batchSize > 0 ? std::min(double(batchSize), mTrain) : mTrain;
-  return 4.0 * (mTrain * d0 + (cacheAll ? pixels * d0 : 0.0) + mTrain * channels) + 4.0 * 4.0 * params + 8.0 * params +
-         4.0 * batch * (widthSum + 2.0 * maxWidth + (batch < mTrain ? d0 : 0.0)) + 4.0 * std::min(8192.0, pixels) * (widthSum + d0);
+  const Eigen::Index trainPixels = Eigen::Index((width + stride - 1) / stride) * Eigen::Index((height + stride - 1) / stride);
+  return estimateMlpTrainerBytes(mlp, width, height, channels, trainPixels, MlpOptions{});
 }
 
 QString mlpMemoryRefusal(const Network& mlp, int width, int height, int channels, int stride, QString* brief)

@@ -1775,6 +1775,8 @@ void ImagePanel::connectSweepAndZoom()
   });
   connect(m_sweepWatcher, &QFutureWatcher<SweepJob>::finished, this, &ImagePanel::onSweepFinished);
   connect(m_sweepView, &ImageSweepView::rowActivated, this, [this](int index) { showSweepRow(index); });
+  connect(m_sweepView->mlpCheck(), &QCheckBox::toggled, this, &ImagePanel::updateSweepStale);
+  updateSweepMlpCheck();
   auto* exportMenu = new QMenu(m_sweepView->exportButton());
   exportMenu->addAction(tr("Table as CSV…"), this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Export sweep table"), QStringLiteral("%1_sweep.csv").arg(m_imageName),
@@ -1814,7 +1816,8 @@ void ImagePanel::updateSweepAction()
       running ? tr("Stop the encoding sweep (Esc cancels it too)")
               : tr("Fit the image with every encoding — none, basic, and positional and Gaussian features at σ = 2, 4, 8, 16 —\n"
                    "by exact kernel regression at the current stride, ridge and kernel (NTK, or NNGP when only it is ticked),\n"
-                   "and show Tancik et al.'s table (train and held-out PSNR, bicubic beside) and PSNR against σ (%1)")
+                   "and show Tancik et al.'s table (train and held-out PSNR, bicubic beside) and PSNR against σ (%1);\n"
+                   "with MLP (the check in the sweep tab) every row also trains the finite network")
                     .arg(m_sweepAction->shortcut().toString(QKeySequence::NativeText)));
   m_sweepAction->setStatusTip(running ? tr("Stop the encoding sweep") : tr("Fit every encoding at several σ and tabulate the PSNRs"));
 }
@@ -1827,6 +1830,8 @@ ImagePanel::SweepSettings ImagePanel::currentSweepSettings() const
   s.kind = !m_ntkCheck->isChecked() && m_nngpCheck->isChecked() ? KernelKind::Nngp : KernelKind::Ntk;
   s.ridge = m_ridgeSpin->value();
   s.domain = domain();
+  s.mlpSteps = m_sweepView->mlpCheck()->isChecked() ? m_stepsSpin->value() : 0;
+  s.mlpLr = s.mlpSteps > 0 ? m_lrSpin->value() : 0.0;
   if (m_unavailable.isEmpty()) {
     // The rows' networks: the encoding kind and σ of the network do not matter (every row replaces them),
     // its layers, positional levels and Gaussian features/seed do.
@@ -1842,7 +1847,8 @@ ImagePanel::SweepSettings ImagePanel::currentSweepSettings() const
 
 QString ImagePanel::sweepDescription(const SweepSettings& s) const
 {
-  return tr("%1, stride %2, %3, ridge %4").arg(m_imageName).arg(s.stride).arg(kindName(s.kind)).arg(s.ridge, 0, 'g', 3);
+  const QString text = tr("%1, stride %2, %3, ridge %4").arg(m_imageName).arg(s.stride).arg(kindName(s.kind)).arg(s.ridge, 0, 'g', 3);
+  return s.mlpSteps > 0 ? tr("%1, MLP %2 steps (lr %3)").arg(text).arg(s.mlpSteps).arg(s.mlpLr, 0, 'g', 3) : text;
 }
 
 QString ImagePanel::sweepStaleReason() const
@@ -1856,11 +1862,43 @@ QString ImagePanel::sweepStaleReason() const
   if (now.ridge != was.ridge) why << tr("the ridge is now %1").arg(now.ridge, 0, 'g', 3);
   if (now.domain != was.domain) why << tr("the domain is now %1").arg(m_domainCombo->currentText());
   if (now.networks != was.networks) why << tr("the network changed");
+  if (now.mlpSteps != was.mlpSteps)
+    why << (now.mlpSteps == 0   ? tr("MLP rows are no longer asked for")
+            : was.mlpSteps == 0 ? tr("MLP rows are now asked for")
+                                : tr("the MLP steps are now %1").arg(now.mlpSteps));
+  else if (now.mlpLr != was.mlpLr) why << tr("the MLP learning rate is now %1").arg(now.mlpLr, 0, 'g', 3);
   if (m_pixels->mode() != TrainingPixels::Stride) why << tr("the fits now train on a mask (the sweep is on every s-th pixel)");
   return why.join(QStringLiteral(", "));
 }
 
-void ImagePanel::updateSweepStale() { m_sweepView->setStale(sweepStaleReason()); }
+void ImagePanel::updateSweepStale()
+{
+  updateSweepMlpCheck();
+  m_sweepView->setStale(sweepStaleReason());
+}
+
+void ImagePanel::updateSweepMlpCheck()
+{
+  QCheckBox* check = m_sweepView->mlpCheck();
+  const int steps = m_stepsSpin->value();
+  check->setText(tr("with MLP (%1 steps)").arg(steps));
+  const QString widths = m_unavailable.isEmpty() && !m_image.empty() ? mlpTitle() : tr("the network's MLP");
+  const MlpOptions defaults;
+  check->setToolTip(
+      tr("Sweep with MLP rows: every encoding row also trains the finite network — %1, one output per image channel,\n"
+         "the row's encoding — on the same training pixels for %2 Adam steps (lr %3 with a %4-step warm-up, halving every\n"
+         "%5 steps down to %6 %; minibatches of %7; seed %8), as Train MLP does. Its train and held-out PSNR fill the MLP\n"
+         "columns, and the held-out chart draws them as the dashed \"MLP …\" series. The MLPs run after the kernel fits,\n"
+         "one after another: each takes as long as Train MLP with these steps. The steps and lr are the MLP row's above.")
+          .arg(widths)
+          .arg(steps)
+          .arg(m_lrSpin->value(), 0, 'g', 3)
+          .arg(defaults.schedule.warmupSteps)
+          .arg(defaults.schedule.halfLife)
+          .arg(100.0 * defaults.schedule.floor)
+          .arg(defaults.batchSize)
+          .arg(defaults.seed));
+}
 
 void ImagePanel::startSweep()
 {
@@ -1870,6 +1908,8 @@ void ImagePanel::startSweep()
   if (const QString refused = refusedSetting(false); !refused.isEmpty())
     return void(emit statusMessage(tr("Sweep not run until this is fixed: %1").arg(refused)));
   if (m_pixels->mode() != TrainingPixels::Stride) return void(emit statusMessage(tr("Sweep not run: %1").arg(strideGridOnly())));
+  if (m_sweepView->mlpCheck()->isChecked() && !m_mlpRefusal.isEmpty())
+    return void(emit statusMessage(tr("Sweep not run with MLP: %1").arg(m_mlpRefusal)));
   m_sweepPending = true;
   m_bottomTabs->setCurrentWidget(m_sweepView);
   m_sweepView->setRunning(tr("Sweep waiting for the current fit…"));
@@ -1917,8 +1957,11 @@ void ImagePanel::launchSweep()
   options.domain = settings.domain;
   // Encoding none solves densely: as many training pixels as the panel's own fit allows.
   options.noneDenseLimit = std::max<Eigen::Index>(options.noneDenseLimit, kMaxDensePixels);
+  options.mlpSteps = settings.mlpSteps; // the panel's MLP steps and lr, as Train MLP
+  options.mlp.learningRate = settings.mlpSteps > 0 ? settings.mlpLr : options.mlp.learningRate;
   const int generation = ++m_sweepGeneration;
-  const int fits = int(options.encodings.size() - 2 + 2 * options.sigmas.size());
+  const int rows = int(options.encodings.size() - 2 + 2 * options.sigmas.size());
+  const QString fits = settings.mlpSteps > 0 ? tr("%1 fits and %1 MLPs").arg(rows) : tr("%1 fits").arg(rows);
   launchJob(m_sweepWatcher, [=](const JobFlags& flags) {
     SweepJob job;
     job.generation = generation;
@@ -1928,9 +1971,9 @@ void ImagePanel::launchSweep()
                    &job.error);
     return job;
   });
-  m_sweepView->setRunning(tr("Sweeping %1: %2 fits…").arg(description).arg(fits));
+  m_sweepView->setRunning(tr("Sweeping %1: %2…").arg(description, fits));
   updateSweepAction();
-  emit statusMessage(tr("Encoding sweep of %1 (%2 fits)…").arg(description).arg(fits));
+  emit statusMessage(tr("Encoding sweep of %1 (%2)…").arg(description, fits));
 }
 
 void ImagePanel::onSweepFinished()

@@ -257,6 +257,8 @@ private:
     double ridge = 0.0;
     RegressionPath domain = RegressionPath::Auto;
     std::string networks; ///< the JSON of the networks its rows fit (sweepNetwork for positional and Gaussian)
+    int mlpSteps = 0;     ///< "with MLP": the panel's MLP steps; 0: kernel rows only
+    double mlpLr = 0.0;   ///< the panel's MLP learning rate (with MLP)
   };
   struct SweepJob {
     int generation = 0;
@@ -298,6 +300,8 @@ private:
   SweepSettings currentSweepSettings() const;
   QString sweepDescription(const SweepSettings& s) const;
   void updateSweepStale();
+  /// The sweep's "with MLP" check: its text and tooltip say what would be trained (steps, lr, widths).
+  void updateSweepMlpCheck();
   void launchSweep();
   void onSweepFinished();
   /// After a kernel job (or its refusal): the pending sweep starts, else idle() when nothing else runs.

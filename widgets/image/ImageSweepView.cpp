@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QCheckBox>
 #include <QFile>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -24,6 +25,8 @@
 namespace ntk::gui {
 
 namespace {
+
+constexpr int kColumns = 7, kSolverColumn = 6; ///< encoding, σ, train, held-out, MLP train, MLP held-out, solver
 
 QString number17(double v) { return std::isfinite(v) ? QString::number(v, 'g', 17) : QString(); }
 
@@ -67,13 +70,17 @@ ImageSweepView::ImageSweepView(QWidget* parent) : QWidget(parent)
   m_exportButton->setText(tr("Export sweep"));
   m_exportButton->setPopupMode(QToolButton::InstantPopup);
   m_exportButton->setToolTip(tr("Write the sweep table as CSV, or the PSNR-against-σ chart as PNG/SVG"));
+  m_mlpCheck = new QCheckBox(tr("with MLP"));
+  m_mlpCheck->setObjectName(QStringLiteral("sweepMlpCheck"));
   top->addWidget(m_status, 1);
+  top->addWidget(m_mlpCheck);
   top->addWidget(m_exportButton);
   layout->addLayout(top);
 
   // The ridge is the same in every row (the panel's): it is in the line above the table and in the CSV.
-  m_table = new QTableWidget(0, 5);
-  m_table->setHorizontalHeaderLabels({tr("Encoding"), tr("σ"), tr("Train dB"), tr("Held-out dB"), tr("Solver")});
+  m_table = new QTableWidget(0, kColumns);
+  m_table->setHorizontalHeaderLabels(
+      {tr("Encoding"), tr("σ"), tr("Train dB"), tr("Held-out dB"), tr("MLP train dB"), tr("MLP held-out dB"), tr("Solver")});
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setSelectionMode(QAbstractItemView::SingleSelection);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -83,7 +90,7 @@ ImageSweepView::ImageSweepView(QWidget* parent) : QWidget(parent)
   m_table->horizontalHeader()->setStretchLastSection(true);
   m_table->setIconSize(QSize(18, 10));
   m_table->setToolTip(tr("Tancik et al.'s table (its swatches are the charts' legend): exact kernel regression of the image with each encoding (train and held-out\n"
-                         "PSNR in dB). Click a row to show that fit in the pictures above (it sets the network's encoding:\n"
+                         "PSNR in dB), and with MLP the finite network trained with each encoding (its own two columns). Click a row to show that fit in the pictures above (it sets the network's encoding:\n"
                          "one undo step)."));
   m_chart = new PlotWidget;
   m_chart->setToolTip(tr("Held-out PSNR against σ: it peaks — too small a σ blurs, too large a σ interpolates noisily\n"
@@ -139,6 +146,7 @@ void ImageSweepView::clearResult(const QString& message)
   m_stale.clear();
   m_message = message;
   m_table->setRowCount(0);
+  showMlpColumns(false);
   m_chart->clear();
   m_trainChart->clear();
   updateStatus();
@@ -180,7 +188,7 @@ void ImageSweepView::fillTable()
   m_table->setRowCount(int(rows.size()) + 1);
   auto set = [this](int r, int c, const QString& text, const QString& tip = {}) {
     auto* item = new QTableWidgetItem(text);
-    if (c > 0 && c < 4) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    if (c > 0 && c < kSolverColumn) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     if (!tip.isEmpty()) item->setToolTip(tip);
     m_table->setItem(r, c, item);
   };
@@ -193,12 +201,19 @@ void ImageSweepView::fillTable()
     set(r, 1, std::isfinite(row.sigma) ? QString::number(row.sigma, 'g', 4) : QStringLiteral("—"));
     set(r, 2, row.computed ? psnrCell(row.psnrTrain) : QStringLiteral("—"));
     set(r, 3, row.computed ? psnrCell(row.psnrHeldOut) : QStringLiteral("—"));
+    const QString mlpTip = row.mlp.computed ? tr("MLP: %1 steps, %2 s; PSNR on all pixels %3 dB")
+                                                  .arg(row.mlp.steps)
+                                                  .arg(row.mlp.seconds, 0, 'f', 2)
+                                                  .arg(row.mlp.psnrAll, 0, 'f', 2)
+                                            : QString::fromStdString(row.mlp.note);
+    set(r, 4, row.mlp.computed ? psnrCell(row.mlp.psnrTrain) : QStringLiteral("—"), mlpTip);
+    set(r, 5, row.mlp.computed ? psnrCell(row.mlp.psnrHeldOut) : QStringLiteral("—"), mlpTip);
     const QString solver = row.computed ? tr("%1%2, %3 s")
                                               .arg(QString::fromStdString(regressionPathName(row.path)))
                                               .arg(row.cgIterations > 0 ? tr(" (%1 CG)").arg(row.cgIterations) : QString())
                                               .arg(row.seconds, 0, 'f', 2)
                                         : tr("not computed: %1").arg(note);
-    set(r, 4, solver, note);
+    set(r, kSolverColumn, solver, note);
   }
   const int b = int(rows.size());
   set(b, 0, tr("bicubic"), tr("Aligned bicubic upsampling of the same training pixels (the classical baseline)"));
@@ -206,12 +221,15 @@ void ImageSweepView::fillTable()
   set(b, 1, QStringLiteral("—"));
   set(b, 2, psnrCell(m_result.bicubicPsnrTrain));
   set(b, 3, psnrCell(m_result.bicubicPsnrHeldOut));
-  set(b, 4, tr("baseline"));
-  // The numbers stay visible: the table gets the width of its columns up to the held-out PSNR when there
-  // is room (the charts share the rest).
+  set(b, 4, QStringLiteral("—"));
+  set(b, 5, QStringLiteral("—"));
+  set(b, kSolverColumn, tr("baseline"));
+  showMlpColumns(hasMlpRows());
+  // The numbers stay visible: the table gets the width of its columns up to the (MLP) held-out PSNR when
+  // there is room (the charts share the rest; hidden columns have width 0).
   m_table->resizeColumnsToContents();
   int width = 2 * m_table->frameWidth() + m_table->verticalScrollBar()->sizeHint().width() + 4;
-  for (int c = 0; c < 4; ++c) width += m_table->columnWidth(c);
+  for (int c = 0; c < kSolverColumn; ++c) width += m_table->columnWidth(c);
   const int total = m_split->width() - 2 * m_split->handleWidth();
   if (total > 0) {
     const int t = std::min(width, total / 2);
@@ -239,9 +257,21 @@ void ImageSweepView::updateChart()
       for (int row : c.rows[i]) list << row;
       chart->setProperty(qPrintable(QStringLiteral("rows%1").arg(i)), list);
     }
-    for (PlotSeries& s : c.series) s.inLegend = false; // on screen the table's swatches are the legend
+    // On screen the table's swatches are the kernel rows' legend; the MLP series have their own entries.
+    for (std::size_t i = 0; i < c.series.size(); ++i) c.series[i].inLegend = c.mlp[i];
     chart->setPlot(std::move(c.series), c.options, true);
   }
+}
+
+bool ImageSweepView::hasMlpRows() const
+{
+  return m_has && std::any_of(m_result.rows.begin(), m_result.rows.end(), [](const EncodingSweepRow& r) { return r.mlp.steps > 0; });
+}
+
+void ImageSweepView::showMlpColumns(bool show)
+{
+  m_table->setColumnHidden(4, !show);
+  m_table->setColumnHidden(5, !show);
 }
 
 void ImageSweepView::paintCharts(QPainter& p, const QRectF& rect) const
@@ -270,16 +300,24 @@ bool ImageSweepView::writeCsv(const QString& path, QString* error) const
     return false;
   }
   QTextStream out(&f);
-  out << "encoding,sigma,ridge,psnr_train,psnr_heldout,psnr_all,path,cg_iterations,seconds,note\n";
+  const bool mlp = hasMlpRows();
+  out << "encoding,sigma,ridge,psnr_train,psnr_heldout,psnr_all,path,cg_iterations,seconds,note"
+      << (mlp ? ",mlp_steps,mlp_psnr_train,mlp_psnr_heldout,mlp_psnr_all,mlp_seconds,mlp_note" : "") << '\n';
   for (const EncodingSweepRow& r : m_result.rows) {
     out << QString::fromStdString(Encoding::kindName(r.encoding)) << ',' << number17(r.sigma) << ','
         << (r.computed ? number17(r.ridge) : QString()) << ',' << (r.computed ? number17(r.psnrTrain) : QString()) << ','
         << (r.computed ? number17(r.psnrHeldOut) : QString()) << ',' << (r.computed ? number17(r.psnrAll) : QString()) << ','
         << (r.computed ? QString::fromStdString(regressionPathName(r.path)) : QString()) << ',' << r.cgIterations << ','
-        << number17(r.seconds) << ',' << csvField(QString::fromStdString(r.note)) << '\n';
+        << number17(r.seconds) << ',' << csvField(QString::fromStdString(r.note));
+    const EncodingSweepMlp& m = r.mlp;
+    if (mlp)
+      out << ',' << m.steps << ',' << (m.computed ? number17(m.psnrTrain) : QString()) << ','
+          << (m.computed ? number17(m.psnrHeldOut) : QString()) << ',' << (m.computed ? number17(m.psnrAll) : QString())
+          << ',' << number17(m.seconds) << ',' << csvField(QString::fromStdString(m.note));
+    out << '\n';
   }
   out << "bicubic,,," << number17(m_result.bicubicPsnrTrain) << ',' << number17(m_result.bicubicPsnrHeldOut) << ','
-      << number17(m_result.bicubicPsnrAll) << ",bicubic,0,,\n";
+      << number17(m_result.bicubicPsnrAll) << ",bicubic,0,," << (mlp ? ",,,,,," : "") << '\n';
   out.flush();
   if (f.error() != QFileDevice::NoError) {
     if (error) *error = tr("could not write %1: %2").arg(path, f.errorString());

@@ -1,5 +1,6 @@
 // ImageSweepView — the encoding sweep of the image panel (Tancik et al. 2020's table and figure): a table
-// with one row per fit — encoding, σ, ridge, train PSNR, held-out PSNR, solver — and bicubic as the last
+// with one row per fit — encoding, σ, ridge, train PSNR, held-out PSNR, (with MLP: the trained MLP's train
+// and held-out PSNR,) solver — and bicubic as the last
 // row, beside two charts against σ (log axis): held-out PSNR (peaks) and train PSNR (rises; near
 // interpolation it lies 50–150 dB above the held-out values, hence its own axis), for positional and
 // Gaussian features, with encoding none and basic (no σ) and bicubic as horizontal lines.
@@ -16,6 +17,7 @@
 
 #include "core/image/ImageEncodingSweep.h"
 
+class QCheckBox;
 class QLabel;
 class QPushButton;
 class QSplitter;
@@ -57,11 +59,17 @@ public:
   void paintCharts(QPainter& p, const QRectF& rect) const;
   /// The button that exports (a menu: CSV table, PNG/SVG chart); the panel fills its menu.
   QToolButton* exportButton() const { return m_exportButton; }
+  /// "with MLP": whether the next sweep also trains the MLP with every encoding (the panel reads it and
+  /// sets its text and tooltip: steps, learning rate, widths).
+  QCheckBox* mlpCheck() const { return m_mlpCheck; }
+  /// Whether the result has MLP columns (the sweep trained MLPs).
+  bool hasMlpRows() const;
   /// Selects the table row of sweep row `index` (no signal); −1 clears the selection.
   void selectRow(int index);
 
   /// The table as CSV: encoding, sigma, ridge, psnr_train, psnr_heldout, psnr_all, path, cg_iterations,
-  /// seconds, note; bicubic as the last row. False with the reason.
+  /// seconds, note (with MLP rows then mlp_steps, mlp_psnr_train, mlp_psnr_heldout, mlp_psnr_all,
+  /// mlp_seconds, mlp_note); bicubic as the last row. False with the reason.
   bool writeCsv(const QString& path, QString* error) const;
   /// The chart with the status line above it (the figure export).
   void paintFigure(QPainter& p, const QRectF& rect) const;
@@ -73,12 +81,14 @@ private:
   void fillTable();
   void updateChart();
   void updateStatus();
+  void showMlpColumns(bool show);
 
   QLabel* m_status;
   QTableWidget* m_table;
   PlotWidget* m_chart;
   PlotWidget* m_trainChart;
   QToolButton* m_exportButton;
+  QCheckBox* m_mlpCheck;
   QSplitter* m_split;
   EncodingSweepResult m_result;
   QString m_description, m_stale, m_running, m_message;

@@ -56,28 +56,34 @@ SweepChart sweepChart(const EncodingSweepResult& result, bool train, bool stale)
   const auto [lo, hi] = sigmaRange(rows);
   auto value = [train](const EncodingSweepRow& r) { return train ? r.psnrTrain : r.psnrHeldOut; };
   SweepChart chart;
-  for (EncodingKind kind : {EncodingKind::Positional, EncodingKind::Gaussian}) {
-    std::vector<int> idx;
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      if (rows[i].encoding == kind && rows[i].computed && std::isfinite(rows[i].sigma) && std::isfinite(value(rows[i])))
-        idx.push_back(int(i));
-    if (idx.empty()) continue;
-    PlotSeries s;
-    s.x.resize(Eigen::Index(idx.size()));
-    s.y.resize(Eigen::Index(idx.size()));
-    for (std::size_t k = 0; k < idx.size(); ++k) {
-      s.x(Eigen::Index(k)) = rows[std::size_t(idx[k])].sigma;
-      s.y(Eigen::Index(k)) = value(rows[std::size_t(idx[k])]);
+  auto curves = [&](bool mlp) {
+    auto y = [&](const EncodingSweepRow& r) { return mlp ? r.mlp.psnrHeldOut : value(r); };
+    auto has = [&](const EncodingSweepRow& r) { return (mlp ? r.mlp.computed : r.computed) && std::isfinite(y(r)); };
+    for (EncodingKind kind : {EncodingKind::Positional, EncodingKind::Gaussian}) {
+      std::vector<int> idx;
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        if (rows[i].encoding == kind && std::isfinite(rows[i].sigma) && has(rows[i])) idx.push_back(int(i));
+      if (idx.empty()) continue;
+      PlotSeries s;
+      s.x.resize(Eigen::Index(idx.size()));
+      s.y.resize(Eigen::Index(idx.size()));
+      for (std::size_t k = 0; k < idx.size(); ++k) {
+        s.x(Eigen::Index(k)) = rows[std::size_t(idx[k])].sigma;
+        s.y(Eigen::Index(k)) = y(rows[std::size_t(idx[k])]);
+      }
+      s.name = mlp ? QObject::tr("MLP %1").arg(sweepEncodingName(kind)) : sweepEncodingName(kind);
+      s.color = sweepEncodingColor(kind);
+      s.style = SeriesStyle::LineAndMarkers;
+      s.marker = kind == EncodingKind::Positional ? (mlp ? MarkerShape::Diamond : MarkerShape::Square)
+                                                  : (mlp ? MarkerShape::TriangleUp : MarkerShape::Circle);
+      s.dashed = mlp;
+      s.lineWidth = 1.6;
+      chart.series.push_back(s);
+      chart.rows.push_back(idx);
+      chart.mlp.push_back(mlp);
     }
-    s.name = sweepEncodingName(kind);
-    s.color = sweepEncodingColor(kind);
-    s.style = SeriesStyle::LineAndMarkers;
-    s.marker = kind == EncodingKind::Positional ? MarkerShape::Square : MarkerShape::Circle;
-    s.lineWidth = 1.6;
-    chart.series.push_back(s);
-    chart.rows.push_back(idx);
-  }
-  auto level = [&](const QString& name, double v, QColor color, int row) {
+  };
+  auto level = [&](const QString& name, double v, QColor color, int row, bool mlp) {
     if (!std::isfinite(v)) return;
     PlotSeries s;
     s.name = name;
@@ -85,14 +91,24 @@ SweepChart sweepChart(const EncodingSweepResult& result, bool train, bool stale)
     s.y = Eigen::Vector2d(v, v);
     s.color = color;
     s.dashed = true;
+    s.lineWidth = mlp ? 2.4 : 1.0; // the MLP's level is the thick dashed line (its legend entry says so)
     s.pickable = row >= 0;
     chart.series.push_back(s);
     chart.rows.push_back(row >= 0 ? std::vector<int>{row, row} : std::vector<int>{});
+    chart.mlp.push_back(mlp);
   };
+  curves(false);
   for (std::size_t i = 0; i < rows.size(); ++i)
     if ((rows[i].encoding == EncodingKind::Basic || rows[i].encoding == EncodingKind::None) && rows[i].computed)
-      level(sweepEncodingName(rows[i].encoding), value(rows[i]), sweepEncodingColor(rows[i].encoding), int(i));
-  level(QObject::tr("bicubic"), train ? result.bicubicPsnrTrain : result.bicubicPsnrHeldOut, QColor(110, 110, 110), -1);
+      level(sweepEncodingName(rows[i].encoding), value(rows[i]), sweepEncodingColor(rows[i].encoding), int(i), false);
+  level(QObject::tr("bicubic"), train ? result.bicubicPsnrTrain : result.bicubicPsnrHeldOut, QColor(110, 110, 110), -1, false);
+  if (!train) { // the MLP's held-out PSNR (its train PSNR is far below the kernel's near-interpolation: not drawn there)
+    curves(true);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if ((rows[i].encoding == EncodingKind::Basic || rows[i].encoding == EncodingKind::None) && rows[i].mlp.computed)
+        level(QObject::tr("MLP %1").arg(sweepEncodingName(rows[i].encoding)), rows[i].mlp.psnrHeldOut,
+              sweepEncodingColor(rows[i].encoding), int(i), true);
+  }
 
   PlotOptions& o = chart.options;
   o.logX = true;

@@ -2,7 +2,9 @@
 // Image panel's sweep tab shows and exports, and what the headless demo draws.
 // In: an EncodingSweepResult; which PSNR (held-out: peaks in σ; train: rises); whether it is stale.
 // Out: the plot series — positional and Gaussian against σ (log axis), encodings none and basic and
-// bicubic as dashed horizontal lines — with their options, and for each series the sweep row of each
+// bicubic as dashed horizontal lines; on the held-out chart, when the sweep trained MLPs, their held-out
+// PSNR too (dashed lines with ◆/▲ markers against σ, thick dashed levels for none and basic, named
+// "MLP …") — with their options, and for each series the sweep row of each
 // point (empty for bicubic), so a click can name its row; or both charts painted side by side.
 #pragma once
 #include <vector>
@@ -25,6 +27,7 @@ QColor sweepEncodingColor(EncodingKind kind);
 struct SweepChart {
   std::vector<PlotSeries> series;
   std::vector<std::vector<int>> rows; ///< per series, the sweep row of each point (empty: bicubic)
+  std::vector<bool> mlp;              ///< per series, whether it is a trained MLP's (held-out chart only)
   PlotOptions options;
 };
 
