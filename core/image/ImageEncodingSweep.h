@@ -18,8 +18,10 @@
 // unchanged (its readout widened to the image's channels, as MlpTrainer does), for exactly mlpSteps
 // steps: its PSNRs are in the row's `mlp` (Tancik's "MLP" columns). It equals an MlpTrainer run on
 // sweepNetwork(base, encoding, σ) with the same image, stride and options, bit for bit.
-// The kernel fits run in parallel (oneTBB); then the MLPs one after another, each using every core
-// (OpenBLAS sgemm; measured faster than one MLP per core). Progress counts each kernel fit as one unit and
+// The kernel fits run in parallel (oneTBB); then the MLPs one after another, each with every core
+// (OpenBLAS sgemm): an MLP's numbers depend on the thread count, so each row then equals the MlpTrainer
+// run the user would make (fit-image --method mlp, Train MLP) with the same threads; one MLP per core
+// would not. (On the shared 2-core test machine one MLP took as long with 1 thread as with 2.) Progress counts each kernel fit as one unit and
 // each MLP as one unit advanced step by step; cancellation is checked inside every fit and every step.
 // Errors: InputError (bad stride, σ ≤ 0, no encodings, input_dim ≠ 2, mlpSteps < 0, bad MLP options),
 // NetworkError, MemoryLimitError (the concurrent fits' estimate, or the largest MLP's), CancelledError.

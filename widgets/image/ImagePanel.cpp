@@ -628,6 +628,10 @@ void ImagePanel::restoreSettings()
   m_lrSpin->setValue(s.value(QStringLiteral("lr"), ntk::MlpOptions{}.learningRate).toDouble());
   m_timeSlider->setPosition(s.value(QStringLiteral("time"), kSliderLogSteps + 1).toInt());
   m_domainCombo->setCurrentIndex(s.value(QStringLiteral("domain")).toString() == QStringLiteral("exact") ? 1 : 0);
+  {
+    const QSignalBlocker block(m_sweepView->mlpCheck());
+    m_sweepView->mlpCheck()->setChecked(s.value(QStringLiteral("sweepMlp"), false).toBool());
+  }
   if (!ridgeRefusal().isEmpty()) m_ridgeSpin->setValue(1e-6);
   if (!learningRateRefusal().isEmpty()) m_lrSpin->setValue(ntk::MlpOptions{}.learningRate);
 }
@@ -641,6 +645,7 @@ void ImagePanel::saveSettings()
   s.setValue(QStringLiteral("ntk"), m_ntkCheck->isChecked());
   s.setValue(QStringLiteral("nngp"), m_nngpCheck->isChecked());
   s.setValue(QStringLiteral("mlp"), m_mlpCheck->isChecked());
+  s.setValue(QStringLiteral("sweepMlp"), m_sweepView->mlpCheck()->isChecked());
   if (!m_stepsSpin->isRefused()) s.setValue(QStringLiteral("steps"), m_stepsSpin->value());
   if (learningRateRefusal().isEmpty()) s.setValue(QStringLiteral("lr"), m_lrSpin->value());
   s.setValue(QStringLiteral("time"), m_timeSlider->position());
@@ -1775,7 +1780,10 @@ void ImagePanel::connectSweepAndZoom()
   });
   connect(m_sweepWatcher, &QFutureWatcher<SweepJob>::finished, this, &ImagePanel::onSweepFinished);
   connect(m_sweepView, &ImageSweepView::rowActivated, this, [this](int index) { showSweepRow(index); });
-  connect(m_sweepView->mlpCheck(), &QCheckBox::toggled, this, &ImagePanel::updateSweepStale);
+  connect(m_sweepView->mlpCheck(), &QCheckBox::toggled, this, [this] {
+    saveSettings();
+    updateSweepStale();
+  });
   updateSweepMlpCheck();
   auto* exportMenu = new QMenu(m_sweepView->exportButton());
   exportMenu->addAction(tr("Table as CSV…"), this, [this] {
