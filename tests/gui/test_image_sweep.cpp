@@ -4,7 +4,7 @@
 // table row sets that row's encoding as one undo step and the panel then shows that fit (its held-out PSNR
 // is the row's); with MLP ticked in the sweep tab every row also has the trained MLP's PSNRs (equal to the
 // core sweep with the panel's MLP steps and lr) in two extra columns, the held-out chart draws them as
-// "MLP …" series with legend entries, the CSV has their columns, and unticking marks the sweep stale; the
+// "MLP …" series (legend entries in the exported figure, swatches in the table on screen), the CSV has their columns, and unticking marks the sweep stale; the
 // sweep can be cancelled; the CSV holds the table and the chart exports as PNG/SVG.
 // The zoom is linked (a wheel or a dragged rectangle over one picture shows the same pixel region in all of
 // them, drawn pixel-exact; a double click resets), the full-size view shows whole pixels, the difference
@@ -31,6 +31,7 @@
 #include "widgets/image/ImageModel.h"
 #include "widgets/image/ImagePanel.h"
 #include "widgets/image/ImageSweepView.h"
+#include "widgets/image/SweepFigure.h"
 #include "widgets/image/ImageTile.h"
 #include "widgets/network/NetworkDocument.h"
 #include "core/image/ImageRidgeSelection.h"
@@ -175,17 +176,21 @@ private slots:
       QCOMPARE(got.rows[i].mlp.psnrTrain, ref.rows[i].mlp.psnrTrain);
       QCOMPARE(view->table()->item(int(i), 5)->text(), QString::number(ref.rows[i].mlp.psnrHeldOut, 'f', 2));
     }
-    // The held-out chart: the MLP's series with legend entries (the kernel's are the table's swatches).
+    // The held-out chart: the MLP's own series (on screen their swatches are in the MLP held-out column; the
+    // exported figure has legend entries for them, as sweepChart names them).
     int mlpSeries = 0;
     for (const PlotSeries& s : view->chart()->series()) {
-      QCOMPARE(s.inLegend, s.name.startsWith(QStringLiteral("MLP")));
       if (s.name == QStringLiteral("MLP Gaussian")) {
         QCOMPARE(s.y.size(), Eigen::Index(4));
         QCOMPARE(s.y(0), ref.rows[6].mlp.psnrHeldOut); // none, basic, 4 positional, then Gaussian σ = 2
+        QVERIFY(s.dashed);
       }
-      mlpSeries += s.inLegend;
+      mlpSeries += s.name.startsWith(QStringLiteral("MLP"));
     }
     QCOMPARE(mlpSeries, 4); // MLP positional, Gaussian, none, basic
+    QVERIFY(!view->table()->item(6, 5)->icon().isNull());
+    const SweepChart figure = sweepChart(got, false, false);
+    QCOMPARE(std::count(figure.mlp.begin(), figure.mlp.end(), true), 4L);
     for (const PlotSeries& s : view->trainChart()->series()) QVERIFY(!s.name.startsWith(QStringLiteral("MLP")));
     QTemporaryDir dir;
     QString err;

@@ -40,16 +40,17 @@ QString csvField(QString text)
   return QLatin1Char('"') + text + QLatin1Char('"');
 }
 
-/// The line of a chart series as a small icon: the table is the charts' legend on screen.
-QIcon swatch(const QColor& color, bool dashed)
+/// The line of a chart series as a small icon: the table is the charts' legend on screen. `marker`: a
+/// dot on the line (the σ encodings' curves); `thick`: the MLP's levels (none, basic).
+QIcon swatch(const QColor& color, bool dashed, bool marker, bool thick = false)
 {
   QPixmap pix(18, 10);
   pix.fill(Qt::transparent);
   QPainter p(&pix);
   p.setRenderHint(QPainter::Antialiasing);
-  p.setPen(QPen(color, 2.5, dashed ? Qt::DashLine : Qt::SolidLine));
+  p.setPen(QPen(color, thick ? 3.5 : 2.5, dashed ? Qt::DashLine : Qt::SolidLine));
   p.drawLine(QPointF(1, 5), QPointF(17, 5));
-  if (!dashed) {
+  if (marker) {
     p.setBrush(color);
     p.drawEllipse(QPointF(9, 5), 3, 3);
   }
@@ -80,7 +81,7 @@ ImageSweepView::ImageSweepView(QWidget* parent) : QWidget(parent)
   // The ridge is the same in every row (the panel's): it is in the line above the table and in the CSV.
   m_table = new QTableWidget(0, kColumns);
   m_table->setHorizontalHeaderLabels(
-      {tr("Encoding"), tr("σ"), tr("Train dB"), tr("Held-out dB"), tr("MLP train dB"), tr("MLP held-out dB"), tr("Solver")});
+      {tr("Encoding"), tr("σ"), tr("Train dB"), tr("Held-out dB"), tr("MLP train"), tr("MLP held-out"), tr("Solver")});
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setSelectionMode(QAbstractItemView::SingleSelection);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -95,6 +96,8 @@ ImageSweepView::ImageSweepView(QWidget* parent) : QWidget(parent)
   m_chart = new PlotWidget;
   m_chart->setToolTip(tr("Held-out PSNR against σ: it peaks — too small a σ blurs, too large a σ interpolates noisily\n"
                          "between the training pixels. Encodings without σ (none, basic) and bicubic are horizontal lines.\n"
+                         "With MLP: the trained MLP's held-out PSNR as dashed lines (◆ positional, ▲ Gaussian; thick dashed\n"
+                         "levels for none and basic) — their swatches are in the table's MLP held-out column.\n"
                          "Click a point to show that fit. Wheel: zoom; drag: pan; double click: reset."));
   m_trainChart = new PlotWidget;
   m_trainChart->setToolTip(tr("Train PSNR against σ: it rises — a larger σ fits the training pixels ever more exactly\n"
@@ -197,7 +200,8 @@ void ImageSweepView::fillTable()
     const int r = int(i);
     const QString note = QString::fromStdString(row.note);
     set(r, 0, sweepEncodingName(row.encoding), note);
-    m_table->item(r, 0)->setIcon(swatch(sweepEncodingColor(row.encoding), row.encoding == EncodingKind::Basic || row.encoding == EncodingKind::None));
+    const bool level = row.encoding == EncodingKind::Basic || row.encoding == EncodingKind::None;
+    m_table->item(r, 0)->setIcon(swatch(sweepEncodingColor(row.encoding), level, !level));
     set(r, 1, std::isfinite(row.sigma) ? QString::number(row.sigma, 'g', 4) : QStringLiteral("—"));
     set(r, 2, row.computed ? psnrCell(row.psnrTrain) : QStringLiteral("—"));
     set(r, 3, row.computed ? psnrCell(row.psnrHeldOut) : QStringLiteral("—"));
@@ -208,6 +212,8 @@ void ImageSweepView::fillTable()
                                             : QString::fromStdString(row.mlp.note);
     set(r, 4, row.mlp.computed ? psnrCell(row.mlp.psnrTrain) : QStringLiteral("—"), mlpTip);
     set(r, 5, row.mlp.computed ? psnrCell(row.mlp.psnrHeldOut) : QStringLiteral("—"), mlpTip);
+    if (row.mlp.computed) // the held-out chart's MLP series: dashed with markers, or a thick dashed level
+      m_table->item(r, 5)->setIcon(swatch(sweepEncodingColor(row.encoding), true, !level, level));
     const QString solver = row.computed ? tr("%1%2, %3 s")
                                               .arg(QString::fromStdString(regressionPathName(row.path)))
                                               .arg(row.cgIterations > 0 ? tr(" (%1 CG)").arg(row.cgIterations) : QString())
@@ -217,7 +223,7 @@ void ImageSweepView::fillTable()
   }
   const int b = int(rows.size());
   set(b, 0, tr("bicubic"), tr("Aligned bicubic upsampling of the same training pixels (the classical baseline)"));
-  m_table->item(b, 0)->setIcon(swatch(QColor(110, 110, 110), true));
+  m_table->item(b, 0)->setIcon(swatch(QColor(110, 110, 110), true, false));
   set(b, 1, QStringLiteral("—"));
   set(b, 2, psnrCell(m_result.bicubicPsnrTrain));
   set(b, 3, psnrCell(m_result.bicubicPsnrHeldOut));
@@ -232,7 +238,7 @@ void ImageSweepView::fillTable()
   for (int c = 0; c < kSolverColumn; ++c) width += m_table->columnWidth(c);
   const int total = m_split->width() - 2 * m_split->handleWidth();
   if (total > 0) {
-    const int t = std::min(width, total / 2);
+    const int t = std::min(width, hasMlpRows() ? total * 3 / 5 : total / 2);
     m_split->setSizes({t, (total - t) * 55 / 100, total - t - (total - t) * 55 / 100});
   }
   for (int c = 0; c < m_table->columnCount(); ++c) {
@@ -257,8 +263,9 @@ void ImageSweepView::updateChart()
       for (int row : c.rows[i]) list << row;
       chart->setProperty(qPrintable(QStringLiteral("rows%1").arg(i)), list);
     }
-    // On screen the table's swatches are the kernel rows' legend; the MLP series have their own entries.
-    for (std::size_t i = 0; i < c.series.size(); ++i) c.series[i].inLegend = c.mlp[i];
+    // On screen the table's swatches are the legend (column Encoding: the kernel's series; MLP held-out: the
+    // MLP's): a legend box would cover most of these small charts. Exported figures have legends.
+    for (PlotSeries& s : c.series) s.inLegend = false;
     chart->setPlot(std::move(c.series), c.options, true);
   }
 }
