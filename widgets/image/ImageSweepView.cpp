@@ -174,7 +174,8 @@ QString ImageSweepView::statusText() const
   if (!m_running.isEmpty()) return m_running;
   if (!m_has) return m_message;
   if (!m_stale.isEmpty()) return tr("Stale: computed for %1 — %2. Sweep again to update.").arg(m_description, m_stale);
-  return tr("%1: %2 fits in %3 s").arg(m_description).arg(m_result.rows.size()).arg(m_result.seconds, 0, 'f', 2);
+  const QString fits = hasMlpRows() ? tr("%1 fits and %1 MLPs").arg(m_result.rows.size()) : tr("%1 fits").arg(m_result.rows.size());
+  return tr("%1: %2 in %3 s").arg(m_description, fits).arg(m_result.seconds, 0, 'f', 2);
 }
 
 void ImageSweepView::updateStatus()
