@@ -94,11 +94,11 @@ int ImagePanel::sliderPositionForTime(double t)
 }
 
 ImagePanel::ImagePanel(NetworkDocument* doc, QWidget* parent)
-    : AnalysisPanel(parent), m_doc(doc), m_kernelWatcher(new QFutureWatcher<KernelFitResult>(this)),
-      m_evalWatcher(new QFutureWatcher<TimeEvaluation>(this)), m_mlpWatcher(new QFutureWatcher<MlpSnapshot>(this)),
+    : AnalysisPanel(parent), m_doc(doc), m_autoWatcher(new QFutureWatcher<AutoSigmaJob>(this)),
+      m_autoStop(std::make_shared<std::atomic<bool>>(false)), m_sweepWatcher(new QFutureWatcher<SweepJob>(this)),
+      m_kernelWatcher(new QFutureWatcher<KernelFitResult>(this)), m_evalWatcher(new QFutureWatcher<TimeEvaluation>(this)),
       m_evalProgress(new QTimer(this)), m_pixels(new TrainingPixelsControl), m_maskRefit(new QTimer(this)),
-      m_sweepWatcher(new QFutureWatcher<SweepJob>(this)), m_autoWatcher(new QFutureWatcher<AutoSigmaJob>(this)),
-      m_autoStop(std::make_shared<std::atomic<bool>>(false)), m_mlpStop(std::make_shared<std::atomic<bool>>(false))
+      m_mlpWatcher(new QFutureWatcher<MlpSnapshot>(this)), m_mlpStop(std::make_shared<std::atomic<bool>>(false))
 {
   setObjectName(QStringLiteral("image")); // the panel's name for networkFor(); MainWindow::addPanel sets the same
   setAcceptDrops(true);
