@@ -10,7 +10,9 @@
 #include <string>
 
 #include <fftw3.h>
+#include <tbb/parallel_for.h>
 
+#include "core/image/ChannelProgress.h"
 #include "core/util/Errors.h"
 #include "core/util/FftwPlanner.h"
 
@@ -112,6 +114,27 @@ void applyChebyshevSeries(const ChebyshevSeries& series,
     std::swap(cur, next);
   }
   job.report(1.0);
+}
+
+std::vector<std::vector<double>> channelFlowCoefficients(double tau, double rho, double minEigenvalue,
+                                                         const std::vector<std::vector<double>>& solved, std::size_t n,
+                                                         const std::function<FlowProduct(int, std::vector<double>&)>& channel,
+                                                         const JobControl& job)
+{
+  const int channels = int(solved.size());
+  std::vector<std::vector<double>> c(solved.size(), std::vector<double>(n, 0.0));
+  if (tau == 0.0) return c;
+  if (tau * minEigenvalue >= 40.0) return solved;
+  const ChebyshevSeries series = gradientFlowSeries(tau, rho);
+  ChannelProgress progress(channels, job);
+  tbb::parallel_for(0, channels, [&](int ch) {
+    std::vector<double> y(n);
+    const FlowProduct product = channel(ch, y);
+    JobControl sub{job.stop, {}};
+    if (job.progress) sub.progress = [&, ch](double f) { progress.set(ch, f); };
+    applyChebyshevSeries(series, product, y, c[size_t(ch)], sub);
+  });
+  return c;
 }
 
 } // namespace ntk

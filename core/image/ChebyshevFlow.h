@@ -15,6 +15,7 @@
 // g = τ (the exact flow); the two differ only without a ridge, on eigenvalues at rounding level.
 // Thread-safety: pure functions; apply() calls `product` from the calling thread only.
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <vector>
 
@@ -38,5 +39,17 @@ ChebyshevSeries gradientFlowSeries(double tau, double rho, double tol = 1e-12, i
 void applyChebyshevSeries(const ChebyshevSeries& series,
                           const std::function<void(const std::vector<double>&, std::vector<double>&)>& product,
                           const std::vector<double>& y, std::vector<double>& c, const JobControl& job = {});
+
+/// A channel's operator v ↦ A·v, owning whatever workspace it needs (one per channel, so channels run in parallel).
+using FlowProduct = std::function<void(const std::vector<double>&, std::vector<double>&)>;
+
+/// The flow coefficients c_ch = g_t(A)·y_ch of every channel (solved in parallel, one ChannelProgress figure):
+/// zero at τ = 0; the solved A⁻¹y (`solved`) once τ·μ_min ≥ 40 (e^{−μτ} < e^{−40} in every direction, μ ≥
+/// `minEigenvalue`, the ridge); else gradientFlowSeries(τ, ρ) applied with the product `channel(ch, y)`
+/// returns after filling y with channel ch's n targets. What the Toeplitz and masked image paths share.
+std::vector<std::vector<double>> channelFlowCoefficients(double tau, double rho, double minEigenvalue,
+                                                         const std::vector<std::vector<double>>& solved, std::size_t n,
+                                                         const std::function<FlowProduct(int, std::vector<double>&)>& channel,
+                                                         const JobControl& job = {});
 
 } // namespace ntk

@@ -557,26 +557,14 @@ void ImageKernelRegression::Impl::buildToeplitz(const JobControl& job)
 
 std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzCoefficients(double t, const JobControl& job) const
 {
-  std::vector<std::vector<double>> c(static_cast<size_t>(C), std::vector<double>(size_t(Ht) * Wt, 0.0));
-  const double tau = t / m;
-  if (tau == 0.0) return c;
-  // e^{−μτ} ≤ e^{−40} on every direction (μ ≥ ridge): g_t = 1/μ to rounding, the CG solution.
-  if (tau * ridgeAbs >= 40.0) return alpha;
-  const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
-  ChannelProgress progress(C, job);
-  tbb::parallel_for(0, C, [&](int ch) {
-    auto spec = fftwArray<Complex>(product->spectrumSize());
-    std::vector<double> y(size_t(Ht) * Wt);
-    for (size_t k = 0; k < y.size(); ++k) y[k] = dataset.trainY(Eigen::Index(k), ch);
-    JobControl sub{job.stop, {}};
-    if (job.progress) sub.progress = [&, ch](double f) { progress.set(ch, f); };
-    applyChebyshevSeries(
-        series, [&](const std::vector<double>& x, std::vector<double>& out) {
-          product->apply(x.data(), out.data(), ridgeAbs, spec.get());
-        },
-        y, c[size_t(ch)], sub);
-  });
-  return c;
+  const size_t n = size_t(Ht) * Wt;
+  return channelFlowCoefficients(t / m, flowRho, ridgeAbs, alpha, n, [this, n](int ch, std::vector<double>& y) -> FlowProduct {
+    for (size_t k = 0; k < n; ++k) y[k] = dataset.trainY(Eigen::Index(k), ch);
+    auto spec = std::make_shared<imagefft::FftwArray<Complex>>(fftwArray<Complex>(product->spectrumSize()));
+    return [this, spec](const std::vector<double>& x, std::vector<double>& out) {
+      product->apply(x.data(), out.data(), ridgeAbs, spec->get());
+    };
+  }, job);
 }
 
 std::vector<std::vector<double>> ImageKernelRegression::Impl::toeplitzPredict(

@@ -183,22 +183,10 @@ void MaskedImageRegression::Impl::solve(const JobControl& job)
 
 std::vector<std::vector<double>> MaskedImageRegression::Impl::coefficients(double t, const JobControl& job) const
 {
-  const size_t mm = trainIndex.size();
-  std::vector<std::vector<double>> c(static_cast<size_t>(C), std::vector<double>(mm, 0.0));
-  const double tau = t / m;
-  if (tau == 0.0) return c;
-  if (tau * ridgeAbs >= 40.0) return alpha; // e^{−μτ} < e^{−40} on every direction: the CG solution
-  const ChebyshevSeries series = gradientFlowSeries(tau, flowRho);
-  ChannelProgress progress(C, job);
-  tbb::parallel_for(0, C, [&](int ch) {
-    Work w(*this);
-    JobControl sub{job.stop, {}};
-    if (job.progress) sub.progress = [&, ch](double f) { progress.set(ch, f); };
-    applyChebyshevSeries(
-        series, [&](const std::vector<double>& x, std::vector<double>& out) { apply(x, out, ridgeAbs, w); },
-        targets(ch), c[size_t(ch)], sub);
-  });
-  return c;
+  return channelFlowCoefficients(t / m, flowRho, ridgeAbs, alpha, trainIndex.size(), [this](int ch, std::vector<double>& y) -> FlowProduct {
+    y = targets(ch);
+    return [this, w = std::make_shared<Work>(*this)](const std::vector<double>& x, std::vector<double>& out) { apply(x, out, ridgeAbs, *w); };
+  }, job);
 }
 
 std::vector<std::vector<double>> MaskedImageRegression::Impl::predictFrom(const std::vector<std::vector<double>>& c,
