@@ -29,7 +29,8 @@ private slots:
   void initTestCase()
   {
     QVERIFY(m_dir.isValid());
-    m_net = ntktest::mlp(2, 3, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.1, 64);
+    // The README's network: 2 hidden ReLU layers on the circle (its own widths are replaced).
+    m_net = loadNetwork(std::string(NTK_RESOURCES_DIR) + "/networks/relu_circle.json");
     saveNetwork(m_net, path("net.json"));
     saveNetwork(ntktest::mlp(3, 3, Activation(ActivationKind::Erf), 1.3, 0.2, 64), path("net3.json"));
     m_X3 = ntktest::uniformInputs(10, 3, 8);
