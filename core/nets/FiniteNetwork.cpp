@@ -6,6 +6,7 @@
 
 #include "core/util/DenseBlas.h"
 #include "core/util/Errors.h"
+#include "core/util/HugePages.h"
 #include "core/util/MemoryEstimate.h"
 #include "core/util/SeededNormal.h"
 
@@ -45,6 +46,7 @@ FiniteNetwork::FiniteNetwork(const Network& net, std::uint64_t seed) : m_net(net
       const double wScale = standard ? d->wStd / std::sqrt(double(nIn)) : 1.0;
       const double bScale = standard && d->bStd ? *d->bStd : 1.0;
       Eigen::MatrixXd W(d->width, nIn);
+      adviseHugePages(W.data(), sizeof(double) * size_t(W.size())); // before the first write
       for (Eigen::Index r = 0; r < W.rows(); ++r)
         for (Eigen::Index c = 0; c < W.cols(); ++c) W(r, c) = wScale * normal();
       Eigen::VectorXd b(d->bStd ? d->width : 0);
