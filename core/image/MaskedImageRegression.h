@@ -46,8 +46,10 @@
 // 5 ms of CPU (was 7.8 ms in double): 56 % inside FFTW, 15 % the column blocks' transposes and eigenvalue
 // products, the rest gathers, conversions and CG vectors; sampling, planning and predicting take about
 // 0.1 s. Tried and not kept: FFTW_MEASURE plans (no gain over FFTW_ESTIMATE), rows of the spectrum padded
-// to whole column blocks, column blocks of 4 or 16 (within noise or slower). Not tried for lack of time:
-// a PCA rotation of the channels or one channel's solution as the others' start, block CG over channels.
+// to whole column blocks, column blocks of 4 or 16 (within noise or slower); the Strang circulant, or the
+// inverse of T's 2H × 2W embedding (412 iterations), as the preconditioner; the other channels started
+// from the most alike channel's solution, scaled (294/304/309 → 269/304/276 iterations, but that channel
+// runs alone first: CPU time within noise). Not tried for lack of time: block CG over the channels.
 // Predictions at all pixels: T·embed(α), the same product without the restriction (exact linear
 // convolution). Gradient flow (loss (1/2m)Σ‖f(x_i) − y_i‖², ridge in the operator as KernelDynamics):
 // c_t = g_t(K + λ)y by the Chebyshev expansion of ChebyshevFlow.h (ρ: Gershgorin's largest row sum of the
