@@ -11,7 +11,8 @@
 // the Chebyshev error ≈ 1e-12·τρ). The mixed-precision refinement (refinedConjugateGradients, which
 // the masked solve uses with single-precision FFTs) on a dense SPD matrix with condition number 1e4 and a
 // product rounded to float: the true double residual meets 1e-10, which CG with that product alone does
-// not reach; a fast product that is wrong by a factor 2 still ends at the tolerance (the double fallback).
+// not reach; a fast product that is wrong by a factor 2, or negative (fast CG fails), still ends at the
+// tolerance (the double fallback).
 #include <QtTest>
 
 #include <cmath>
@@ -299,14 +300,14 @@ private slots:
       return (bv - a * xv).norm() / bv.norm();
     };
     const double tol = 1e-10;
-    for (double factor : {1.0, 0.5}) {
+    for (double factor : {1.0, 0.5, -1.0}) { // -1: the fast CG fails at once (pᵀAp < 0), the double one takes over
       std::vector<double> x;
       int rounds = 0;
       const int it = refinedConjugateGradients(exact, asFloat(factor), identity, b, x, tol, 1e-5, 20000, "test", "", {},
                                                {}, &rounds);
       QVERIFY2(trueResidual(x) <= 1.01 * tol, qPrintable(QString("factor %1: %2 after %3 iterations, %4 rounds")
                                                               .arg(factor).arg(trueResidual(x)).arg(it).arg(rounds)));
-      QVERIFY(rounds >= 2); // the float product alone cannot reach 1e-10 in one round
+      QVERIFY(rounds >= 2); // the float product alone cannot reach 1e-10 in one round; -1 needs a second
     }
     // CG with the float product alone: its recursive residual meets 1e-10, the true one does not.
     std::vector<double> x;

@@ -76,8 +76,17 @@ int refinedConjugateGradients(const VectorMap& applyExact, const VectorMap& appl
   while (rNorm > tolerance * bNorm) {
     if (rounds) ++*rounds;
     const double scale = rNorm / bNorm, inner = exact ? tolerance / scale : std::max(tolerance / scale, innerFloor);
-    used += conjugateGradients(exact ? applyExact : applyFast, precondition, r, d, inner, maxIterations - used, what,
-                               advice, job, [&](double rel) { if (onResidual) onResidual(rel * scale); });
+    auto progress = [&](double rel) { if (onResidual) onResidual(rel * scale); };
+    if (exact) {
+      used += conjugateGradients(applyExact, precondition, r, d, inner, maxIterations - used, what, advice, job, progress);
+    } else {
+      try {
+        used += conjugateGradients(applyFast, precondition, r, d, inner, maxIterations - used, what, advice, job, progress);
+      } catch (const NumericalError&) { // the fast product's rounding broke CG (pᵀAp ≤ 0, or the cap): drop this round
+        exact = true;
+        continue;
+      }
+    }
     for (size_t k = 0; k < n; ++k) x[k] += d[k];
     if (exact) break; // as conjugateGradients: its recursive residual met the tolerance in double
     applyExact(x, Ax);

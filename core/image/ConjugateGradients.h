@@ -26,8 +26,9 @@ int conjugateGradients(const VectorMap& apply, const VectorMap& precondition, co
 /// single-precision FFTs, relative error ~1e-7), `applyExact` is A in double. Each round solves
 /// A d = r by PCG with applyFast to a relative residual max(tolerance·‖b‖/‖r‖, innerFloor), adds d to x
 /// and recomputes the true residual r = b − A x with applyExact; it stops when ‖r‖ ≤ tolerance·‖b‖.
-/// A round that does not halve ‖r‖ (the fast product's rounding reached) hands the rest to PCG with
-/// applyExact (whose recursive residual then decides, as in conjugateGradients). So the result meets the
+/// A round that does not halve ‖r‖ (the fast product's rounding reached), or whose PCG fails (pᵀAp ≤ 0
+/// or the iteration cap, e.g. a ridge so small that the fast product's rounding makes A indefinite; that
+/// round is dropped, so the cap can be spent twice), hands the rest to PCG with applyExact (whose recursive residual then decides, as in conjugateGradients). So the result meets the
 /// same double-precision residual test as conjugateGradients.
 /// Returns the PCG iterations of all rounds (exact products for the residuals not counted);
 /// `rounds` (optional) receives the number of rounds. onResidual gets the relative residual of b.
