@@ -6,6 +6,8 @@
 // Out: x from 0 with ‖b − A x‖ ≤ tol·‖b‖ (x = 0 when b = 0); returns the iterations used.
 // Throws CancelledError (job), NumericalError when the cap is reached or pᵀAp ≤ 0 (A not positive
 // definite along a direction, in practice a ridge too small for rounding).
+// refinedConjugateGradients: the same solve with a cheaper, less exact product (single-precision FFTs)
+// inside iterative refinement whose residual is recomputed with the exact one (see below).
 #pragma once
 #include <functional>
 #include <string>
