@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -149,5 +150,10 @@ Command addSweepImageCommand(CLI::App& app, const AddThreads& addThreads);
 Command addNtkFilterCommand(CLI::App& app, const AddThreads& addThreads);
 /// `ntk-cli regress` (RegressCommand.cpp).
 Command addRegressCommand(CLI::App& app, const AddThreads& addThreads);
+
+/// `ntk-cli experiment evolution` and `ntk-cli experiment linearization` under the given experiment command,
+/// and `ntk-cli bench experiment-training` (ExperimentTrainingCommand.cpp).
+std::vector<Command> addExperimentTrainingCommands(CLI::App& experiment, const AddThreads& addThreads);
+Command addBenchExperimentTrainingCommand(CLI::App& bench, const AddThreads& addThreads);
 
 } // namespace ntkcli

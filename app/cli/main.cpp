@@ -181,6 +181,11 @@ int main(int argc, char** argv)
   commands.push_back(ntkcli::addBenchSpectrumCommand(*bench, addThreads));
   commands.push_back(ntkcli::addBenchImageCommand(*bench, addThreads));
   commands.push_back(ntkcli::addBenchTopoptCommand(*bench, addThreads));
+  auto* experiment = app.add_subcommand("experiment", "Finite networks against their infinite-width limit");
+  experiment->require_subcommand(1);
+  addThreads(experiment);
+  for (ntkcli::Command& c : ntkcli::addExperimentTrainingCommands(*experiment, addThreads)) commands.push_back(c);
+  commands.push_back(ntkcli::addBenchExperimentTrainingCommand(*bench, addThreads));
 
   try {
     app.parse(argc, argv);
