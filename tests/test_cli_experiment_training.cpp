@@ -37,6 +37,13 @@ Eigen::MatrixXd readTable(const QString& path)
   return m;
 }
 
+/// The first line of a file (the CSV header), without its line break.
+QString headerOf(const QString& path)
+{
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? QString(f.readLine()).trimmed() : QString();
+}
+
 } // namespace
 
 class TestCliExperimentTraining : public QObject {
@@ -71,10 +78,7 @@ private slots:
                           "--widths", "16,128", "--seeds", "2", "--lr", "0.5", "--steps", "25", "--record-every", "10",
                           "--out", qpath("ev.csv")});
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    QFile f(qpath("ev.csv"));
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    QCOMPARE(QString(f.readLine()).trimmed(), QString("width,seed,step,loss,kernel_distance,weight_change,kernel_velocity"));
-    f.close();
+    QCOMPARE(headerOf(qpath("ev.csv")), QString("width,seed,step,loss,kernel_distance,weight_change,kernel_velocity"));
     const Eigen::MatrixXd rows = readTable(qpath("ev.csv"));
     QCOMPARE(rows.rows(), Eigen::Index(2 * 2 * 4)); // steps 0, 10, 20, 25 per run
     QCOMPARE(rows.cols(), Eigen::Index(7));
@@ -120,10 +124,7 @@ private slots:
     const Run r = runCli({"experiment", "linearization", "--net", qpath("net.json"), "--x", qpath("x.csv"), "--y", qpath("y.csv"),
                           "--xtest", qpath("xt.csv"), "--width", "512", "--lr", "0.5", "--steps", "50", "--out", qpath("lin.csv")});
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    QFile f(qpath("lin.csv"));
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    QCOMPARE(QString(f.readLine()).trimmed(), QString("x_0,x_1,finite,linearised,kernel"));
-    f.close();
+    QCOMPARE(headerOf(qpath("lin.csv")), QString("x_0,x_1,finite,linearised,kernel"));
     const Eigen::MatrixXd p = readTable(qpath("lin.csv"));
     QCOMPARE(p.rows(), Eigen::Index(6));
     QVERIFY((p.leftCols(2) - readMatrix(path("xt.csv"))).cwiseAbs().maxCoeff() < 1e-15);
