@@ -11,6 +11,7 @@
 #include "core/finite/FiniteNetworkTrainer.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
+#include "core/util/SingleThreadedBlas.h"
 
 namespace ntk {
 
@@ -96,6 +97,7 @@ std::vector<TrainingRun> trainFiniteNetworks(const Network& net, const Eigen::Ma
   std::vector<size_t> order(runs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return runs[a].width > runs[b].width; });
+  const SingleThreadedBlas blas; // one run per core: OpenBLAS's own threads would oversubscribe them
   tbb::parallel_for(size_t(0), order.size(), size_t(1), [&](size_t i) {
     trainRun(runs[order[i]], net, Xtrain, Ytrain, Xtest, options, job, advanced);
   });
