@@ -9,7 +9,9 @@
 // (e) η > 2/λ_max diverges: diverged(), finite outputs and records; refusals raise InputError.
 #include <QtTest>
 
+#include <atomic>
 #include <cmath>
+#include <mutex>
 
 #include "TestUtil.h"
 #include "core/dynamics/KernelDynamics.h"
@@ -324,6 +326,32 @@ private slots:
     // 2 → 10 → 10 → 1 on m = 4: forward 2·4·(20 + 100 + 10), gradients the same, back-propagation 2·4·(100 + 10).
     const Network net = ntktest::mlp(2, 3, Activation(ActivationKind::Relu), 1.0, 0.1, 10);
     QCOMPARE(gradientStepFlops(net, 4), 2.0 * 4 * (2 * 130 + 110));
+  }
+
+  void progressAndCancel()
+  {
+    const Network net = ntktest::mlp(2, 2, Activation(ActivationKind::Relu), 1.0, 0.1, 8);
+    const Eigen::MatrixXd X = normalInputs(5, 2, 1), x = normalInputs(3, 2, 2);
+    TrainingRunsOptions o;
+    o.widths = {8, 16};
+    o.seeds = 2;
+    o.steps = 50;
+    std::mutex mutex;
+    double last = 0.0;
+    JobControl job;
+    job.progress = [&](double f) {
+      std::lock_guard<std::mutex> lock(mutex);
+      last = std::max(last, f);
+    };
+    trainFiniteNetworks(net, X, targetsOf(X), x, o, job);
+    QCOMPARE(last, 1.0);
+    // Raised part-way through the steps (not before): the runs stop with CancelledError.
+    std::atomic<bool> stop{false};
+    job.stop = &stop;
+    job.progress = [&](double f) {
+      if (f > 0.3) stop = true;
+    };
+    QVERIFY_THROWS_EXCEPTION(CancelledError, trainFiniteNetworks(net, X, targetsOf(X), x, o, job));
   }
 
   void refusals()

@@ -52,10 +52,12 @@ void trainRun(TrainingRun& run, const Network& net, const Eigen::MatrixXd& X, co
   Eigen::MatrixXd theta = t.currentNtk();
   run.records.push_back(recordOf(t, theta, nullptr, nullptr));
   while (t.steps() < o.steps && !t.diverged()) {
-    job.checkCancelled();
-    const long long before = t.steps();
-    t.step(std::min(o.recordEvery, o.steps - t.steps()));
-    advanced(t.steps() - before);
+    const long long until = std::min(o.steps, t.steps() + o.recordEvery);
+    while (t.steps() < until && !t.diverged()) { // step by step: cancel and progress between steps
+      job.checkCancelled();
+      t.step(1);
+      if (!t.diverged()) advanced(1);
+    }
     if (t.steps() == run.records.back().step) break; // diverged on the first step of this stretch
     Eigen::MatrixXd next = t.currentNtk();
     run.records.push_back(recordOf(t, next, &run.records.back(), &theta));
