@@ -1,5 +1,5 @@
 // test_cli_experiment_training — `ntk-cli experiment evolution` and `experiment linearization` as a user
-// scripts them: the CSV header and rows (every k steps and the last, per width and seed), the JSON line's
+// scripts them: the CSV header (--header) and rows (every k steps and the last, per width and seed), the JSON line's
 // keys and its means over seeds recomputed from the rows; the linearised column equals the kernel column
 // (closed form with Θ_0, f_0) and the finite one is close to it at width 512; a learning rate past 2/λ_max
 // is reported as divergent with finite rows; bad input gives exit 2, one line and no file.
@@ -76,7 +76,7 @@ private slots:
   {
     const Run r = runCli({"experiment", "evolution", "--net", qpath("net.json"), "--x", qpath("x.csv"), "--y", qpath("y.csv"),
                           "--widths", "16,128", "--seeds", "2", "--lr", "0.5", "--steps", "25", "--record-every", "10",
-                          "--out", qpath("ev.csv")});
+                          "--out", qpath("ev.csv"), "--header"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(headerOf(qpath("ev.csv")), QString("width,seed,step,loss,kernel_distance,weight_change,kernel_velocity"));
     const Eigen::MatrixXd rows = readTable(qpath("ev.csv"));
@@ -114,7 +114,7 @@ private slots:
     const auto j = nlohmann::json::parse(r.out.trimmed().toStdString());
     QCOMPARE(j["diverged"][0].get<bool>(), true);
     QVERIFY(j["max_stable_lr"][0].get<double>() < 100.0);
-    const Eigen::MatrixXd rows = readTable(qpath("div.csv"));
+    const Eigen::MatrixXd rows = readMatrix(path("div.csv")); // no --header: numbers only
     QVERIFY(rows.allFinite());
     QVERIFY(rows(rows.rows() - 1, 2) < 200);
   }
@@ -122,7 +122,7 @@ private slots:
   void linearizationColumns()
   {
     const Run r = runCli({"experiment", "linearization", "--net", qpath("net.json"), "--x", qpath("x.csv"), "--y", qpath("y.csv"),
-                          "--xtest", qpath("xt.csv"), "--width", "512", "--lr", "0.5", "--steps", "50", "--out", qpath("lin.csv")});
+                          "--xtest", qpath("xt.csv"), "--width", "512", "--lr", "0.5", "--steps", "50", "--out", qpath("lin.csv"), "--header"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(headerOf(qpath("lin.csv")), QString("x_0,x_1,finite,linearised,kernel"));
     const Eigen::MatrixXd p = readTable(qpath("lin.csv"));
@@ -162,6 +162,8 @@ private slots:
                                               "--lr", "0.1", "--steps", "5", "--out", qpath("o.csv")};
     QTest::newRow("targets") << QStringList{"experiment", "evolution", "--net", net, "--x", qpath("x.csv"), "--y", qpath("y9.csv"),
                                             "--lr", "0.1", "--steps", "5", "--out", qpath("o.csv")};
+    QTest::newRow("header for npy") << QStringList{"experiment", "evolution", "--net", net, "--x", qpath("x.csv"), "--y", qpath("y.csv"),
+                                                   "--lr", "0.1", "--steps", "5", "--out", qpath("o.npy"), "--header"};
     QTest::newRow("linearization width 0") << lin + QStringList{"--net", net, "--width", "0", "--lr", "0.1"};
     QTest::newRow("linearization lr 0") << lin + QStringList{"--net", net, "--width", "8", "--lr", "0"};
     QTest::newRow("linearization test dim") << QStringList{"experiment", "linearization", "--net", net, "--x", qpath("x.csv"), "--y",
@@ -177,7 +179,7 @@ private slots:
     QCOMPARE(r.err.trimmed().count('\n'), 0);
     QVERIFY(r.err.startsWith("ntk-cli: "));
     QVERIFY(r.out.isEmpty());
-    QVERIFY(!QFile::exists(qpath("o.csv")));
+    QVERIFY(!QFile::exists(qpath("o.csv")) && !QFile::exists(qpath("o.npy")));
   }
 
 private:

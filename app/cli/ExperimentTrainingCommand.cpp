@@ -1,13 +1,13 @@
 // ExperimentTrainingCommand.cpp — finite networks trained by gradient descent beside their limit (issue 12):
-// `ntk-cli experiment evolution`: widths × seeds trained on (X, Y); RESULT.csv has a header line and rows
-//   width,seed,step,loss,kernel_distance,weight_change,kernel_velocity (every --record-every steps and the
+// `ntk-cli experiment evolution`: widths × seeds trained on (X, Y); RESULT.csv has rows (with --header a
+//   first line naming them) width,seed,step,loss,kernel_distance,weight_change,kernel_velocity (every --record-every steps and the
 //   last); stdout one JSON line {"widths", "final_kernel_distance", "final_weight_change", "final_loss"
 //   (means over seeds), "diverged" (per width: any seed), "max_stable_lr" (2/λ_max of the first seed's
 //   Θ_0/m per width), …}. A run past 2/λ_max that diverges is reported (JSON and one stderr line per width),
 //   its rows stop at its last finite state.
 // `ntk-cli experiment linearization`: one network of width W and its linearisation trained on (X, Y), and
-//   the closed-form kernel dynamics with the network's empirical Θ_0 and f_0; PRED.csv has a header line and
-//   columns x_0…, finite, linearised, kernel on the test points; stdout one JSON line with
+//   the closed-form kernel dynamics with the network's empirical Θ_0 and f_0; PRED.csv has (with --header a first
+//   line naming them) the columns x_0…, finite, linearised, kernel on the test points; stdout one JSON line with
 //   max_abs_linearised_minus_kernel and max_abs_finite_minus_linearised.
 // `ntk-cli bench experiment-training`: 3 widths (16, 128, 1024) × 4 seeds, 2 hidden ReLU layers, 32 points,
 //   200 GD steps recorded every 20: median seconds, achieved GFLOP/s and the float64 GEMM rate of this machine.
@@ -51,6 +51,7 @@ struct TrainingOptions {
   long long steps = 0, recordEvery = 20;
   int seeds = 4, width = 1024;
   std::uint64_t seed = 1;
+  bool header = false;
 };
 
 double positiveRate(const std::string& text)
@@ -88,6 +89,7 @@ Eigen::MatrixXd readInputs(const std::string& path, const ntk::Network& net)
 /// The network (with --parameterization applied), X, Y and the test inputs (if any), all checked.
 TrainingData loadData(const TrainingOptions& o)
 {
+  checkHeaderTarget(o.out, o.header);
   TrainingData d;
   d.net = ntk::loadNetwork(o.net);
   if (!o.parameterization.empty())
@@ -179,7 +181,7 @@ int runEvolution(const TrainingOptions& o)
   }
   Eigen::MatrixXd table(Eigen::Index(rows.size()), 7);
   for (size_t i = 0; i < rows.size(); ++i) table.row(Eigen::Index(i)) = rows[i];
-  writeTable(o.out, table, {"width", "seed", "step", "loss", "kernel_distance", "weight_change", "kernel_velocity"}, true);
+  writeTable(o.out, table, {"width", "seed", "step", "loss", "kernel_distance", "weight_change", "kernel_velocity"}, o.header);
   std::vector<double> ws(widths.begin(), widths.end());
   std::printf("{\"widths\": %s, \"seeds\": %d, \"parameterization\": \"%s\", \"lr\": %s, \"steps\": %lld, "
               "\"final_kernel_distance\": %s, \"final_weight_change\": %s, \"final_loss\": %s, \"diverged\": %s, "
@@ -214,7 +216,7 @@ int runLinearization(const TrainingOptions& o)
   table << d.x, finite.testOutputs(), linear.testOutputs(), kernelAt;
   std::vector<std::string> columns = numberedColumns("x_", long(d.x.cols()));
   for (const char* c : {"finite", "linearised", "kernel"}) columns.push_back(c);
-  writeTable(o.out, table, columns, true);
+  writeTable(o.out, table, columns, o.header);
   const auto maxAbs = [](const Eigen::VectorXd& v) { return v.size() ? v.cwiseAbs().maxCoeff() : 0.0; };
   std::printf("{\"width\": %d, \"seed\": %llu, \"parameterization\": \"%s\", \"lr\": %s, \"steps\": %lld, "
               "\"max_abs_linearised_minus_kernel\": %s, \"max_abs_finite_minus_linearised\": %s, "
@@ -239,7 +241,8 @@ void addTrainingOptions(CLI::App* c, TrainingOptions& o)
   c->add_option("--seed", o.seed, "Seed of the first network")->check(seedValue());
   c->add_option("--parameterization", o.parameterization, "ntk or standard (default: the network's)")
       ->check(CLI::IsMember({"ntk", "standard"}));
-  c->add_option("--out", o.out, "Result CSV (a header line, then the rows)")->required();
+  c->add_option("--out", o.out, "Result: .npy if the name ends in .npy, CSV otherwise")->required();
+  c->add_flag("--header", o.header, "CSV output: a first line naming the columns");
 }
 
 /// The machine's float64 GEMM rate: every worker multiplying its own 512 by 512 matrices (single-threaded
