@@ -6,16 +6,29 @@
 #include <functional>
 #include <string>
 
+#include <cblas.h>
 #include <tbb/parallel_for.h>
 
 #include "core/finite/FiniteNetworkTrainer.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
-#include "core/util/SingleThreadedBlas.h"
 
 namespace ntk {
 
 namespace {
+
+/// OpenBLAS held at one thread while oneTBB trains one run per core (its own threads would oversubscribe
+/// them). The same as DenseBlas.h's SingleThreadedBlas on main (finite-width branch): to be replaced by it.
+class OneBlasThread {
+public:
+  OneBlasThread() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+  ~OneBlasThread() { openblas_set_num_threads(saved_); }
+  OneBlasThread(const OneBlasThread&) = delete;
+  OneBlasThread& operator=(const OneBlasThread&) = delete;
+
+private:
+  int saved_;
+};
 
 void validateOptions(const TrainingRunsOptions& o)
 {
@@ -99,7 +112,7 @@ std::vector<TrainingRun> trainFiniteNetworks(const Network& net, const Eigen::Ma
   std::vector<size_t> order(runs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return runs[a].width > runs[b].width; });
-  const SingleThreadedBlas blas; // one run per core: OpenBLAS's own threads would oversubscribe them
+  const OneBlasThread blas; // one run per core: OpenBLAS's own threads would oversubscribe them
   tbb::parallel_for(size_t(0), order.size(), size_t(1), [&](size_t i) {
     trainRun(runs[order[i]], net, Xtrain, Ytrain, Xtest, options, job, advanced);
   });

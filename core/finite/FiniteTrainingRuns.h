@@ -10,7 +10,7 @@
 // Ensemble: mean and variance (n − 1 denominator) over seeds of the test outputs at one width and step.
 // Errors: as FiniteNetworkTrainer, plus InputError for no widths, a width < 1, seeds < 1, steps < 0,
 // k < 1; MemoryLimitError before allocating (all runs together); CancelledError between steps.
-// Threads: one run per oneTBB task, OpenBLAS held at one thread meanwhile (SingleThreadedBlas; process-wide).
+// Threads: one run per oneTBB task, OpenBLAS held at one thread meanwhile (process-wide).
 // Progress: steps done over all runs, reported from worker threads.
 #pragma once
 #include <cstdint>
