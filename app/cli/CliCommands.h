@@ -160,5 +160,9 @@ Command addBenchExperimentWidthCommand(CLI::App& bench, const AddThreads& addThr
 /// and `ntk-cli bench experiment-training` (ExperimentTrainingCommand.cpp).
 std::vector<Command> addExperimentTrainingCommands(CLI::App& experiment, const AddThreads& addThreads);
 Command addBenchExperimentTrainingCommand(CLI::App& bench, const AddThreads& addThreads);
+/// `ntk-cli bench experiment`: bench experiment-width, then bench experiment-training.
+Command addBenchExperimentCommand(CLI::App& bench, const AddThreads& addThreads);
+/// The `bench experiment-width` run (its JSON line on stdout); 0 on success.
+int benchExperimentWidth(int repeats);
 
 } // namespace ntkcli

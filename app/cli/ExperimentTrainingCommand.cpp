@@ -316,4 +316,18 @@ Command addBenchExperimentTrainingCommand(CLI::App& bench, const AddThreads& add
   return {c, [repeats] { return runBenchTraining(*repeats); }};
 }
 
+Command addBenchExperimentCommand(CLI::App& bench, const AddThreads& addThreads)
+{
+  auto widthRepeats = std::make_shared<int>(5), trainingRepeats = std::make_shared<int>(3);
+  auto* c = bench.add_subcommand("experiment", "Both finite-network benchmarks, one JSON line each: experiment-width, then "
+                                               "experiment-training");
+  c->add_option("--width-repeats", *widthRepeats, "Timed runs of the width sweep (>= 5)");
+  c->add_option("--training-repeats", *trainingRepeats, "Timed runs of the training (>= 3)");
+  addThreads(c);
+  return {c, [widthRepeats, trainingRepeats] {
+            const int status = benchExperimentWidth(*widthRepeats);
+            return status != 0 ? status : runBenchTraining(*trainingRepeats);
+          }};
+}
+
 } // namespace ntkcli

@@ -260,4 +260,6 @@ Command addBenchExperimentWidthCommand(CLI::App& bench, const AddThreads& addThr
   return {sub, [repeats] { return runBenchExperimentWidth(*repeats); }};
 }
 
+int benchExperimentWidth(int repeats) { return runBenchExperimentWidth(repeats); }
+
 } // namespace ntkcli

@@ -191,6 +191,7 @@ int main(int argc, char** argv)
   commands.push_back(ntkcli::addBenchExperimentWidthCommand(*bench, addThreads));
   for (ntkcli::Command& c : ntkcli::addExperimentTrainingCommands(*experiment, addThreads)) commands.push_back(c);
   commands.push_back(ntkcli::addBenchExperimentTrainingCommand(*bench, addThreads));
+  commands.push_back(ntkcli::addBenchExperimentCommand(*bench, addThreads));
 
   try {
     app.parse(argc, argv);
