@@ -42,6 +42,8 @@ namespace ntk::gui {
 class RefusalMark;
 
 class CheckedDoubleSpinBox;
+class FiniteNetworksBar;
+class FiniteTrainingController;
 class CheckedSpinBox;
 class LogTimeSlider;
 class LossCurvePlot;
@@ -120,6 +122,15 @@ public:
   bool showsNtk() const;
   bool isPlaying() const;
 
+  /// "Train real networks" (1-D data): the row of controls and the runs trained so far.
+  FiniteNetworksBar* finiteBar() const { return m_finiteBar; }
+  FiniteTrainingController* finiteTraining() const { return m_finite; }
+  /// The GD step s = t/η the finite networks are shown at for the slider's t (the last trained step
+  /// for t = ∞); −1 when none is shown.
+  long long finiteShownStep() const;
+  /// The theory line under the controls (λ_min, the loss bound, the complexity; §6.3).
+  QString theoryText() const;
+
   /// Applies a state (undo / redo of a point edit): settings shown quietly, points replaced, rebuilt.
   void restoreState(const PlaygroundState& state);
 
@@ -141,6 +152,8 @@ public slots:
   void stepForward();
   /// t back to the start: t = 0 (no GD step yet).
   void resetTime();
+  /// Trains the finite networks of the "Train real networks" row on the current points (off-thread).
+  void startFiniteTraining();
   /// 1-D: adds a training point at x on the target (or at y when atGivenY). One undo step.
   void addPoint(double x, double y, bool atGivenY);
   /// 2-D: adds a training point at (u, v) of class `label` (±1). One undo step.
@@ -155,6 +168,12 @@ private:
   void buildPlots();
   void connectControls();
   void connectPlots();
+  void connectFinite();
+  /// The data or the network changed: the trained networks no longer belong to the points shown.
+  void clearFinite();
+  void updateFiniteStatus();
+  /// The finite networks' curves (and a divergence warning) added to the 1-D plot's data.
+  void addFiniteCurves(RegressionPlotData& d) const;
   void startJob();
   void onJobFinished();
   void applyBuild(DynamicsBuild build);
@@ -215,6 +234,8 @@ private:
   QStackedWidget* m_dataStack;
   QSplitter* m_splitter;
   QSplitter* m_rightSplitter;
+  FiniteNetworksBar* m_finiteBar;
+  FiniteTrainingController* m_finite;
   RegressionPlayground* m_playground;
   PlanePlayground* m_planePlayground;
   ModeResidualPlot* m_residualPlot;

@@ -129,6 +129,13 @@ void paintRegressionCurves(QPainter& p, const Mapping& map, const RegressionPlot
     p.setPen(QPen(s.limit, s.lineW, Qt::DashLine, Qt::FlatCap, Qt::RoundJoin));
     p.drawPath(curvePath(map, d.x, d.limitMean));
   }
+  for (const RegressionCurve& c : d.curves) {
+    if (c.y.size() != d.x.size()) continue;
+    p.setOpacity(c.opacity);
+    p.setPen(QPen(c.color, s.lineW * c.width, c.dashed ? Qt::DashLine : Qt::SolidLine, Qt::FlatCap, Qt::RoundJoin));
+    p.drawPath(curvePath(map, d.x, c.y));
+  }
+  p.setOpacity(1.0);
   if (d.mean.size() == d.x.size()) {
     p.setPen(QPen(s.mean, s.lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     p.drawPath(curvePath(map, d.x, d.mean));
@@ -193,6 +200,9 @@ std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const Reg
                          p.fillRect(QRectF(r.left(), r.center().y() - 0.4 * em, r.width(), 0.8 * em), band);
                        }});
   if (d.limitMean.size() == d.x.size()) entries.push_back({d.limitName, line(s.limit, s.lineW, Qt::DashLine)});
+  for (const RegressionCurve& c : d.curves)
+    if (!c.name.isEmpty() && c.y.size() == d.x.size())
+      entries.push_back({c.name, line(c.color, s.lineW * c.width, c.dashed ? Qt::DashLine : Qt::SolidLine, c.opacity)});
   const double r = s.pointR;
   if (!d.points.empty())
     entries.push_back({QObject::tr("training points (%1)").arg(d.points.size()),
@@ -230,8 +240,11 @@ void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlot
   p.drawRect(area);
   if (!d.warning.isEmpty()) paintFigureWarning(p, area, d.warning, em);
   const std::vector<LegendEntry> legend = regressionLegend(d, style, em);
+  // Many entries (finite networks beside the kernel): two columns, each narrower.
+  const int columns = legend.size() > 7 ? 2 : 1;
   if (!legend.empty())
-    paintLegend(p, QPointF(area.right() - 0.3 * em, area.top() + 0.3 * em), em, legend, std::max(4 * em, 0.5 * area.width()));
+    paintLegend(p, QPointF(area.right() - 0.3 * em, area.top() + 0.3 * em), em, legend,
+                std::max(4 * em, (columns == 2 ? 0.3 : 0.5) * area.width()), columns);
   p.restore();
 }
 
