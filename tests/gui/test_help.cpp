@@ -92,7 +92,7 @@ private slots:
     QVERIFY(QTest::qWaitForWindowExposed(guide));
     QVERIFY(guide->browser()->toPlainText().size() > 2000);
     const QStringList anchors = guide->sectionAnchors(), titles = guide->sectionTitles();
-    QCOMPARE(m_window->panelNames().size(), 6);
+    QCOMPARE(m_window->panelNames().size(), 8);
     for (const QString& name : m_window->panelNames()) {
       QVERIFY2(anchors.contains(name), qPrintable(QStringLiteral("no guide section for panel ") + name));
       QVERIFY2(titles.contains(tabTitle(*m_window, name)), qPrintable(QStringLiteral("no heading ") + tabTitle(*m_window, name)));
