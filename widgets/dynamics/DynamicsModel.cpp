@@ -526,6 +526,8 @@ bool computeDynamicsFigure(const Network& net, const DynamicsFigureOptions& o, D
   refreshLineTargets(points.train, o.preset, target);
   refreshLineTargets(points.test, o.preset, target);
   const DynamicsBuild build = buildDynamics(net, o.kind, points, 1, o.ridge);
+  figure->points = points;
+  figure->maxStableRate = build.maxStableRate;
   if (!build.dynamics) {
     const QString why = build.error.isEmpty() ? QStringLiteral("cancelled") : build.error;
     fail(why);

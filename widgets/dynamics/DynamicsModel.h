@@ -171,6 +171,8 @@ struct DynamicsFigure {
   PlanePlotData plane;
   LossPlotData loss;
   ModeResidualData residuals;
+  PointSet points;            ///< the data the figure was computed on (1-D)
+  double maxStableRate = 0.0; ///< 2/λ_max(H) of that build
 };
 void paintDynamicsFigure(QPainter& p, const QRectF& rect, const DynamicsFigure& figure);
 
