@@ -2,6 +2,7 @@
 #include "widgets/dynamics/DynamicsPanel.h"
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 
 #include <QCheckBox>
@@ -435,6 +436,13 @@ void DynamicsPanel::startFiniteTraining()
   m_finiteBar->setRunning(true);
   updateFiniteStatus();
   emit busyChanged(true);
+}
+
+void DynamicsPanel::trainRealNetworksAfterBuild()
+{
+  m_finiteBar->setOn(true);
+  m_trainAfterBuild = true;
+  if (m_build.dynamics && !isBusy()) applyBuild(m_build);
 }
 
 void DynamicsPanel::clearFinite()
@@ -1013,6 +1021,10 @@ void DynamicsPanel::applyBuild(DynamicsBuild build)
   updateResiduals();
   updateLoss(true);
   showPrediction();
+  if (std::exchange(m_trainAfterBuild, false) && std::isfinite(time())) {
+    m_finiteBar->setSteps(std::max(1LL, gradientDescentSteps(time(), eta())));
+    startFiniteTraining();
+  }
   // testSize() counts the plot's grid as well as the held-out points: say both.
   emit statusMessage(tr("Dynamics on %1 training points (%2 held-out + %3 plot points evaluated) built in %4 ms; one t-evaluation %5 ms")
                          .arg(m_build.dynamics->trainSize())

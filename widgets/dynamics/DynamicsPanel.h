@@ -128,6 +128,9 @@ public:
   /// The GD step s = t/η the finite networks are shown at for the slider's t (the last trained step
   /// for t = ∞); −1 when none is shown.
   long long finiteShownStep() const;
+  /// Ticks "Train real networks" and, once the dynamics are built, trains them up to the slider's step
+  /// s = t/η (the Steps box is set to it, visibly): `--panel dynamics-networks --screenshot`.
+  void trainRealNetworksAfterBuild();
   /// The theory line under the controls (λ_min, the loss bound, the complexity; §6.3).
   QString theoryText() const;
 
@@ -272,6 +275,7 @@ private:
   Eigen::VectorXd m_target;      ///< 1-D target on the test grid
   Eigen::VectorXd m_drawnTarget; ///< the user-drawn target (grid values); empty until first used
   bool m_etaUserSet = false;
+  bool m_trainAfterBuild = false; ///< trainRealNetworksAfterBuild() is waiting for the build
   double m_exactTime = -1.0;     ///< ≥ 0: the time (reset, GD steps) the slider only approximates
   bool m_settingExact = false;
   DynamicsBuild m_build;

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 
 #include "widgets/common/CheckedSpinBox.h"
+#include "widgets/common/LabelledBox.h"
 #include "widgets/dynamics/FlowLayout.h"
 
 namespace ntk::gui {
@@ -19,16 +20,6 @@ namespace ntk::gui {
 namespace {
 constexpr int kMaxLiveWidth = 8192;
 constexpr int kMaxSnapshots = 200;
-
-QWidget* labelled(const QString& text, QWidget* box)
-{
-  auto* w = new QWidget;
-  auto* row = new QHBoxLayout(w);
-  row->setContentsMargins(0, 0, 0, 0);
-  row->addWidget(new QLabel(text));
-  row->addWidget(box);
-  return w;
-}
 } // namespace
 
 FiniteNetworksBar::FiniteNetworksBar(QWidget* parent) : QWidget(parent)
@@ -49,18 +40,18 @@ FiniteNetworksBar::FiniteNetworksBar(QWidget* parent) : QWidget(parent)
   m_widths->setObjectName(QStringLiteral("finiteWidths"));
   m_widths->setMinimumWidth(QFontMetrics(font()).horizontalAdvance(QStringLiteral("16, 128, 1024, 4096")));
   m_widths->setToolTip(tr("Hidden widths n: every hidden Dense layer of the network is set to n (nothing else changes)."));
-  controls->addWidget(labelled(tr("Widths"), m_widths));
+  controls->addWidget(labelledBox(tr("Widths"), m_widths));
   m_seeds = new CheckedSpinBox(1, 64);
   m_seeds->setValue(4);
   m_seeds->setToolTipBase(tr("Networks per width (seeds 1, 2, …): their mean is the ensemble mean, to set beside the NTK-GP mean."));
-  controls->addWidget(labelled(tr("Seeds"), m_seeds));
+  controls->addWidget(labelledBox(tr("Seeds"), m_seeds));
   m_param = new QComboBox;
   m_param->addItem(tr("the network's"));
   m_param->addItem(tr("NTK (override)"));
   m_param->addItem(tr("standard (override)"));
   m_param->setToolTip(tr("Parameterisation of the trained networks. NTK: W ~ N(0, 1), layer output σ_w/√n · W x — the kernel\n"
                          "stays put as n grows (lazy). Standard: W ~ N(0, σ_w²/n) — the empirical NTK grows with n and moves more."));
-  controls->addWidget(labelled(tr("Parameterisation"), m_param));
+  controls->addWidget(labelledBox(tr("Parameterisation"), m_param));
   m_linearised = new QCheckBox(tr("linearised"));
   m_linearised->setChecked(true);
   m_linearised->setToolTip(tr("Also train f_lin(x; θ) = f(x; θ_0) + ∇_θ f(x; θ_0)(θ − θ_0) (dashed): its outputs follow the\n"
@@ -69,7 +60,7 @@ FiniteNetworksBar::FiniteNetworksBar(QWidget* parent) : QWidget(parent)
   m_steps = new CheckedSpinBox(1, 100000);
   m_steps->setValue(2000);
   m_steps->setToolTipBase(tr("Gradient-descent steps to train (the slider shows step s = t/η; beyond the last step the last one is shown)."));
-  controls->addWidget(labelled(tr("Steps"), m_steps));
+  controls->addWidget(labelledBox(tr("Steps"), m_steps));
   m_train = new QPushButton(tr("Train"));
   m_train->setObjectName(QStringLiteral("finiteTrain"));
   m_train->setToolTip(tr("Train the networks now (Play does it too); Stop ends the training, keeping what was recorded."));

@@ -6,6 +6,7 @@
 #include <QLineEdit>
 
 #include "widgets/common/CheckedSpinBox.h"
+#include "widgets/common/LabelledBox.h"
 #include "widgets/dynamics/DynamicsModel.h"
 #include "widgets/finite/FiniteLiveTraining.h"
 #include "widgets/network/NetworkDocument.h"
@@ -15,27 +16,17 @@ namespace ntk::gui {
 namespace {
 constexpr int kMaxRegimeWidth = 8192;
 constexpr long long kRecords = 30; ///< records per run (the record interval follows the steps)
-
-QWidget* labelled(const QString& text, QWidget* box)
-{
-  auto* w = new QWidget;
-  auto* row = new QHBoxLayout(w);
-  row->setContentsMargins(0, 0, 0, 0);
-  row->addWidget(new QLabel(text));
-  row->addWidget(box);
-  return w;
-}
 } // namespace
 
 RegimesPanel::RegimesPanel(NetworkDocument* doc, QWidget* parent) : FiniteExperimentPanel(doc, parent)
 {
   m_widths = new QLineEdit(QStringLiteral("16, 64, 256, 1024"));
   m_widths->setToolTip(tr("Hidden widths n (every hidden Dense layer set to n), one curve each"));
-  addControl(labelled(tr("Widths"), m_widths));
+  addControl(labelledBox(tr("Widths"), m_widths));
   m_seeds = new CheckedSpinBox(1, 32);
   m_seeds->setValue(2);
   m_seeds->setToolTipBase(tr("Networks per width; each curve is their mean"));
-  addControl(labelled(tr("Seeds"), m_seeds));
+  addControl(labelledBox(tr("Seeds"), m_seeds));
   m_eta = new CheckedDoubleSpinBox(0.001, 100.0, 3);
   m_eta->setValue(0.5);
   m_eta->setSingleStep(0.1);
@@ -43,15 +34,15 @@ RegimesPanel::RegimesPanel(NetworkDocument* doc, QWidget* parent) : FiniteExperi
                            "  η = c · 2/λ_max(H), H = Θ(X,X)/m (NTK parameterisation); standard: η/n.\n"
                            "Larger c: the kernel starts to move (rich regime); past c = 1 gradient descent diverges,\n"
                            "marked ▲ where the loss blew up."));
-  addControl(labelled(tr("η = c·2/λ_max, c"), m_eta));
+  addControl(labelledBox(tr("η = c·2/λ_max, c"), m_eta));
   m_steps = new CheckedSpinBox(1, 100000);
   m_steps->setValue(300);
   m_steps->setToolTipBase(tr("Gradient-descent steps (full batch); 30 records along the way"));
-  addControl(labelled(tr("Steps"), m_steps));
+  addControl(labelledBox(tr("Steps"), m_steps));
   m_points = new CheckedSpinBox(2, 256);
   m_points->setValue(16);
   m_points->setToolTipBase(tr("Training points x_i = i/m of the sum-of-sines target"));
-  addControl(labelled(tr("Points"), m_points));
+  addControl(labelledBox(tr("Points"), m_points));
   figureWidget()->setToolTip(tr("Kernel distance ρ(Θ₀, Θ_t) = 1 − ⟨Θ₀, Θ_t⟩_F / (‖Θ₀‖_F ‖Θ_t‖_F) (top) and relative weight change\n"
                                 "‖θ_t − θ₀‖/‖θ₀‖ (bottom) of the empirical NTK on the training inputs, mean over seeds.\n"
                                 "Lazy regime: both shrink ∝ n^{-1/2} with the width (NTK parameterisation).\n"

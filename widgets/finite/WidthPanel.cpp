@@ -6,21 +6,10 @@
 #include <QLabel>
 
 #include "widgets/common/CheckedSpinBox.h"
+#include "widgets/common/LabelledBox.h"
 #include "widgets/network/NetworkDocument.h"
 
 namespace ntk::gui {
-
-namespace {
-QWidget* labelled(const QString& text, QWidget* box)
-{
-  auto* w = new QWidget;
-  auto* row = new QHBoxLayout(w);
-  row->setContentsMargins(0, 0, 0, 0);
-  row->addWidget(new QLabel(text));
-  row->addWidget(box);
-  return w;
-}
-} // namespace
 
 WidthPanel::WidthPanel(NetworkDocument* doc, QWidget* parent) : FiniteExperimentPanel(doc, parent)
 {
@@ -32,21 +21,21 @@ WidthPanel::WidthPanel(NetworkDocument* doc, QWidget* parent) : FiniteExperiment
   m_log2Max->setValue(12);
   m_log2Max->setPrefix(QStringLiteral("2^"));
   m_log2Max->setToolTipBase(tr("Largest hidden width 2^b"));
-  addControl(labelled(tr("Widths from"), m_log2Min));
-  addControl(labelled(tr("to"), m_log2Max));
+  addControl(labelledBox(tr("Widths from"), m_log2Min));
+  addControl(labelledBox(tr("to"), m_log2Max));
   m_seeds = new CheckedSpinBox(2, 64);
   m_seeds->setValue(8);
   m_seeds->setToolTipBase(tr("Networks per width: the error bars are the standard deviation over them"));
-  addControl(labelled(tr("Seeds"), m_seeds));
+  addControl(labelledBox(tr("Seeds"), m_seeds));
   m_kind = new QComboBox;
   m_kind->addItem(tr("NTK"));
   m_kind->addItem(tr("NNGP"));
   m_kind->setToolTip(tr("Empirical NTK Θ̂ = J Jᵀ (layer by layer, no Jacobian) or NNGP K̂ (readout features) against the analytic kernel"));
-  addControl(labelled(tr("Kernel"), m_kind));
+  addControl(labelledBox(tr("Kernel"), m_kind));
   m_points = new CheckedSpinBox(2, 512);
   m_points->setValue(64);
   m_points->setToolTipBase(tr("Number of inputs m (on the unit circle for input_dim ≥ 2, x_i = i/m for input_dim 1)"));
-  addControl(labelled(tr("Inputs"), m_points));
+  addControl(labelledBox(tr("Inputs"), m_points));
   figureWidget()->setToolTip(tr("Relative Frobenius error ‖Θ̂_n − Θ‖_F / ‖Θ‖_F of the empirical kernel of width n to the analytic\n"
                                 "kernel, mean ± 1 s.d. over seeds; the fit is least squares of log error on log n.\n"
                                 "Fluctuations of the empirical NTK at initialisation are ∝ n^{-1/2} (slope −½).\n"
