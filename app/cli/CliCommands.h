@@ -149,5 +149,10 @@ Command addSweepImageCommand(CLI::App& app, const AddThreads& addThreads);
 Command addNtkFilterCommand(CLI::App& app, const AddThreads& addThreads);
 /// `ntk-cli regress` (RegressCommand.cpp).
 Command addRegressCommand(CLI::App& app, const AddThreads& addThreads);
+/// `ntk-cli experiment width` and `experiment theory` under the `experiment` group, and
+/// `ntk-cli bench experiment-width` (ExperimentWidthCommand.cpp).
+Command addExperimentWidthCommand(CLI::App& experiment, const AddThreads& addThreads);
+Command addExperimentTheoryCommand(CLI::App& experiment, const AddThreads& addThreads);
+Command addBenchExperimentWidthCommand(CLI::App& bench, const AddThreads& addThreads);
 
 } // namespace ntkcli

@@ -170,6 +170,11 @@ int main(int argc, char** argv)
   gram->add_option("--repeats", bo.repeats, "Timed runs (>= 5)");
   addThreads(gram);
 
+  // `experiment …`: finite networks against their limit; each subcommand lives in its own file.
+  auto* experiment = app.add_subcommand("experiment", "Finite networks against their infinite-width limit");
+  experiment->require_subcommand(1);
+  addThreads(experiment);
+
   std::vector<ntkcli::Command> commands;
   commands.push_back(ntkcli::addSpectrumCommand(app, addThreads));
   commands.push_back(ntkcli::addDynamicsCommand(app, addThreads));
@@ -181,6 +186,9 @@ int main(int argc, char** argv)
   commands.push_back(ntkcli::addBenchSpectrumCommand(*bench, addThreads));
   commands.push_back(ntkcli::addBenchImageCommand(*bench, addThreads));
   commands.push_back(ntkcli::addBenchTopoptCommand(*bench, addThreads));
+  commands.push_back(ntkcli::addExperimentWidthCommand(*experiment, addThreads));
+  commands.push_back(ntkcli::addExperimentTheoryCommand(*experiment, addThreads));
+  commands.push_back(ntkcli::addBenchExperimentWidthCommand(*bench, addThreads));
 
   try {
     app.parse(argc, argv);

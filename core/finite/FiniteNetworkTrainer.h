@@ -62,7 +62,11 @@ private:
   std::unique_ptr<State> d_;
 };
 
-/// ρ(A, B) = 1 − ⟨A, B⟩_F / (‖A‖_F ‖B‖_F); 0 when both are zero.
+/// Bytes one trainer of `net` on m training and n test points holds (parameters several times over, the
+/// forward traces, the kernels): the trainer refuses (MemoryLimitError) before allocating when it does not fit.
+double finiteTrainerBytes(const Network& net, Eigen::Index m, Eigen::Index n);
+
+/// ρ(A, B) = 1 − ⟨A, B⟩_F / (‖A‖_F ‖B‖_F); 0 when both are zero, 1 when exactly one is.
 double kernelDistance(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B);
 
 } // namespace ntk

@@ -54,6 +54,7 @@
 #include "core/image/MirroredDomain.h"
 #include "core/regression/NystromRegression.h"
 #include "core/spectra/GridSpectrum.h"
+#include "core/util/DenseCholesky.h"
 #include "core/util/Errors.h"
 #include "core/util/NumberText.h"
 #include "core/util/FftwPlanner.h"
@@ -606,12 +607,12 @@ void ImageKernelRegression::Impl::buildDense(const JobControl& job)
   ridgeAbs = options.ridge * Ktrain.diagonal().mean();
   Eigen::MatrixXd A = Ktrain;
   A.diagonal().array() += ridgeAbs;
-  Eigen::LLT<Eigen::MatrixXd> llt(std::move(A));
-  if (llt.info() != Eigen::Success)
+  if (!choleskyUpper(A))
     throw NumericalError("image regression: the training Gram plus ridge is not positive definite (Cholesky "
                          "failed); raise the ridge");
   job.checkCancelled();
-  alphaDense = llt.solve(dataset.trainY);
+  alphaDense = dataset.trainY;
+  choleskySolveUpper(A, alphaDense);
   if (!alphaDense.allFinite())
     throw NumericalError("image regression: the dense solve produced non-finite weights; raise the ridge");
   job.report(1.0);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/util/DenseBlas.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 #include "core/util/SeededNormal.h"
@@ -69,6 +70,24 @@ double FiniteNetwork::parameterBytes(const Network& net)
   return 8.0 * p;
 }
 
+int FiniteNetwork::widestLayer(const Network& net)
+{
+  int width = 1;
+  for (const Layer& l : net.layers)
+    if (const auto* d = std::get_if<DenseLayer>(&l)) width = std::max(width, d->width);
+  return width;
+}
+
+double FiniteNetwork::kernelBytes(const Network& net, Eigen::Index m1, Eigen::Index m2)
+{
+  // The parameters, the per-layer activations (and backward vectors) of both input sets, and the
+  // m1 by m2 matrices: the sum, the result and one H Hᵀ (and Δ Δᵀ) per Dense layer.
+  const double rows1 = double(m1), rows2 = double(m2 > 0 ? m2 : m1);
+  const double widest = std::max(double(widestLayer(net)), double(net.encodedDim()));
+  const double activations = 8.0 * (rows1 + (m2 > 0 ? rows2 : 0.0)) * widest * double(net.layers.size());
+  return parameterBytes(net) + activations + 8.0 * rows1 * rows2 * (net.denseCount() + 3);
+}
+
 Eigen::Index FiniteNetwork::parameterCount() const
 {
   Eigen::Index p = 0;
@@ -108,7 +127,11 @@ std::vector<Eigen::MatrixXd> FiniteNetwork::backward(const Trace& trace, int out
       const int k = m_denseOfLayer[l];
       deltas[size_t(k)] = g;
       const int nIn = int(m_W[size_t(k)].cols());
-      if (l > 0) g = d->weightScale(nIn, m_net.parameterization) * (g * m_W[size_t(k)]);
+      if (l > 0) {
+        Eigen::MatrixXd next;
+        gemm(g, false, m_W[size_t(k)], false, next, d->weightScale(nIn, m_net.parameterization));
+        g = std::move(next);
+      }
     } else {
       g = g.cwiseProduct(std::get<ActivationLayer>(m_net.layers[l]).derivative(trace.preActivations[l]));
     }
@@ -227,16 +250,9 @@ Eigen::MatrixXd monteCarloKernelAtWidths(const Network& wide, const Eigen::Matri
   if (samples < 1) throw InputError("--samples must be >= 1");
   if (!X1.allFinite() || (X2 && !X2->allFinite())) throw InputError("inputs hold NaN or infinite values");
   wide.validate();
-  int width = 1; // the widest hidden layer sizes the activations
-  for (const Layer& l : wide.layers)
-    if (const auto* d = std::get_if<DenseLayer>(&l)) width = std::max(width, d->width);
-  // Parameters (twice: one network alive while the next is built), the per-layer activations of both
-  // input sets, and the m1 by m2 matrices: the sum, the result and one H Hᵀ (and Δ Δᵀ) per Dense layer.
-  const double m1 = double(X1.rows()), m2 = double(X2 ? X2->rows() : X1.rows());
-  const double activations = 8.0 * (m1 + (X2 ? m2 : 0.0)) * std::max(double(width), double(wide.encodedDim())) *
-                             double(wide.layers.size());
-  requireMemory(FiniteNetwork::parameterBytes(wide) * 2.0 + activations + 8.0 * m1 * m2 * (wide.denseCount() + 3),
-                "a width-" + std::to_string(width) + " network");
+  // Parameters twice: one network alive while the next is built.
+  requireMemory(FiniteNetwork::parameterBytes(wide) + FiniteNetwork::kernelBytes(wide, X1.rows(), X2 ? X2->rows() : 0),
+                "a width-" + std::to_string(FiniteNetwork::widestLayer(wide)) + " network");
   Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(X1.rows(), X2 ? X2->rows() : X1.rows());
   for (int s = 0; s < samples; ++s) {
     job.checkCancelled();

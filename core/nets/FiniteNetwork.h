@@ -45,6 +45,11 @@ public:
 
   /// Bytes the parameters of `net` take (for refusing impossible widths).
   static double parameterBytes(const Network& net);
+  /// Bytes one network of `net` takes to compute its empirical kernel on m1 (and m2; 0: X2 = X1)
+  /// points: parameters, activations of every layer, the m1 by m2 work matrices.
+  static double kernelBytes(const Network& net, Eigen::Index m1, Eigen::Index m2 = 0);
+  /// The widest Dense layer of `net` (1 if none).
+  static int widestLayer(const Network& net);
 
 private:
   struct Trace {

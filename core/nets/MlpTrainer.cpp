@@ -18,6 +18,7 @@
 #include "core/nets/FloatMlp.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
+#include "core/util/SeededShuffle.h"
 
 namespace ntk {
 namespace {
@@ -46,15 +47,6 @@ struct Workspace {
   FloatMlpWorkspace mlp;
   MatF x, y;
 };
-
-/// Fisher–Yates with a portable index draw (std::shuffle is implementation-defined).
-void shuffle(std::vector<int>& v, std::mt19937_64& rng)
-{
-  for (size_t i = v.size(); i > 1; --i) {
-    const size_t j = size_t(rng() % i);
-    std::swap(v[i - 1], v[j]);
-  }
-}
 
 FloatOptimizerOptions floatOptimizer(const MlpOptions& o)
 {
@@ -275,7 +267,7 @@ double MlpTrainer::step(const JobControl& job)
   } else {
     // A seeded shuffle per epoch; the last batch of an epoch may be smaller (PyTorch's drop_last = false).
     if (d.cursor >= d.order.size()) {
-      shuffle(d.order, d.shuffleRng);
+      seededShuffle(d.order, d.shuffleRng);
       d.cursor = 0;
     }
     const size_t n = std::min(size_t(d.opt.batchSize), d.order.size() - d.cursor);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/util/DenseBlas.h"
+
 namespace ntk {
 
 void DenseLayer::applyKernel(Eigen::Ref<Eigen::ArrayXXd> nngp, Eigen::ArrayXXd* ntk, int nIn,
@@ -36,7 +38,8 @@ double DenseLayer::biasScale(Parameterization p) const
 Eigen::MatrixXd DenseLayer::forward(const Eigen::MatrixXd& H, const Eigen::MatrixXd& W, const Eigen::VectorXd& b,
                                     Parameterization p) const
 {
-  Eigen::MatrixXd Z = weightScale(int(H.cols()), p) * (H * W.transpose());
+  Eigen::MatrixXd Z;
+  gemm(H, false, W, true, Z, weightScale(int(H.cols()), p)); // OpenBLAS: the finite network's hot product
   const double bs = biasScale(p);
   if (bs != 0.0) Z.rowwise() += (bs * b).transpose();
   return Z;

@@ -26,6 +26,7 @@
 #include <tbb/parallel_for.h>
 #include <lapacke.h>
 
+#include "core/util/DenseCholesky.h"
 #include "core/util/Errors.h"
 #include "core/util/NumberText.h"
 #include "core/util/MemoryEstimate.h"
@@ -52,14 +53,6 @@ std::uint64_t uniformBelow(std::mt19937_64& rng, std::uint64_t bound)
   do v = rng();
   while (v >= limit);
   return v % bound;
-}
-
-/// In-place upper Cholesky factor of the symmetric matrix (upper triangle read); false when not positive
-/// definite. The strictly lower part is left as it was (unused).
-bool choleskyUpper(Eigen::MatrixXd& A)
-{
-  const lapack_int n = lapack_int(A.rows());
-  return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, A.data(), n) == 0;
 }
 
 /// C = A·B (+ C when accumulate), column-major, through OpenBLAS (Eigen without -march is SSE2 only).

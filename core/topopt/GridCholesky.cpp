@@ -17,24 +17,13 @@
 #include <lapacke.h>
 #include <tbb/parallel_invoke.h>
 
+#include "core/util/DenseBlas.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 #include "core/util/NumberText.h"
 
 namespace ntk {
 namespace {
-
-/// OpenBLAS's thread count, held at 1 while fronts are factored two at a time by oneTBB.
-class SingleThreadedBlas {
-public:
-  SingleThreadedBlas() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~SingleThreadedBlas() { openblas_set_num_threads(saved_); }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
-private:
-  int saved_;
-};
 
 /// Runs body(child) for every child, the two of a split in parallel.
 template <class Body>

@@ -41,8 +41,8 @@ QString PanelHintBar::hintFor(const QString& name)
        QT_TR_NOOP("The error falls as n^{-1/2}: compare the fitted slope with −0.5, then switch to NNGP or to "
                   "standard parameterisation in the Network dock.")},
       {QStringLiteral("image"),
-       QT_TR_NOOP("Set the encoding to none and watch the NTK's PSNR fall; Ctrl+Z brings the Fourier features back. "
-                  "Then drag the time slider.")},
+       QT_TR_NOOP("Press Sweep encodings: train PSNR rises with σ while held-out PSNR peaks; click a row to show "
+                  "that fit. Then press Play to watch the picture sharpen from coarse to fine.")},
       {QStringLiteral("topopt"),
        QT_TR_NOOP("Press Play and watch the beam grow; click a node to add a load while it runs (Ctrl+Z undoes). "
                   "Ctrl+click shows the NTK filter.")},

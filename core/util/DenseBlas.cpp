@@ -1,0 +1,56 @@
+#include "core/util/DenseBlas.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <cblas.h>
+
+#include "core/util/Errors.h"
+
+namespace ntk {
+
+void gemm(const Eigen::MatrixXd& A, bool transposeA, const Eigen::MatrixXd& B, bool transposeB, Eigen::MatrixXd& C,
+          double alpha)
+{
+  const Eigen::Index m = transposeA ? A.cols() : A.rows();
+  const Eigen::Index k = transposeA ? A.rows() : A.cols();
+  const Eigen::Index kB = transposeB ? B.cols() : B.rows();
+  const Eigen::Index n = transposeB ? B.rows() : B.cols();
+  if (k != kB) throw InputError("gemm: inner sizes differ (" + std::to_string(k) + " and " + std::to_string(kB) + ")");
+  C.resize(m, n);
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    C.setZero(); // BLAS would leave C untouched with an empty inner dimension
+    return;
+  }
+  cblas_dgemm(CblasColMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, int(m),
+              int(n), int(k), alpha, A.data(), int(std::max<Eigen::Index>(1, A.rows())), B.data(),
+              int(std::max<Eigen::Index>(1, B.rows())), 0.0, C.data(), int(m));
+}
+
+SingleThreadedBlas::SingleThreadedBlas() : m_saved(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+
+SingleThreadedBlas::~SingleThreadedBlas() { openblas_set_num_threads(m_saved); }
+
+double measureGemmGflops(int n, int repeats, bool blas)
+{
+  if (n < 1 || repeats < 1) throw InputError("measureGemmGflops: n and repeats must be >= 1");
+  // Fixed, well-scaled factors (the rate does not depend on the values).
+  const Eigen::MatrixXd A = Eigen::MatrixXd::NullaryExpr(n, n, [](Eigen::Index i, Eigen::Index j) { return double((i * 7 + j * 3) % 11) - 5.0; });
+  const Eigen::MatrixXd B = A.transpose();
+  Eigen::MatrixXd C(n, n);
+  std::vector<double> rates;
+  for (int r = 0; r <= repeats; ++r) { // run 0 warms the caches and BLAS's threads: not timed
+    const auto t0 = std::chrono::steady_clock::now();
+    if (blas) gemm(A, false, B, false, C);
+    else C.noalias() = A * B;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) rates.push_back(2.0 * double(n) * double(n) * double(n) / s * 1e-9);
+  }
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+} // namespace ntk
