@@ -10,9 +10,11 @@
 #pragma push_macro("emit")
 #undef emit
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 #pragma pop_macro("emit")
 
 #include "core/finite/FiniteNetworkTrainer.h"
+#include "core/util/MemoryEstimate.h"
 
 namespace ntk::gui {
 
@@ -44,6 +46,15 @@ TrainingRecord recordOf(const FiniteNetworkTrainer& t)
   return r;
 }
 
+/// Steps polled for Cancel: a chunk of many steps of a wide network must not delay Cancel.
+constexpr long long kPollSteps = 5;
+
+void stepChunk(FiniteNetworkTrainer& t, long long count, const JobControl& job)
+{
+  for (long long done = 0; done < count && !t.diverged() && !job.cancelled(); done += kPollSteps)
+    t.step(std::min(kPollSteps, count - done));
+}
+
 LiveSnapshot snapshotOf(long long step, const std::vector<std::unique_ptr<FiniteNetworkTrainer>>& trainers)
 {
   LiveSnapshot s;
@@ -61,13 +72,15 @@ LiveSnapshot snapshotOf(long long step, const std::vector<std::unique_ptr<Finite
   return s;
 }
 
-} // namespace
-
-void trainLive(const Network& net, const Eigen::MatrixXd& Xtrain, const Eigen::VectorXd& Ytrain,
+void trainRuns(const Network& net, const Eigen::MatrixXd& Xtrain, const Eigen::VectorXd& Ytrain,
                const Eigen::MatrixXd& Xtest, const LiveTrainingSettings& settings, const JobControl& job,
                const std::function<void(LiveSnapshot)>& onSnapshot)
 {
   const std::vector<TrainingRun> runs = plannedRuns(settings);
+  // All runs live at once: refused before any is allocated when together they do not fit.
+  double bytes = 0.0;
+  for (const TrainingRun& run : runs) bytes += finiteTrainerBytes(net.withHiddenWidth(run.width), Xtrain.rows(), Xtest.rows());
+  requireMemory(bytes, std::to_string(runs.size()) + " finite networks training at once");
   std::vector<std::unique_ptr<FiniteNetworkTrainer>> trainers(runs.size());
   // Building a trainer computes Θ_0 and f_0: in parallel too, each run on its own.
   tbb::parallel_for(size_t(0), runs.size(), [&](size_t i) {
@@ -80,14 +93,23 @@ void trainLive(const Network& net, const Eigen::MatrixXd& Xtrain, const Eigen::V
   const long long every = std::max(1LL, settings.snapshotEvery);
   for (long long done = 0; done < settings.steps;) {
     const long long chunk = std::min(every, settings.steps - done);
-    tbb::parallel_for(size_t(0), trainers.size(), [&](size_t i) {
-      if (!trainers[i]->diverged()) trainers[i]->step(chunk);
-    });
+    tbb::parallel_for(size_t(0), trainers.size(), [&](size_t i) { stepChunk(*trainers[i], chunk, job); });
+    job.checkCancelled(); // a chunk cut short is not a snapshot
     done += chunk;
     job.report(double(done) / double(settings.steps));
     onSnapshot(snapshotOf(done, trainers));
-    job.checkCancelled();
   }
+}
+
+} // namespace
+
+void trainLive(const Network& net, const Eigen::MatrixXd& Xtrain, const Eigen::VectorXd& Ytrain,
+               const Eigen::MatrixXd& Xtest, const LiveTrainingSettings& settings, const JobControl& job,
+               const std::function<void(LiveSnapshot)>& onSnapshot)
+{
+  // One core is left to the GUI thread, which draws while the networks train.
+  tbb::task_arena arena(std::max(1, tbb::info::default_concurrency() - 1));
+  arena.execute([&] { trainRuns(net, Xtrain, Ytrain, Xtest, settings, job, onSnapshot); });
 }
 
 void appendSnapshot(std::vector<TrainingRun>& runs, const LiveSnapshot& snapshot)

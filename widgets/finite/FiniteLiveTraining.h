@@ -9,7 +9,8 @@
 // diverged run stops getting records and says where it stopped). appendSnapshot() collects them into
 // FiniteTrainingRuns' TrainingRun, so ensembleAt() gives the ensemble mean at a recorded step.
 // Work: runs step in parallel (oneTBB) between snapshots; the stop flag is polled between chunks.
-// Errors: FiniteNetworkTrainer's (InputError, MemoryLimitError); CancelledError when stopped.
+// Errors: FiniteNetworkTrainer's (InputError); MemoryLimitError before allocating, for all runs together;
+// CancelledError when stopped.
 // Thread-safety: call from one worker thread; `onSnapshot` is called on that thread.
 #pragma once
 #include <cstdint>
