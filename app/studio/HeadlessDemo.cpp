@@ -247,8 +247,7 @@ void writeRegimesFigure(const QDir& dir, QStringList& figures, QStringList& md, 
 {
   const auto t0 = std::chrono::steady_clock::now();
   gui::RegimesSettings s;
-  s.steps = 200;
-  s.recordEvery = 10;
+  s.recordEvery = 5;
   const gui::RegimesResult r = gui::computeRegimes(Network::defaultNetwork(1), s, gui::JobFlags{});
   const double secs = seconds(t0);
   gui::saveFigure(dir.filePath(QStringLiteral("finite_regimes.png")), QSize(1600, 1000),

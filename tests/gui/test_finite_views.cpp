@@ -105,10 +105,10 @@ private slots:
     // A linearised model is exactly linear: past 2/λ_max of its own Θ_0 (a narrow network's can be twice the
     // analytic one) it diverges — then the warning names the width and its curve is gone.
     const QString all = names.join(QStringLiteral(" | ")) + QStringLiteral(" / ") + d.warning;
-    QVERIFY2(names.size() >= 2 && names[0] == QStringLiteral("width 8: mean of 2 networks"), qPrintable(all));
-    QVERIFY2(names.contains(QStringLiteral("width 64: mean of 2 networks")), qPrintable(all));
+    QVERIFY2(names.size() >= 2 && names[0] == QStringLiteral("n = 8: mean of 2"), qPrintable(all));
+    QVERIFY2(names.contains(QStringLiteral("n = 64: mean of 2")), qPrintable(all));
     for (int w : {8, 64})
-      QVERIFY2(names.contains(QStringLiteral("width %1: linearised (mean of 2)").arg(w)) ||
+      QVERIFY2(names.contains(QStringLiteral("n = %1: linearised").arg(w)) ||
                    d.warning.contains(QStringLiteral("%1 (step").arg(w)),
                qPrintable(all));
     QVERIFY(d.title.contains(QStringLiteral("s = 400")));

@@ -75,11 +75,11 @@ std::vector<RegressionCurve> finiteNetworkCurves(const std::vector<TrainingRun>&
     addSingleNetworks(curves, runs, widths[i], color, recordStep);
     const EnsembleStatistics e = ensembleAt(runs, widths[i], recordStep);
     if (e.count > 0)
-      curves.push_back({QObject::tr("width %1: mean of %2 networks").arg(widths[i]).arg(e.count), e.mean, color, false, 1.5, 1.0});
+      curves.push_back({QObject::tr("n = %1: mean of %2").arg(widths[i]).arg(e.count), e.mean, color, false, 1.5, 1.0});
     int linCount = 0;
     const Eigen::VectorXd lin = linearisedMean(runs, widths[i], recordStep, &linCount);
     if (linCount > 0)
-      curves.push_back({QObject::tr("width %1: linearised (mean of %2)").arg(widths[i]).arg(linCount), lin, color, true, 1.2, 1.0});
+      curves.push_back({QObject::tr("n = %1: linearised").arg(widths[i]), lin, color, true, 1.2, 1.0});
   }
   return curves;
 }

@@ -28,7 +28,7 @@ struct RegimesSettings {
   std::vector<int> widths{16, 64, 256, 1024};
   int seeds = 2;
   double etaFraction = 0.5;  ///< c: η = c · 2/λ_max (NTK parameterisation)
-  long long steps = 300;
+  long long steps = 100;
   long long recordEvery = 10;
   int points = 16;           ///< m training points of the sum-of-sines target
 };

@@ -24,11 +24,11 @@ RegimesPanel::RegimesPanel(NetworkDocument* doc, QWidget* parent) : FiniteExperi
   m_widths->setToolTip(tr("Hidden widths n (every hidden Dense layer set to n), one curve each"));
   addControl(labelledBox(tr("Widths"), m_widths));
   m_seeds = new CheckedSpinBox(1, 32);
-  m_seeds->setValue(2);
+  m_seeds->setValue(RegimesSettings{}.seeds);
   m_seeds->setToolTipBase(tr("Networks per width; each curve is their mean"));
   addControl(labelledBox(tr("Seeds"), m_seeds));
   m_eta = new CheckedDoubleSpinBox(0.001, 100.0, 3);
-  m_eta->setValue(0.5);
+  m_eta->setValue(RegimesSettings{}.etaFraction);
   m_eta->setSingleStep(0.1);
   m_eta->setToolTipBase(tr("Learning rate as a fraction c of the largest stable step of the infinite-width kernel:\n"
                            "  η = c · 2/λ_max(H), H = Θ(X,X)/m (NTK parameterisation); standard: η/n.\n"
@@ -36,11 +36,11 @@ RegimesPanel::RegimesPanel(NetworkDocument* doc, QWidget* parent) : FiniteExperi
                            "marked ▲ where the loss blew up."));
   addControl(labelledBox(tr("η = c·2/λ_max, c"), m_eta));
   m_steps = new CheckedSpinBox(1, 100000);
-  m_steps->setValue(300);
+  m_steps->setValue(int(RegimesSettings{}.steps));
   m_steps->setToolTipBase(tr("Gradient-descent steps (full batch); 30 records along the way"));
   addControl(labelledBox(tr("Steps"), m_steps));
   m_points = new CheckedSpinBox(2, 256);
-  m_points->setValue(16);
+  m_points->setValue(RegimesSettings{}.points);
   m_points->setToolTipBase(tr("Training points x_i = i/m of the sum-of-sines target"));
   addControl(labelledBox(tr("Points"), m_points));
   figureWidget()->setToolTip(tr("Kernel distance ρ(Θ₀, Θ_t) = 1 − ⟨Θ₀, Θ_t⟩_F / (‖Θ₀‖_F ‖Θ_t‖_F) (top) and relative weight change\n"

@@ -96,7 +96,7 @@ void paintErrorPlot(QPainter& p, const QRectF& rect, const WidthSweepResult& r, 
   // The reference n^{-1/2} through the data's geometric centre.
   const double logC = mean.array().log().mean() + 0.5 * w.array().log().mean();
   const Eigen::Vector2d ref = (logC - 0.5 * ends.array().log()).exp();
-  series.push_back(lineSeries(QObject::tr("reference ∝ n^{-1/2}"), ends, ref, QColor(120, 120, 120), true));
+  series.push_back(lineSeries(QObject::tr("reference ∝ n^(−1/2)"), ends, ref, QColor(120, 120, 120), true));
   PlotOptions o;
   o.title = QObject::tr("%1 error ‖Θ̂_n − Θ‖_F / ‖Θ‖_F against the width").arg(s.kind == KernelKind::Ntk ? QObject::tr("NTK") : QObject::tr("NNGP"));
   o.xTitle = QObject::tr("hidden width n");

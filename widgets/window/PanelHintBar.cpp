@@ -38,7 +38,7 @@ QString PanelHintBar::hintFor(const QString& name)
        QT_TR_NOOP("Raise c towards 1 and watch the kernel distance grow; past 1 the runs diverge (▲). Standard "
                   "parameterisation moves the kernel more than NTK at every width.")},
       {QStringLiteral("width"),
-       QT_TR_NOOP("The error falls as n^{-1/2}: compare the fitted slope with −0.5, then switch to NNGP or to "
+       QT_TR_NOOP("The error falls as n^(−1/2): compare the fitted slope with −0.5, then switch to NNGP or to "
                   "standard parameterisation in the Network dock.")},
       {QStringLiteral("image"),
        QT_TR_NOOP("Press Sweep encodings: train PSNR rises with σ while held-out PSNR peaks; click a row to show "
