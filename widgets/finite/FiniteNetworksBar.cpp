@@ -33,39 +33,37 @@ FiniteNetworksBar::FiniteNetworksBar(QWidget* parent) : QWidget(parent)
                       "loss L = (1/2m) Σ (f(x_i) − y_i)² and learning rate η as the kernel dynamics: s steps are t = s·η.\n"
                       "Each width's ensemble mean over seeds lands on the NTK-GP mean as the width grows (Lee et al. 2019)."));
   row->addWidget(m_on);
-  m_controls = new QWidget;
-  auto* controls = new FlowLayout(m_controls);
-  controls->setContentsMargins(0, 0, 0, 0);
+  // One flow of widgets (a nested flow layout would not wrap): the controls are shown while ticked.
+  FlowLayout* controls = row;
   m_widths = new QLineEdit(QStringLiteral("16, 128, 1024"));
   m_widths->setObjectName(QStringLiteral("finiteWidths"));
   m_widths->setMinimumWidth(QFontMetrics(font()).horizontalAdvance(QStringLiteral("16, 128, 1024, 4096")));
   m_widths->setToolTip(tr("Hidden widths n: every hidden Dense layer of the network is set to n (nothing else changes)."));
-  controls->addWidget(labelledBox(tr("Widths"), m_widths));
+  addControl(controls, labelledBox(tr("Widths"), m_widths));
   m_seeds = new CheckedSpinBox(1, 64);
   m_seeds->setValue(4);
   m_seeds->setToolTipBase(tr("Networks per width (seeds 1, 2, …): their mean is the ensemble mean, to set beside the NTK-GP mean."));
-  controls->addWidget(labelledBox(tr("Seeds"), m_seeds));
+  addControl(controls, labelledBox(tr("Seeds"), m_seeds));
   m_param = new QComboBox;
   m_param->addItem(tr("the network's"));
   m_param->addItem(tr("NTK (override)"));
   m_param->addItem(tr("standard (override)"));
   m_param->setToolTip(tr("Parameterisation of the trained networks. NTK: W ~ N(0, 1), layer output σ_w/√n · W x — the kernel\n"
                          "stays put as n grows (lazy). Standard: W ~ N(0, σ_w²/n) — the empirical NTK grows with n and moves more."));
-  controls->addWidget(labelledBox(tr("Parameterisation"), m_param));
+  addControl(controls, labelledBox(tr("Parameterisation"), m_param));
   m_linearised = new QCheckBox(tr("linearised"));
   m_linearised->setChecked(true);
   m_linearised->setToolTip(tr("Also train f_lin(x; θ) = f(x; θ_0) + ∇_θ f(x; θ_0)(θ − θ_0) (dashed): its outputs follow the\n"
                               "kernel dynamics with the empirical Θ_0 and f_0 exactly (eq 9 with f_0)."));
-  controls->addWidget(m_linearised);
+  addControl(controls, m_linearised);
   m_steps = new CheckedSpinBox(1, 100000);
   m_steps->setValue(2000);
   m_steps->setToolTipBase(tr("Gradient-descent steps to train (the slider shows step s = t/η; beyond the last step the last one is shown)."));
-  controls->addWidget(labelledBox(tr("Steps"), m_steps));
+  addControl(controls, labelledBox(tr("Steps"), m_steps));
   m_train = new QPushButton(tr("Train"));
   m_train->setObjectName(QStringLiteral("finiteTrain"));
   m_train->setToolTip(tr("Train the networks now (Play does it too); Stop ends the training, keeping what was recorded."));
-  controls->addWidget(m_train);
-  row->addWidget(m_controls);
+  addControl(controls, m_train);
   column->addLayout(row);
   m_status = new QLabel;
   m_status->setObjectName(QStringLiteral("finiteStatus"));
@@ -157,17 +155,24 @@ void FiniteNetworksBar::setAvailable(bool available, const QString& reason)
   updateEnabled();
 }
 
+void FiniteNetworksBar::addControl(FlowLayout* row, QWidget* w)
+{
+  row->addWidget(w);
+  m_controls.push_back(w);
+}
+
 void FiniteNetworksBar::updateEnabled()
 {
-  m_controls->setVisible(isOn());
+  for (QWidget* w : m_controls) w->setVisible(isOn());
   m_status->setVisible(isOn());
 }
 
 QString finiteNetworksDescription(const Network& trained, const LiveTrainingSettings& s, bool overridden)
 {
   const QString param = trained.parameterization == Parameterization::Ntk ? QObject::tr("NTK") : QObject::tr("standard");
-  return QObject::tr("Real networks: %1 with every hidden width set to n = %2 · %3 seeds · %4 parameterisation%5 · GD η = %6, slider t ↦ s = t/η steps (up to %7)")
-      .arg(QString::fromStdString(trained.summary()), widthListText(s.widths))
+  return QObject::tr("Real networks: the network above with every hidden width set to n = %1 · %2 seeds · %3 parameterisation%4 · "
+                     "GD η = %5: slider t ↦ s = t/η steps (up to %6)")
+      .arg(widthListText(s.widths))
       .arg(s.seeds)
       .arg(param, overridden ? QObject::tr(" (override)") : QString())
       .arg(s.learningRate, 0, 'g', 3)

@@ -22,6 +22,7 @@ class QPushButton;
 namespace ntk::gui {
 
 class CheckedSpinBox;
+class FlowLayout;
 
 class FiniteNetworksBar : public QWidget {
   Q_OBJECT
@@ -67,6 +68,7 @@ signals:
 
 private:
   void updateEnabled();
+  void addControl(FlowLayout* row, QWidget* w);
 
   QCheckBox* m_on;
   QLineEdit* m_widths;
@@ -76,12 +78,13 @@ private:
   QCheckBox* m_linearised;
   QPushButton* m_train;
   QLabel* m_status;
-  QWidget* m_controls;
+  std::vector<QWidget*> m_controls; ///< shown while "Train real networks" is ticked
   bool m_running = false;
   bool m_available = true;
 };
 
-/// The line the bar shows: "<summary> [ntk] at widths 16, 128, 1024 · 4 seeds · GD η = 0.5: s = t/η".
+/// The line the bar shows: "… every hidden width set to n = 16, 128, 1024 · 4 seeds · NTK parameterisation ·
+/// GD η = 0.5: slider t ↦ s = t/η steps (up to 2000)" (the panel's network bar names the network).
 QString finiteNetworksDescription(const Network& trained, const LiveTrainingSettings& s, bool overridden);
 
 } // namespace ntk::gui

@@ -73,13 +73,14 @@ std::vector<RegressionCurve> finiteNetworkCurves(const std::vector<TrainingRun>&
   for (size_t i = 0; i < widths.size(); ++i) {
     const QColor color = widthColor(int(i));
     addSingleNetworks(curves, runs, widths[i], color, recordStep);
-    const EnsembleStatistics e = ensembleAt(runs, widths[i], recordStep);
-    if (e.count > 0)
-      curves.push_back({QObject::tr("n = %1: mean of %2").arg(widths[i]).arg(e.count), e.mean, color, false, 1.5, 1.0});
+    // One legend entry per width (the dashed linearised mean is named in it): the legend stays small.
     int linCount = 0;
     const Eigen::VectorXd lin = linearisedMean(runs, widths[i], recordStep, &linCount);
-    if (linCount > 0)
-      curves.push_back({QObject::tr("n = %1: linearised").arg(widths[i]), lin, color, true, 1.2, 1.0});
+    const EnsembleStatistics e = ensembleAt(runs, widths[i], recordStep);
+    const QString name = QObject::tr("n = %1: mean of %2").arg(widths[i]).arg(e.count) +
+                         (linCount > 0 ? QObject::tr(", dashed: linearised") : QString());
+    if (e.count > 0) curves.push_back({name, e.mean, color, false, 1.5, 1.0});
+    if (linCount > 0) curves.push_back({e.count > 0 ? QString() : name, lin, color, true, 1.2, 1.0});
   }
   return curves;
 }

@@ -1,6 +1,6 @@
 // FiniteOverlay — what the 1-D playground draws of the trained finite networks at one GD step: per width
 // the ensemble mean over seeds (solid, thick), each seed's network (thin, faint) and the mean of the
-// linearised models (dashed), in one colour per width, named for the legend.
+// linearised models (dashed), in one colour per width; one legend entry per width names both.
 // In: the runs with their records (FiniteLiveTraining / FiniteTrainingRuns), the step s = t/η the slider
 // asks for. Out: RegressionCurves on the test grid the runs were trained with, and the recorded step
 // actually shown (the largest ≤ s; −1 when nothing is recorded yet).

@@ -1,6 +1,7 @@
 // WidthModel.cpp — inputs, the sweep (core runWidthSweep), the plot series and the heatmap grid.
 #include "widgets/finite/WidthModel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QObject>
@@ -79,6 +80,37 @@ void addErrorBars(std::vector<PlotSeries>& series, const WidthSweepResult& r, co
   }
 }
 
+/// The fitted view with headroom above the bars (log10 units): the legend sits there, off the data.
+AxisRange errorPlotRange(const WidthSweepResult& r)
+{
+  double lo = INFINITY, hi = 0.0;
+  for (const WidthSweepRow& row : r.rows) {
+    lo = std::min(lo, row.meanRelError - row.stdRelError > 0.0 ? row.meanRelError - row.stdRelError : row.meanRelError);
+    hi = std::max(hi, row.meanRelError + row.stdRelError);
+  }
+  const double ylo = std::log10(lo), yhi = std::log10(hi), span = std::max(0.1, yhi - ylo);
+  const double xlo = std::log10(r.rows.front().width), xhi = std::log10(r.rows.back().width);
+  return {xlo - 0.04 * (xhi - xlo), xhi + 0.04 * (xhi - xlo), ylo - 0.05 * span, yhi + 0.45 * span};
+}
+
+/// Heatmaps beside the plot: 2 × 2 (with largest − analytic) or, where cells would be small, the three
+/// kernels in one column or one row — whichever gives the largest image.
+struct HeatmapGrid {
+  int rows = 2, cols = 2;
+  int count() const { return rows * cols >= 4 ? 4 : 3; }
+};
+
+HeatmapGrid heatmapGrid(const QRectF& area, double em)
+{
+  const auto side = [&](int rows, int cols) {
+    return std::min(area.height() / rows - 5.5 * em, area.width() / cols - 10.0 * em);
+  };
+  HeatmapGrid best;
+  for (HeatmapGrid g : {HeatmapGrid{3, 1}, HeatmapGrid{1, 3}})
+    if (side(g.rows, g.cols) > 1.15 * side(best.rows, best.cols)) best = g;
+  return best;
+}
+
 void paintErrorPlot(QPainter& p, const QRectF& rect, const WidthSweepResult& r, const WidthViewSettings& s, double em)
 {
   const Eigen::Index n = Eigen::Index(r.rows.size());
@@ -98,12 +130,14 @@ void paintErrorPlot(QPainter& p, const QRectF& rect, const WidthSweepResult& r, 
   const Eigen::Vector2d ref = (logC - 0.5 * ends.array().log()).exp();
   series.push_back(lineSeries(QObject::tr("reference ∝ n^(−1/2)"), ends, ref, QColor(120, 120, 120), true));
   PlotOptions o;
-  o.title = QObject::tr("%1 error ‖Θ̂_n − Θ‖_F / ‖Θ‖_F against the width").arg(s.kind == KernelKind::Ntk ? QObject::tr("NTK") : QObject::tr("NNGP"));
+  o.title = QObject::tr("Empirical %1 Θ_n against the analytic Θ: ‖Θ_n − Θ‖_F / ‖Θ‖_F")
+                .arg(s.kind == KernelKind::Ntk ? QObject::tr("NTK") : QObject::tr("NNGP"));
   o.xTitle = QObject::tr("hidden width n");
   o.yTitle = QObject::tr("relative Frobenius error");
   o.logX = o.logY = true;
   o.em = em;
   o.xTicks = std::vector<double>(w.data(), w.data() + n);
+  o.range = errorPlotRange(r);
   if (r.normalised) o.notes << QObject::tr("standard parameterisation: both kernels divided by their mean diagonal");
   paintPlot(p, rect, series, o);
 }
@@ -122,17 +156,19 @@ void paintWidthFigure(QPainter& p, const QRectF& rect, const WidthSweepResult& r
   }
   const double leftW = rect.width() * 0.5;
   paintErrorPlot(p, QRectF(rect.left(), rect.top(), leftW, rect.height()), r, s, em);
-  const double cw = (rect.width() - leftW) / 2, ch = rect.height() / 2;
+  const QRectF right(rect.left() + leftW, rect.top(), rect.width() - leftW, rect.height());
+  const HeatmapGrid grid = heatmapGrid(right, em);
+  const double cw = right.width() / grid.cols, ch = right.height() / grid.rows;
   const double x1 = inputDim == 1 ? double(s.points - 1) / s.points : 2 * M_PI * double(s.points - 1) / s.points;
   const QString axis = inputDim == 1 ? QStringLiteral("x") : QObject::tr("angle");
   const int small = r.rows.front().width, large = r.rows.back().width;
-  const auto cell = [&](int row, int col) { return QRectF(rect.left() + leftW + col * cw, rect.top() + row * ch, cw, ch); };
-  paintHeatmapFigure(p, cell(0, 0), r.smallest, 0.0, x1, QObject::tr("empirical, width %1").arg(small), axis);
-  paintHeatmapFigure(p, cell(0, 1), r.largest, 0.0, x1, QObject::tr("empirical, width %1").arg(large), axis);
-  paintHeatmapFigure(p, cell(1, 0), r.analytic, 0.0, x1, QObject::tr("analytic (infinite width)"), axis);
+  const auto cell = [&](int i) { return QRectF(right.left() + (i % grid.cols) * cw, right.top() + (i / grid.cols) * ch, cw, ch); };
+  paintHeatmapFigure(p, cell(0), r.smallest, 0.0, x1, QObject::tr("empirical, width %1").arg(small), axis);
+  paintHeatmapFigure(p, cell(1), r.largest, 0.0, x1, QObject::tr("empirical, width %1").arg(large), axis);
+  paintHeatmapFigure(p, cell(2), r.analytic, 0.0, x1, QObject::tr("analytic (infinite width)"), axis);
   // Standard parameterisation: the empirical kernel grows with n, a difference would only show the scale.
-  if (!r.normalised && r.largest.rows() == r.analytic.rows() && r.largest.cols() == r.analytic.cols())
-    paintHeatmapFigure(p, cell(1, 1), r.largest - r.analytic, 0.0, x1, QObject::tr("width %1 − analytic").arg(large), axis);
+  if (grid.count() == 4 && !r.normalised && r.largest.rows() == r.analytic.rows() && r.largest.cols() == r.analytic.cols())
+    paintHeatmapFigure(p, cell(3), r.largest - r.analytic, 0.0, x1, QObject::tr("width %1 − analytic").arg(large), axis);
   p.restore();
 }
 

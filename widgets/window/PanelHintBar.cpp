@@ -35,8 +35,8 @@ QString PanelHintBar::hintFor(const QString& name)
        QT_TR_NOOP("Press Play: gradient flow fits the slow sine first and the fast ones last. Click to add a "
                   "training point, right-click to remove one.")},
       {QStringLiteral("regimes"),
-       QT_TR_NOOP("Raise c towards 1 and watch the kernel distance grow; past 1 the runs diverge (▲). Standard "
-                  "parameterisation moves the kernel more than NTK at every width.")},
+       QT_TR_NOOP("Raise c towards 1 and watch the kernel distance grow; far past 1 the runs diverge (▲). Each 4× "
+                  "in width moves the kernel less: the lazy regime.")},
       {QStringLiteral("width"),
        QT_TR_NOOP("The error falls as n^(−1/2): compare the fitted slope with −0.5, then switch to NNGP or to "
                   "standard parameterisation in the Network dock.")},
