@@ -111,7 +111,7 @@ private slots:
       QVERIFY2(names[i].endsWith(QStringLiteral("dashed: linearised")) ||
                    d.warning.contains(QStringLiteral("%1 (step").arg(i == 0 ? 8 : 64)),
                qPrintable(all));
-    QVERIFY(d.title.contains(QStringLiteral("s = 400")));
+    QVERIFY(d.title.contains(QStringLiteral("s = 400")) && d.title.contains(QStringLiteral("n = 8, 64")));
     QVERIFY(bar->statusText().contains(QStringLiteral("n = 8, 64")));
     QVERIFY(nonBlank(panel.playground()));
   }

@@ -421,7 +421,7 @@ void DynamicsPanel::startFiniteTraining()
   const std::vector<int> widths = m_finiteBar->widths();
   if (widths.empty()) {
     emit statusMessage(tr("Refused: %1 — no networks trained").arg(m_finiteBar->widthError()));
-    m_finiteBar->setStatus(tr("Refused: %1").arg(m_finiteBar->widthError()));
+    m_finiteBar->setStatus(tr("Refused: %1").arg(m_finiteBar->widthError()), QString());
     return;
   }
   const Network net = m_finiteBar->trainedNetwork(m_doc->networkFor(objectName()));
@@ -465,7 +465,10 @@ void DynamicsPanel::addFiniteCurves(RegressionPlotData& d) const
   const long long step = finiteShownStep();
   if (step < 0) return;
   d.curves = finiteNetworkCurves(m_finite->runs(), step);
-  d.title += tr(" · real networks after s = %1 GD steps (t = s·η = %2)").arg(step).arg(formatTime(double(step) * m_finite->settings().learningRate));
+  d.title += tr(" · networks n = %1 at s = %2 GD steps (t = s·η = %3)")
+                 .arg(widthListText(m_finite->settings().widths))
+                 .arg(step)
+                 .arg(formatTime(double(step) * m_finite->settings().learningRate));
   const QString diverged = divergedWidthsText(m_finite->runs());
   if (!diverged.isEmpty())
     d.warning = tr("Real networks diverged (loss blew up, η too large for their empirical NTK) — widths %1; their curves end there.").arg(diverged);
@@ -478,18 +481,19 @@ void DynamicsPanel::updateFiniteStatus()
   const Network& doc = m_doc->networkFor(objectName());
   const LiveTrainingSettings s = have ? m_finite->settings() : m_finiteBar->settings(eta());
   const Network net = have ? m_finite->network() : m_finiteBar->trainedNetwork(doc);
-  QString text = finiteNetworksDescription(net, s, net.parameterization != doc.parameterization);
+  m_finiteBar->setNetworkParameterization(doc.parameterization);
+  QString text = tr("GD η = %1, s = t/η: ").arg(s.learningRate, 0, 'g', 3);
   if (m_finite->isRunning())
-    text += tr(" — training: step %1 of %2").arg(std::max(0LL, m_finite->latestStep())).arg(s.steps);
+    text += tr("training, step %1 of %2").arg(std::max(0LL, m_finite->latestStep())).arg(s.steps);
   else if (!m_finite->failure().isEmpty())
-    text += tr(" — not trained: %1").arg(m_finite->failure());
+    text += tr("not trained: %1").arg(m_finite->failure());
   else if (m_finite->wasCancelled() && have)
-    text += tr(" — stopped at step %1").arg(m_finite->latestStep());
+    text += tr("stopped at step %1").arg(m_finite->latestStep());
   else if (have)
-    text += tr(" — trained %1 steps").arg(m_finite->latestStep());
+    text += tr("trained %1 steps").arg(m_finite->latestStep());
   else
-    text += tr(" — press Train or Play");
-  m_finiteBar->setStatus(text);
+    text += tr("press Train or Play");
+  m_finiteBar->setStatus(text, finiteNetworksDescription(net, s, net.parameterization != doc.parameterization));
 }
 
 QString DynamicsPanel::theoryText() const

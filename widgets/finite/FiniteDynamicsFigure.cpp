@@ -5,6 +5,7 @@
 
 #include "core/finite/FiniteTrainingRuns.h"
 #include "widgets/common/PanelJob.h"
+#include "widgets/finite/FiniteLiveTraining.h"
 #include "widgets/finite/FiniteOverlay.h"
 
 namespace ntk::gui {
@@ -38,7 +39,8 @@ bool addFiniteNetworks(DynamicsFigure& figure, const Network& net, const std::ve
     return false;
   }
   figure.regression.curves = finiteNetworkCurves(runs, o.steps);
-  figure.regression.title += QObject::tr(" · real networks after s = %1 GD steps, η = %2 (t = s·η = %3)")
+  figure.regression.title += QObject::tr(" · networks n = %1 at s = %2 GD steps, η = %3 (t = s·η = %4)")
+                                 .arg(widthListText(widths))
                                  .arg(o.steps)
                                  .arg(o.learningRate, 0, 'g', 3)
                                  .arg(formatTime(double(o.steps) * o.learningRate));

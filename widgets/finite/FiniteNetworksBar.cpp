@@ -64,12 +64,12 @@ FiniteNetworksBar::FiniteNetworksBar(QWidget* parent) : QWidget(parent)
   m_train->setObjectName(QStringLiteral("finiteTrain"));
   m_train->setToolTip(tr("Train the networks now (Play does it too); Stop ends the training, keeping what was recorded."));
   addControl(controls, m_train);
-  column->addLayout(row);
+  // The progress in the same flow (its own line only when the row is full); the whole description of
+  // what trains is its tooltip (the network bar names the network, the boxes its widths).
   m_status = new QLabel;
   m_status->setObjectName(QStringLiteral("finiteStatus"));
-  m_status->setWordWrap(true);
-  m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  column->addWidget(m_status);
+  row->addWidget(m_status);
+  column->addLayout(row);
 
   connect(m_on, &QCheckBox::toggled, this, [this](bool on) {
     updateEnabled();
@@ -143,8 +143,18 @@ void FiniteNetworksBar::setRunning(bool running)
   m_train->setText(running ? tr("Stop") : tr("Train"));
 }
 
-void FiniteNetworksBar::setStatus(const QString& text) { m_status->setText(text); }
-QString FiniteNetworksBar::statusText() const { return m_status->text(); }
+void FiniteNetworksBar::setStatus(const QString& text, const QString& description)
+{
+  m_status->setText(text);
+  m_status->setToolTip(description);
+}
+
+QString FiniteNetworksBar::statusText() const { return m_status->text() + QLatin1Char('\n') + m_status->toolTip(); }
+
+void FiniteNetworksBar::setNetworkParameterization(Parameterization p)
+{
+  m_param->setItemText(0, tr("the network's (%1)").arg(p == Parameterization::Ntk ? tr("NTK") : tr("standard")));
+}
 
 void FiniteNetworksBar::setAvailable(bool available, const QString& reason)
 {

@@ -53,9 +53,12 @@ public:
 
   /// The running state (the button reads Train or Stop).
   void setRunning(bool running);
-  /// The status line (which network, widths, η, progress).
-  void setStatus(const QString& text);
+  /// The progress line (η, steps, state) and the full description of what trains (its tooltip).
+  void setStatus(const QString& text, const QString& description);
+  /// Both, one per line.
   QString statusText() const;
+  /// The first parameterisation entry names the network's own ("the network's (NTK)").
+  void setNetworkParameterization(Parameterization p);
   QPushButton* trainButton() const { return m_train; }
   /// Off for the 2-D data sets (with the reason as tooltip).
   void setAvailable(bool available, const QString& reason);
