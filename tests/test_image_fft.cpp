@@ -4,7 +4,9 @@
 // on one and on two threads, repeated calls with the same buffers (per-thread scratch); the embedding's
 // λ_max bound against the dense largest eigenvalue; the restricted circulant product R C Rᵀ x (the
 // masked preconditioner's form: the whole torus, and a corner of it) against the dense circulant. Tolerance: 1e-13 of max|y|, a few
-// rounding errors of the FFTs (the dense sums are exact to 1e-16 relative).
+// rounding errors of the FFTs (the dense sums are exact to 1e-16 relative). The single-precision
+// products (masked CG's fast product and preconditioner) against the same dense matrices: within 2e-6 of
+// max|y| (float rounding 6e-8 times a few FFT stages), and not within 1e-9 (they are single precision).
 // TBB before Qt: Qt's `emit` macro breaks oneTBB's profiling.h.
 #include <cmath>
 #include <random>
@@ -131,6 +133,43 @@ private slots:
     const Eigen::VectorXd expect = dense * xv + 0.5 * xv;
     const double err = (yv - expect).cwiseAbs().maxCoeff() / expect.cwiseAbs().maxCoeff();
     QVERIFY2(err <= 1e-13, qPrintable(QString("%1").arg(err)));
+  }
+
+  void singlePrecisionProductsEqualDense()
+  {
+    constexpr int rows = 2 * CirculantProduct::kRowBlock + 3, cols = 3 * CirculantProduct::kColumnBlock + 2;
+    const Case c(rows, cols);
+    const size_t n = size_t(rows) * cols;
+    std::vector<double> xd(n);
+    auto x = fftwArray<float>(n), y = fftwArray<float>(n);
+    for (size_t k = 0; k < n; ++k) x[k] = float(std::sin(0.37 * double(k)) + 0.1 * double(k % 5));
+    for (size_t k = 0; k < n; ++k) xd[k] = double(x[k]); // the same input in both precisions
+    const Eigen::Map<const Eigen::VectorXd> xv(xd.data(), Eigen::Index(n));
+    auto relErr = [&](const Eigen::VectorXd& expect) {
+      double err = 0.0;
+      for (size_t k = 0; k < n; ++k) err = std::max(err, std::abs(double(y[k]) - expect(Eigen::Index(k))));
+      return err / expect.cwiseAbs().maxCoeff();
+    };
+    // The Toeplitz product, from the eigenvalues computed once in double (as MaskedImageRegression does).
+    const ToeplitzProductT<float> toeplitz(rows, cols, ToeplitzProduct::embeddingEigenvalues(rows, cols, c.embedded.data()));
+    auto spec = fftwArray<std::complex<float>>(toeplitz.spectrumSize());
+    toeplitz.apply(x.get(), y.get(), 0.5f, spec.get());
+    const double errT = relErr(c.dense * xv + 0.5 * xv);
+    QVERIFY2(errT <= 2e-6 && errT > 1e-9, qPrintable(QString("Toeplitz: %1").arg(errT)));
+    // The circulant of the whole torus (the preconditioner's form): the embedding restricted to itself.
+    std::vector<double> eig = ToeplitzProduct::embeddingEigenvalues(rows, cols, c.embedded.data());
+    const CirculantProductT<float> torus(2 * rows, 2 * cols, 2 * rows, 2 * cols, eig);
+    const size_t n2 = 4 * n;
+    auto x2 = fftwArray<float>(n2), y2 = fftwArray<float>(n2);
+    auto spec2 = fftwArray<std::complex<float>>(torus.spectrumSize());
+    std::fill(x2.get(), x2.get() + n2, 0.0f);
+    for (int i = 0; i < rows; ++i)
+      for (int j = 0; j < cols; ++j) x2[size_t(i) * 2 * cols + j] = x[size_t(i) * cols + j];
+    torus.apply(x2.get(), y2.get(), 0.0f, spec2.get());
+    for (int i = 0; i < rows; ++i) // the top-left corner of the embedding's product is T·x
+      for (int j = 0; j < cols; ++j) y[size_t(i) * cols + j] = y2[size_t(i) * 2 * cols + j];
+    const double errC = relErr(c.dense * xv);
+    QVERIFY2(errC <= 2e-6 && errC > 1e-9, qPrintable(QString("circulant: %1").arg(errC)));
   }
 };
 

@@ -8,14 +8,20 @@
 // t = 0 is 0 and t = ∞ is predict(); random masks have exactly round(p·n) pixels and depend only on the
 // seed; masks from images; bad input refused. Tolerances are relative to the largest prediction; the
 // predictions are float32 images (rounding 6e-8), so 2e-7 is the tight bound (1e-6 at t = 1e5, where
-// the Chebyshev error ≈ 1e-12·τρ).
+// the Chebyshev error ≈ 1e-12·τρ). The mixed-precision refinement (refinedConjugateGradients, which
+// the masked solve uses with single-precision FFTs) on a dense SPD matrix with condition number 1e4 and a
+// product rounded to float: the true double residual meets 1e-10, which CG with that product alone does
+// not reach; a fast product that is wrong by a factor 2, or negative (fast CG fails), still ends at the
+// tolerance (the double fallback).
 #include <QtTest>
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "TestUtil.h"
+#include "core/image/ConjugateGradients.h"
 #include "core/image/ImageKernelRegression.h"
 #include "core/image/MaskedImageRegression.h"
 
@@ -261,6 +267,52 @@ private slots:
     m.at(1, 2, 0) = 0.2f;
     const std::vector<bool> expect = {false, true, false, false, false, true};
     QCOMPARE(maskFromImage(m), expect);
+  }
+
+  void refinementMeetsDoubleResidual()
+  {
+    // A = Q diag(1 … 1e-4) Qᵀ, n = 60, a random rotation: float rounding (6e-8 · κ) is far above 1e-10.
+    const int n = 60;
+    std::mt19937_64 rng(11);
+    std::normal_distribution<double> normal;
+    Eigen::MatrixXd g(n, n);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) g(i, j) = normal(rng);
+    const Eigen::MatrixXd q = Eigen::HouseholderQR<Eigen::MatrixXd>(g).householderQ();
+    Eigen::VectorXd d(n);
+    for (int i = 0; i < n; ++i) d(i) = std::pow(10.0, -4.0 * i / (n - 1));
+    const Eigen::MatrixXd a = q * d.asDiagonal() * q.transpose();
+    std::vector<double> b(static_cast<size_t>(n));
+    for (double& v : b) v = normal(rng);
+    auto exact = [&](const std::vector<double>& x, std::vector<double>& y) {
+      Eigen::Map<Eigen::VectorXd>(y.data(), n) = a * Eigen::Map<const Eigen::VectorXd>(x.data(), n);
+    };
+    auto asFloat = [&](double factor) {
+      return [&a, factor](const std::vector<double>& x, std::vector<double>& y) {
+        const Eigen::VectorXf xf = Eigen::Map<const Eigen::VectorXd>(x.data(), n).cast<float>();
+        const Eigen::VectorXf yf = a.cast<float>() * xf;
+        Eigen::Map<Eigen::VectorXd>(y.data(), n) = factor * yf.cast<double>();
+      };
+    };
+    auto identity = [](const std::vector<double>& r, std::vector<double>& z) { z = r; };
+    auto trueResidual = [&](const std::vector<double>& x) {
+      const Eigen::Map<const Eigen::VectorXd> xv(x.data(), n), bv(b.data(), n);
+      return (bv - a * xv).norm() / bv.norm();
+    };
+    const double tol = 1e-10;
+    for (double factor : {1.0, 0.5, -1.0}) { // -1: the fast CG fails at once (pᵀAp < 0), the double one takes over
+      std::vector<double> x;
+      int rounds = 0;
+      const int it = refinedConjugateGradients(exact, asFloat(factor), identity, b, x, tol, 1e-5, 20000, "test", "", {},
+                                               {}, &rounds);
+      QVERIFY2(trueResidual(x) <= 1.01 * tol, qPrintable(QString("factor %1: %2 after %3 iterations, %4 rounds")
+                                                              .arg(factor).arg(trueResidual(x)).arg(it).arg(rounds)));
+      QVERIFY(rounds >= 2); // the float product alone cannot reach 1e-10 in one round; -1 needs a second
+    }
+    // CG with the float product alone: its recursive residual meets 1e-10, the true one does not.
+    std::vector<double> x;
+    conjugateGradients(asFloat(1.0), identity, b, x, tol, 20000, "test", "");
+    QVERIFY2(trueResidual(x) > 10 * tol, qPrintable(QString("%1").arg(trueResidual(x))));
   }
 
   void badInput()

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -171,20 +172,23 @@ int runBenchExperimentWidth(int repeats)
   const ntk::Network net = benchNetwork();
   const Eigen::MatrixXd X = ntk::circlePoints(64);
   const ntk::WidthSweepOptions options; // widths 2^4 … 2^12, 8 seeds, NTK
-  std::vector<double> seconds;
+  std::vector<double> seconds, cpuSeconds; // wall, and CPU of all threads (telling on a shared machine)
   ntk::WidthSweepResult r;
   Progress progress("bench experiment-width");
   for (int k = 0; k < repeats; ++k) {
     progress.setDetail("run " + std::to_string(k + 1) + "/" + std::to_string(repeats));
     const auto t0 = Clock::now();
+    const std::clock_t c0 = std::clock();
     r = ntk::runWidthSweep(net, X, options, progress.job(double(k) / repeats, double(k + 1) / repeats));
     seconds.push_back(secondsSince(t0));
+    cpuSeconds.push_back(double(std::clock() - c0) / CLOCKS_PER_SEC);
   }
   progress.setDetail("float64 GEMM rate");
   const double blasRate = ntk::measureGemmGflops(1024, 5, true);
   const double eigenRate = ntk::measureGemmGflops(1024, 5, false);
   progress.finish();
   std::sort(seconds.begin(), seconds.end());
+  std::sort(cpuSeconds.begin(), cpuSeconds.end());
   nlohmann::ordered_json line{{"bench", "experiment-width"},
                               {"threads", int(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism))},
                               {"repeats", repeats},
@@ -192,10 +196,12 @@ int runBenchExperimentWidth(int repeats)
                               {"seeds", options.seeds},
                               {"seconds", seconds[seconds.size() / 2]},
                               {"min_seconds", seconds.front()},
+                              {"cpu_seconds", cpuSeconds[cpuSeconds.size() / 2]},
                               {"gemm_n", 1024},
                               {"gemm_gflops", blasRate},
                               {"eigen_gemm_gflops", eigenRate}};
-  for (const auto& [key, value] : sweepJson(r, seconds[seconds.size() / 2]).items())
+  const nlohmann::ordered_json sweep = sweepJson(r, seconds[seconds.size() / 2]); // alive for the loop
+  for (const auto& [key, value] : sweep.items())
     if (key != "seconds") line[key] = value;
   std::printf("%s\n", line.dump().c_str());
   return 0;

@@ -34,23 +34,28 @@ struct WidthSweepOptions {
 struct WidthSweepRow {
   int width = 0;
   double meanRelError = 0.0;
-  double stdRelError = 0.0;
+  double stdRelError = 0.0;  ///< n − 1 denominator; 0 with one seed
   double meanScale = 0.0;    ///< mean over seeds of the empirical kernel's mean diagonal
 };
 
 struct WidthSweepResult {
   std::vector<WidthSweepRow> rows;
-  double slope = 0.0;        ///< d log(mean error) / d log(width), least squares over the rows
-  double intercept = 0.0;    ///< log(mean error) at width 1 of that fit
+  double slope = 0.0;        ///< d log(mean error) / d log(width), least squares over the rows (NaN: one width)
+  double intercept = 0.0;    ///< log(mean error) at width 1 of that fit (NaN: one width)
   bool normalised = false;   ///< errors measured after dividing by the mean diagonal (standard param.)
-  Eigen::MatrixXd analytic;  ///< the analytic kernel on X (m by m)
-  Eigen::MatrixXd smallest;  ///< seed `seed`'s empirical kernel at the smallest width
+  /// The analytic kernel on X (m by m). When `normalised`: that of the largest width, divided by its
+  /// mean diagonal (the standard parameterisation's analytic NTK depends on the width).
+  Eigen::MatrixXd analytic;
+  Eigen::MatrixXd smallest;  ///< seed `seed`'s empirical kernel at the smallest width (normalised likewise)
   Eigen::MatrixXd largest;   ///< … and at the largest width
 };
 
 /// The default inputs of the sweep: m points on the unit circle, (cos 2πi/m, sin 2πi/m).
 Eigen::MatrixXd circlePoints(int m);
 
+/// Rows come out in increasing width (a width listed twice is an InputError); a network without a hidden
+/// Dense layer is an InputError (its kernel does not depend on the width). NNGP in the standard
+/// parameterisation is not normalised (it does not grow with the width).
 WidthSweepResult runWidthSweep(const Network& net, const Eigen::MatrixXd& X, const WidthSweepOptions& options,
                                const JobControl& job = {});
 

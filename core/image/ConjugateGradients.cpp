@@ -59,4 +59,43 @@ int conjugateGradients(const VectorMap& apply, const VectorMap& precondition, co
   }
 }
 
+int refinedConjugateGradients(const VectorMap& applyExact, const VectorMap& applyFast, const VectorMap& precondition,
+                              const std::vector<double>& b, std::vector<double>& x, double tolerance, double innerFloor,
+                              int maxIterations, const std::string& what, const std::string& advice,
+                              const JobControl& job, const std::function<void(double)>& onResidual, int* rounds)
+{
+  const size_t n = b.size();
+  x.assign(n, 0.0);
+  if (rounds) *rounds = 0;
+  const double bNorm = std::sqrt(dot(b, b));
+  if (bNorm == 0.0) return 0;
+  std::vector<double> r = b, d, Ax(n);
+  double rNorm = bNorm;
+  int used = 0;
+  bool exact = false;
+  while (rNorm > tolerance * bNorm) {
+    if (rounds) ++*rounds;
+    const double scale = rNorm / bNorm, inner = exact ? tolerance / scale : std::max(tolerance / scale, innerFloor);
+    auto progress = [&](double rel) { if (onResidual) onResidual(rel * scale); };
+    if (exact) {
+      used += conjugateGradients(applyExact, precondition, r, d, inner, maxIterations - used, what, advice, job, progress);
+    } else {
+      try {
+        used += conjugateGradients(applyFast, precondition, r, d, inner, maxIterations - used, what, advice, job, progress);
+      } catch (const NumericalError&) { // the fast product's rounding broke CG (pᵀAp ≤ 0, or the cap): drop this round
+        exact = true;
+        continue;
+      }
+    }
+    for (size_t k = 0; k < n; ++k) x[k] += d[k];
+    if (exact) break; // as conjugateGradients: its recursive residual met the tolerance in double
+    applyExact(x, Ax);
+    for (size_t k = 0; k < n; ++k) r[k] = b[k] - Ax[k];
+    const double next = std::sqrt(dot(r, r));
+    exact = next > 0.5 * rNorm; // the fast product's rounding is reached: finish in double
+    rNorm = next;
+  }
+  return used;
+}
+
 } // namespace ntk

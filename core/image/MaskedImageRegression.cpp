@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <complex>
 #include <cstdio>
 #include <limits>
 #include <random>
@@ -36,8 +37,14 @@ using imagefft::CirculantProduct;
 using imagefft::Complex;
 using imagefft::fftwArray;
 using imagefft::RealFft2;
+using imagefft::CirculantProductT;
 using imagefft::ToeplitzProduct;
+using imagefft::ToeplitzProductT;
 using Clock = std::chrono::steady_clock;
+
+/// The smallest relative residual asked of CG with the single-precision product in one refinement round
+/// (the default 1e-4 takes one round; 1e-3 per round took 4 % more iterations in all).
+constexpr double kInnerFloor = 1e-5;
 
 void checkTime(double t)
 {
@@ -55,9 +62,11 @@ struct MaskedImageRegression::Impl {
   int H = 0, W = 0, C = 0;
   double m = 0.0, ridgeAbs = 0.0, buildSeconds = 0.0;
   int cgIterations = 0;
-  std::unique_ptr<ToeplitzProduct> product; ///< T on H × W
+  std::unique_ptr<ToeplitzProduct> product; ///< T on H × W (residuals, predictions, the flow)
+  std::unique_ptr<ToeplitzProductT<float>> productFast; ///< T in single precision (inside CG)
+  double fastMean = 0.0; ///< c: productFast is T − c·11ᵀ (its rounding scales with its norm, not T's)
   double flowRho = 0.0;                     ///< ≥ λ_max(P T Pᵀ + ridge): the Chebyshev interval
-  std::unique_ptr<CirculantProduct> pre;    ///< (p·C + λ)⁻¹ on H × W (the circulant preconditioner)
+  std::unique_ptr<CirculantProductT<float>> pre; ///< (p·C + λ)⁻¹ on H × W (the circulant preconditioner)
   std::vector<std::vector<double>> alpha;   ///< per channel, m
 
   std::vector<double> targets(int c) const
@@ -67,38 +76,61 @@ struct MaskedImageRegression::Impl {
     return y;
   }
 
-  /// Per-thread buffers for the products.
-  struct Work {
-    imagefft::FftwArray<double> full, fullOut;
-    imagefft::FftwArray<Complex> spec, preSpec;
-    explicit Work(const Impl& d)
-        : full(fftwArray<double>(size_t(d.H) * d.W)), fullOut(fftwArray<double>(size_t(d.H) * d.W)),
-          spec(fftwArray<Complex>(d.product->spectrumSize())),
-          preSpec(fftwArray<Complex>(d.pre ? d.pre->spectrumSize() : 0))
+  /// A grid in and out and a spectrum, for the products of one scalar.
+  template <class Real>
+  struct Grids {
+    imagefft::FftwArray<Real> full, fullOut;
+    imagefft::FftwArray<std::complex<Real>> spec;
+    Grids(std::size_t n, std::size_t spectrum)
+        : full(fftwArray<Real>(n)), fullOut(fftwArray<Real>(n)), spec(fftwArray<std::complex<Real>>(spectrum))
     {
-      std::fill(full.get(), full.get() + size_t(d.H) * d.W, 0.0);
+      std::fill(full.get(), full.get() + n, Real(0));
+    }
+  };
+  /// Per-thread buffers for the products: double (exact), single (fast) and the preconditioner's (single).
+  struct Work {
+    Grids<double> exact;
+    Grids<float> fast, pre;
+    explicit Work(const Impl& d)
+        : exact(size_t(d.H) * d.W, d.product->spectrumSize()), fast(size_t(d.H) * d.W, d.productFast->spectrumSize()),
+          pre(d.pre ? size_t(d.H) * d.W : 0, d.pre ? d.pre->spectrumSize() : 0)
+    {
     }
   };
 
-  /// out = (P T Pᵀ + shift) x.
-  void apply(const std::vector<double>& x, std::vector<double>& out, double shift, Work& w) const
+  /// out = P Op Pᵀ x + shift·x, the grid product op(in, out) in the scalar of `g`. `g.full` must hold
+  /// zeros off the mask: only mask entries are ever written.
+  template <class Real, class Op>
+  void masked(const std::vector<double>& x, std::vector<double>& out, double shift, Grids<Real>& g, Op&& op) const
   {
-    for (size_t k = 0; k < x.size(); ++k) w.full[size_t(trainIndex[k])] = x[k];
-    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.spec.get());
-    for (size_t k = 0; k < x.size(); ++k) out[k] = w.fullOut[size_t(trainIndex[k])] + shift * x[k];
+    for (size_t k = 0; k < x.size(); ++k) g.full[size_t(trainIndex[k])] = Real(x[k]);
+    op(g.full.get(), g.fullOut.get(), g.spec.get());
+    for (size_t k = 0; k < x.size(); ++k) out[k] = double(g.fullOut[size_t(trainIndex[k])]) + shift * x[k];
   }
 
-  /// z = M⁻¹ r.
+  /// out = (P T Pᵀ + shift) x in double.
+  void apply(const std::vector<double>& x, std::vector<double>& out, double shift, Work& w) const
+  {
+    masked(x, out, shift, w.exact, [this](const double* a, double* b, Complex* s) { product->apply(a, b, 0.0, s); });
+  }
+  /// The same in single-precision FFTs (relative error ~1e-7 of ‖T‖‖x‖).
+  void applyFast(const std::vector<double>& x, std::vector<double>& out, double shift, Work& w) const
+  {
+    masked(x, out, shift, w.fast,
+           [this](const float* a, float* b, std::complex<float>* s) { productFast->apply(a, b, 0.0f, s); });
+    double sum = 0.0;
+    for (double v : x) sum += v;
+    for (double& v : out) v += fastMean * sum;
+  }
+
+  /// z = M⁻¹ r (single-precision FFTs: a preconditioner need not be exact, only fixed and SPD).
   void precondition(const std::vector<double>& r, std::vector<double>& z, Work& w) const
   {
     if (!pre) { // MaskPreconditioner::None
       z = r;
       return;
     }
-    for (size_t k = 0; k < r.size(); ++k) w.full[size_t(trainIndex[k])] = r[k];
-    pre->apply(w.full.get(), w.fullOut.get(), 0.0, w.preSpec.get());
-    for (size_t k = 0; k < r.size(); ++k) z[k] = w.fullOut[size_t(trainIndex[k])];
-    // `full` must hold zeros off the mask for the next call: only mask entries were written.
+    masked(r, z, 0.0, w.pre, [this](const float* a, float* b, std::complex<float>* s) { pre->apply(a, b, 0.0f, s); });
   }
 
   void build(const Network& net, const JobControl& job);
@@ -126,7 +158,12 @@ void MaskedImageRegression::Impl::build(const Network& net, const JobControl& jo
         const int is = i < H ? i : i - 2 * H, js = j < W ? j : j - 2 * W;
         e[size_t(i) * 2 * W + j] = (i == H || j == W) ? 0.0 : kAt(is, js);
       }
-    product = std::make_unique<ToeplitzProduct>(H, W, e.get());
+    const std::vector<double> eig = ToeplitzProduct::embeddingEigenvalues(H, W, e.get());
+    product = std::make_unique<ToeplitzProduct>(H, W, eig);
+    fastMean = K.mean();
+    std::vector<double> eigFast = eig;
+    eigFast[0] -= fastMean; // the constant c on the whole 2H × 2W torus: c at frequency 0 (1/(4HW) folded in)
+    productFast = std::make_unique<ToeplitzProductT<float>>(H, W, eigFast);
     std::vector<std::size_t> support(trainIndex.begin(), trainIndex.end());
     flowRho = product->maxEigenvalueBound(std::all_of(e.get(), e.get() + size_t(4) * H * W,
                                                       [](double v) { return v >= 0.0; }), &support) + ridgeAbs;
@@ -155,7 +192,7 @@ void MaskedImageRegression::Impl::build(const Network& net, const JobControl& jo
     }
     const double floor = std::max(top * 1e-12, std::numeric_limits<double>::min());
     for (double& v : preEig) v = 1.0 / (std::max(v, floor) * double(H) * W);
-    pre = std::make_unique<CirculantProduct>(H, W, H, W, preEig);
+    pre = std::make_unique<CirculantProductT<float>>(H, W, H, W, preEig);
   }
   job.report(0.35);
 }
@@ -169,10 +206,12 @@ void MaskedImageRegression::Impl::solve(const JobControl& job)
   const double tol = options.cgTolerance;
   tbb::parallel_for(0, C, [&](int ch) {
     Work w(*this);
-    const int it = conjugateGradients(
+    const int it = refinedConjugateGradients(
         [&](const std::vector<double>& x, std::vector<double>& y) { apply(x, y, ridgeAbs, w); },
+        [&](const std::vector<double>& x, std::vector<double>& y) { applyFast(x, y, ridgeAbs, w); },
         [&](const std::vector<double>& r, std::vector<double>& z) { precondition(r, z, w); }, targets(ch),
-        alpha[size_t(ch)], tol, options.maxCgIterations, "masked image regression", "raise the ridge or the tolerance", job,
+        alpha[size_t(ch)], tol, kInnerFloor, options.maxCgIterations, "masked image regression",
+        "raise the ridge or the tolerance", job,
         [&](double rel) { progress.set(ch, std::clamp(std::log(rel) / std::log(tol), 0.0, 1.0)); });
     progress.set(ch, 1.0); // done (a zero channel needs no iteration)
     iterations[size_t(ch)] = it;
@@ -196,10 +235,10 @@ std::vector<std::vector<double>> MaskedImageRegression::Impl::predictFrom(const 
   std::atomic<int> done{0};
   tbb::parallel_for(0, C, [&](int ch) {
     job.checkCancelled();
-    Work w(*this);
-    for (size_t k = 0; k < trainIndex.size(); ++k) w.full[size_t(trainIndex[k])] = c[size_t(ch)][k];
-    product->apply(w.full.get(), w.fullOut.get(), 0.0, w.spec.get());
-    out[size_t(ch)].assign(w.fullOut.get(), w.fullOut.get() + size_t(H) * W);
+    Grids<double> g(size_t(H) * W, product->spectrumSize());
+    for (size_t k = 0; k < trainIndex.size(); ++k) g.full[size_t(trainIndex[k])] = c[size_t(ch)][k];
+    product->apply(g.full.get(), g.fullOut.get(), 0.0, g.spec.get());
+    out[size_t(ch)].assign(g.fullOut.get(), g.fullOut.get() + size_t(H) * W);
     job.report(double(++done) / C);
   });
   return out;
@@ -216,15 +255,20 @@ double estimateMaskedRegressionBytes(const Network& net, int width, int height, 
   raw.inputDim = int(std::min<double>(twoM, kMaxWidth));
   const double sampling = estimateGramBytes(raw, Eigen::Index(H), Eigen::Index(2 * W), 1) + 8.0 * (H + 2 * W) * twoM;
   const double image = 4.0 * n * C * 2.0 + n / 2.0 + 8.0 * m;
-  // The embedding and its spectrum (while the eigenvalues are computed), the product's eigenvalues, the
-  // T. Chan circulant, its spectrum and eigenvalues (twice: given and stored column by column).
-  const double operators = 8.0 * 4.0 * n + 16.0 * 2.0 * H * (W + 1.0) + 8.0 * 2.0 * H * (W + 1.0) + 8.0 * n +
-                           16.0 * H * (W / 2 + 1.0) + 8.0 * 2.0 * H * (W / 2 + 1.0);
-  // Per channel: the product's and the preconditioner's spectra, the grid in and out, CG's vectors, the output.
-  const double perChannel = 16.0 * H * (W + 1.0) + 16.0 * H * (W / 2 + 1.0) + 8.0 * 2.0 * n + 8.0 * m * 6.0 + 8.0 * n;
-  // Per thread: the blocked products' row buffers and column scratches (both products).
-  const double perThread = 2.0 * (8.0 * imagefft::CirculantProduct::kRowBlock * 2.0 * W +
-                                  16.0 * imagefft::CirculantProduct::kColumnBlock * 2.0 * H);
+  // The embedding and its spectrum (while the eigenvalues are computed), those eigenvalues and their copy
+  // less the mean (r2c layout), the double and single products' (column by column), the T. Chan
+  // circulant, its spectrum and eigenvalues (given in double, stored in single).
+  const double specToeplitz = 2.0 * H * (W + 1.0), specPre = H * (W / 2 + 1.0);
+  const double operators = 8.0 * 4.0 * n + 16.0 * specToeplitz + 8.0 * 2.0 * specToeplitz + (8.0 + 4.0) * specToeplitz +
+                           8.0 * n + 16.0 * specPre + (8.0 + 4.0) * specPre;
+  // Per channel: the double, single and preconditioner's grids in and out with their spectra (rows ×
+  // (cols/2 + 1) of each embedding), CG's and the refinement's vectors, the output.
+  const double perChannel = (16.0 * n + 16.0 * H * (W + 1.0)) + (8.0 * n + 8.0 * H * (W + 1.0)) +
+                            (8.0 * n + 8.0 * H * (W / 2 + 1.0)) + 8.0 * m * 9.0 + 8.0 * n;
+  // Per thread: the blocked products' row buffers and column scratches (double and single Toeplitz, single
+  // preconditioner).
+  const double rowsAndColumns = imagefft::CirculantProduct::kRowBlock * 2.0 * W + imagefft::CirculantProduct::kColumnBlock * 2.0 * 2.0 * H;
+  const double perThread = (8.0 + 4.0) * rowsAndColumns + 4.0 * rowsAndColumns / 2.0;
   return image + sampling + operators + C * perChannel + tbb::this_task_arena::max_concurrency() * perThread;
 }
 

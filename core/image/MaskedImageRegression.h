@@ -33,11 +33,23 @@
 //   512²           0.70, 198     0.076, 271     0.006, 339     0.001, 406
 // 1e-4 keeps every pixel within 0.09 of an 8-bit step (RMS 0.013 step; held-out PSNR within 3e-5 dB)
 // for two thirds of 1e-6's iterations; 1e-3 reaches 0.7 of a step, not far below 8-bit rounding.
-// Where the time goes (512², 50 %, 2 cores): CG is all of it — 269 iterations × 3 channels × 7.8 ms of CPU
-// (the 1024² embedding's product about 5 ms, cache-blocked in ImageFft.h; the preconditioner's 512²
-// circulant product 1.5–2 ms; gathers and CG vectors the rest); sampling, planning and predicting take
-// about 0.1 s. Not tried for lack of time: float32 FFTs with a double-precision residual check, a
-// PCA rotation of the channels (the minor components need fewer decades), block CG over the channels.
+// Precision: CG runs with single-precision FFTs (fftwf) — the Toeplitz product of T − c·11ᵀ (c the
+// kernel's mean over the sampled offsets; the rank-one c·11ᵀ is added in double, so the float rounding
+// scales with the smaller norm) and the preconditioner — inside mixed-precision iterative refinement
+// (refinedConjugateGradients): the true residual y − (K + λ)α is recomputed with the double product and
+// the solve continues until it meets the tolerance, finishing in double if the float product stops
+// gaining. So the result passes the same double-precision residual test as before. Measured (astronaut
+// 512², 50 %, 1e-4): one round; the float product costs 14 % more iterations (258–269 → 294–309 over the
+// channels; 307–316 without removing the mean) at 0.64 of the double product's time per iteration (1024²
+// embedding, one core: 2.9 ms against 4.6 ms; the 512² preconditioner 1.1 ms against 1.5 ms).
+// Where the time goes (512², 50 %, 2 cores): CG is all of it — about 300 iterations × 3 channels × about
+// 5 ms of CPU (was 7.8 ms in double): 56 % inside FFTW, 15 % the column blocks' transposes and eigenvalue
+// products, the rest gathers, conversions and CG vectors; sampling, planning and predicting take about
+// 0.1 s. Tried and not kept: FFTW_MEASURE plans (no gain over FFTW_ESTIMATE), rows of the spectrum padded
+// to whole column blocks, column blocks of 4 or 16 (within noise or slower); the Strang circulant, or the
+// inverse of T's 2H × 2W embedding (412 iterations), as the preconditioner; the other channels started
+// from the most alike channel's solution, scaled (294/304/309 → 269/304/276 iterations, but that channel
+// runs alone first: CPU time within noise). Not tried for lack of time: block CG over the channels.
 // Predictions at all pixels: T·embed(α), the same product without the restriction (exact linear
 // convolution). Gradient flow (loss (1/2m)Σ‖f(x_i) − y_i‖², ridge in the operator as KernelDynamics):
 // c_t = g_t(K + λ)y by the Chebyshev expansion of ChebyshevFlow.h (ρ: Gershgorin's largest row sum of the
@@ -67,7 +79,7 @@ struct MaskedRegressionOptions {
 };
 
 struct MaskedRegressionReport {
-  int cgIterations = 0;             ///< the most over channels
+  int cgIterations = 0;             ///< the most over channels (all refinement rounds)
   double seconds = 0.0;
   double psnrTrain = 0.0, psnrHeldOut = 0.0, psnrAll = 0.0;
 };

@@ -6,6 +6,7 @@
 
 #include "core/util/DenseBlas.h"
 #include "core/util/Errors.h"
+#include "core/util/HugePages.h"
 #include "core/util/MemoryEstimate.h"
 #include "core/util/SeededNormal.h"
 
@@ -29,6 +30,20 @@ void forRowBlocks(Eigen::Index m, F&& f, Done&& done)
 
 Eigen::Index rowBlocks(Eigen::Index m) { return (m + kRowBlock - 1) / kRowBlock; }
 
+/// W ← scale · (the next W.size() normals, in row-major order), through a block of rows at a time: the
+/// draws stay in the documented order while the column-major writes stay contiguous.
+void fillRowMajor(SeededNormal& normal, double scale, Eigen::MatrixXd& W)
+{
+  using RowBlock = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  constexpr Eigen::Index kRows = 32;
+  RowBlock block(std::min<Eigen::Index>(kRows, W.rows()), W.cols());
+  for (Eigen::Index r = 0; r < W.rows(); r += kRows) {
+    const Eigen::Index rows = std::min(kRows, W.rows() - r);
+    normal.fill(block.data(), size_t(rows * W.cols()));
+    W.middleRows(r, rows) = scale * block.topRows(rows);
+  }
+}
+
 } // namespace
 
 FiniteNetwork::FiniteNetwork(const Network& net, std::uint64_t seed) : m_net(net)
@@ -45,10 +60,11 @@ FiniteNetwork::FiniteNetwork(const Network& net, std::uint64_t seed) : m_net(net
       const double wScale = standard ? d->wStd / std::sqrt(double(nIn)) : 1.0;
       const double bScale = standard && d->bStd ? *d->bStd : 1.0;
       Eigen::MatrixXd W(d->width, nIn);
-      for (Eigen::Index r = 0; r < W.rows(); ++r)
-        for (Eigen::Index c = 0; c < W.cols(); ++c) W(r, c) = wScale * normal();
+      adviseHugePages(W.data(), sizeof(double) * size_t(W.size())); // before the first write
+      fillRowMajor(normal, wScale, W);
       Eigen::VectorXd b(d->bStd ? d->width : 0);
-      for (Eigen::Index r = 0; r < b.size(); ++r) b(r) = bScale * normal();
+      normal.fill(b.data(), size_t(b.size()));
+      b *= bScale;
       m_W.push_back(std::move(W));
       m_b.push_back(std::move(b));
       nIn = d->width;
