@@ -199,7 +199,8 @@ private slots:
       QVERIFY(bar->text().contains(tabTitle(*m_window, name)));
       // Not clipped at 1024 wide: the wrapped label has the height its text needs.
       auto* label = bar->findChild<QLabel*>(QStringLiteral("panelHintText"));
-      QVERIFY(label->height() >= label->heightForWidth(label->width()));
+      QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+               qPrintable(QStringLiteral("%1: hint %2 px high, needs %3").arg(name).arg(label->height()).arg(label->heightForWidth(label->width()))));
     }
     // Dismiss each one: it stays hidden on its tab, the others still show theirs.
     for (int i = 0; i < names.size(); ++i) {

@@ -35,11 +35,10 @@ QString PanelHintBar::hintFor(const QString& name)
        QT_TR_NOOP("Press Play: gradient flow fits the slow sine first and the fast ones last. Click to add a "
                   "training point, right-click to remove one.")},
       {QStringLiteral("regimes"),
-       QT_TR_NOOP("Raise c towards 1 and watch the kernel distance grow; far past 1 the runs diverge (▲). Each 4× "
-                  "in width moves the kernel less: the lazy regime.")},
+       QT_TR_NOOP("Raise c towards 1: the kernel distance grows; far past 1 the runs diverge (▲). Wider networks "
+                  "move their kernel less.")},
       {QStringLiteral("width"),
-       QT_TR_NOOP("The error falls as n^(−1/2): compare the fitted slope with −0.5, then switch to NNGP or to "
-                  "standard parameterisation in the Network dock.")},
+       QT_TR_NOOP("Compare the fitted slope with −0.5 (fluctuations ∝ n^(−1/2)), then switch the kernel to NNGP.")},
       {QStringLiteral("image"),
        QT_TR_NOOP("Press Sweep encodings: train PSNR rises with σ while held-out PSNR peaks; click a row to show "
                   "that fit. Then press Play to watch the picture sharpen from coarse to fine.")},
