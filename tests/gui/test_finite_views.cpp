@@ -14,6 +14,7 @@
 #include <QtTest>
 
 #include "GuiTestUtil.h"
+#include "core/util/MatrixIO.h"
 #include "widgets/dynamics/DynamicsPanel.h"
 #include "widgets/dynamics/RegressionPlayground.h"
 #include "widgets/finite/FiniteNetworksBar.h"
@@ -114,6 +115,22 @@ private slots:
     QVERIFY(d.title.contains(QStringLiteral("s = 400")) && d.title.contains(QStringLiteral("n = 8, 64")));
     QVERIFY(bar->statusText().contains(QStringLiteral("n = 8, 64")));
     QVERIFY(nonBlank(panel.playground()));
+    // The CSV export: x, target, mean, variance, then per width the ensemble and the linearised mean.
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY2(panel.exportView(dir.filePath(QStringLiteral("finite.csv")), &error), qPrintable(error));
+    Eigen::MatrixXd csv;
+    try {
+      csv = readMatrix(dir.filePath(QStringLiteral("finite.csv")).toStdString());
+    } catch (const std::exception& e) {
+      QFAIL(e.what());
+    }
+    const QStringList columns = panel.lastExportSummary().section(QStringLiteral("columns: "), 1).chopped(1).split(QStringLiteral(", "));
+    QCOMPARE(csv.cols(), Eigen::Index(columns.size()));
+    const Eigen::Index at = columns.indexOf(QStringLiteral("n=64 mean"));
+    QVERIFY2(at >= 4, qPrintable(panel.lastExportSummary()));
+    const EnsembleStatistics e = ensembleAt(panel.finiteTraining()->runs(), 64, 400);
+    QVERIFY((csv.col(at) - e.mean).cwiseAbs().maxCoeff() < 1e-12 * (1.0 + e.mean.cwiseAbs().maxCoeff()));
   }
 
   void cancelStopsTheTrainingWithoutHanging()

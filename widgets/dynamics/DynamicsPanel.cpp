@@ -1215,6 +1215,7 @@ void DynamicsPanel::paintFigure(QPainter& p, const QRectF& rect) const
 
 bool DynamicsPanel::exportView(const QString& path, QString* error)
 {
+  m_exportSummary.clear(); // "Exported PATH" unless the columns need saying
   // The figure is written even without a prediction (it shows why); the data needs one.
   Eigen::MatrixXd out;
   if (requiredInputDim() == 1 && m_prediction.mean.size() == kDynamicsTestPoints) {
@@ -1223,6 +1224,13 @@ bool DynamicsPanel::exportView(const QString& path, QString* error)
     out.col(1) = m_target;
     out.col(2) = m_prediction.mean;
     out.col(3) = m_prediction.variance.size() ? m_prediction.variance : Eigen::VectorXd::Zero(kDynamicsTestPoints);
+    QStringList names{QStringLiteral("x"), QStringLiteral("target"), QStringLiteral("mean"), QStringLiteral("variance")};
+    if (const long long step = finiteShownStep(); step >= 0) {
+      const Eigen::MatrixXd finite = finiteNetworkColumns(m_finite->runs(), step, kDynamicsTestPoints, &names);
+      out.conservativeResize(Eigen::NoChange, 4 + finite.cols());
+      out.rightCols(finite.cols()) = finite;
+    }
+    m_exportSummary = tr("Exported %1 (columns: %2)").arg(path, names.join(QStringLiteral(", ")));
   } else if (requiredInputDim() == 2 && m_prediction.mean.size() == Eigen::Index(kPlaneGrid) * kPlaneGrid) {
     out.resize(m_prediction.mean.size(), 3);
     out.leftCols(2) = planeTestGrid();

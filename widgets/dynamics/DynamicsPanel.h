@@ -10,7 +10,8 @@
 // held out for the test loss), the label-noise std, a seed, point edits (click, drag, remove — each
 // an undoable step of the document's undo stack), kind, relative ridge, t, GD on/off and η.
 // Out: the plots; `exportView(path)` writes PNG/SVG (the plots as one figure) or CSV/NPY (1-D: n by 4:
-// x, target, mean, variance; 2-D: G² by 3: x₁, x₂, mean at the current t).
+// x, target, mean, variance, then with real networks shown per width the ensemble mean and the linearised
+// mean where drawn — lastExportSummary() names the columns; 2-D: G² by 3: x₁, x₂, mean at the current t).
 // Work: KernelDynamics is built once per (network, kind, points, ridge) off the GUI thread (QtConcurrent;
 // a newer request cancels the older one, whose result is dropped). While hidden, network edits only
 // mark the panel stale: it rebuilds when shown. Moving t only evaluates the cached
@@ -72,6 +73,8 @@ public:
   /// .png/.svg: the plots as one figure; .csv/.npy: the prediction on the plotting grid at the current t.
   bool exportView(const QString& path, QString* error) override;
   void paintFigure(QPainter& p, const QRectF& rect) const override;
+  /// The columns of the last CSV/NPY export (they depend on the real networks shown).
+  QString lastExportSummary() const override { return m_exportSummary; }
 
   /// Builds the dynamics for the current settings on the calling thread and shows the result
   /// (headless use; cancels a running job first). False with the reason when nothing can be shown.
@@ -267,6 +270,7 @@ private:
   double m_syncEvalLimitMs = 5.0;
 
   QString m_unavailable, m_note;
+  QString m_exportSummary;
   int m_lastRequiredDim = 0;
   PlaygroundState m_state;       ///< the data set as shown (points and the settings that made them)
   PlaygroundState m_dragBefore;  ///< the state when the current drag began

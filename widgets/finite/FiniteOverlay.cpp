@@ -85,6 +85,28 @@ std::vector<RegressionCurve> finiteNetworkCurves(const std::vector<TrainingRun>&
   return curves;
 }
 
+Eigen::MatrixXd finiteNetworkColumns(const std::vector<TrainingRun>& runs, long long recordStep, Eigen::Index n,
+                                     QStringList* names)
+{
+  std::vector<Eigen::VectorXd> columns;
+  for (int width : widthsOf(runs)) {
+    const EnsembleStatistics e = ensembleAt(runs, width, recordStep);
+    if (e.count > 0 && e.mean.size() == n) {
+      columns.push_back(e.mean);
+      *names << QStringLiteral("n=%1 mean").arg(width);
+    }
+    int linCount = 0;
+    const Eigen::VectorXd lin = linearisedMean(runs, width, recordStep, &linCount);
+    if (linCount > 0 && lin.size() == n) {
+      columns.push_back(lin);
+      *names << QStringLiteral("n=%1 linearised").arg(width);
+    }
+  }
+  Eigen::MatrixXd out(n, Eigen::Index(columns.size()));
+  for (size_t j = 0; j < columns.size(); ++j) out.col(Eigen::Index(j)) = columns[j];
+  return out;
+}
+
 QString divergedWidthsText(const std::vector<TrainingRun>& runs)
 {
   std::map<int, long long> first; // width → earliest divergence step

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <QColor>
+#include <QStringList>
 
 #include "core/finite/FiniteTrainingRuns.h"
 #include "widgets/dynamics/RegressionPlayground.h"
@@ -22,6 +23,12 @@ long long shownRecordStep(const std::vector<TrainingRun>& runs, long long step);
 QColor widthColor(int index);
 
 std::vector<RegressionCurve> finiteNetworkCurves(const std::vector<TrainingRun>& runs, long long recordStep);
+
+/// The drawn means as export columns (n rows): per width (ascending) the ensemble mean, then the linearised
+/// mean, each only where it is drawn at `recordStep` (a diverged family has none: no NaN columns);
+/// `names` gets one name per column ("n=16 mean", "n=16 linearised").
+Eigen::MatrixXd finiteNetworkColumns(const std::vector<TrainingRun>& runs, long long recordStep, Eigen::Index n,
+                                     QStringList* names);
 
 /// Widths whose runs diverged, "16 (step 37), 1024 (step 5)"; empty when none did.
 QString divergedWidthsText(const std::vector<TrainingRun>& runs);

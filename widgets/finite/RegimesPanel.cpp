@@ -126,7 +126,10 @@ Eigen::MatrixXd RegimesPanel::exportData() const
   Eigen::MatrixXd out(parts[0].rows(), 1 + 4 * n);
   out.col(0) = parts[0].col(0);
   for (int k = 0; k < 4; ++k) out.middleCols(1 + k * n, n) = parts[k].rightCols(n);
-  return out;
+  // Rows up to the last step every width reached (a diverged run has no later records: no NaN rows).
+  Eigen::Index rows = 0;
+  while (rows < out.rows() && out.row(rows).allFinite()) ++rows;
+  return out.topRows(rows);
 }
 
 } // namespace ntk::gui
