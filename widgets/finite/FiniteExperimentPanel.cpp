@@ -9,6 +9,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "widgets/common/CheckedSpinBox.h"
+#include "widgets/common/LabelledBox.h"
 #include "widgets/dynamics/FlowLayout.h"
 #include "widgets/finite/FigureFunctionWidget.h"
 #include "widgets/network/NetworkDocument.h"
@@ -58,6 +60,17 @@ void FiniteExperimentPanel::addControl(QWidget* w)
   m_controls->removeWidget(m_run);
   m_controls->addWidget(w);
   m_controls->addWidget(m_run); // the button stays last
+}
+
+CheckedSpinBox* FiniteExperimentPanel::addSpinControl(const QString& label, int lo, int hi, int value, const QString& tip)
+{
+  auto* box = new CheckedSpinBox(lo, hi);
+  box->setValue(value);
+  box->setToolTipBase(tip);
+  addControl(labelledBox(label, box));
+  connect(box, &CheckedSpinBox::valueAccepted, this, &FiniteExperimentPanel::scheduleRecompute);
+  connect(box, &CheckedSpinBox::valueRefused, this, &FiniteExperimentPanel::statusMessage);
+  return box;
 }
 
 void FiniteExperimentPanel::setInfo(const QString& text) { m_info->setText(text); }

@@ -19,6 +19,7 @@ class QPushButton;
 
 namespace ntk::gui {
 
+class CheckedSpinBox;
 class FlowLayout;
 class FigureFunctionWidget;
 class NetworkDocument;
@@ -62,6 +63,9 @@ protected:
   virtual QString experimentName() const = 0;
 
   void addControl(QWidget* w);
+  /// A labelled integer box in the controls row (values outside lo…hi refused with the reason, never
+  /// clamped); an accepted value reruns the experiment.
+  CheckedSpinBox* addSpinControl(const QString& label, int lo, int hi, int value, const QString& tip);
   void setInfo(const QString& text);
   NetworkDocument* document() const { return m_doc; }
   void showEvent(QShowEvent* event) override;

@@ -13,38 +13,24 @@ namespace ntk::gui {
 
 WidthPanel::WidthPanel(NetworkDocument* doc, QWidget* parent) : FiniteExperimentPanel(doc, parent)
 {
-  m_log2Min = new CheckedSpinBox(0, 14);
-  m_log2Min->setValue(4);
-  m_log2Min->setPrefix(QStringLiteral("2^"));
-  m_log2Min->setToolTipBase(tr("Smallest hidden width 2^a (every hidden Dense layer set to it)"));
-  m_log2Max = new CheckedSpinBox(0, 14);
-  m_log2Max->setValue(12);
-  m_log2Max->setPrefix(QStringLiteral("2^"));
-  m_log2Max->setToolTipBase(tr("Largest hidden width 2^b"));
-  addControl(labelledBox(tr("Widths from"), m_log2Min));
-  addControl(labelledBox(tr("to"), m_log2Max));
-  m_seeds = new CheckedSpinBox(2, 64);
-  m_seeds->setValue(8);
-  m_seeds->setToolTipBase(tr("Networks per width: the error bars are the standard deviation over them"));
-  addControl(labelledBox(tr("Seeds"), m_seeds));
+  m_log2Min = addSpinControl(tr("Widths from"), 0, 14, WidthViewSettings{}.log2Min,
+                             tr("Smallest hidden width 2^a (every hidden Dense layer set to it)"));
+  m_log2Max = addSpinControl(tr("to"), 0, 14, WidthViewSettings{}.log2Max, tr("Largest hidden width 2^b"));
+  for (CheckedSpinBox* box : {m_log2Min, m_log2Max}) box->setPrefix(QStringLiteral("2^"));
+  m_seeds = addSpinControl(tr("Seeds"), 2, 64, WidthViewSettings{}.seeds,
+                           tr("Networks per width: the error bars are the standard deviation over them"));
   m_kind = new QComboBox;
   m_kind->addItem(tr("NTK"));
   m_kind->addItem(tr("NNGP"));
   m_kind->setToolTip(tr("Empirical NTK Θ̂ = J Jᵀ (layer by layer, no Jacobian) or NNGP K̂ (readout features) against the analytic kernel"));
   addControl(labelledBox(tr("Kernel"), m_kind));
-  m_points = new CheckedSpinBox(2, 512);
-  m_points->setValue(64);
-  m_points->setToolTipBase(tr("Number of inputs m (on the unit circle for input_dim ≥ 2, x_i = i/m for input_dim 1)"));
-  addControl(labelledBox(tr("Inputs"), m_points));
+  m_points = addSpinControl(tr("Inputs"), 2, 512, WidthViewSettings{}.points,
+                            tr("Number of inputs m (on the unit circle for input_dim ≥ 2, x_i = i/m for input_dim 1)"));
   figureWidget()->setToolTip(tr("Relative Frobenius error ‖Θ̂_n − Θ‖_F / ‖Θ‖_F of the empirical kernel of width n to the analytic\n"
                                 "kernel, mean ± 1 s.d. over seeds; the fit is least squares of log error on log n.\n"
                                 "Fluctuations of the empirical NTK at initialisation are ∝ n^{-1/2} (slope −½).\n"
                                 "Right: one seed's empirical kernel at the smallest and largest width, the analytic kernel,\n"
                                 "and the largest width's difference to it."));
-  for (CheckedSpinBox* box : {m_log2Min, m_log2Max, m_seeds, m_points}) {
-    connect(box, &CheckedSpinBox::valueAccepted, this, &WidthPanel::scheduleRecompute);
-    connect(box, &CheckedSpinBox::valueRefused, this, &WidthPanel::statusMessage);
-  }
   connect(m_kind, &QComboBox::currentIndexChanged, this, &WidthPanel::scheduleRecompute);
 }
 
