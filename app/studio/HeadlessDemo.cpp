@@ -228,7 +228,7 @@ void writeFiniteDynamicsFigure(const QDir& dir, QStringList& figures, QStringLis
   gui::DynamicsFigure fig;
   QString err;
   gui::DynamicsFigureOptions o;
-  o.time = 3.0;
+  o.time = 30.0;
   if (!gui::computeDynamicsFigure(Network::defaultNetwork(1), o, &fig, &err) ||
       !gui::addFiniteNetworks(fig, Network::defaultNetwork(1), {16, 1024}, 4, true, o.time, &err))
     throw NtkError("finite dynamics figure: " + err.toStdString());
@@ -238,7 +238,7 @@ void writeFiniteDynamicsFigure(const QDir& dir, QStringList& figures, QStringLis
   figures << QStringLiteral("finite_dynamics.png");
   md << QString() << QStringLiteral("## Finite networks against their limit") << QString()
      << QStringLiteral("- Real networks of widths 16 and 1024 (4 seeds each, and their linearisations, dashed) trained by "
-                       "GD beside the NTK-GP posterior at t = 3 (`finite_dynamics.png`, %1 s).")
+                       "GD beside the NTK-GP posterior at t = 30 (`finite_dynamics.png`, %1 s).")
             .arg(secs, 0, 'f', 2);
   report[QStringLiteral("finite_dynamics_seconds")] = secs;
 }

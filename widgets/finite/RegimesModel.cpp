@@ -114,8 +114,9 @@ namespace {
 PlotSeries widthSeries(const Eigen::MatrixXd& table, Eigen::Index col, const QString& name, const QColor& color)
 {
   std::vector<double> xs, ys;
+  // From the first step on: at step 0 both quantities are 0 by definition (any other value is rounding).
   for (Eigen::Index i = 0; i < table.rows(); ++i)
-    if (std::isfinite(table(i, col)) && table(i, col) > 0.0) {
+    if (table(i, 0) > 0.0 && std::isfinite(table(i, col)) && table(i, col) > 0.0) {
       xs.push_back(table(i, 0));
       ys.push_back(table(i, col));
     }
