@@ -9,7 +9,9 @@
 // (e) η > 2/λ_max diverges: diverged(), finite outputs and records; refusals raise InputError.
 #include <QtTest>
 
+#include <atomic>
 #include <cmath>
+#include <mutex>
 
 #include "TestUtil.h"
 #include "core/dynamics/KernelDynamics.h"
@@ -196,7 +198,7 @@ private slots:
     }
   }
 
-  void standardMovesTheKernelMore()
+  void standardWithEtaTimesWidthFixedMovesTheKernelLess()
   {
     const Eigen::MatrixXd X = normalInputs(16, 2, 7), x = normalInputs(3, 2, 8);
     const Eigen::VectorXd Y = targetsOf(X);
@@ -215,12 +217,11 @@ private slots:
     }
     qInfo("kernel distance at width %d: NTK %.3g, standard %.3g", width, distance[0], distance[1]);
     QVERIFY(distance[0] > 0.0 && distance[1] > 0.0);
-    // Issue 12 expects the standard parameterisation to move the kernel more at the same η·n. Measured, it
-    // moves it ~10× less: with η ∝ 1/n its first-layer weights move n^{-3/2} relative (n^{-1/2} in the NTK
-    // parameterisation) and its kernel is dominated by the readout's n·h·h' term. Kept as an expected
-    // failure so that the disagreement stays visible (an XPASS fails the test) until the claim is settled.
-    QEXPECT_FAIL("", "standard parameterisation with η·n fixed moves the kernel less than NTK (issue 12 says more)", Continue);
-    QVERIFY(distance[1] > distance[0]);
+    // With η·n fixed both parameterisations take the same step in the hidden and readout layers' effective
+    // weights, but the standard one moves its first layer n/d0 times less (its learning rate is η/n where the
+    // NTK parameterisation's effective one is η/d0), so its kernel moves less.
+    // (The issue expected the opposite; measured at width 256 it is ~10× less, as derived.)
+    QVERIFY2(distance[1] < 0.5 * distance[0], "standard parameterisation with η·n fixed moves the kernel less than NTK");
   }
 
   void ensembleMeetsNtkGpMean_data()
@@ -324,6 +325,32 @@ private slots:
     // 2 → 10 → 10 → 1 on m = 4: forward 2·4·(20 + 100 + 10), gradients the same, back-propagation 2·4·(100 + 10).
     const Network net = ntktest::mlp(2, 3, Activation(ActivationKind::Relu), 1.0, 0.1, 10);
     QCOMPARE(gradientStepFlops(net, 4), 2.0 * 4 * (2 * 130 + 110));
+  }
+
+  void progressAndCancel()
+  {
+    const Network net = ntktest::mlp(2, 2, Activation(ActivationKind::Relu), 1.0, 0.1, 8);
+    const Eigen::MatrixXd X = normalInputs(5, 2, 1), x = normalInputs(3, 2, 2);
+    TrainingRunsOptions o;
+    o.widths = {8, 16};
+    o.seeds = 2;
+    o.steps = 50;
+    std::mutex mutex;
+    double last = 0.0;
+    JobControl job;
+    job.progress = [&](double f) {
+      std::lock_guard<std::mutex> lock(mutex);
+      last = std::max(last, f);
+    };
+    trainFiniteNetworks(net, X, targetsOf(X), x, o, job);
+    QCOMPARE(last, 1.0);
+    // Raised part-way through the steps (not before): the runs stop with CancelledError.
+    std::atomic<bool> stop{false};
+    job.stop = &stop;
+    job.progress = [&](double f) {
+      if (f > 0.3) stop = true;
+    };
+    QVERIFY_THROWS_EXCEPTION(CancelledError, trainFiniteNetworks(net, X, targetsOf(X), x, o, job));
   }
 
   void refusals()

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -154,5 +155,10 @@ Command addRegressCommand(CLI::App& app, const AddThreads& addThreads);
 Command addExperimentWidthCommand(CLI::App& experiment, const AddThreads& addThreads);
 Command addExperimentTheoryCommand(CLI::App& experiment, const AddThreads& addThreads);
 Command addBenchExperimentWidthCommand(CLI::App& bench, const AddThreads& addThreads);
+
+/// `ntk-cli experiment evolution` and `ntk-cli experiment linearization` under the given experiment command,
+/// and `ntk-cli bench experiment-training` (ExperimentTrainingCommand.cpp).
+std::vector<Command> addExperimentTrainingCommands(CLI::App& experiment, const AddThreads& addThreads);
+Command addBenchExperimentTrainingCommand(CLI::App& bench, const AddThreads& addThreads);
 
 } // namespace ntkcli

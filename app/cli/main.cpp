@@ -189,6 +189,8 @@ int main(int argc, char** argv)
   commands.push_back(ntkcli::addExperimentWidthCommand(*experiment, addThreads));
   commands.push_back(ntkcli::addExperimentTheoryCommand(*experiment, addThreads));
   commands.push_back(ntkcli::addBenchExperimentWidthCommand(*bench, addThreads));
+  for (ntkcli::Command& c : ntkcli::addExperimentTrainingCommands(*experiment, addThreads)) commands.push_back(c);
+  commands.push_back(ntkcli::addBenchExperimentTrainingCommand(*bench, addThreads));
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include <tbb/parallel_for.h>
 
 #include "core/finite/FiniteNetworkTrainer.h"
+#include "core/util/DenseBlas.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 
@@ -51,10 +52,12 @@ void trainRun(TrainingRun& run, const Network& net, const Eigen::MatrixXd& X, co
   Eigen::MatrixXd theta = t.currentNtk();
   run.records.push_back(recordOf(t, theta, nullptr, nullptr));
   while (t.steps() < o.steps && !t.diverged()) {
-    job.checkCancelled();
-    const long long before = t.steps();
-    t.step(std::min(o.recordEvery, o.steps - t.steps()));
-    advanced(t.steps() - before);
+    const long long until = std::min(o.steps, t.steps() + o.recordEvery);
+    while (t.steps() < until && !t.diverged()) { // step by step: cancel and progress between steps
+      job.checkCancelled();
+      t.step(1);
+      if (!t.diverged()) advanced(1);
+    }
     if (t.steps() == run.records.back().step) break; // diverged on the first step of this stretch
     Eigen::MatrixXd next = t.currentNtk();
     run.records.push_back(recordOf(t, next, &run.records.back(), &theta));
@@ -96,6 +99,7 @@ std::vector<TrainingRun> trainFiniteNetworks(const Network& net, const Eigen::Ma
   std::vector<size_t> order(runs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return runs[a].width > runs[b].width; });
+  const SingleThreadedBlas blas; // one run per core: OpenBLAS's own threads would oversubscribe them
   tbb::parallel_for(size_t(0), order.size(), size_t(1), [&](size_t i) {
     trainRun(runs[order[i]], net, Xtrain, Ytrain, Xtest, options, job, advanced);
   });

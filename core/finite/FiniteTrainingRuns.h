@@ -5,10 +5,13 @@
 // of steps, the record interval k, widths, seeds (seed, seed+1, … the same at every width).
 // Out: per run the records at steps 0, k, 2k, …, and the last step: loss, kernel distance ρ(Θ_0, Θ_t),
 // kernel velocity ρ(Θ_t, Θ_{t−Δ})/Δ (Δ = the time between this record and the previous one; 0 at step 0),
-// weight change, test outputs; whether and where the run diverged (its records stop there).
+// weight change, test outputs; whether and where the run diverged (its records stop there: the last one is
+// its last finite state, between two record steps when it diverged there).
 // Ensemble: mean and variance (n − 1 denominator) over seeds of the test outputs at one width and step.
 // Errors: as FiniteNetworkTrainer, plus InputError for no widths, a width < 1, seeds < 1, steps < 0,
 // k < 1; MemoryLimitError before allocating (all runs together); CancelledError between steps.
+// Threads: one run per oneTBB task, OpenBLAS held at one thread meanwhile (process-wide).
+// Progress: steps done over all runs, reported from worker threads.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <cblas.h>
+#include <tbb/parallel_for.h>
 
 #include "core/util/Errors.h"
 
@@ -51,6 +52,27 @@ double measureGemmGflops(int n, int repeats, bool blas)
   }
   std::sort(rates.begin(), rates.end());
   return rates[rates.size() / 2];
+}
+
+double measureParallelGemmGflops(int tasks, int n)
+{
+  if (tasks < 1 || n < 1) throw InputError("measureParallelGemmGflops: tasks and n must be >= 1");
+  const SingleThreadedBlas oneThread;
+  std::vector<Eigen::MatrixXd> A(static_cast<size_t>(tasks)), C(static_cast<size_t>(tasks));
+  for (auto& a : A) a = Eigen::MatrixXd::Random(n, n);
+  for (auto& c : C) c.resize(n, n);
+  std::vector<double> seconds;
+  for (int r = 0; r < 3; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    tbb::parallel_for(0, tasks, [&](int i) {
+      for (int k = 0; k < 4; ++k)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, A[size_t(i)].data(), n, A[size_t(i)].data(), n,
+                    0.0, C[size_t(i)].data(), n);
+    });
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  return 4.0 * tasks * 2.0 * double(n) * double(n) * double(n) / seconds[1] / 1e9;
 }
 
 } // namespace ntk

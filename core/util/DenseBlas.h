@@ -31,4 +31,9 @@ private:
 /// false: Eigen's own product (what code that multiplies Eigen matrices directly gets).
 double measureGemmGflops(int n = 1024, int repeats = 5, bool blas = true);
 
+/// The rate one-run-per-core code can reach: `tasks` oneTBB workers each multiplying their own n by n
+/// matrices with single-threaded OpenBLAS dgemm (SingleThreadedBlas), total flops / median wall time
+/// of 3 rounds of 4 products each.
+double measureParallelGemmGflops(int tasks, int n = 512);
+
 } // namespace ntk

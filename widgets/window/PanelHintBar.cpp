@@ -40,8 +40,8 @@ QString PanelHintBar::hintFor(const QString& name)
       {QStringLiteral("width"),
        QT_TR_NOOP("Compare the fitted slope with −0.5 (fluctuations ∝ n^(−1/2)), then switch the kernel to NNGP.")},
       {QStringLiteral("image"),
-       QT_TR_NOOP("Press Sweep encodings: train PSNR rises with σ while held-out PSNR peaks; click a row to show "
-                  "that fit. Then press Play to watch the picture sharpen from coarse to fine.")},
+       QT_TR_NOOP("Press Sweep encodings: train PSNR rises with σ, held-out PSNR peaks. Click a row to show that "
+                  "fit, then press Play.")},
       {QStringLiteral("topopt"),
        QT_TR_NOOP("Press Play and watch the beam grow; click a node to add a load while it runs (Ctrl+Z undoes). "
                   "Ctrl+click shows the NTK filter.")},
