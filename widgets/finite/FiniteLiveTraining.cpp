@@ -14,6 +14,7 @@
 #pragma pop_macro("emit")
 
 #include "core/finite/FiniteNetworkTrainer.h"
+#include "core/util/DenseBlas.h"
 #include "core/util/MemoryEstimate.h"
 
 namespace ntk::gui {
@@ -76,6 +77,7 @@ void trainRuns(const Network& net, const Eigen::MatrixXd& Xtrain, const Eigen::V
                const Eigen::MatrixXd& Xtest, const LiveTrainingSettings& settings, const JobControl& job,
                const std::function<void(LiveSnapshot)>& onSnapshot)
 {
+  const SingleThreadedBlas blas; // one run per task: OpenBLAS's own threads would oversubscribe the cores
   const std::vector<TrainingRun> runs = plannedRuns(settings);
   // All runs live at once: refused before any is allocated when together they do not fit.
   double bytes = 0.0;

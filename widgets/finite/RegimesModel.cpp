@@ -148,6 +148,22 @@ std::optional<PlotSeries> divergenceMarker(const std::vector<TrainingRun>& runs,
   return m;
 }
 
+/// The data's view with room below the lowest curve (log10 units): the legend sits there, off the curves.
+std::optional<AxisRange> regimesCellRange(const std::vector<PlotSeries>& series)
+{
+  double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+  for (const PlotSeries& s : series)
+    for (Eigen::Index i = 0; i < s.y.size(); ++i) {
+      xlo = std::min(xlo, s.x(i));
+      xhi = std::max(xhi, s.x(i));
+      ylo = std::min(ylo, std::log10(s.y(i)));
+      yhi = std::max(yhi, std::log10(s.y(i)));
+    }
+  if (!(xhi > xlo) || !std::isfinite(ylo)) return std::nullopt;
+  const double span = std::max(0.3, yhi - ylo);
+  return AxisRange{xlo, xhi, ylo - 0.6 * span, yhi + 0.05 * span};
+}
+
 void paintRegimesCell(QPainter& p, const QRectF& rect, const RegimesResult& r, bool standard, RegimesQuantity q, double em)
 {
   const std::vector<int>& widths = r.settings.widths;
@@ -172,6 +188,7 @@ void paintRegimesCell(QPainter& p, const QRectF& rect, const RegimesResult& r, b
   o.yTitle = q == RegimesQuantity::KernelDistance ? QObject::tr("kernel distance ρ(Θ₀, Θ_t)") : QObject::tr("‖θ_t − θ₀‖ / ‖θ₀‖");
   o.logY = true;
   o.em = em;
+  o.range = regimesCellRange(series);
   paintPlot(p, rect, series, o);
 }
 
