@@ -17,6 +17,7 @@
 #include <QTimer>
 
 #include "HeadlessDemo.h"
+#include "widgets/dynamics/DynamicsPanel.h"
 #include "widgets/image/ImagePanel.h"
 #include "widgets/window/MainWindow.h"
 #include "widgets/common/VtkOpenGLWidget.h"
@@ -57,7 +58,9 @@ void addOptions(QCommandLineParser& parser)
                       "xvfb-run -a -s '-screen 0 1920x1080x24' ntk-studio --screenshot FILE"),
        QStringLiteral("FILE")},
       {QStringLiteral("network"), QStringLiteral("Open the network JSON FILE."), QStringLiteral("FILE")},
-      {QStringLiteral("panel"), QStringLiteral("Show panel NAME: %1.").arg(panels), QStringLiteral("NAME")},
+      {QStringLiteral("panel"),
+       QStringLiteral("Show panel NAME: %1 (or dynamics-networks: the dynamics panel training real networks).").arg(panels),
+       QStringLiteral("NAME")},
       {QStringLiteral("size"),
        QStringLiteral("Window size in pixels, e.g. 1024x700 or 1920x1080 (at least %1x%2); for --screenshot.")
            .arg(kMinWidth)
@@ -190,8 +193,10 @@ int runWindow(int argc, char** argv)
       if (screenshot) return 2;
     }
   }
+  // `dynamics-networks`: the dynamics panel training real networks beside the kernel (issue 12).
   const QString panel = parser.value(QStringLiteral("panel"));
-  if (parser.isSet(QStringLiteral("panel")) && !window.showPanel(panel)) {
+  const bool withNetworks = panel == QLatin1String("dynamics-networks");
+  if (parser.isSet(QStringLiteral("panel")) && !window.showPanel(withNetworks ? QStringLiteral("dynamics") : panel)) {
     std::fprintf(stderr, "ntk-studio: unknown panel '%s' (panels: %s)\n", qPrintable(panel),
                  qPrintable(window.panelNames().join(QStringLiteral(", "))));
     return 2;
@@ -199,6 +204,9 @@ int runWindow(int argc, char** argv)
   if (screenshot && panel == QLatin1String("image"))
     for (ntk::gui::AnalysisPanel* p : window.panels())
       if (auto* image = qobject_cast<ntk::gui::ImagePanel*>(p)) image->sweepWhenShown(); // the screenshot shows the sweep
+  if (withNetworks)
+    for (ntk::gui::AnalysisPanel* p : window.panels())
+      if (auto* dynamics = qobject_cast<ntk::gui::DynamicsPanel*>(p)) dynamics->trainRealNetworksAfterBuild();
   if (size) {
     // Over the geometry remembered from the last session (QSettings).
     window.setWindowState(Qt::WindowNoState);

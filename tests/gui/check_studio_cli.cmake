@@ -22,7 +22,7 @@ function(expect rc_wanted fragment)
 endfunction()
 
 expect(0 "--screenshot <FILE>" --help)
-expect(0 "Show panel NAME: kernel, spectrum, eigenfunctions, dynamics, image, topopt." --help)
+expect(0 "Show panel NAME: kernel, spectrum, eigenfunctions, dynamics, regimes, width, image, topopt" --help)
 expect(0 "--size <WxH>" -h)
 expect(0 "ntk-studio ${VERSION} " --version)
 expect(2 "xvfb-run -a" --screenshot ${OUT_DIR}/nodisplay.png)

@@ -92,7 +92,7 @@ private slots:
     QVERIFY(QTest::qWaitForWindowExposed(guide));
     QVERIFY(guide->browser()->toPlainText().size() > 2000);
     const QStringList anchors = guide->sectionAnchors(), titles = guide->sectionTitles();
-    QCOMPARE(m_window->panelNames().size(), 6);
+    QCOMPARE(m_window->panelNames().size(), 8);
     for (const QString& name : m_window->panelNames()) {
       QVERIFY2(anchors.contains(name), qPrintable(QStringLiteral("no guide section for panel ") + name));
       QVERIFY2(titles.contains(tabTitle(*m_window, name)), qPrintable(QStringLiteral("no heading ") + tabTitle(*m_window, name)));
@@ -199,7 +199,8 @@ private slots:
       QVERIFY(bar->text().contains(tabTitle(*m_window, name)));
       // Not clipped at 1024 wide: the wrapped label has the height its text needs.
       auto* label = bar->findChild<QLabel*>(QStringLiteral("panelHintText"));
-      QVERIFY(label->height() >= label->heightForWidth(label->width()));
+      QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+               qPrintable(QStringLiteral("%1: hint %2 px high, needs %3").arg(name).arg(label->height()).arg(label->heightForWidth(label->width()))));
     }
     // Dismiss each one: it stays hidden on its tab, the others still show theirs.
     for (int i = 0; i < names.size(); ++i) {

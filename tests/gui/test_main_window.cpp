@@ -59,7 +59,7 @@ private slots:
     QVERIFY2(distinctColours(heat) > 50, "heatmap looks blank");
     const QImage window = m_window->grab().toImage();
     QVERIFY2(distinctColours(window) > 100, "window screenshot looks blank");
-    QCOMPARE(m_window->panelNames(), (QStringList{"kernel", "spectrum", "eigenfunctions", "dynamics", "image", "topopt"}));
+    QCOMPARE(m_window->panelNames(), (QStringList{"kernel", "spectrum", "eigenfunctions", "dynamics", "regimes", "width", "image", "topopt"}));
     QCOMPARE(MainWindow::panelNameList(), m_window->panelNames()); // what ntk-studio --help lists
   }
 

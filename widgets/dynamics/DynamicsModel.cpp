@@ -237,6 +237,13 @@ Prediction gridPart(const Prediction& all, Eigen::Index heldOut)
 /// Steps of GD at t; t = ∞ (an unstable step: shown at the slider's largest finite time).
 long long stepsAt(double t, double eta) { return gradientDescentSteps(std::isinf(t) ? std::pow(10.0, kLogTimeMax) : t, eta); }
 
+/// Θ(X,X) + ridge = m·V diag(λ) Vᵀ from the decomposition the dynamics keep (no second Gram).
+Eigen::MatrixXd trainingGram(const KernelDynamics& d)
+{
+  const Eigen::MatrixXd& V = d.modeVectors();
+  return double(d.trainSize()) * V * d.modeEigenvalues().asDiagonal() * V.transpose();
+}
+
 } // namespace
 
 DynamicsBuild buildDynamics(const Network& net, KernelKind kind, const PointSet& points, int inputDim, double ridge,
@@ -263,6 +270,8 @@ DynamicsBuild buildDynamics(const Network& net, KernelKind kind, const PointSet&
     r.conditionNumber = dyn->conditionNumber();
     r.maxStableRate = dyn->maxStableLearningRate();
     r.lambdaMax = dyn->modeEigenvalues().size() ? dyn->modeEigenvalues()(0) : 0.0;
+    r.theory = kernelTheoryReadouts(trainingGram(*dyn), targetsOf(points.train));
+    r.hasTheory = true;
     r.dynamics = std::move(dyn);
   }, &r.cancelled, &r.error);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -517,6 +526,8 @@ bool computeDynamicsFigure(const Network& net, const DynamicsFigureOptions& o, D
   refreshLineTargets(points.train, o.preset, target);
   refreshLineTargets(points.test, o.preset, target);
   const DynamicsBuild build = buildDynamics(net, o.kind, points, 1, o.ridge);
+  figure->points = points;
+  figure->maxStableRate = build.maxStableRate;
   if (!build.dynamics) {
     const QString why = build.error.isEmpty() ? QStringLiteral("cancelled") : build.error;
     fail(why);

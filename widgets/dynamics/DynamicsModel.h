@@ -19,6 +19,7 @@
 #include "core/dynamics/KernelDynamics.h"
 #include "core/dynamics/LossCurve.h"
 #include "core/dynamics/PlaygroundData.h"
+#include "core/finite/KernelTheoryReadouts.h"
 #include "widgets/dynamics/LossCurvePlot.h"
 #include "widgets/dynamics/ModeResidualPlot.h"
 #include "widgets/dynamics/PlanePlayground.h"
@@ -117,6 +118,10 @@ struct DynamicsBuild {
   Prediction limit;          ///< 1-D: t = ∞ on the plotting grid (kernel / ridge regression)
   Eigen::VectorXd cycles;    ///< 1-D, per mode: sign changes of its eigenvector along x, halved (≈ frequency)
   double conditionNumber = 0.0, lambdaMax = 0.0, maxStableRate = 0.0;
+  /// λ_min, the convergence bound and the complexity √(Yᵀ Θ⁻¹ Y / m) (true and shuffled targets) of the
+  /// training Gram Θ(X,X) (+ ridge) the dynamics use (survey §6.3).
+  KernelTheoryReadouts theory;
+  bool hasTheory = false;
   QString error;             ///< non-empty: failed with this message
   bool cancelled = false;
   double seconds = 0.0;
@@ -166,6 +171,8 @@ struct DynamicsFigure {
   PlanePlotData plane;
   LossPlotData loss;
   ModeResidualData residuals;
+  PointSet points;            ///< the data the figure was computed on (1-D)
+  double maxStableRate = 0.0; ///< 2/λ_max(H) of that build
 };
 void paintDynamicsFigure(QPainter& p, const QRectF& rect, const DynamicsFigure& figure);
 

@@ -2,6 +2,7 @@
 #include "widgets/dynamics/DynamicsPanel.h"
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 
 #include <QCheckBox>
@@ -31,6 +32,9 @@
 #include "widgets/dynamics/PlanePlayground.h"
 #include "widgets/dynamics/RegressionPlayground.h"
 #include "widgets/dynamics/TransportBar.h"
+#include "widgets/finite/FiniteNetworksBar.h"
+#include "widgets/finite/FiniteOverlay.h"
+#include "widgets/finite/FiniteTrainingController.h"
 #include "widgets/network/NetworkDocument.h"
 #include "widgets/network/PanelStateCommand.h"
 
@@ -98,6 +102,7 @@ DynamicsPanel::DynamicsPanel(NetworkDocument* doc, QWidget* parent)
 
   connectControls();
   connectPlots();
+  connectFinite();
   m_dirty = true; // built when first shown
 }
 
@@ -190,7 +195,10 @@ void DynamicsPanel::buildControls()
   m_infoLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_infoLabel->setWordWrap(true);
   m_infoLabel->setToolTip(tr("H = Θ(X,X)/m (plus ridge): its eigenvalues λ_k set the rate of each mode, e^{−λ_k t}.\n"
-                             "cond(H) = λ_max/λ_min; gradient descent converges only for η < 2/λ_max."));
+                             "cond(H) = λ_max/λ_min; gradient descent converges only for η < 2/λ_max.\n"
+                             "Gradient flow: L(t) ≤ e^{−2 λ_min t} L(0) (every residual direction decays at least as e^{−λ_min t}).\n"
+                             "Complexity (Arora et al. 2019): √(Yᵀ Θ(X,X)⁻¹ Y / m) — small for targets the kernel fits easily;\n"
+                             "the same targets shuffled (a seeded permutation) lose their structure and give a larger value."));
   row3->addWidget(m_infoLabel, 1);
   layout->addLayout(row3);
   m_noteLabel = new QLabel;
@@ -198,6 +206,9 @@ void DynamicsPanel::buildControls()
   m_noteLabel->setStyleSheet(QStringLiteral("QLabel { color: #8a5a00; }"));
   m_noteLabel->setVisible(false);
   layout->addWidget(m_noteLabel);
+  m_finiteBar = new FiniteNetworksBar;
+  m_finite = new FiniteTrainingController(this);
+  layout->addWidget(m_finiteBar);
 }
 
 void DynamicsPanel::buildPlots()
@@ -255,6 +266,7 @@ void DynamicsPanel::connectControls()
   connect(m_watcher, &QFutureWatcher<DynamicsBuild>::finished, this, &DynamicsPanel::onJobFinished);
   connect(m_evalWatcher, &QFutureWatcher<Evaluation>::finished, this, &DynamicsPanel::onEvaluationFinished);
   connect(m_doc, &NetworkDocument::changed, this, [this] {
+    clearFinite(); // trained from the network before the edit
     if (!isVisible()) {
       m_dirty = true; // hidden: rebuilt when shown
       updateAvailability(); // the requirement is still reported at once
@@ -313,6 +325,7 @@ void DynamicsPanel::connectControls()
     if (!acceptOrMark(*m_etaMark, std::isfinite(v) && v > 0.0 && v <= 1e9, tr("η = %1 must be > 0 and ≤ 1e9").arg(v))) return;
     m_eta = v;
     m_etaUserSet = true; // programmatic defaults are set under a QSignalBlocker
+    clearFinite();       // trained with another η
     m_timeSlider->updateLabel();
     updateInfo();
     if (!gdOn()) return;
@@ -372,6 +385,127 @@ void DynamicsPanel::connectPlots()
     showPrediction();
     scheduleRecompute();
   });
+}
+
+void DynamicsPanel::connectFinite()
+{
+  connect(m_finiteBar, &FiniteNetworksBar::trainRequested, this, &DynamicsPanel::startFiniteTraining);
+  connect(m_finiteBar, &FiniteNetworksBar::stopRequested, m_finite, &FiniteTrainingController::stop);
+  connect(m_finiteBar, &FiniteNetworksBar::enabledChanged, this, [this](bool on) {
+    if (!on) m_finite->stop();
+    updateFiniteStatus();
+    showPrediction();
+  });
+  connect(m_finiteBar, &FiniteNetworksBar::settingsChanged, this, [this] {
+    clearFinite(); // the runs shown must be the ones the row describes
+    showPrediction();
+  });
+  connect(m_finite, &FiniteTrainingController::progressed, this, [this](long long step) {
+    emit progressChanged(int(100.0 * double(step) / double(std::max(1LL, m_finite->settings().steps))));
+    updateFiniteStatus();
+    showPrediction();
+  });
+  connect(m_finite, &FiniteTrainingController::finished, this, [this] {
+    m_finiteBar->setRunning(m_finite->isRunning());
+    updateFiniteStatus();
+    showPrediction();
+    if (!m_finite->failure().isEmpty()) emit statusMessage(tr("Real networks not trained: %1").arg(m_finite->failure()));
+    emit busyChanged(isBusy());
+    if (!isBusy()) emit idle();
+  });
+}
+
+void DynamicsPanel::startFiniteTraining()
+{
+  if (!m_finiteBar->isOn() || requiredInputDim() != 1 || !m_unavailable.isEmpty()) return;
+  const std::vector<int> widths = m_finiteBar->widths();
+  if (widths.empty()) {
+    emit statusMessage(tr("Refused: %1 — no networks trained").arg(m_finiteBar->widthError()));
+    m_finiteBar->setStatus(tr("Refused: %1").arg(m_finiteBar->widthError()), QString());
+    return;
+  }
+  const Network net = m_finiteBar->trainedNetwork(m_doc->networkFor(objectName()));
+  const auto& train = m_state.points.train;
+  Eigen::MatrixXd X(Eigen::Index(train.size()), 1);
+  Eigen::VectorXd Y(Eigen::Index(train.size()));
+  for (size_t i = 0; i < train.size(); ++i) {
+    X(Eigen::Index(i), 0) = train[i].x;
+    Y(Eigen::Index(i)) = train[i].y;
+  }
+  m_finite->start(net, X, Y, Eigen::MatrixXd(dynamicsTestGrid()), m_finiteBar->settings(eta()));
+  m_finiteBar->setRunning(true);
+  updateFiniteStatus();
+  emit busyChanged(true);
+}
+
+void DynamicsPanel::trainRealNetworksAfterBuild()
+{
+  m_finiteBar->setOn(true);
+  m_trainAfterBuild = true;
+  if (m_build.dynamics && !isBusy()) applyBuild(m_build);
+}
+
+void DynamicsPanel::clearFinite()
+{
+  if (m_finite->runs().empty() && !m_finite->isRunning()) return;
+  m_finite->clear();
+  updateFiniteStatus();
+}
+
+long long DynamicsPanel::finiteShownStep() const
+{
+  if (!m_finiteBar->isOn() || m_finite->runs().empty()) return -1;
+  const double t = time(), eta = m_finite->settings().learningRate;
+  const long long s = std::isinf(t) ? m_finite->settings().steps : gradientDescentSteps(t, eta);
+  return shownRecordStep(m_finite->runs(), s);
+}
+
+void DynamicsPanel::addFiniteCurves(RegressionPlotData& d) const
+{
+  const long long step = finiteShownStep();
+  if (step < 0) return;
+  d.curves = finiteNetworkCurves(m_finite->runs(), step);
+  d.title += tr(" · networks n = %1 at s = %2 GD steps (t = s·η = %3)")
+                 .arg(widthListText(m_finite->settings().widths))
+                 .arg(step)
+                 .arg(formatTime(double(step) * m_finite->settings().learningRate));
+  const QString diverged = divergedWidthsText(m_finite->runs());
+  if (!diverged.isEmpty())
+    d.warning = tr("Real networks diverged (loss blew up, η too large for their empirical NTK) — widths %1; their curves end there.").arg(diverged);
+}
+
+void DynamicsPanel::updateFiniteStatus()
+{
+  if (!m_finiteBar->isOn()) return;
+  const bool have = !m_finite->runs().empty() || m_finite->isRunning();
+  const Network& doc = m_doc->networkFor(objectName());
+  const LiveTrainingSettings s = have ? m_finite->settings() : m_finiteBar->settings(eta());
+  const Network net = have ? m_finite->network() : m_finiteBar->trainedNetwork(doc);
+  m_finiteBar->setNetworkParameterization(doc.parameterization);
+  QString text = tr("GD η = %1, s = t/η: ").arg(s.learningRate, 0, 'g', 3);
+  if (m_finite->isRunning())
+    text += tr("training, step %1 of %2").arg(std::max(0LL, m_finite->latestStep())).arg(s.steps);
+  else if (!m_finite->failure().isEmpty())
+    text += tr("not trained: %1").arg(m_finite->failure());
+  else if (m_finite->wasCancelled() && have)
+    text += tr("stopped at step %1").arg(m_finite->latestStep());
+  else if (have)
+    text += tr("trained %1 steps").arg(m_finite->latestStep());
+  else
+    text += tr("press Train or Play");
+  m_finiteBar->setStatus(text, finiteNetworksDescription(net, s, net.parameterization != doc.parameterization));
+}
+
+QString DynamicsPanel::theoryText() const
+{
+  if (!m_build.hasTheory) return {};
+  const KernelTheoryReadouts& r = m_build.theory;
+  const double t = time();
+  QString text = tr("λ_min(H) = %1 ⇒ L(t) ≤ e^{−2λ_min t}·L(0)").arg(r.lambdaMin, 0, 'g', 3);
+  if (std::isfinite(t)) text += tr(" = %1·L(0) at t = %2").arg(r.lossBoundFactor(t), 0, 'g', 3).arg(formatTime(t));
+  text += tr(" · complexity √(yᵀΘ⁻¹y/m) = %1, shuffled targets %2").arg(r.complexity, 0, 'g', 3).arg(r.shuffledComplexity, 0, 'g', 3);
+  if (r.singular) text += tr(" (Θ singular: on the span of λ > 1e-13·λ_max)");
+  return text;
 }
 
 void DynamicsPanel::showEvent(QShowEvent* event)
@@ -441,7 +575,8 @@ void DynamicsPanel::saveSettings()
 
 bool DynamicsPanel::isBusy() const
 {
-  return m_watcher->isRunning() || m_pending || m_coalesce->isActive() || m_evalWatcher->isRunning() || m_evalPending;
+  return m_watcher->isRunning() || m_pending || m_coalesce->isActive() || m_evalWatcher->isRunning() || m_evalPending ||
+         m_finite->isRunning();
 }
 
 TargetPreset DynamicsPanel::targetPreset() const
@@ -504,6 +639,7 @@ void DynamicsPanel::onTimeChanged()
 {
   if (!m_settingExact) m_exactTime = -1.0; // the user moved the slider: its t counts again
   m_timeSlider->updateLabel();
+  updateInfo(); // the loss bound is at this t
   requestEvaluation();
 }
 
@@ -578,6 +714,7 @@ void DynamicsPanel::setPlaying(bool on)
   }
   m_playAccumulator = 0.0;
   m_playTimer->start();
+  if (m_finiteBar->isOn() && m_finite->runs().empty() && !m_finite->isRunning()) startFiniteTraining(); // Play trains them live
 }
 
 void DynamicsPanel::advanceFrame()
@@ -653,6 +790,7 @@ void DynamicsPanel::restoreState(const PlaygroundState& state)
   const int oldDim = datasetInputDim(m_state.dataset);
   const DynamicsDataset oldDataset = m_state.dataset;
   m_state = state;
+  clearFinite(); // trained on other points
   m_countByDim[datasetInputDim(m_state.dataset)] = m_state.count;
   m_dragging = false;
   if (oldDataset != m_state.dataset) resampleTarget();
@@ -688,6 +826,7 @@ void DynamicsPanel::showStateInControls()
   m_samplingCombo->setEnabled(!plane);
   m_dataStack->setCurrentIndex(plane ? 1 : 0);
   m_playground->setDrawingEnabled(!plane && targetPreset() == TargetPreset::UserDrawn);
+  m_finiteBar->setAvailable(!plane, tr("Real networks train on the 1-D targets only (the 2-D sets are not offered yet)."));
   updateCountLabel();
 }
 
@@ -815,6 +954,7 @@ void DynamicsPanel::cancel()
   m_coalesce->stop();
   m_evalPending = false;
   stopJob();
+  m_finite->stop();
   setPlaying(false);
 }
 
@@ -885,6 +1025,10 @@ void DynamicsPanel::applyBuild(DynamicsBuild build)
   updateResiduals();
   updateLoss(true);
   showPrediction();
+  if (std::exchange(m_trainAfterBuild, false) && std::isfinite(time())) {
+    m_finiteBar->setSteps(std::max(1LL, gradientDescentSteps(time(), eta())));
+    startFiniteTraining();
+  }
   // testSize() counts the plot's grid as well as the held-out points: say both.
   emit statusMessage(tr("Dynamics on %1 training points (%2 held-out + %3 plot points evaluated) built in %4 ms; one t-evaluation %5 ms")
                          .arg(m_build.dynamics->trainSize())
@@ -995,6 +1139,7 @@ void DynamicsPanel::showPrediction()
   RegressionPlotData d = regressionPlotData(m_target, m_state.points, have ? &m_build : nullptr, have ? &m_prediction : nullptr,
                                             kind(), time(), gdOn(), eta());
   if (!m_evalFailure.isEmpty()) d.warning = m_evalFailure;
+  addFiniteCurves(d);
   m_playground->setData(std::move(d));
 }
 
@@ -1047,6 +1192,7 @@ void DynamicsPanel::updateInfo()
     text += tr(" · η/η_max = %1 %2").arg(ratio, 0, 'g', 3).arg(ratio < 1.0 ? tr("(stable)") : tr("(diverges!)"));
   }
   if (m_build.dynamics->trainSize() != Eigen::Index(pointCount())) text += tr(" · updating…");
+  if (m_build.hasTheory) text += QLatin1Char('\n') + theoryText();
   m_infoLabel->setText(text);
 }
 
@@ -1069,6 +1215,7 @@ void DynamicsPanel::paintFigure(QPainter& p, const QRectF& rect) const
 
 bool DynamicsPanel::exportView(const QString& path, QString* error)
 {
+  m_exportSummary.clear(); // "Exported PATH" unless the columns need saying
   // The figure is written even without a prediction (it shows why); the data needs one.
   Eigen::MatrixXd out;
   if (requiredInputDim() == 1 && m_prediction.mean.size() == kDynamicsTestPoints) {
@@ -1077,6 +1224,13 @@ bool DynamicsPanel::exportView(const QString& path, QString* error)
     out.col(1) = m_target;
     out.col(2) = m_prediction.mean;
     out.col(3) = m_prediction.variance.size() ? m_prediction.variance : Eigen::VectorXd::Zero(kDynamicsTestPoints);
+    QStringList names{QStringLiteral("x"), QStringLiteral("target"), QStringLiteral("mean"), QStringLiteral("variance")};
+    if (const long long step = finiteShownStep(); step >= 0) {
+      const Eigen::MatrixXd finite = finiteNetworkColumns(m_finite->runs(), step, kDynamicsTestPoints, &names);
+      out.conservativeResize(Eigen::NoChange, 4 + finite.cols());
+      out.rightCols(finite.cols()) = finite;
+    }
+    m_exportSummary = tr("Exported %1 (columns: %2)").arg(path, names.join(QStringLiteral(", ")));
   } else if (requiredInputDim() == 2 && m_prediction.mean.size() == Eigen::Index(kPlaneGrid) * kPlaneGrid) {
     out.resize(m_prediction.mean.size(), 3);
     out.leftCols(2) = planeTestGrid();

@@ -10,7 +10,8 @@
 // held out for the test loss), the label-noise std, a seed, point edits (click, drag, remove — each
 // an undoable step of the document's undo stack), kind, relative ridge, t, GD on/off and η.
 // Out: the plots; `exportView(path)` writes PNG/SVG (the plots as one figure) or CSV/NPY (1-D: n by 4:
-// x, target, mean, variance; 2-D: G² by 3: x₁, x₂, mean at the current t).
+// x, target, mean, variance, then with real networks shown per width the ensemble mean and the linearised
+// mean where drawn — lastExportSummary() names the columns; 2-D: G² by 3: x₁, x₂, mean at the current t).
 // Work: KernelDynamics is built once per (network, kind, points, ridge) off the GUI thread (QtConcurrent;
 // a newer request cancels the older one, whose result is dropped). While hidden, network edits only
 // mark the panel stale: it rebuilds when shown. Moving t only evaluates the cached
@@ -42,6 +43,8 @@ namespace ntk::gui {
 class RefusalMark;
 
 class CheckedDoubleSpinBox;
+class FiniteNetworksBar;
+class FiniteTrainingController;
 class CheckedSpinBox;
 class LogTimeSlider;
 class LossCurvePlot;
@@ -70,6 +73,8 @@ public:
   /// .png/.svg: the plots as one figure; .csv/.npy: the prediction on the plotting grid at the current t.
   bool exportView(const QString& path, QString* error) override;
   void paintFigure(QPainter& p, const QRectF& rect) const override;
+  /// The columns of the last CSV/NPY export (they depend on the real networks shown).
+  QString lastExportSummary() const override { return m_exportSummary; }
 
   /// Builds the dynamics for the current settings on the calling thread and shows the result
   /// (headless use; cancels a running job first). False with the reason when nothing can be shown.
@@ -120,6 +125,18 @@ public:
   bool showsNtk() const;
   bool isPlaying() const;
 
+  /// "Train real networks" (1-D data): the row of controls and the runs trained so far.
+  FiniteNetworksBar* finiteBar() const { return m_finiteBar; }
+  FiniteTrainingController* finiteTraining() const { return m_finite; }
+  /// The GD step s = t/η the finite networks are shown at for the slider's t (the last trained step
+  /// for t = ∞); −1 when none is shown.
+  long long finiteShownStep() const;
+  /// Ticks "Train real networks" and, once the dynamics are built, trains them up to the slider's step
+  /// s = t/η (the Steps box is set to it, visibly): `--panel dynamics-networks --screenshot`.
+  void trainRealNetworksAfterBuild();
+  /// The theory line under the controls (λ_min, the loss bound, the complexity; §6.3).
+  QString theoryText() const;
+
   /// Applies a state (undo / redo of a point edit): settings shown quietly, points replaced, rebuilt.
   void restoreState(const PlaygroundState& state);
 
@@ -141,6 +158,8 @@ public slots:
   void stepForward();
   /// t back to the start: t = 0 (no GD step yet).
   void resetTime();
+  /// Trains the finite networks of the "Train real networks" row on the current points (off-thread).
+  void startFiniteTraining();
   /// 1-D: adds a training point at x on the target (or at y when atGivenY). One undo step.
   void addPoint(double x, double y, bool atGivenY);
   /// 2-D: adds a training point at (u, v) of class `label` (±1). One undo step.
@@ -155,6 +174,12 @@ private:
   void buildPlots();
   void connectControls();
   void connectPlots();
+  void connectFinite();
+  /// The data or the network changed: the trained networks no longer belong to the points shown.
+  void clearFinite();
+  void updateFiniteStatus();
+  /// The finite networks' curves (and a divergence warning) added to the 1-D plot's data.
+  void addFiniteCurves(RegressionPlotData& d) const;
   void startJob();
   void onJobFinished();
   void applyBuild(DynamicsBuild build);
@@ -215,6 +240,8 @@ private:
   QStackedWidget* m_dataStack;
   QSplitter* m_splitter;
   QSplitter* m_rightSplitter;
+  FiniteNetworksBar* m_finiteBar;
+  FiniteTrainingController* m_finite;
   RegressionPlayground* m_playground;
   PlanePlayground* m_planePlayground;
   ModeResidualPlot* m_residualPlot;
@@ -243,6 +270,7 @@ private:
   double m_syncEvalLimitMs = 5.0;
 
   QString m_unavailable, m_note;
+  QString m_exportSummary;
   int m_lastRequiredDim = 0;
   PlaygroundState m_state;       ///< the data set as shown (points and the settings that made them)
   PlaygroundState m_dragBefore;  ///< the state when the current drag began
@@ -251,6 +279,7 @@ private:
   Eigen::VectorXd m_target;      ///< 1-D target on the test grid
   Eigen::VectorXd m_drawnTarget; ///< the user-drawn target (grid values); empty until first used
   bool m_etaUserSet = false;
+  bool m_trainAfterBuild = false; ///< trainRealNetworksAfterBuild() is waiting for the build
   double m_exactTime = -1.0;     ///< ≥ 0: the time (reset, GD steps) the slider only approximates
   bool m_settingExact = false;
   DynamicsBuild m_build;

@@ -129,6 +129,13 @@ void paintRegressionCurves(QPainter& p, const Mapping& map, const RegressionPlot
     p.setPen(QPen(s.limit, s.lineW, Qt::DashLine, Qt::FlatCap, Qt::RoundJoin));
     p.drawPath(curvePath(map, d.x, d.limitMean));
   }
+  for (const RegressionCurve& c : d.curves) {
+    if (c.y.size() != d.x.size()) continue;
+    p.setOpacity(c.opacity);
+    p.setPen(QPen(c.color, s.lineW * c.width, c.dashed ? Qt::DashLine : Qt::SolidLine, Qt::FlatCap, Qt::RoundJoin));
+    p.drawPath(curvePath(map, d.x, c.y));
+  }
+  p.setOpacity(1.0);
   if (d.mean.size() == d.x.size()) {
     p.setPen(QPen(s.mean, s.lineW * 1.3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
     p.drawPath(curvePath(map, d.x, d.mean));
@@ -175,7 +182,8 @@ void paintRegressionPoints(QPainter& p, const Mapping& map, const RegressionPlot
   p.restore();
 }
 
-std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const RegressionStyle& s, double em)
+/// `essentialOnly`: the prediction and the further curves, not the data (target, t = ∞, points).
+std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const RegressionStyle& s, double em, bool essentialOnly)
 {
   auto line = [](QColor c, double w, Qt::PenStyle style, double opacity = 1.0) {
     return [c, w, style, opacity](QPainter& p, const QRectF& r) {
@@ -186,14 +194,18 @@ std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const Reg
     };
   };
   std::vector<LegendEntry> entries;
-  if (d.target.size() == d.x.size()) entries.push_back({d.targetName, line(kTargetColor, s.lineW * 1.6, Qt::SolidLine, 0.55)});
+  if (d.target.size() == d.x.size() && !essentialOnly) entries.push_back({d.targetName, line(kTargetColor, s.lineW * 1.6, Qt::SolidLine, 0.55)});
   if (d.mean.size() == d.x.size()) entries.push_back({d.meanName, line(s.mean, s.lineW * 1.3, Qt::SolidLine)});
   if (hasBand(d))
     entries.push_back({d.bandName, [band = s.band, em](QPainter& p, const QRectF& r) {
                          p.fillRect(QRectF(r.left(), r.center().y() - 0.4 * em, r.width(), 0.8 * em), band);
                        }});
-  if (d.limitMean.size() == d.x.size()) entries.push_back({d.limitName, line(s.limit, s.lineW, Qt::DashLine)});
+  if (d.limitMean.size() == d.x.size() && !essentialOnly) entries.push_back({d.limitName, line(s.limit, s.lineW, Qt::DashLine)});
+  for (const RegressionCurve& c : d.curves)
+    if (!c.name.isEmpty() && c.y.size() == d.x.size())
+      entries.push_back({c.name, line(c.color, s.lineW * c.width, c.dashed ? Qt::DashLine : Qt::SolidLine, c.opacity)});
   const double r = s.pointR;
+  if (essentialOnly) return entries;
   if (!d.points.empty())
     entries.push_back({QObject::tr("training points (%1)").arg(d.points.size()),
                        [r, em](QPainter& p, const QRectF& box) { paintTrainingPoint(p, box.center(), r, em); }});
@@ -201,6 +213,22 @@ std::vector<LegendEntry> regressionLegend(const RegressionPlotData& d, const Reg
     entries.push_back({QObject::tr("test points (%1)").arg(d.testPoints.size()),
                        [r, em](QPainter& p, const QRectF& box) { paintTestPoint(p, box.center(), r, em); }});
   return entries;
+}
+
+/// The legend in the top right, at most half the plot's height: many entries (finite networks beside the
+/// kernel) take two columns; where it still does not fit, the entries of the data (points, target, t = ∞)
+/// are left out, and when even that does not fit a note says the plot is too small for its legend.
+void paintFittedLegend(QPainter& p, const QRectF& area, const RegressionPlotData& d, const RegressionStyle& s, double em)
+{
+  for (const bool essentialOnly : {false, true}) {
+    const std::vector<LegendEntry> legend = regressionLegend(d, s, em, essentialOnly);
+    const int columns = legend.size() > 7 ? 2 : 1;
+    const double textW = std::max(4 * em, (columns == 2 ? 0.3 : 0.5) * area.width());
+    if (legendSize(p.font(), em, legend, textW, columns).height() > 0.5 * area.height()) continue;
+    if (!legend.empty()) paintLegend(p, QPointF(area.right() - 0.3 * em, area.top() + 0.3 * em), em, legend, textW, columns);
+    return;
+  }
+  paintFigureWarning(p, area, QObject::tr("enlarge the plot to see its legend"), em);
 }
 
 } // namespace
@@ -229,9 +257,7 @@ void paintRegressionFigure(QPainter& p, const QRectF& rect, const RegressionPlot
   p.setPen(QPen(Qt::black, 1.0));
   p.drawRect(area);
   if (!d.warning.isEmpty()) paintFigureWarning(p, area, d.warning, em);
-  const std::vector<LegendEntry> legend = regressionLegend(d, style, em);
-  if (!legend.empty())
-    paintLegend(p, QPointF(area.right() - 0.3 * em, area.top() + 0.3 * em), em, legend, std::max(4 * em, 0.5 * area.width()));
+  paintFittedLegend(p, area, d, style, em);
   p.restore();
 }
 

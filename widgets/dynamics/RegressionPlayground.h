@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <Eigen/Dense>
+#include <QColor>
 #include <QFont>
 #include <QPointF>
 #include <QRectF>
@@ -27,12 +28,23 @@ class QPainter;
 
 namespace ntk::gui {
 
+/// A further curve on the test grid (e.g. a trained finite network): drawn over the band, under the points.
+struct RegressionCurve {
+  QString name;              ///< legend text (empty: not in the legend)
+  Eigen::VectorXd y;         ///< on the test grid, n
+  QColor color;
+  bool dashed = false;
+  double width = 1.0;        ///< relative to the mean's line width
+  double opacity = 1.0;
+};
+
 struct RegressionPlotData {
   Eigen::VectorXd x;         ///< test grid, n (ascending)
   Eigen::VectorXd target;    ///< target on the grid, n (empty: none)
   Eigen::VectorXd mean;      ///< μ_t on the grid, n (empty: not computed)
   Eigen::VectorXd variance;  ///< σ²_t on the grid, n (empty: no band)
   Eigen::VectorXd limitMean; ///< μ_∞ on the grid, n (empty: not drawn)
+  std::vector<RegressionCurve> curves; ///< further curves (finite networks), drawn in order
   std::vector<QPointF> points; ///< training points (x, y)
   std::vector<QPointF> testPoints; ///< held-out points (x, y), drawn as rings
   double yMin = -2.0, yMax = 2.0; ///< fixed y range (stable while t changes)

@@ -28,6 +28,8 @@
 #include <QVBoxLayout>
 
 #include "widgets/dynamics/DynamicsPanel.h"
+#include "widgets/finite/RegimesPanel.h"
+#include "widgets/finite/WidthPanel.h"
 #include "widgets/spectra/EigenfunctionPanel.h"
 #include "widgets/image/ImageModel.h"
 #include "widgets/image/ImagePanel.h"
@@ -71,6 +73,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Network
   // Double-clicking a spectrum point opens its eigenfunction.
   connect(spectrum, &SpectrumPanel::eigenfunctionRequested, this, [this] { showPanel(QStringLiteral("eigenfunctions")); });
   addPanel(new DynamicsPanel(m_doc), QStringLiteral("dynamics"), tr("Dynamics"), tr("Training-dynamics playground: 1-D targets and TF Playground's 2-D data sets, f_t of gradient flow / GD, train/test loss, per-mode residual decay"));
+  addPanel(new RegimesPanel(m_doc), QStringLiteral("regimes"), tr("Regimes"), tr("Lazy vs rich: how far finite networks move their kernel and weights, per width"));
+  addPanel(new WidthPanel(m_doc), QStringLiteral("width"), tr("Width"), tr("Empirical kernel of finite networks against the analytic one, by width"));
   addPanel(new ImagePanel(m_doc), QStringLiteral("image"), tr("Image"), tr("Fit a picture from every s-th pixel: exact NTK/NNGP regression, its gradient flow over t, the trained MLP and bicubic, with held-out PSNRs"));
   addPanel(new TopoptPanel(m_doc), QStringLiteral("topopt"), tr("Topology"), tr("SIMP topology optimisation live: click loads and supports onto the grid, classic (top88) and neural (Dupuis–Jacot) side by side, the NTK filter the network implies"));
   // Further panels: addPanel(new SomePanel(m_doc), "name", title, tooltip) — `name` is `--panel name`.
@@ -402,8 +406,8 @@ void MainWindow::createHelpMenu()
 
 QStringList MainWindow::panelNameList()
 {
-  return {QStringLiteral("kernel"), QStringLiteral("spectrum"), QStringLiteral("eigenfunctions"), QStringLiteral("dynamics"), QStringLiteral("image"),
-          QStringLiteral("topopt")};
+  return {QStringLiteral("kernel"), QStringLiteral("spectrum"), QStringLiteral("eigenfunctions"), QStringLiteral("dynamics"), QStringLiteral("regimes"),
+          QStringLiteral("width"), QStringLiteral("image"), QStringLiteral("topopt")};
 }
 
 QStringList MainWindow::panelNames() const

@@ -34,6 +34,11 @@ QString PanelHintBar::hintFor(const QString& name)
       {QStringLiteral("dynamics"),
        QT_TR_NOOP("Press Play: gradient flow fits the slow sine first and the fast ones last. Click to add a "
                   "training point, right-click to remove one.")},
+      {QStringLiteral("regimes"),
+       QT_TR_NOOP("Raise c towards 1: the kernel distance grows; far past 1 the runs diverge (▲). Wider networks "
+                  "move their kernel less.")},
+      {QStringLiteral("width"),
+       QT_TR_NOOP("Compare the fitted slope with −0.5 (fluctuations ∝ n^(−1/2)), then switch the kernel to NNGP.")},
       {QStringLiteral("image"),
        QT_TR_NOOP("Press Sweep encodings: train PSNR rises with σ, held-out PSNR peaks. Click a row to show that "
                   "fit, then press Play.")},
