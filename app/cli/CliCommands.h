@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/network/Network.h"
 #include "core/util/Errors.h"
 
 namespace ntkcli {
@@ -65,6 +66,26 @@ inline double parseNumber(const std::string& text, const std::string& option)
 }
 
 /// P of `--mask random:P` (text: what follows "random:"): 0 < P ≤ 1, or an InputError.
+/// --widths "16,32,64" → {16, 32, 64}: integers in [1, kMaxWidth], or an InputError naming the entry.
+inline std::vector<int> parseWidthList(const std::string& list)
+{
+  std::vector<int> widths;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = list.find(',', start);
+    const std::string token = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(token.c_str(), &end, 10);
+    if (token.empty() || end == token.c_str() || *end != '\0' || errno == ERANGE || v < 1 || v > ntk::kMaxWidth)
+      throw ntk::InputError("--widths: widths must be integers in [1, " + std::to_string(ntk::kMaxWidth) + "] (got '" +
+                            token + "')");
+    widths.push_back(int(v));
+    if (comma == std::string::npos) return widths;
+    start = comma + 1;
+  }
+}
+
 inline double parseRandomMaskFraction(const std::string& text)
 {
   const double p = parseNumber(text, "--mask random:P");

@@ -60,22 +60,6 @@ double positiveRate(const std::string& text)
   return eta;
 }
 
-std::vector<int> parseWidths(const std::string& list)
-{
-  std::vector<int> widths;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = list.find(',', start);
-    const std::string token = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    const double w = parseNumber(token, "--widths");
-    if (!(w >= 1.0 && w <= ntk::kMaxWidth) || w != std::floor(w))
-      throw ntk::InputError("--widths: each width must be an integer in [1, " + std::to_string(ntk::kMaxWidth) + "] (got '" + token + "')");
-    widths.push_back(int(w));
-    if (comma == std::string::npos) return widths;
-    start = comma + 1;
-  }
-}
-
 Eigen::MatrixXd readInputs(const std::string& path, const ntk::Network& net)
 {
   const Eigen::MatrixXd X = ntk::readMatrix(path);
@@ -135,7 +119,7 @@ const char* parameterizationName(const ntk::Network& net)
 
 int runEvolution(const TrainingOptions& o)
 {
-  const std::vector<int> widths = parseWidths(o.widths);
+  const std::vector<int> widths = parseWidthList(o.widths);
   const double eta = positiveRate(o.lr);
   const TrainingData d = loadData(o);
   ntk::TrainingRunsOptions ro;

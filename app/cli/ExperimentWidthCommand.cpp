@@ -54,26 +54,6 @@ double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>
 
 ntk::KernelKind kernelKind(const std::string& name) { return name == "ntk" ? ntk::KernelKind::Ntk : ntk::KernelKind::Nngp; }
 
-/// "16,32,64" → {16, 32, 64}: integers ≥ 1, or an InputError naming the entry.
-std::vector<int> parseWidths(const std::string& list)
-{
-  std::vector<int> widths;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = list.find(',', start);
-    const std::string token = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    errno = 0;
-    char* end = nullptr;
-    const long long v = std::strtoll(token.c_str(), &end, 10);
-    if (token.empty() || end == token.c_str() || *end != '\0' || errno == ERANGE || v < 1 || v > ntk::kMaxWidth)
-      throw ntk::InputError("--widths: widths must be integers in [1, " + std::to_string(ntk::kMaxWidth) + "] (got '" +
-                            token + "')");
-    widths.push_back(int(v));
-    if (comma == std::string::npos) return widths;
-    start = comma + 1;
-  }
-}
-
 /// The points of --x (input_dim columns), or --m points on the unit circle (a 2-input network).
 Eigen::MatrixXd sweepInputs(const ntk::Network& net, const std::string& xPath, int m)
 {
@@ -107,7 +87,7 @@ nlohmann::ordered_json sweepJson(const ntk::WidthSweepResult& r, double seconds)
 int runExperimentWidth(const WidthOptions& o, bool widthsGiven)
 {
   ntk::WidthSweepOptions options;
-  if (widthsGiven) options.widths = parseWidths(o.widths);
+  if (widthsGiven) options.widths = parseWidthList(o.widths);
   options.seeds = o.seeds;
   options.kind = kernelKind(o.kind);
   options.seed = o.seed;
