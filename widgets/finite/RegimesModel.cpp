@@ -164,7 +164,8 @@ std::optional<AxisRange> regimesCellRange(const std::vector<PlotSeries>& series)
   return AxisRange{xlo, xhi, ylo - 0.6 * span, yhi + 0.05 * span};
 }
 
-void paintRegimesCell(QPainter& p, const QRectF& rect, const RegimesResult& r, bool standard, RegimesQuantity q, double em)
+/// One cell's curves: a curve per width, and a ▲ where a run diverged (named in the legend once).
+std::vector<PlotSeries> regimesSeries(const RegimesResult& r, bool standard, RegimesQuantity q)
 {
   const std::vector<int>& widths = r.settings.widths;
   const std::vector<TrainingRun>& runs = standard ? r.standard : r.ntk;
@@ -181,6 +182,12 @@ void paintRegimesCell(QPainter& p, const QRectF& rect, const RegimesResult& r, b
       series.push_back(std::move(*marker));
     }
   }
+  return series;
+}
+
+void paintRegimesCell(QPainter& p, const QRectF& rect, const RegimesResult& r, bool standard, RegimesQuantity q,
+                      const std::vector<PlotSeries>& series, const std::optional<AxisRange>& range, double em)
+{
   PlotOptions o;
   o.title = standard ? QObject::tr("standard parameterisation, η/n (the same η·n)")
                      : QObject::tr("NTK parameterisation, η = %1").arg(r.ntkLearningRate, 0, 'g', 3);
@@ -188,7 +195,7 @@ void paintRegimesCell(QPainter& p, const QRectF& rect, const RegimesResult& r, b
   o.yTitle = q == RegimesQuantity::KernelDistance ? QObject::tr("kernel distance ρ(Θ₀, Θ_t)") : QObject::tr("‖θ_t − θ₀‖ / ‖θ₀‖");
   o.logY = true;
   o.em = em;
-  o.range = regimesCellRange(series);
+  o.range = range;
   paintPlot(p, rect, series, o);
 }
 
@@ -204,10 +211,16 @@ void paintRegimesFigure(QPainter& p, const QRectF& rect, const RegimesResult& r,
     return;
   }
   const double w = rect.width() / 2, h = rect.height() / 2;
-  for (int row = 0; row < 2; ++row)
-    for (int col = 0; col < 2; ++col)
-      paintRegimesCell(p, QRectF(rect.left() + col * w, rect.top() + row * h, w, h), r, col == 1,
-                       row == 0 ? RegimesQuantity::KernelDistance : RegimesQuantity::WeightChange, em);
+  for (int row = 0; row < 2; ++row) {
+    // The two parameterisations of a row share one axis range, so their curves compare at a glance.
+    const RegimesQuantity q = row == 0 ? RegimesQuantity::KernelDistance : RegimesQuantity::WeightChange;
+    const std::vector<PlotSeries> ntk = regimesSeries(r, false, q), standard = regimesSeries(r, true, q);
+    std::vector<PlotSeries> both = ntk;
+    both.insert(both.end(), standard.begin(), standard.end());
+    const std::optional<AxisRange> range = regimesCellRange(both);
+    paintRegimesCell(p, QRectF(rect.left(), rect.top() + row * h, w, h), r, false, q, ntk, range, em);
+    paintRegimesCell(p, QRectF(rect.left() + w, rect.top() + row * h, w, h), r, true, q, standard, range, em);
+  }
   p.restore();
 }
 
