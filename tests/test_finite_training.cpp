@@ -198,6 +198,39 @@ private slots:
     }
   }
 
+  void learningRateOverWidthEqualsRunsAtEtaOverN()
+  {
+    const Eigen::MatrixXd X = normalInputs(8, 2, 11), x = normalInputs(3, 2, 12);
+    const Eigen::VectorXd Y = targetsOf(X);
+    const Network net = ntktest::mlp(2, 2, Activation(ActivationKind::Relu), std::sqrt(2.0), 0.1, 16, 1,
+                                     Parameterization::Standard);
+    TrainingRunsOptions o;
+    o.widths = {8, 32};
+    o.seeds = 2;
+    o.learningRate = 4.0;
+    o.steps = 10;
+    o.recordEvery = 5;
+    o.learningRateOverWidth = true;
+    QCOMPARE(runLearningRate(o, 32), 4.0 / 32.0);
+    const std::vector<TrainingRun> scaled = trainFiniteNetworks(net, X, Y, x, o);
+    QCOMPARE(scaled.size(), size_t(4));
+    for (const TrainingRun& run : scaled) {
+      TrainingRunsOptions one = o;
+      one.widths = {run.width};
+      one.learningRateOverWidth = false;
+      one.learningRate = o.learningRate / run.width;
+      one.seed = run.seed;
+      one.seeds = 1;
+      const TrainingRun plain = trainFiniteNetworks(net, X, Y, x, one).front();
+      QCOMPARE(run.records.size(), plain.records.size());
+      for (size_t k = 0; k < run.records.size(); ++k) {
+        QCOMPARE(run.records[k].time, plain.records[k].time);
+        QCOMPARE(run.records[k].loss, plain.records[k].loss);
+        QVERIFY(run.records[k].testOutputs == plain.records[k].testOutputs);
+      }
+    }
+  }
+
   void standardWithEtaTimesWidthFixedMovesTheKernelLess()
   {
     const Eigen::MatrixXd X = normalInputs(16, 2, 7), x = normalInputs(3, 2, 8);

@@ -48,7 +48,7 @@ void trainRun(TrainingRun& run, const Network& net, const Eigen::MatrixXd& X, co
               const Eigen::MatrixXd& x, const TrainingRunsOptions& o, const JobControl& job,
               const std::function<void(long long)>& advanced)
 {
-  FiniteNetworkTrainer t(net.withHiddenWidth(run.width), run.seed, X, Y, x, o.learningRate, run.linearised);
+  FiniteNetworkTrainer t(net.withHiddenWidth(run.width), run.seed, X, Y, x, runLearningRate(o, run.width), run.linearised);
   Eigen::MatrixXd theta = t.currentNtk();
   run.records.push_back(recordOf(t, theta, nullptr, nullptr));
   while (t.steps() < o.steps && !t.diverged()) {
@@ -69,6 +69,11 @@ void trainRun(TrainingRun& run, const Network& net, const Eigen::MatrixXd& X, co
 }
 
 } // namespace
+
+double runLearningRate(const TrainingRunsOptions& options, int width)
+{
+  return options.learningRateOverWidth ? options.learningRate / double(width) : options.learningRate;
+}
 
 std::vector<TrainingRun> trainFiniteNetworks(const Network& net, const Eigen::MatrixXd& Xtrain, const Eigen::VectorXd& Ytrain,
                                              const Eigen::MatrixXd& Xtest, const TrainingRunsOptions& options,

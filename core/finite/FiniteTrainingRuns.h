@@ -47,10 +47,15 @@ struct TrainingRunsOptions {
   int seeds = 4;
   std::uint64_t seed = 1;
   double learningRate = 0.1;
+  /// Each run's step is learningRate / width (η·n fixed: the standard parameterisation's stable scaling).
+  bool learningRateOverWidth = false;
   long long steps = 200;
   long long recordEvery = 20;
   bool alsoLinearised = false;  ///< also train each network's linearisation (same seed)
 };
+
+/// The step a run of hidden width `width` takes under these options.
+double runLearningRate(const TrainingRunsOptions& options, int width);
 
 std::vector<TrainingRun> trainFiniteNetworks(const Network& net, const Eigen::MatrixXd& Xtrain,
                                              const Eigen::VectorXd& Ytrain, const Eigen::MatrixXd& Xtest,

@@ -76,15 +76,8 @@ RegimesResult computeRegimes(const Network& net, const RegimesSettings& s, const
   o.steps = s.steps;
   o.recordEvery = s.recordEvery;
   r.ntk = trainFiniteNetworks(ntkNet, X, Y, X, o, flags.control(0.02, 0.49));
-  const Network stdNet = withParameterization(net, Parameterization::Standard);
-  for (size_t i = 0; i < s.widths.size(); ++i) {
-    TrainingRunsOptions w = o;
-    w.widths = {s.widths[i]};
-    w.learningRate = r.ntkLearningRate / s.widths[i];
-    const double share = 0.49 / double(s.widths.size());
-    std::vector<TrainingRun> runs = trainFiniteNetworks(stdNet, X, Y, X, w, flags.control(0.51 + share * double(i), share));
-    r.standard.insert(r.standard.end(), runs.begin(), runs.end());
-  }
+  o.learningRateOverWidth = true; // η/n: the same η·n in the standard parameterisation
+  r.standard = trainFiniteNetworks(withParameterization(net, Parameterization::Standard), X, Y, X, o, flags.control(0.51, 0.49));
   return r;
 }
 
