@@ -58,4 +58,11 @@ inline QByteArray readAll(const QString& file)
   return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
+/// Writes `bytes` to `file` (replacing it); false when it cannot be written.
+inline bool writeAll(const QString& file, const QByteArray& bytes)
+{
+  QFile f(file);
+  return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+}
+
 } // namespace ntktest

@@ -35,14 +35,8 @@ private slots:
     saveNetwork(ntktest::mlp(3, 3, Activation(ActivationKind::Erf), 1.3, 0.2, 64), path("net3.json"));
     m_X3 = ntktest::uniformInputs(10, 3, 8);
     writeCsvMatrix(path("x3.csv"), m_X3);
-    QFile bad(qpath("bad.csv"));
-    QVERIFY(bad.open(QIODevice::WriteOnly));
-    bad.write("0.1,0.2,0.3\n0.4,abc,0.6\n");
-    bad.close();
-    QFile nan(qpath("nan.csv"));
-    QVERIFY(nan.open(QIODevice::WriteOnly));
-    nan.write("0.1,0.2,0.3\n0.4,nan,0.6\n");
-    nan.close();
+    QVERIFY(ntktest::writeAll(qpath("bad.csv"), "0.1,0.2,0.3\n0.4,abc,0.6\n"));
+    QVERIFY(ntktest::writeAll(qpath("nan.csv"), "0.1,0.2,0.3\n0.4,nan,0.6\n"));
   }
 
   void widthTableAndJson()

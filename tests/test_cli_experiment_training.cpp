@@ -62,14 +62,8 @@ private slots:
     writeCsvMatrix(path("xt.csv"), ntktest::uniformInputs(6, 2, 4));
     writeCsvMatrix(path("x3.csv"), ntktest::uniformInputs(10, 3, 3));
     writeCsvMatrix(path("y9.csv"), Y.topRows(9));
-    QFile nan(qpath("nan.csv"));
-    QVERIFY(nan.open(QIODevice::WriteOnly));
-    nan.write("0.1,0.2\nnan,0.3\n0.4,0.5\n0.1,0.1\n0.2,0.2\n0.3,0.3\n0.4,0.4\n0.5,0.5\n0.6,0.6\n0.7,0.7\n");
-    nan.close();
-    QFile bad(qpath("bad.csv"));
-    QVERIFY(bad.open(QIODevice::WriteOnly));
-    bad.write("0.1,abc\n");
-    bad.close();
+    QVERIFY(ntktest::writeAll(qpath("nan.csv"), "0.1,0.2\nnan,0.3\n0.4,0.5\n0.1,0.1\n0.2,0.2\n0.3,0.3\n0.4,0.4\n0.5,0.5\n0.6,0.6\n0.7,0.7\n"));
+    QVERIFY(ntktest::writeAll(qpath("bad.csv"), "0.1,abc\n"));
   }
 
   void evolutionRowsAndJson()
