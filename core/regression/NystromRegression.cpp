@@ -22,10 +22,10 @@
 #include <random>
 #include <string>
 
-#include <cblas.h>
 #include <tbb/parallel_for.h>
 #include <lapacke.h>
 
+#include "core/util/DenseBlas.h"
 #include "core/util/DenseCholesky.h"
 #include "core/util/Errors.h"
 #include "core/util/NumberText.h"
@@ -53,20 +53,6 @@ std::uint64_t uniformBelow(std::mt19937_64& rng, std::uint64_t bound)
   do v = rng();
   while (v >= limit);
   return v % bound;
-}
-
-/// C = A·B (+ C when accumulate), column-major, through OpenBLAS (Eigen without -march is SSE2 only).
-void gemm(bool transA, const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, Eigen::MatrixXd& C, bool accumulate)
-{
-  const Eigen::Index m = transA ? A.cols() : A.rows(), k = transA ? A.rows() : A.cols();
-  if (!accumulate) C.resize(m, B.cols());
-  if (m == 0 || B.cols() == 0) return;
-  if (k == 0) {
-    if (!accumulate) C.setZero();
-    return;
-  }
-  cblas_dgemm(CblasColMajor, transA ? CblasTrans : CblasNoTrans, CblasNoTrans, int(m), int(B.cols()), int(k), 1.0,
-              A.data(), int(A.rows()), B.data(), int(B.rows()), accumulate ? 1.0 : 0.0, C.data(), int(C.rows()));
 }
 
 void checkInputs(const Network& net, const Eigen::MatrixXd& X, const char* what)
@@ -249,10 +235,10 @@ NystromRegression::NystromRegression(const Network& net, const Eigen::MatrixXd& 
   // Right-hand side: A⁻ᵀ T⁻ᵀ K_nMᵀ Y / n (the targets' rows in the same split).
   const Eigen::MatrixXd Ycentres = Y(m_centreIndex, Eigen::all);
   Eigen::MatrixXd KtY;
-  gemm(true, Kmm, Ycentres, KtY, false);
+  gemm(Kmm, true, Ycentres, false, KtY);
   if (KcR.cols() > 0) {
     const Eigen::MatrixXd Yrest = Y(rest, Eigen::all);
-    gemm(false, KcR, Yrest, KtY, true);
+    gemmAccumulate(KcR, false, Yrest, false, KtY);
   }
   const Eigen::MatrixXd rhs = Au.transpose().solve(Eigen::MatrixXd(Tu.transpose().solve(KtY / double(n))));
 
@@ -314,10 +300,10 @@ NystromRegression::NystromRegression(const Network& net, const Eigen::MatrixXd& 
   // Fitted values at the training points, from the kept blocks.
   m_fitted.resize(n, C);
   Eigen::MatrixXd part;
-  gemm(false, Kmm, m_alpha, part, false);
+  gemm(Kmm, false, m_alpha, false, part);
   for (Eigen::Index j = 0; j < M; ++j) m_fitted.row(m_centreIndex[size_t(j)]) = part.row(j);
   if (KcR.cols() > 0) {
-    gemm(true, KcR, m_alpha, part, false);
+    gemm(KcR, true, m_alpha, false, part);
     for (size_t i = 0; i < rest.size(); ++i) m_fitted.row(rest[i]) = part.row(Eigen::Index(i));
   }
   job.report(1.0);
@@ -338,7 +324,7 @@ Eigen::MatrixXd NystromRegression::predict(const Eigen::MatrixXd& Xtest, const J
     const Eigen::MatrixXd K = kernelMatrix(m_net, Xtest.middleRows(r0, b), &m_centres, m_kind,
                                            subJob(job, double(r0) / double(rows), double(r0 + b) / double(rows)));
     Eigen::MatrixXd part;
-    gemm(false, K, m_alpha, part, false);
+    gemm(K, false, m_alpha, false, part);
     F.middleRows(r0, b) = part;
   }
   job.checkCancelled();

@@ -12,23 +12,42 @@
 
 namespace ntk {
 
-void gemm(const Eigen::MatrixXd& A, bool transposeA, const Eigen::MatrixXd& B, bool transposeB, Eigen::MatrixXd& C,
-          double alpha)
+namespace {
+
+/// C = alpha·op(A)·op(B) + beta·C; C must already be m by n when beta ≠ 0.
+void gemmScaled(const Eigen::MatrixXd& A, bool transposeA, const Eigen::MatrixXd& B, bool transposeB, Eigen::MatrixXd& C,
+                double alpha, double beta)
 {
   const Eigen::Index m = transposeA ? A.cols() : A.rows();
   const Eigen::Index k = transposeA ? A.rows() : A.cols();
   const Eigen::Index kB = transposeB ? B.cols() : B.rows();
   const Eigen::Index n = transposeB ? B.rows() : B.cols();
   if (k != kB) throw InputError("gemm: inner sizes differ (" + std::to_string(k) + " and " + std::to_string(kB) + ")");
-  C.resize(m, n);
+  if (beta == 0.0) C.resize(m, n);
+  else if (C.rows() != m || C.cols() != n) throw InputError("gemm: the accumulated matrix has the wrong size");
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    C.setZero(); // BLAS would leave C untouched with an empty inner dimension
+    if (beta == 0.0) C.setZero(); // BLAS would leave C untouched with an empty inner dimension
+    else C *= beta;
     return;
   }
   cblas_dgemm(CblasColMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, int(m),
               int(n), int(k), alpha, A.data(), int(std::max<Eigen::Index>(1, A.rows())), B.data(),
-              int(std::max<Eigen::Index>(1, B.rows())), 0.0, C.data(), int(m));
+              int(std::max<Eigen::Index>(1, B.rows())), beta, C.data(), int(m));
+}
+
+} // namespace
+
+void gemm(const Eigen::MatrixXd& A, bool transposeA, const Eigen::MatrixXd& B, bool transposeB, Eigen::MatrixXd& C,
+          double alpha)
+{
+  gemmScaled(A, transposeA, B, transposeB, C, alpha, 0.0);
+}
+
+void gemmAccumulate(const Eigen::MatrixXd& A, bool transposeA, const Eigen::MatrixXd& B, bool transposeB,
+                    Eigen::MatrixXd& C, double alpha)
+{
+  gemmScaled(A, transposeA, B, transposeB, C, alpha, 1.0);
 }
 
 SingleThreadedBlas::SingleThreadedBlas() : m_saved(openblas_get_num_threads()) { openblas_set_num_threads(1); }

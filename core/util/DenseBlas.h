@@ -13,6 +13,9 @@ namespace ntk {
 /// C = alpha·op(A)·op(B) (C resized). Sizes must agree (checked with an InputError).
 void gemm(const Eigen::MatrixXd& A, bool transposeA, const Eigen::MatrixXd& B, bool transposeB, Eigen::MatrixXd& C,
           double alpha = 1.0);
+/// C += alpha·op(A)·op(B) (C must already have the product's size).
+void gemmAccumulate(const Eigen::MatrixXd& A, bool transposeA, const Eigen::MatrixXd& B, bool transposeB,
+                    Eigen::MatrixXd& C, double alpha = 1.0);
 
 /// OpenBLAS's thread count, held at 1 for this object's life (restored afterwards).
 class SingleThreadedBlas {
