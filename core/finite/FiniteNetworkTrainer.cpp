@@ -5,9 +5,9 @@
 #include <utility>
 #include <vector>
 
-#include <cblas.h>
 
 #include "core/nets/FiniteNetwork.h"
+#include "core/util/DenseBlas.h"
 #include "core/util/Errors.h"
 #include "core/util/MemoryEstimate.h"
 
@@ -55,21 +55,6 @@ void descend(const Params& from, const Params& grad, double eta, Params& out)
   }
 }
 
-/// C ← α·op(A)·op(B) + β·C by OpenBLAS (2–3× Eigen's own GEMM here, which has no AVX kernels in this
-/// build); C is sized by the caller when β ≠ 0.
-void gemm(double alpha, const Eigen::MatrixXd& A, bool ta, const Eigen::MatrixXd& B, bool tb, double beta, Eigen::MatrixXd& C)
-{
-  const Eigen::Index m = ta ? A.cols() : A.rows(), k = ta ? A.rows() : A.cols(), n = tb ? B.rows() : B.cols();
-  if (beta == 0.0) C.resize(m, n);
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    C *= beta;
-    return;
-  }
-  cblas_dgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k), alpha,
-              A.data(), int(A.rows()), B.data(), int(B.rows()), beta, C.data(), int(C.rows()));
-}
-
 /// The layer walk shared by the three passes: the Dense index of each layer (−1 for an activation) and
 /// the forward-pass multipliers g_W, g_b of each Dense layer.
 struct LayerPlan {
@@ -105,7 +90,7 @@ void forward(const Network& net, const LayerPlan& plan, const Params& p, const E
     if (k >= 0) {
       t.denseInputs[size_t(k)] = h;
       const Eigen::MatrixXd& H = t.denseInputs[size_t(k)];
-      gemm(plan.gw[size_t(k)], H, false, p.W[size_t(k)], true, 0.0, h);
+      gemm(H, false, p.W[size_t(k)], true, h, plan.gw[size_t(k)]);
       if (p.b[size_t(k)].size() && plan.gb[size_t(k)] != 0.0) h.rowwise() += (plan.gb[size_t(k)] * p.b[size_t(k)]).transpose();
     } else {
       const Activation& phi = activationOf(net, l);
@@ -133,11 +118,11 @@ void backward(const Network& net, const LayerPlan& plan, const Params& p, const 
     if (k >= 0) {
       const double gw = plan.gw[size_t(k)];
       const Eigen::MatrixXd& W = p.W[size_t(k)];
-      gemm(gw, g, true, t.denseInputs[size_t(k)], false, 0.0, grad.W[size_t(k)]);
+      gemm(g, true, t.denseInputs[size_t(k)], false, grad.W[size_t(k)], gw);
       if (p.b[size_t(k)].size()) grad.b[size_t(k)] = plan.gb[size_t(k)] * g.colwise().sum().transpose();
       else grad.b[size_t(k)].resize(0);
       if (l > 0) {
-        gemm(gw, g, false, W, false, 0.0, next);
+        gemm(g, false, W, false, next, gw);
         std::swap(g, next);
       }
     } else {
@@ -155,8 +140,8 @@ Eigen::VectorXd tangent(const Network& net, const LayerPlan& plan, const Params&
     if (k >= 0) {
       const double gw = plan.gw[size_t(k)];
       const Eigen::MatrixXd& H = t.denseInputs[size_t(k)];
-      gemm(gw, H, false, delta.W[size_t(k)], true, 0.0, next);
-      if (dh.size()) gemm(gw, dh, false, p.W[size_t(k)], true, 1.0, next);
+      gemm(H, false, delta.W[size_t(k)], true, next, gw);
+      if (dh.size()) gemmAccumulate(dh, false, p.W[size_t(k)], true, next, gw);
       if (delta.b[size_t(k)].size() && plan.gb[size_t(k)] != 0.0)
         next.rowwise() += (plan.gb[size_t(k)] * delta.b[size_t(k)]).transpose();
       std::swap(dh, next);
